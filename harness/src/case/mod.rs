@@ -1,0 +1,371 @@
+//! Case files: the YAML model, the loader and templates.
+//!
+//! Owns turning `cases/**/*.yaml` (+ sidecar `.xml`) into typed, validated [`Case`]s, and every
+//! load error with `file:line:col`, the source line, a caret and a did-you-mean hint. Parsing is
+//! in two passes: a raw serde mirror (`deny_unknown_fields`, no `flatten`) then validation into
+//! the types below. YAML goes only through [`crate::yaml`].
+//!
+//! CONTRACT (used by runner, lint, schema): the items below keep these names and signatures.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::xml;
+
+/// A position in a case file (or a sidecar file). 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePos {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl fmt::Display for SourcePos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
+    }
+}
+
+/// EWS schema versions in order; a case's `since` and a target's version compare by this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServerVersion {
+    Exchange2007,
+    Exchange2007Sp1,
+    Exchange2010,
+    Exchange2010Sp1,
+    Exchange2010Sp2,
+    Exchange2013,
+    Exchange2013Sp1,
+    Exchange2016,
+    V2015_10_05,
+    V2016_01_06,
+    V2016_04_13,
+    V2016_07_13,
+    V2016_10_10,
+    V2017_01_07,
+    V2017_04_14,
+    V2017_07_11,
+    V2017_10_09,
+    V2018_01_08,
+}
+
+impl ServerVersion {
+    /// Every version, oldest first.
+    pub const ALL: &'static [ServerVersion] = &[
+        ServerVersion::Exchange2007,
+        ServerVersion::Exchange2007Sp1,
+        ServerVersion::Exchange2010,
+        ServerVersion::Exchange2010Sp1,
+        ServerVersion::Exchange2010Sp2,
+        ServerVersion::Exchange2013,
+        ServerVersion::Exchange2013Sp1,
+        ServerVersion::Exchange2016,
+        ServerVersion::V2015_10_05,
+        ServerVersion::V2016_01_06,
+        ServerVersion::V2016_04_13,
+        ServerVersion::V2016_07_13,
+        ServerVersion::V2016_10_10,
+        ServerVersion::V2017_01_07,
+        ServerVersion::V2017_04_14,
+        ServerVersion::V2017_07_11,
+        ServerVersion::V2017_10_09,
+        ServerVersion::V2018_01_08,
+    ];
+
+    /// The name EWS uses (`Exchange2013_SP1`, `V2016_01_06`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerVersion::Exchange2007 => "Exchange2007",
+            ServerVersion::Exchange2007Sp1 => "Exchange2007_SP1",
+            ServerVersion::Exchange2010 => "Exchange2010",
+            ServerVersion::Exchange2010Sp1 => "Exchange2010_SP1",
+            ServerVersion::Exchange2010Sp2 => "Exchange2010_SP2",
+            ServerVersion::Exchange2013 => "Exchange2013",
+            ServerVersion::Exchange2013Sp1 => "Exchange2013_SP1",
+            ServerVersion::Exchange2016 => "Exchange2016",
+            ServerVersion::V2015_10_05 => "V2015_10_05",
+            ServerVersion::V2016_01_06 => "V2016_01_06",
+            ServerVersion::V2016_04_13 => "V2016_04_13",
+            ServerVersion::V2016_07_13 => "V2016_07_13",
+            ServerVersion::V2016_10_10 => "V2016_10_10",
+            ServerVersion::V2017_01_07 => "V2017_01_07",
+            ServerVersion::V2017_04_14 => "V2017_04_14",
+            ServerVersion::V2017_07_11 => "V2017_07_11",
+            ServerVersion::V2017_10_09 => "V2017_10_09",
+            ServerVersion::V2018_01_08 => "V2018_01_08",
+        }
+    }
+
+    /// Parses an EWS version name (exact, case-sensitive as EWS is).
+    pub fn parse(text: &str) -> Option<ServerVersion> {
+        ServerVersion::ALL.iter().copied().find(|v| v.as_str() == text)
+    }
+}
+
+impl fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string with `{{expr}}` segments. Variables are replaced by the runner; matcher expressions
+/// (first word in [`xml::MATCHER_WORDS`]) are left in place for the XML engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub source: String,
+    pub segments: Vec<Segment>,
+}
+
+/// A piece of a [`Template`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Literal(String),
+    /// `{{name}}`: a variable (built-in, configured, or captured earlier).
+    Var(String),
+    /// `{{any}}`, `{{bind id}}`, ...: kept verbatim (with braces) in the rendered text.
+    Matcher(String),
+}
+
+/// Escaping applied to variable values when rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// Values go into XML text or attributes: `& < > " '` are escaped.
+    Xml,
+    /// Values are inserted as they are.
+    None,
+}
+
+/// A variable used by a template is not defined at render time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingVar(pub String);
+
+impl Template {
+    /// Splits `text` into segments. Unclosed `{{` and bad expressions are errors.
+    pub fn parse(_text: &str) -> Result<Template, String> {
+        unimplemented!("case loader: being written")
+    }
+    /// Names of the variables the template uses, in order of appearance.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Var(v) => Some(v.as_str()),
+            _ => None,
+        })
+    }
+    /// Renders with `lookup` for variables; matchers stay as `{{...}}`.
+    pub fn render(
+        &self,
+        _lookup: &dyn Fn(&str) -> Option<String>,
+        _escape: Escape,
+    ) -> Result<String, MissingVar> {
+        unimplemented!("case loader: being written")
+    }
+}
+
+/// XML text from a case (inline or sidecar), with where it starts so XML positions map back to
+/// the case file: XML line `l`, col `c` is at `file:(line + l - 1):(col + c - 1 if l == 1 else
+/// indent + c)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlText {
+    pub template: Template,
+    /// Where the XML text begins.
+    pub pos: SourcePos,
+    /// Column offset added to XML columns on lines after the first (block scalar indent).
+    pub indent: usize,
+}
+
+impl XmlText {
+    /// Maps a 1-based position inside the (rendered) XML text to the case file.
+    pub fn map_pos(&self, p: xml::TextPos) -> SourcePos {
+        let line = p.line as usize;
+        let col = p.col as usize;
+        if line <= 1 {
+            SourcePos { file: self.pos.file.clone(), line: self.pos.line, col: self.pos.col + col - 1 }
+        } else {
+            SourcePos { file: self.pos.file.clone(), line: self.pos.line + line - 1, col: self.indent + col }
+        }
+    }
+}
+
+/// SOAP headers for a body-only request; unset fields take the target defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderOverrides {
+    /// `RequestServerVersion/@Version`; `None` = the target default (Exchange2013).
+    pub server_version: Option<String>,
+    /// Send no RequestServerVersion header at all.
+    pub omit_server_version: bool,
+    /// `MailboxCulture` text.
+    pub mailbox_culture: Option<Template>,
+    /// `ExchangeImpersonation/ConnectingSID/PrimarySmtpAddress`.
+    pub impersonate: Option<Template>,
+    /// `TimeZoneContext/TimeZoneDefinition/@Id`.
+    pub time_zone: Option<String>,
+}
+
+/// The request of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    /// A whole SOAP envelope, sent as written (after variable substitution).
+    Envelope(XmlText),
+    /// Only the Body content; the envelope and headers are built.
+    Body { body: XmlText, headers: HeaderOverrides },
+    /// Raw bytes sent as they are (for malformed-XML cases); variables still substituted.
+    Raw(Template),
+}
+
+/// A step's request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub body: RequestBody,
+    /// `SOAPAction` header; `None` = derived from the operation; `Some("")` = omitted.
+    pub soap_action: Option<String>,
+    /// Extra HTTP headers for this step.
+    pub http_headers: Vec<(String, Template)>,
+}
+
+/// What the SOAP fault must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultExpectation {
+    /// `faultcode` local name, resolved in the types namespace unless given as `{ns}local`.
+    pub code: Option<xml::QName>,
+    /// `detail/e:ResponseCode` text.
+    pub response_code: Option<String>,
+}
+
+/// What a step's response must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// HTTP status; `None` = 200 unless a fault is expected (then 500).
+    pub status: Option<u16>,
+    pub fault: Option<FaultExpectation>,
+    /// Expected XML: the Body's child (response element or Fault), or a whole Envelope when the
+    /// root is `soap:Envelope`.
+    pub xml: Option<XmlText>,
+}
+
+/// A capture: take a value from the response by path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    pub name: String,
+    pub path: xml::Path,
+    pub pos: SourcePos,
+}
+
+/// Per-step comparison options (case options are merged into each step's).
+#[derive(Debug, Clone, Default)]
+pub struct StepOptions {
+    pub compare: xml::CompareOptions,
+    /// Compare SOAP headers too (ServerVersionInfo is ignored otherwise).
+    pub compare_headers: bool,
+    /// Trim text values (default true).
+    pub trim_text: bool,
+}
+
+impl PartialEq for StepOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.compare_headers == other.compare_headers
+            && self.trim_text == other.trim_text
+            && self.compare.subset == other.compare.subset
+            && self.compare.ignore == other.compare.ignore
+            && self.compare.unordered == other.compare.unordered
+    }
+}
+
+/// One request/response exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub name: String,
+    /// The EWS operation the request invokes (root element of the body), when known.
+    pub operation: Option<String>,
+    pub request: Request,
+    pub expect: Expectation,
+    pub captures: Vec<Capture>,
+    pub options: StepOptions,
+    /// Steps registered to run at cleanup time once this step has run (last registered runs
+    /// first). They run even when a later step fails.
+    pub cleanup: Vec<Step>,
+    pub pos: SourcePos,
+}
+
+/// A validated case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// Path below the cases root without `.yaml`, `/`-separated: `im/remove_contact_from_group`.
+    pub id: String,
+    /// The case file.
+    pub file: PathBuf,
+    pub title: String,
+    /// EWS operations exercised; the first is the main one.
+    pub operations: Vec<String>,
+    /// Minimum server version.
+    pub since: ServerVersion,
+    pub tags: Vec<String>,
+    /// Spec reference (page/section/URL).
+    pub spec: Option<String>,
+    /// Not run unless `--ignored`; the reason is shown.
+    pub ignore: Option<String>,
+    pub steps: Vec<Step>,
+    /// Case-level cleanup, run after step cleanups, always.
+    pub cleanup: Vec<Step>,
+}
+
+impl Case {
+    /// Operation family = first path component of the id (`im`).
+    pub fn family(&self) -> &str {
+        self.id.split('/').next().unwrap_or(&self.id)
+    }
+}
+
+/// A load error, rendered like a compiler diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// The case id the file would have had (so a failing trial can carry it).
+    pub case_id: String,
+    pub pos: SourcePos,
+    pub message: String,
+    /// The offending source line, for the caret display.
+    pub source_line: Option<String>,
+    /// e.g. "did you mean `expect`?"
+    pub help: Option<String>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        write!(f, "  --> {}", self.pos)?;
+        if let Some(line) = &self.source_line {
+            let num = self.pos.line.to_string();
+            let pad = " ".repeat(num.len());
+            write!(f, "\n{pad} |\n{num} | {line}\n{pad} | {}^", " ".repeat(self.pos.col.saturating_sub(1)))?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// What loading a tree of cases produced: the good cases and every error.
+#[derive(Debug, Default)]
+pub struct LoadOutcome {
+    pub cases: Vec<Case>,
+    pub errors: Vec<LoadError>,
+}
+
+/// Loads every `*.yaml` case below `root` (sorted by id). `known_vars` are the variables the
+/// target defines (built-ins + configured); anything else must be captured by an earlier step.
+pub fn load_dir(_root: &Path, _known_vars: &BTreeSet<String>) -> LoadOutcome {
+    unimplemented!("case loader: being written")
+}
+
+/// Loads one case file; `root` is the cases root used to derive the id.
+pub fn load_file(_root: &Path, _file: &Path, _known_vars: &BTreeSet<String>) -> Result<Case, Vec<LoadError>> {
+    unimplemented!("case loader: being written")
+}
+
+/// JSON Schema (draft 2020-12) of the case file format, pretty-printed.
+pub fn json_schema() -> String {
+    unimplemented!("case loader: being written")
+}

@@ -1,0 +1,24 @@
+//! # ews-conformance
+//!
+//! A conformance test harness for Exchange Web Services (EWS). YAML cases hold SOAP requests and
+//! the responses they must produce; the runner sends them to an EWS endpoint (or to the embedded
+//! reference server), normalizes both sides and reports every difference with its path.
+//!
+//! The user guide is the repository README; the case format is in `docs/case-format.md`.
+//!
+//! Data flows one way through the modules:
+//! case file → [`case`] (typed case) → [`runner`] (libtest-mimic trial, steps, captures) →
+//! [`soap`] (envelope) → [`transport`] (HTTP) → [`xml`] (canonical tree → mismatches) →
+//! [`report`] (one result model → terminal, JUnit, JSON, HTML) → exit code.
+//! [`reference_server`] is the embedded EWS server used when no endpoint is given.
+
+pub mod case;
+pub mod cli;
+pub mod config;
+pub mod reference_server;
+pub mod report;
+pub mod runner;
+pub mod soap;
+pub mod transport;
+pub mod xml;
+pub mod yaml;

@@ -1,0 +1,1 @@
+//! The runner: cases -> libtest-mimic trials; executes steps, captures and cleanup.

@@ -1,0 +1,1 @@
+//! SOAP envelopes: building requests and reading faults and status from responses.
