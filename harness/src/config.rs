@@ -41,9 +41,18 @@ impl fmt::Display for Secret {
 pub enum Auth {
     #[default]
     None,
-    Basic { username: String, password: Secret },
-    Bearer { token: Secret },
-    Ntlm { username: String, password: Secret, domain: Option<String> },
+    Basic {
+        username: String,
+        password: Secret,
+    },
+    Bearer {
+        token: Secret,
+    },
+    Ntlm {
+        username: String,
+        password: Secret,
+        domain: Option<String>,
+    },
 }
 
 /// Built-in variable names every target defines (cases may use them as `{{name}}`).
@@ -133,7 +142,10 @@ pub fn redact_url(url: &str) -> String {
                 Some(i) => rest.split_at(i),
                 None => (rest, ""),
             };
-            let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+            let host = authority
+                .rsplit_once('@')
+                .map(|(_, h)| h)
+                .unwrap_or(authority);
             format!("{scheme}://{host}{path}")
         }
         None => url.to_string(),
@@ -146,14 +158,20 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let auth = Auth::Basic { username: "u".into(), password: Secret::new("hunter2") };
+        let auth = Auth::Basic {
+            username: "u".into(),
+            password: Secret::new("hunter2"),
+        };
         assert!(!format!("{auth:?}").contains("hunter2"));
         assert_eq!(Secret::new("hunter2").to_string(), "***");
     }
 
     #[test]
     fn redact_url_drops_userinfo() {
-        assert_eq!(redact_url("https://u:p@h:443/EWS/Exchange.asmx"), "https://h:443/EWS/Exchange.asmx");
+        assert_eq!(
+            redact_url("https://u:p@h:443/EWS/Exchange.asmx"),
+            "https://h:443/EWS/Exchange.asmx"
+        );
         assert_eq!(redact_url("http://127.0.0.1:1/x"), "http://127.0.0.1:1/x");
     }
 }

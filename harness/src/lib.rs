@@ -15,6 +15,7 @@
 pub mod case;
 pub mod cli;
 pub mod config;
+pub mod operations;
 pub mod reference_server;
 pub mod report;
 pub mod runner;

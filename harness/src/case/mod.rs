@@ -99,7 +99,10 @@ impl ServerVersion {
 
     /// Parses an EWS version name (exact, case-sensitive as EWS is).
     pub fn parse(text: &str) -> Option<ServerVersion> {
-        ServerVersion::ALL.iter().copied().find(|v| v.as_str() == text)
+        ServerVersion::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == text)
     }
 }
 
@@ -180,9 +183,17 @@ impl XmlText {
         let line = p.line as usize;
         let col = p.col as usize;
         if line <= 1 {
-            SourcePos { file: self.pos.file.clone(), line: self.pos.line, col: self.pos.col + col - 1 }
+            SourcePos {
+                file: self.pos.file.clone(),
+                line: self.pos.line,
+                col: self.pos.col + col - 1,
+            }
         } else {
-            SourcePos { file: self.pos.file.clone(), line: self.pos.line + line - 1, col: self.indent + col }
+            SourcePos {
+                file: self.pos.file.clone(),
+                line: self.pos.line + line - 1,
+                col: self.indent + col,
+            }
         }
     }
 }
@@ -208,7 +219,10 @@ pub enum RequestBody {
     /// A whole SOAP envelope, sent as written (after variable substitution).
     Envelope(XmlText),
     /// Only the Body content; the envelope and headers are built.
-    Body { body: XmlText, headers: HeaderOverrides },
+    Body {
+        body: XmlText,
+        headers: HeaderOverrides,
+    },
     /// Raw bytes sent as they are (for malformed-XML cases); variables still substituted.
     Raw(Template),
 }
@@ -336,7 +350,11 @@ impl fmt::Display for LoadError {
         if let Some(line) = &self.source_line {
             let num = self.pos.line.to_string();
             let pad = " ".repeat(num.len());
-            write!(f, "\n{pad} |\n{num} | {line}\n{pad} | {}^", " ".repeat(self.pos.col.saturating_sub(1)))?;
+            write!(
+                f,
+                "\n{pad} |\n{num} | {line}\n{pad} | {}^",
+                " ".repeat(self.pos.col.saturating_sub(1))
+            )?;
         }
         if let Some(help) = &self.help {
             write!(f, "\n  = help: {help}")?;
@@ -361,7 +379,11 @@ pub fn load_dir(_root: &Path, _known_vars: &BTreeSet<String>) -> LoadOutcome {
 }
 
 /// Loads one case file; `root` is the cases root used to derive the id.
-pub fn load_file(_root: &Path, _file: &Path, _known_vars: &BTreeSet<String>) -> Result<Case, Vec<LoadError>> {
+pub fn load_file(
+    _root: &Path,
+    _file: &Path,
+    _known_vars: &BTreeSet<String>,
+) -> Result<Case, Vec<LoadError>> {
     unimplemented!("case loader: being written")
 }
 

@@ -64,10 +64,14 @@ impl fmt::Display for Quirk {
 impl FromStr for Quirk {
     type Err = String;
     fn from_str(s: &str) -> Result<Quirk, String> {
-        Quirk::ALL.iter().copied().find(|q| q.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Quirk::ALL.iter().map(|q| q.name()).collect();
-            format!("unknown quirk `{s}`; known quirks: {}", names.join(", "))
-        })
+        Quirk::ALL
+            .iter()
+            .copied()
+            .find(|q| q.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Quirk::ALL.iter().map(|q| q.name()).collect();
+                format!("unknown quirk `{s}`; known quirks: {}", names.join(", "))
+            })
     }
 }
 
@@ -122,7 +126,10 @@ impl ServerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot start the server runtime: {0}")]
     Runtime(std::io::Error),
     #[error("invalid server configuration: {0}")]

@@ -36,7 +36,10 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// First header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -74,10 +77,11 @@ pub fn user_agent() -> String {
 
 impl Transport {
     pub fn new(target: &Target) -> Result<Transport, TransportError> {
-        let endpoint = reqwest::Url::parse(&target.endpoint).map_err(|e| TransportError::BadEndpoint {
-            url: crate::config::redact_url(&target.endpoint),
-            reason: e.to_string(),
-        })?;
+        let endpoint =
+            reqwest::Url::parse(&target.endpoint).map_err(|e| TransportError::BadEndpoint {
+                url: crate::config::redact_url(&target.endpoint),
+                reason: e.to_string(),
+            })?;
         let client = reqwest::blocking::Client::builder()
             .user_agent(user_agent())
             .connect_timeout(target.limits.connect_timeout)
@@ -111,10 +115,14 @@ impl Transport {
         }
         builder = match &self.auth {
             Auth::None => builder,
-            Auth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
+            Auth::Basic { username, password } => {
+                builder.basic_auth(username, Some(password.expose()))
+            }
             Auth::Bearer { token } => builder.bearer_auth(token.expose()),
             Auth::Ntlm { .. } => {
-                return Err(TransportError::Client("NTLM is not supported by this build yet".into()));
+                return Err(TransportError::Client(
+                    "NTLM is not supported by this build yet".into(),
+                ));
             }
         };
         let response = builder.send().map_err(|e| self.classify(e))?;
@@ -122,7 +130,12 @@ impl Transport {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut body = Vec::new();
         let limit = self.max_response_bytes;

@@ -221,7 +221,11 @@ pub struct DiffOptions {
 
 impl Default for DiffOptions {
     fn default() -> Self {
-        DiffOptions { color: false, context: 3, max_lines: 400 }
+        DiffOptions {
+            color: false,
+            context: 3,
+            max_lines: 400,
+        }
     }
 }
 
@@ -253,12 +257,16 @@ pub enum Matcher {
     DateTime,
     Base64,
     EwsId,
-    Bind { name: String, check: Option<Box<Matcher>> },
+    Bind {
+        name: String,
+        check: Option<Box<Matcher>>,
+    },
 }
 
 /// Words that start a matcher expression inside `{{ }}`; any other word is a variable.
-pub const MATCHER_WORDS: &[&str] =
-    &["any", "ignore", "regex", "integer", "boolean", "datetime", "base64", "ews_id", "bind"];
+pub const MATCHER_WORDS: &[&str] = &[
+    "any", "ignore", "regex", "integer", "boolean", "datetime", "base64", "ews_id", "bind",
+];
 
 /// Parses the inside of a `{{ }}` expression that starts with a matcher word.
 pub fn parse_matcher(_expr: &str) -> Result<Matcher, String> {
