@@ -2,3 +2,4 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod support;
+mod transport;
