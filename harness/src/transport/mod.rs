@@ -527,10 +527,14 @@ impl Transport {
                 limit: self.limits.max_redirects,
             }
         } else if looks_like_tls(&chain) {
-            TransportError::Tls(format!(
-                "{chain} (trust the server's CA with --cacert, or skip verification with \
-                 --insecure)"
-            ))
+            let lower = chain.to_ascii_lowercase();
+            let hint = if lower.contains("certificaterequired") || lower.contains("badcertificate")
+            {
+                "the server refused the client certificate: give --cert and --key (PEM) it accepts"
+            } else {
+                "trust the server's CA with --cacert, or skip verification with --insecure"
+            };
+            TransportError::Tls(format!("{chain} ({hint})"))
         } else if e.is_connect() {
             TransportError::Connect(chain)
         } else if e.is_body() || e.is_decode() {
