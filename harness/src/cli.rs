@@ -99,6 +99,9 @@ struct RunArgs {
     /// Whole-run timeout in seconds; cases not started by then are reported as not run.
     #[arg(long, value_name = "SECS")]
     run_timeout: Option<u64>,
+    /// Run the cases in an order shuffled by SEED (to prove they do not depend on each other).
+    #[arg(long, value_name = "SEED")]
+    shuffle: Option<u64>,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
 }
@@ -295,6 +298,7 @@ fn run(args: RunArgs) -> u8 {
         run_id: runner::new_run_id(),
         run_timeout: args.run_timeout.map(Duration::from_secs),
         interrupt,
+        shuffle_seed: args.shuffle,
     };
     let outcome = match runner::run(config) {
         Ok(o) => o,

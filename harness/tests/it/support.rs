@@ -39,7 +39,9 @@ pub fn repo_root() -> PathBuf {
 
 /// A fixture folder under `harness/tests/fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// Runs the `ews-conformance` binary with `args` and extra environment variables. The EWS_*
@@ -47,7 +49,14 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn run_bin(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ews-conformance"));
     cmd.args(args).env("NO_COLOR", "1");
-    for var in ["EWS_ENDPOINT", "EWS_AUTH", "EWS_USERNAME", "EWS_PASSWORD", "EWS_TOKEN", "EWS_TOKEN_FILE"] {
+    for var in [
+        "EWS_ENDPOINT",
+        "EWS_AUTH",
+        "EWS_USERNAME",
+        "EWS_PASSWORD",
+        "EWS_TOKEN",
+        "EWS_TOKEN_FILE",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in env {
@@ -58,7 +67,11 @@ pub fn run_bin(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// stdout + stderr as one string, for assertions and failure messages.
 pub fn all_output(out: &Output) -> String {
-    format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Reads `report.json` from a reports folder.
