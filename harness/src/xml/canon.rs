@@ -247,7 +247,11 @@ impl<'i> Builder<'i> {
         }
     }
 
-    fn intern(&mut self, uri: &str) -> Arc<str> {
+    /// The shared copy of a namespace URI. quick-xml resolves to the raw `xmlns` attribute
+    /// text; the namespace name is its normalized value (references resolved).
+    fn intern(&mut self, raw: &str) -> Arc<str> {
+        let normalized = normalize_uri(raw);
+        let uri: &str = &normalized;
         if let Some(last) = &self.last_ns {
             if &**last == uri {
                 return last.clone();
@@ -594,6 +598,17 @@ fn owned_resolution<'a>(res: &'a ResolveResult<'_>) -> Resolution<'a> {
     }
 }
 
+fn normalize_uri(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.contains(['&', '\t', '\n', '\r']) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let spaced = raw.replace(['\t', '\n', '\r'], " ");
+    match quick_xml::escape::unescape(&spaced) {
+        Ok(v) => std::borrow::Cow::Owned(v.into_owned()),
+        Err(_) => std::borrow::Cow::Owned(spaced),
+    }
+}
+
 fn predefined_entity(name: &str) -> Option<char> {
     match name {
         "lt" => Some('<'),
@@ -628,30 +643,5 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), RULES.len());
-    }
-}
-
-#[cfg(test)]
-mod smoke {
-    use crate::xml::{ParseOptions, parse, pretty};
-
-    #[test]
-    fn parse_and_pretty_round_trip() {
-        let src = br#"<?xml version="1.0"?>
-<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body>
-<s:Fault><faultcode>a:ErrorSchemaValidation</faultcode><faultstring xml:lang="en-US">bad &amp; &#x41;<![CDATA[<x>]]></faultstring>
-<detail xmlns:q="urn:q"><q:X b="2" a="1&#10;"/><!-- c --></detail></s:Fault></s:Body></s:Envelope>"#;
-        let doc = parse(src, &ParseOptions::default()).unwrap();
-        let text = pretty(&doc);
-        println!("{text}");
-        let back = parse(text.as_bytes(), &ParseOptions::default()).unwrap();
-        assert_eq!(strip(&back), strip(&doc));
-    }
-
-    fn strip(d: &crate::xml::Document) -> String {
-        format!("{:?}", d)
-            .split("pos: TextPos")
-            .map(|s| s.split_once('}').map(|x| x.1).unwrap_or(s))
-            .collect()
     }
 }

@@ -21,10 +21,8 @@ use std::sync::Arc;
 mod canon;
 mod compare;
 mod diff;
-#[allow(dead_code)] // used by compare (next commit)
 mod matcher;
 mod path;
-#[allow(dead_code)] // PNode::Built is used by diff (next commit)
 mod pretty;
 
 pub use canon::{RULES, Rule};

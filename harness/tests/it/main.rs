@@ -2,3 +2,5 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod support;
+/// The XML engine: rules, matchers, mismatches, diff, robustness.
+mod xml;
