@@ -3,3 +3,5 @@
 
 mod runner;
 mod support;
+/// The XML engine: rules, matchers, mismatches, diff, robustness.
+mod xml;
