@@ -379,19 +379,24 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The gutter is as wide as the line number, like rustc's.
+        let num = self.pos.line.to_string();
+        let pad = " ".repeat(num.len());
         writeln!(f, "error: {}", self.message)?;
-        write!(f, "  --> {}", self.pos)?;
+        write!(f, "{pad}--> {}", self.pos)?;
         if let Some(line) = &self.source_line {
-            let num = self.pos.line.to_string();
-            let pad = " ".repeat(num.len());
-            write!(
-                f,
-                "\n{pad} |\n{num} | {line}\n{pad} | {}^",
-                " ".repeat(self.pos.col.saturating_sub(1))
-            )?;
+            // The caret goes under the column: count characters, keep tabs as tabs.
+            let width = self.pos.col.saturating_sub(1);
+            let mut under: String = line
+                .chars()
+                .take(width)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            under.extend(std::iter::repeat_n(' ', width - under.chars().count()));
+            write!(f, "\n{pad} |\n{num} | {line}\n{pad} | {under}^")?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n{pad} = help: {help}")?;
         }
         Ok(())
     }

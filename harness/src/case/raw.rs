@@ -63,7 +63,7 @@ pub struct RawStep {
     /// The SOAPAction HTTP header; default derived from the operation; `""` sends none.
     pub soap_action: Option<String>,
     /// Extra HTTP headers (values are templates).
-    #[schemars(with = "BTreeMap<String, String>")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub http_headers: Option<StringPairs>,
     /// Expected HTTP status; default 200, or 500 when `fault` is given.
     pub status: Option<u16>,
@@ -76,7 +76,7 @@ pub struct RawStep {
     pub expect_file: Option<String>,
     /// Values to take from the response: variable name -> path
     /// (`//t:Persona/t:Attributions/t:Attribution/t:SourceId/@Id`).
-    #[schemars(with = "BTreeMap<String, String>")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub capture: Option<StringPairs>,
     /// Comparison options for this step (override the case's).
     pub options: Option<RawOptions>,
@@ -109,7 +109,7 @@ pub struct RawCleanupStep {
     /// The SOAPAction HTTP header; default derived from the operation; `""` sends none.
     pub soap_action: Option<String>,
     /// Extra HTTP headers (values are templates).
-    #[schemars(with = "BTreeMap<String, String>")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub http_headers: Option<StringPairs>,
     /// Expected HTTP status; default 200, or 500 when `fault` is given.
     pub status: Option<u16>,
@@ -120,7 +120,7 @@ pub struct RawCleanupStep {
     /// Like `expect`, read from a file relative to the case file.
     pub expect_file: Option<String>,
     /// Values to take from the response: variable name -> path.
-    #[schemars(with = "BTreeMap<String, String>")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub capture: Option<StringPairs>,
     /// Comparison options for this cleanup step.
     pub options: Option<RawOptions>,
