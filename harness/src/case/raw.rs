@@ -6,7 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use super::ServerVersion;
+use crate::operations;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
@@ -14,16 +17,22 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ews-conformance case (format v1)")]
+#[schemars(extend("oneOf" = [{ "required": ["operation"] }, { "required": ["operations"] }]))]
 pub struct RawCase {
     /// One line saying what the case proves.
     pub title: String,
     /// The EWS operation the case exercises (exactly one of `operation` / `operations`).
+    #[serde(default)]
+    #[schemars(schema_with = "operation_schema")]
     pub operation: Option<String>,
     /// The EWS operations the case exercises, main one first (exactly one of `operation` /
     /// `operations`).
+    #[serde(default)]
+    #[schemars(schema_with = "operations_schema")]
     pub operations: Option<Vec<String>>,
     /// Minimum server version (`Exchange2013`, `Exchange2013_SP1`, `V2016_01_06`, ...); targets
     /// older than this skip the case.
+    #[schemars(schema_with = "version_schema")]
     pub since: String,
     /// Free-form labels used to select cases.
     pub tags: Option<Vec<String>>,
@@ -42,6 +51,14 @@ pub struct RawCase {
 /// One request/response exchange.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["body"] },
+    { "required": ["envelope"] },
+    { "required": ["raw"] },
+    { "required": ["body_file"] },
+    { "required": ["envelope_file"] },
+    { "required": ["raw_file"] }
+]))]
 pub struct RawStep {
     /// What the step does; unique within the case.
     pub name: String,
@@ -88,6 +105,14 @@ pub struct RawStep {
 /// A cleanup step: the keys of a step, `name` optional, no nested `cleanup`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["body"] },
+    { "required": ["envelope"] },
+    { "required": ["raw"] },
+    { "required": ["body_file"] },
+    { "required": ["envelope_file"] },
+    { "required": ["raw_file"] }
+]))]
 pub struct RawCleanupStep {
     /// What the cleanup does; default `cleanup after <step name>` (`case cleanup <n>` at case
     /// level).
@@ -132,6 +157,8 @@ pub struct RawCleanupStep {
 pub struct RawHeaders {
     /// `RequestServerVersion/@Version` (an EWS version name); `none` sends no
     /// RequestServerVersion header. Default: the target's version.
+    #[serde(default)]
+    #[schemars(schema_with = "header_version_schema")]
     pub server_version: Option<String>,
     /// `MailboxCulture` text (`en-US`). A template.
     pub mailbox_culture: Option<String>,
@@ -166,6 +193,46 @@ pub struct RawOptions {
     pub compare_headers: Option<bool>,
     /// Trim text values before comparing. Default true.
     pub trim: Option<bool>,
+}
+
+// Closed vocabularies, generated from the lists the loader validates against, so the schema can
+// offer completion and never disagrees with the loader.
+
+fn version_names() -> Vec<&'static str> {
+    ServerVersion::ALL.iter().map(|v| v.as_str()).collect()
+}
+
+fn operation_names() -> Vec<&'static str> {
+    operations::ALL.iter().map(|op| op.name).collect()
+}
+
+fn version_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": version_names() })
+}
+
+/// `names` and `null` (the value of an optional key may be written as `~`).
+fn optional_enum(names: Vec<&'static str>) -> Vec<serde_json::Value> {
+    let mut values: Vec<serde_json::Value> = names.into_iter().map(Into::into).collect();
+    values.push(serde_json::Value::Null);
+    values
+}
+
+fn header_version_schema(_: &mut SchemaGenerator) -> Schema {
+    let mut names = version_names();
+    names.push(super::validate::NO_SERVER_VERSION);
+    json_schema!({ "type": ["string", "null"], "enum": optional_enum(names) })
+}
+
+fn operation_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "enum": optional_enum(operation_names()) })
+}
+
+fn operations_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["array", "null"],
+        "minItems": 1,
+        "items": { "type": "string", "enum": operation_names() }
+    })
 }
 
 /// A YAML mapping of strings, kept in file order.

@@ -22,7 +22,7 @@ use crate::config::vars;
 use crate::{operations, xml};
 
 /// The word in `headers.server_version` that sends no RequestServerVersion header.
-const NO_SERVER_VERSION: &str = "none";
+pub const NO_SERVER_VERSION: &str = "none";
 
 /// Namespaces the documentation sometimes writes with `https://`; real servers use `http://`.
 const HTTPS_NAMESPACES: &[&str] = &[
