@@ -469,11 +469,9 @@ impl Validator<'_> {
         for (i, text) in texts.iter().enumerate() {
             match xml::Path::parse(text) {
                 Ok(p) => out.push(p),
-                Err(message) => self.error_at_value(
-                    &format!("{path}[{i}]"),
-                    format!("bad path `{text}`: {message}"),
-                    None,
-                ),
+                Err(message) => {
+                    self.error_at_value(&format!("{path}[{i}]"), path_message(text, &message), None)
+                }
             }
         }
         out
@@ -604,11 +602,9 @@ impl Validator<'_> {
                     path: p,
                     pos: self.value_pos(&capture_path),
                 }),
-                Err(message) => self.error_at_value(
-                    &capture_path,
-                    format!("bad path `{text}`: {message}"),
-                    None,
-                ),
+                Err(message) => {
+                    self.error_at_value(&capture_path, path_message(&text, &message), None)
+                }
             }
         }
 
@@ -1136,7 +1132,7 @@ pub fn parse_fault_code(text: &str) -> Result<xml::QName, String> {
             return Err(format!("fault code `{text}` has no local name"));
         }
         return Ok(xml::QName {
-            ns: (!ns.is_empty()).then(|| ns.to_string()),
+            ns: (!ns.is_empty()).then(|| ns.into()),
             local: local.to_string(),
         });
     }
@@ -1161,9 +1157,18 @@ pub fn parse_fault_code(text: &str) -> Result<xml::QName, String> {
         return Err(format!("fault code `{text}` is not a name"));
     }
     Ok(xml::QName {
-        ns: Some(ns.to_string()),
+        ns: Some(ns.into()),
         local: local.to_string(),
     })
+}
+
+/// The XML engine's message for a bad path, with the path in it.
+fn path_message(text: &str, message: &str) -> String {
+    if message.contains(text) {
+        message.to_string()
+    } else {
+        format!("bad path `{text}`: {message}")
+    }
 }
 
 fn as_element(node: &xml::Node) -> Option<&xml::Element> {

@@ -307,7 +307,7 @@ fn a_broken_file_does_not_stop_the_others() {
     assert_eq!(
         fault.code,
         Some(xml::QName {
-            ns: Some(xml::ns::TYPES.to_string()),
+            ns: Some(xml::ns::TYPES.into()),
             local: "ErrorSchemaValidation".to_string()
         })
     );
@@ -730,7 +730,7 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
         vec![
             ("errors.yaml".to_string(), 5, 13),
             ("errors.yaml".to_string(), 10, 25),
-            ("errors.yaml".to_string(), 15, 42),
+            ("errors.yaml".to_string(), 15, 41),
             ("errors.yaml".to_string(), 16, 25),
             ("errors.expect.xml".to_string(), 4, 1),
         ],
