@@ -4,5 +4,7 @@
 mod case;
 mod runner;
 mod support;
+/// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
+mod transport;
 /// The XML engine: rules, matchers, mismatches, diff, robustness.
 mod xml;
