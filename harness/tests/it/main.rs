@@ -2,3 +2,6 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod support;
+// Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
+// Chromium), terminal, baselines, shard merge, coverage, atomic writes.
+mod report;
