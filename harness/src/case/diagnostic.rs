@@ -145,10 +145,32 @@ fn describe(message: &str, context: Option<&str>) -> (String, Option<String>) {
             return (format!("missing key `{name}`{place}"), None);
         }
     }
-    if message.starts_with("invalid type") || message.starts_with("invalid value") {
-        return (format!("{message}{place}"), None);
-    }
-    (format!("{message}{place}"), None)
+    (format!("{}{place}", plain_type_names(message)), None)
+}
+
+/// serde names the raw structs (`expected struct RawStep`); say what they are instead.
+fn plain_type_names(message: &str) -> String {
+    [
+        (
+            "struct RawCase",
+            "a case (a mapping with title, operation, since, steps, ...)",
+        ),
+        (
+            "struct RawStep",
+            "a step (a mapping with name, body, expect, ...)",
+        ),
+        (
+            "struct RawCleanupStep",
+            "a cleanup step (a mapping with body, expect, ...)",
+        ),
+        ("struct RawHeaders", "a headers mapping"),
+        ("struct RawFault", "a fault mapping (code, response_code)"),
+        ("struct RawOptions", "an options mapping"),
+    ]
+    .iter()
+    .fold(message.to_string(), |text, (raw, plain)| {
+        text.replace(raw, plain)
+    })
 }
 
 /// Every `name` between backticks in `text`.
@@ -186,6 +208,10 @@ mod tests {
 
     #[test]
     fn rewrites_serde_messages() {
+        assert_eq!(
+            describe("invalid type: sequence, expected struct RawCase", None).0,
+            "invalid type: sequence, expected a case (a mapping with title, operation, since, steps, ...)"
+        );
         let (message, help) = describe(
             "unknown field `expext`, expected one of `name`, `expect`",
             Some("steps[0]"),

@@ -57,7 +57,10 @@ impl Outline {
     /// Scans `text`. Never fails; an unreadable shape gives a smaller outline.
     pub fn new(text: &str) -> Outline {
         let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
-        let scanner = Scanner { lines: &lines };
+        let scanner = Scanner {
+            lines: &lines,
+            depth: std::cell::Cell::new(0),
+        };
         let root = scanner
             .next_significant(0)
             .map(|first| scanner.parse_at(first, indent_of(&lines[first])).0);
@@ -195,8 +198,13 @@ fn is_blank_or_comment(line: &[char]) -> bool {
     rest.is_empty() || rest.starts_with('#') || rest == "---" || rest.starts_with("--- ")
 }
 
+/// Deepest nesting the outline follows; deeper values are treated as scalars (the YAML backend
+/// refuses such files anyway, and a hostile file must not overflow the stack).
+const MAX_DEPTH: usize = 64;
+
 struct Scanner<'a> {
     lines: &'a [Vec<char>],
+    depth: std::cell::Cell<usize>,
 }
 
 impl Scanner<'_> {
@@ -208,6 +216,16 @@ impl Scanner<'_> {
     /// Parses the node whose text starts on line `li` at 0-based column `col`. Returns the node
     /// and the index of the first line after it.
     fn parse_at(&self, li: usize, col: usize) -> (Node, usize) {
+        if self.depth.get() >= MAX_DEPTH {
+            return (scalar(li + 1, col + 1), li + 1);
+        }
+        self.depth.set(self.depth.get() + 1);
+        let parsed = self.parse_at_depth(li, col);
+        self.depth.set(self.depth.get() - 1);
+        parsed
+    }
+
+    fn parse_at_depth(&self, li: usize, col: usize) -> (Node, usize) {
         let line = &self.lines[li];
         let rest = &line[col.min(line.len())..];
         if rest.first() == Some(&'-') && (rest.len() == 1 || rest[1] == ' ') {
@@ -368,7 +386,7 @@ impl Scanner<'_> {
                 continuation_end(li + 1),
             ),
             '{' | '[' => {
-                let (node, _) = parse_flow(line, c, li + 1);
+                let (node, _) = parse_flow(line, c, li + 1, 0);
                 (node, continuation_end(li + 1))
             }
             _ => (scalar(li + 1, c + 1), continuation_end(li + 1)),
@@ -420,7 +438,10 @@ fn key_split(rest: &[char]) -> Option<(String, usize)> {
 
 /// Parses a one-line flow collection starting at column `c` (0-based) of `line` (`line_no` is
 /// 1-based). Returns the node and the column after it.
-fn parse_flow(line: &[char], c: usize, line_no: usize) -> (Node, usize) {
+fn parse_flow(line: &[char], c: usize, line_no: usize, depth: usize) -> (Node, usize) {
+    if depth >= MAX_DEPTH {
+        return (scalar(line_no, c + 1), line.len());
+    }
     let open = line[c];
     let close = if open == '{' { '}' } else { ']' };
     let mut i = c + 1;
@@ -445,11 +466,11 @@ fn parse_flow(line: &[char], c: usize, line_no: usize) -> (Node, usize) {
             if line.get(i) == Some(&':') {
                 i = skip_spaces(i + 1);
             }
-            let (value, after) = flow_value(line, i, line_no);
+            let (value, after) = flow_value(line, i, line_no, depth);
             entries.push((key, (line_no, key_start + 1), value));
             i = after;
         } else {
-            let (value, after) = flow_value(line, i, line_no);
+            let (value, after) = flow_value(line, i, line_no, depth);
             items.push(value);
             i = after;
         }
@@ -482,9 +503,9 @@ fn parse_flow(line: &[char], c: usize, line_no: usize) -> (Node, usize) {
     )
 }
 
-fn flow_value(line: &[char], i: usize, line_no: usize) -> (Node, usize) {
+fn flow_value(line: &[char], i: usize, line_no: usize, depth: usize) -> (Node, usize) {
     match line.get(i) {
-        Some('{') | Some('[') => parse_flow(line, i, line_no),
+        Some('{') | Some('[') => parse_flow(line, i, line_no, depth + 1),
         Some('"') | Some('\'') => {
             let (_, after) = read_flow_scalar(line, i, false);
             (scalar(line_no, i + 2), after)
@@ -632,6 +653,19 @@ cleanup:
             let _ = o.value("a.b[0].c");
             let _ = o.key("k2");
             let _ = o.keys("a");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let dashes = "- ".repeat(100_000);
+        let brackets = format!("a: {}", "[".repeat(100_000));
+        let indented: String = (0..5_000)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        for text in [dashes, brackets, indented] {
+            let o = Outline::new(&text);
+            let _ = o.value("a[0][0]");
         }
     }
 }

@@ -528,7 +528,7 @@ impl Validator<'_> {
                 None,
             ),
         }
-        if fields.headers.is_some() && !matches!(given.as_slice(), [0] | [3]) {
+        if fields.headers.is_some() && !given.is_empty() && !matches!(given.as_slice(), [0] | [3]) {
             self.error_at_key(
                 &format!("{path}.headers"),
                 "`headers` only apply to `body` / `body_file` requests",

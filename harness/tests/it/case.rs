@@ -328,6 +328,55 @@ fn a_missing_directory_is_one_error() {
     );
 }
 
+#[test]
+fn hostile_files_are_errors_not_panics() {
+    let dir = crate::support::TempDir::new("case-hostile");
+    let root = dir.path();
+    let deep = "a: ".repeat(10_000);
+    let files: &[(&str, &[u8])] = &[
+        ("empty.yaml", b""),
+        ("list.yaml", b"- a\n- b\n"),
+        ("not_utf8.yaml", b"title: \xff\xfe\n"),
+        ("tabs.yaml", b"title: t\n\tsteps: []\n"),
+        ("deep.yaml", deep.as_bytes()),
+        ("old_extension.yml", b"title: t\n"),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(root.join(name), bytes).unwrap();
+    }
+    let outcome = case::load_dir(root, &known());
+    assert!(outcome.cases.is_empty());
+    let mut files: Vec<String> = outcome
+        .errors
+        .iter()
+        .map(|e| {
+            e.pos
+                .file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            "old_extension.yml",
+            "deep.yaml",
+            "empty.yaml",
+            "list.yaml",
+            "not_utf8.yaml",
+            "tabs.yaml"
+        ],
+        "{}",
+        render(&outcome.errors)
+    );
+    for error in &outcome.errors {
+        assert!(error.pos.line >= 1 && error.pos.col >= 1, "{error}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Templates.
 
