@@ -7,7 +7,7 @@
 //! anything else it answers with the nearest enclosing position it found. It never panics.
 
 /// Where a value's text starts. 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
     pub line: usize,
     pub col: usize,
@@ -20,6 +20,10 @@ pub struct Located {
     /// False when the path could not be followed to the end and this is the nearest enclosing
     /// position.
     pub exact: bool,
+    /// For a plain scalar written over several lines (which YAML folds into one line, joining
+    /// the lines with single spaces): each source line's (line, col, length in chars), so that
+    /// a column of the folded value maps back to its line. Empty otherwise.
+    pub folded: Vec<(usize, usize, usize)>,
 }
 
 /// A node of the outline.
@@ -29,6 +33,7 @@ struct Node {
     col: usize,
     indent: usize,
     literal_block: bool,
+    folded: Vec<(usize, usize, usize)>,
     kind: Kind,
 }
 
@@ -78,6 +83,11 @@ impl Outline {
                 indent: node.indent,
                 literal_block: node.literal_block,
                 exact,
+                folded: if exact {
+                    node.folded.clone()
+                } else {
+                    Vec::new()
+                },
             },
             None => Located {
                 line: 1,
@@ -85,6 +95,7 @@ impl Outline {
                 indent: 0,
                 literal_block: false,
                 exact: false,
+                folded: Vec::new(),
             },
         }
     }
@@ -104,6 +115,7 @@ impl Outline {
                             indent: col - 1,
                             literal_block: false,
                             exact,
+                            folded: Vec::new(),
                         };
                     }
                 }
@@ -113,6 +125,7 @@ impl Outline {
                     indent: node.indent,
                     literal_block: node.literal_block,
                     exact: false,
+                    folded: Vec::new(),
                 };
             }
         }
@@ -269,6 +282,7 @@ impl Scanner<'_> {
                             col: col + 1,
                             indent: col,
                             literal_block: false,
+                            folded: Vec::new(),
                             kind: Kind::Seq(items),
                         },
                         next,
@@ -331,6 +345,7 @@ impl Scanner<'_> {
             col: col + 1,
             indent: col,
             literal_block: false,
+            folded: Vec::new(),
             kind: Kind::Map(entries),
         }
     }
@@ -370,6 +385,7 @@ impl Scanner<'_> {
                         col: content_indent + 1,
                         indent: content_indent,
                         literal_block: first == '|',
+                        folded: Vec::new(),
                         kind: Kind::Scalar,
                     },
                     end,
@@ -381,6 +397,7 @@ impl Scanner<'_> {
                     col: c + 2,
                     indent: c + 1,
                     literal_block: false,
+                    folded: Vec::new(),
                     kind: Kind::Scalar,
                 },
                 continuation_end(li + 1),
@@ -389,8 +406,44 @@ impl Scanner<'_> {
                 let (node, _) = parse_flow(line, c, li + 1, 0);
                 (node, continuation_end(li + 1))
             }
-            _ => (scalar(li + 1, c + 1), continuation_end(li + 1)),
+            _ => {
+                let end = continuation_end(li + 1);
+                let mut node = scalar(li + 1, c + 1);
+                node.folded = self.plain_lines(li, c, end);
+                (node, end)
+            }
         }
+    }
+
+    /// The source lines of a plain scalar starting at column `c` of line `li` and continuing
+    /// up to line `end` (exclusive): (line, col, length) each, when it spans several lines
+    /// without blank lines in between (which YAML would keep as line breaks). Empty otherwise.
+    fn plain_lines(&self, li: usize, c: usize, end: usize) -> Vec<(usize, usize, usize)> {
+        let content_len = |chars: &[char]| {
+            let text: String = chars.iter().collect();
+            let text = match text.find(" #") {
+                Some(i) => &text[..i],
+                None => &text[..],
+            };
+            text.trim_end().chars().count()
+        };
+        let line = &self.lines[li];
+        let mut lines = vec![(li + 1, c + 1, content_len(&line[c.min(line.len())..]))];
+        let last = (li + 1..end)
+            .rev()
+            .find(|&n| self.lines[n].iter().any(|ch| *ch != ' '));
+        let Some(last) = last else {
+            return Vec::new();
+        };
+        for n in li + 1..=last {
+            let next = &self.lines[n];
+            if next.iter().all(|ch| *ch == ' ') {
+                return Vec::new();
+            }
+            let indent = indent_of(next);
+            lines.push((n + 1, indent + 1, content_len(&next[indent..])));
+        }
+        lines
     }
 }
 
@@ -400,6 +453,7 @@ fn scalar(line: usize, col: usize) -> Node {
         col,
         indent: col.saturating_sub(1),
         literal_block: false,
+        folded: Vec::new(),
         kind: Kind::Scalar,
     }
 }
@@ -497,6 +551,7 @@ fn parse_flow(line: &[char], c: usize, line_no: usize, depth: usize) -> (Node, u
             col: c + 1,
             indent: c,
             literal_block: false,
+            folded: Vec::new(),
             kind,
         },
         end,
@@ -606,6 +661,20 @@ cleanup:
         assert_eq!((l.line, l.col, l.indent, l.literal_block), (13, 7, 6, true));
         let l = o.value("steps[1].raw");
         assert_eq!((l.line, l.col, l.literal_block), (23, 7, false));
+    }
+
+    #[test]
+    fn maps_folded_plain_scalars_line_by_line() {
+        let text = "steps:\n  - body: <a>{{x}}</a>\n      <b/>  # note\n\n      <c/>\n";
+        let o = Outline::new(text);
+        // A blank line inside keeps a line break: no folding map.
+        assert!(o.value("steps[0].body").folded.is_empty());
+        let text = "steps:\n  - body: <a>{{x}}</a>\n      <b/>  # note\n  - body: y\n";
+        let o = Outline::new(text);
+        assert_eq!(
+            o.value("steps[0].body").folded,
+            vec![(2, 11, 12), (3, 7, 4)]
+        );
     }
 
     #[test]

@@ -223,6 +223,21 @@ fn every_semantic_error_of_a_file_is_reported_at_its_place() {
     );
 }
 
+#[test]
+fn positions_inside_a_folded_plain_value_are_on_their_own_line() {
+    let errors = load_errors("errors", "folded.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "folded.yaml",
+            7,
+            28,
+            "unknown variable `group_idd`",
+            Some(ALL_VARS)
+        )]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sidecar files.
 
