@@ -307,8 +307,8 @@ fn run(args: RunArgs) -> u8 {
     if outcome.listed_only {
         return EXIT_OK;
     }
-    for error in &outcome.load_errors {
-        eprintln!("{error}\n");
+    if !outcome.load_errors.is_empty() {
+        eprintln!("{} case file(s) failed to load; their errors are listed above with the failures", outcome.load_errors.len());
     }
     let counts = outcome.report.counts();
     let parts: Vec<String> = counts

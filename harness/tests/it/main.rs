@@ -4,3 +4,10 @@
 mod case;
 mod runner;
 mod support;
+/// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
+mod transport;
+/// The XML engine: rules, matchers, mismatches, diff, robustness.
+mod xml;
+// Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
+// Chromium), terminal, baselines, shard merge, coverage, atomic writes.
+mod report;
