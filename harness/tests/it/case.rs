@@ -1,9 +1,6 @@
 //! The case loader end to end: fixture files under `tests/fixtures/cases/` (see the README
 //! there) load into typed cases, or fail with errors that point at `file:line:col`, show the
 //! source line with a caret, and suggest a fix.
-//!
-//! Tests marked `needs the XML engine` exercise the paths that call `crate::xml` (well-formedness,
-//! capture paths, matchers); they run once that engine is in main.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -521,7 +518,6 @@ fn format_md_worked_example_is_the_fixture() {
 // Paths that go through the XML engine.
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn the_worked_example_loads() {
     let case = load("worked_example", "im/remove_contact_from_group.yaml");
     assert_eq!(case.id, "im/remove_contact_from_group");
@@ -592,7 +588,6 @@ fn options(ignore: &[&str], subset: bool, compare_headers: bool) -> StepOptions 
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn a_full_case_loads_into_the_exact_typed_structure() {
     let case = load("full", "full.yaml");
     let defaults = options(&["//t:CreationTime"], false, false);
@@ -755,7 +750,6 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn captured_and_bound_names_are_usable_after_their_step() {
     let case = load("scope", "captured_earlier.yaml");
     assert_eq!(case.steps.len(), 2);
@@ -763,7 +757,6 @@ fn captured_and_bound_names_are_usable_after_their_step() {
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn a_name_captured_only_by_a_later_step_is_an_error() {
     let errors = load_errors("scope", "captured_later.yaml");
     assert_eq!(
@@ -782,7 +775,6 @@ fn a_name_captured_only_by_a_later_step_is_an_error() {
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
     let errors = load_errors("xml_errors", "errors.yaml");
     let at: Vec<(String, usize, usize)> = summary(&errors)
