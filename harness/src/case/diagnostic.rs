@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::locate::Outline;
 use super::{LoadError, SourcePos};
 use crate::yaml;
 
@@ -93,14 +94,22 @@ pub fn from_yaml_error(
     case_id: &str,
     file: &Path,
     sources: &Sources,
+    outline: &Outline,
 ) -> LoadError {
-    let (line, col) = yaml::error_location(error).unwrap_or((1, 1));
+    let (mut line, mut col) = yaml::error_location(error).unwrap_or((1, 1));
     let full = error.to_string();
-    // The backend appends " at line L column C"; the caret display says that already.
-    let text = full
-        .strip_suffix(&format!(" at line {line} column {col}"))
-        .unwrap_or(&full);
-    let (context, message) = split_context(text);
+    // The backend writes " at line L column C" after the problem; the arrow line says that.
+    let text = full.replacen(&format!(" at line {line} column {col}"), "", 1);
+    let (context, message) = split_context(&text);
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        // The backend points at the mapping; point at the second occurrence of the key.
+        if let Some(key) = backticked(rest).first() {
+            let keys = outline.keys(context.unwrap_or(""));
+            if let Some((_, l, c)) = keys.iter().filter(|(k, _, _)| k == key).nth(1) {
+                (line, col) = (*l, *c);
+            }
+        }
+    }
     let pos = SourcePos {
         file: file.to_path_buf(),
         line,
@@ -136,6 +145,14 @@ fn describe(message: &str, context: Option<&str>) -> (String, Option<String>) {
             return (
                 format!("unknown key `{unknown}`{place}"),
                 suggestion(unknown, &expected),
+            );
+        }
+    }
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        if let Some(name) = backticked(rest).first() {
+            return (
+                format!("key `{name}` is given twice{place}"),
+                Some("a key may appear once in a mapping".to_string()),
             );
         }
     }

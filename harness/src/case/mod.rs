@@ -521,7 +521,7 @@ pub fn load_file(
     sources.add(file, &text);
     let outline = locate::Outline::new(&text);
     let raw: raw::RawCase = crate::yaml::from_str(&text).map_err(|e| {
-        let first = diagnostic::from_yaml_error(&e, &case_id, file, &sources);
+        let first = diagnostic::from_yaml_error(&e, &case_id, file, &sources, &outline);
         if !first.message.starts_with("unknown key") {
             return vec![first];
         }

@@ -149,6 +149,21 @@ fn a_wrong_type_points_at_the_value() {
     );
 }
 
+#[test]
+fn a_duplicate_key_points_at_its_second_occurrence() {
+    let errors = load_errors("errors", "duplicate_key.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "duplicate_key.yaml",
+            7,
+            5,
+            "key `raw` is given twice in `steps[0]`",
+            Some("a key may appear once in a mapping")
+        )]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors validation finds: every one in the file, each at its place.
 
