@@ -767,8 +767,34 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
 #[test]
 fn captured_and_bound_names_are_usable_after_their_step() {
     let case = load("scope", "captured_earlier.yaml");
-    assert_eq!(case.steps.len(), 2);
+    assert_eq!(case.steps.len(), 4);
     assert_eq!(case.cleanup.len(), 1);
+    let uses: Vec<Vec<&str>> = case
+        .steps
+        .iter()
+        .map(|s| match &s.request.body {
+            RequestBody::Body { body, .. } => body.template.variables().collect(),
+            other => panic!("expected a body: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        vec![
+            vec!["run_id"],
+            vec!["group_id", "change_key"],
+            vec![],
+            vec!["persona_id"]
+        ]
+    );
+    // The sidecar expectation starts at its own line 1.
+    let expect = case.steps[2].expect.xml.as_ref().unwrap();
+    assert_eq!((expect.pos.line, expect.pos.col, expect.indent), (1, 1, 0));
+    assert!(
+        expect
+            .pos
+            .file
+            .ends_with("scope/captured_earlier.expect.xml")
+    );
 }
 
 #[test]
