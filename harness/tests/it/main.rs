@@ -2,3 +2,6 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod support;
+
+// The embedded reference server over loopback HTTP.
+mod server;
