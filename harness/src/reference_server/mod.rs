@@ -93,7 +93,8 @@
 //! - AddNewImContactToGroup with an IM address already on the list returns the existing persona
 //!   (and adds it to the group); without `GroupId` the contact goes to Other Contacts.
 //! - AddDistributionGroupToImList of a group already on the list returns the existing group.
-//! - Distribution groups carry `t:SmtpAddress` (the schema's last `ImGroupType` child).
+//! - Distribution groups carry `t:SmtpAddress` (the schema's last `ImGroupType` child) only for
+//!   requests newer than Exchange2013: the Exchange 2013 examples do not have it.
 //! - The contact id (AddImContactToGroup, RemoveImContactFromGroup, RemoveContactFromImList,
 //!   `MemberCorrelationKey/ItemId`) is the contact item id = `Attribution/SourceId/@Id`, not the
 //!   `PersonaId`.

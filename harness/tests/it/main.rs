@@ -11,3 +11,6 @@ mod xml;
 // Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
 // Chromium), terminal, baselines, shard merge, coverage, atomic writes.
 mod report;
+
+// The embedded reference server over loopback HTTP.
+mod server;
