@@ -1,6 +1,560 @@
 //! Command-line interface (clap). `main.rs` only calls [`main`].
+//!
+//! `ews-conformance [run] [OPTIONS] [FILTER]` runs the suite (libtest-mimic's own arguments —
+//! filter, `--exact`, `--skip`, `--list`, `--ignored`, `--test-threads`, `--format`, `--color` —
+//! keep working); `serve`, `diff`, `lint`, `schema`, `merge` and `coverage` are the other
+//! subcommands. Exit codes: 0 all passed, 1 failures or regressions, 2 usage, configuration or
+//! case-load errors. Only this module maps outcomes to exit codes and prints top-level errors.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Auth, Secret, Target, vars};
+use crate::reference_server::{self, Quirk, ServerConfig};
+use crate::report::TargetInfo;
+use crate::runner::{self, Partition, RunConfig};
+use crate::{case, xml};
+
+/// Exit code: everything passed (expected failures allowed).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: failures, errors or regressions.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: usage, configuration or case-load errors.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ews-conformance",
+    version,
+    about = "Conformance test harness for Exchange Web Services (EWS) servers",
+    long_about = "Runs YAML cases (SOAP requests and the responses they must produce) against an EWS \
+endpoint and reports every difference with its path. Without --endpoint it starts the embedded \
+reference EWS server and runs against that.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Options of `run`, which is the default command.
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the suite (the default).
+    Run(RunArgs),
+    /// Compare two XML files with the same engine and rules as `run`.
+    Diff(DiffArgs),
+    /// Check that every case loads: schema, variables, XML, namespaces.
+    Lint(LintArgs),
+    /// Print the JSON Schema of the case format.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Folder of case files.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Folder for junit.xml, report.json and report.html.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports: PathBuf,
+    /// Write no report files.
+    #[arg(long)]
+    no_reports: bool,
+    /// EWS endpoint URL; without it the embedded reference server is used.
+    #[arg(long, env = "EWS_ENDPOINT", value_name = "URL")]
+    endpoint: Option<String>,
+    /// Authentication for --endpoint: basic (EWS_USERNAME/EWS_PASSWORD), bearer (EWS_TOKEN), none.
+    #[arg(long, env = "EWS_AUTH", value_name = "KIND")]
+    auth: Option<String>,
+    /// RequestServerVersion to send by default; cases needing a newer version are ignored.
+    #[arg(long, value_name = "VERSION")]
+    server_version: Option<String>,
+    /// Set a case variable (NAME=VALUE), e.g. --var mailbox=user@example.com.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    variables: Vec<String>,
+    /// Baseline of known divergences (YAML: case id -> reason).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Fail the run when a baseline case now passes (keeps baselines honest).
+    #[arg(long)]
+    strict_baseline: bool,
+    /// Run only shard K of N (`hash:K/N`, stable hash of the case id).
+    #[arg(long, value_name = "hash:K/N")]
+    partition: Option<String>,
+    /// Switch on a quirk of the embedded reference server (self-testing); repeatable.
+    #[arg(long = "quirk", value_name = "NAME")]
+    quirks: Vec<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    timeout: u64,
+    /// Whole-run timeout in seconds; cases not started by then are reported as not run.
+    #[arg(long, value_name = "SECS")]
+    run_timeout: Option<u64>,
+    /// Run the cases in an order shuffled by SEED (to prove they do not depend on each other).
+    #[arg(long, value_name = "SEED")]
+    shuffle: Option<u64>,
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    /// Expected XML (may contain matchers such as {{any}}).
+    expected: PathBuf,
+    /// Actual XML.
+    actual: PathBuf,
+    /// Path to leave out of the comparison (repeatable).
+    #[arg(long = "ignore", value_name = "PATH")]
+    ignore: Vec<String>,
+    /// Path whose children compare as an unordered set (repeatable).
+    #[arg(long = "unordered", value_name = "PATH")]
+    unordered: Vec<String>,
+    /// Allow extra elements and attributes in ACTUAL.
+    #[arg(long)]
+    subset: bool,
+    /// Compare text values untrimmed.
+    #[arg(long)]
+    no_trim: bool,
+    /// Color the diff: auto, always, never.
+    #[arg(long, default_value = "auto")]
+    color: String,
+}
+
+#[derive(Debug, Args)]
+struct LintArgs {
+    /// Folder (or one case file) to check; default: the cases folder.
+    path: Option<PathBuf>,
+    /// Extra variable names the target defines (NAME or NAME=VALUE), repeatable.
+    #[arg(long = "var", value_name = "NAME")]
+    variables: Vec<String>,
+}
 
 /// Entry point of the binary.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(2)
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        None => run(cli.run),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Diff(args)) => diff(args),
+        Some(Command::Lint(args)) => lint(args),
+        Some(Command::Schema) => {
+            println!("{}", case::json_schema());
+            EXIT_OK
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Prints an error the way every command does, once.
+fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    code
+}
+
+/// The cases folder: `--cases`, else `./cases`, else the repository's `cases/` next to the crate.
+fn cases_dir(given: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = given {
+        return dir;
+    }
+    let local = PathBuf::from("cases");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("cases")
+}
+
+fn color_enabled(setting: Option<libtest_mimic::ColorSetting>) -> bool {
+    match setting {
+        Some(libtest_mimic::ColorSetting::Always) => true,
+        Some(libtest_mimic::ColorSetting::Never) => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn run(args: RunArgs) -> u8 {
+    let quirks: Vec<Quirk> = match args
+        .quirks
+        .iter()
+        .map(|q| q.parse())
+        .collect::<Result<_, _>>()
+    {
+        Ok(q) => q,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let partition = match args.partition.as_deref().map(Partition::parse).transpose() {
+        Ok(p) => p,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let baseline = match &args.baseline {
+        Some(path) => {
+            return fail(
+                EXIT_USAGE,
+                format!(
+                    "--baseline {}: baselines are not available in this build yet",
+                    path.display()
+                ),
+            );
+        }
+        None => None,
+    };
+    let extra_vars = match parse_vars(&args.variables) {
+        Ok(v) => v,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+
+    // The embedded server lives until the end of this function.
+    let mut _server = None;
+    let (mut target, target_info) = match &args.endpoint {
+        Some(endpoint) => {
+            if !quirks.is_empty() {
+                return fail(
+                    EXIT_USAGE,
+                    "--quirk applies to the embedded reference server only (drop --endpoint)",
+                );
+            }
+            match remote_target(endpoint, args.auth.as_deref()) {
+                Ok(t) => {
+                    let info = TargetInfo {
+                        url: t.redacted_endpoint(),
+                        embedded: false,
+                        ..TargetInfo::default()
+                    };
+                    (t, info)
+                }
+                Err(e) => return fail(EXIT_USAGE, e),
+            }
+        }
+        None => {
+            let config = ServerConfig {
+                quirks: quirks.clone(),
+                ..ServerConfig::default()
+            };
+            let server = match reference_server::start(config.clone()) {
+                Ok(s) => s,
+                Err(e) => {
+                    return fail(
+                        EXIT_USAGE,
+                        format!("could not start the embedded reference server: {e}"),
+                    );
+                }
+            };
+            let target = embedded_target(&server.url(), &config);
+            let info = TargetInfo {
+                url: server.url(),
+                embedded: true,
+                quirks: quirks.iter().map(|q| q.name().to_string()).collect(),
+                ..TargetInfo::default()
+            };
+            eprintln!(
+                "running against the embedded reference server at {}{}",
+                server.url(),
+                if quirks.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with quirks: {}", info.quirks.join(", "))
+                }
+            );
+            _server = Some(server);
+            (target, info)
+        }
+    };
+    if let Some(v) = &args.server_version {
+        target.server_version = Some(v.clone());
+    }
+    target.limits.request_timeout = Duration::from_secs(args.timeout.max(1));
+    target.variables.extend(extra_vars);
+
+    let interrupt = Arc::new(AtomicBool::new(false));
+    install_interrupt_handler(Arc::clone(&interrupt));
+    let strict_baseline = args.strict_baseline;
+    let color = color_enabled(args.libtest.color);
+    let config = RunConfig {
+        cases_dir: cases_dir(args.cases),
+        reports_dir: (!args.no_reports).then_some(args.reports),
+        target,
+        target_info,
+        baseline,
+        strict_baseline,
+        partition,
+        libtest: args.libtest,
+        color,
+        run_id: runner::new_run_id(),
+        run_timeout: args.run_timeout.map(Duration::from_secs),
+        interrupt,
+        shuffle_seed: args.shuffle,
+    };
+    let outcome = match runner::run(config) {
+        Ok(o) => o,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    if outcome.listed_only {
+        return EXIT_OK;
+    }
+    if !outcome.load_errors.is_empty() {
+        eprintln!("{} case file(s) failed to load; their errors are listed above with the failures", outcome.load_errors.len());
+    }
+    let counts = outcome.report.counts();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.label()))
+        .collect();
+    println!("summary: {}", parts.join(", "));
+    for path in &outcome.written {
+        println!("report: {}", path.display());
+    }
+    outcome.exit_code(strict_baseline)
+}
+
+/// Ctrl-C once: finish running cases, skip the rest, write reports. Twice: exit at once.
+fn install_interrupt_handler(flag: Arc<AtomicBool>) {
+    let presses = AtomicUsize::new(0);
+    let _ = ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            flag.store(true, Ordering::SeqCst);
+            eprintln!(
+                "\ninterrupted: finishing running cases and writing reports (Ctrl-C again to abort)"
+            );
+        } else {
+            std::process::exit(130);
+        }
+    });
+}
+
+fn parse_vars(items: &[String]) -> Result<Vec<(String, String)>, String> {
+    items
+        .iter()
+        .map(|item| {
+            item.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| format!("--var `{item}` must look like NAME=VALUE"))
+        })
+        .collect()
+}
+
+/// A target for the embedded server: its URL, the first user's credentials and its variables.
+pub fn embedded_target(url: &str, config: &ServerConfig) -> Target {
+    let auth = match config.users.first() {
+        Some(u) => Auth::Basic {
+            username: u.username.clone(),
+            password: Secret::new(u.password.clone()),
+        },
+        None => Auth::None,
+    };
+    Target {
+        endpoint: url.to_string(),
+        auth,
+        server_version: Some(config.server_version.clone()),
+        variables: config.target_variables(),
+        ..Target::default()
+    }
+}
+
+fn remote_target(endpoint: &str, auth: Option<&str>) -> Result<Target, String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let kind = auth.map(str::to_ascii_lowercase).unwrap_or_else(|| {
+        if env("EWS_TOKEN").is_some() {
+            "bearer".into()
+        } else if env("EWS_USERNAME").is_some() {
+            "basic".into()
+        } else {
+            "none".into()
+        }
+    });
+    let auth = match kind.as_str() {
+        "none" => Auth::None,
+        "basic" => Auth::Basic {
+            username: env("EWS_USERNAME")
+                .ok_or("--auth basic needs EWS_USERNAME in the environment")?,
+            password: Secret::new(
+                env("EWS_PASSWORD").ok_or("--auth basic needs EWS_PASSWORD in the environment")?,
+            ),
+        },
+        "bearer" => Auth::Bearer {
+            token: Secret::new(
+                env("EWS_TOKEN").ok_or("--auth bearer needs EWS_TOKEN in the environment")?,
+            ),
+        },
+        other => {
+            return Err(format!(
+                "unknown --auth `{other}` (use basic, bearer or none)"
+            ));
+        }
+    };
+    let mut variables = std::collections::BTreeMap::new();
+    if let Auth::Basic { username, .. } = &auth {
+        if username.contains('@') {
+            variables.insert(vars::MAILBOX.to_string(), username.clone());
+            if let Some((_, domain)) = username.split_once('@') {
+                variables.insert(vars::DOMAIN.to_string(), domain.to_string());
+            }
+        }
+    }
+    Ok(Target {
+        endpoint: endpoint.to_string(),
+        auth,
+        variables,
+        ..Target::default()
+    })
+}
+
+fn diff(args: DiffArgs) -> u8 {
+    let read =
+        |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()));
+    let (expected_bytes, actual_bytes) = match (read(&args.expected), read(&args.actual)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(EXIT_USAGE, e),
+    };
+    let parse_opts = xml::ParseOptions {
+        trim_text: !args.no_trim,
+    };
+    let parse = |bytes: &[u8], p: &Path| {
+        xml::parse(bytes, &parse_opts).map_err(|e| {
+            format!(
+                "{}:{}:{}: {}",
+                p.display(),
+                e.pos.line,
+                e.pos.col,
+                e.message
+            )
+        })
+    };
+    let (expected, actual) = match (
+        parse(&expected_bytes, &args.expected),
+        parse(&actual_bytes, &args.actual),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(EXIT_USAGE, e),
+    };
+    let paths = |items: &[String]| {
+        items
+            .iter()
+            .map(|p| xml::Path::parse(p))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (ignore, unordered) = match (paths(&args.ignore), paths(&args.unordered)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(EXIT_USAGE, e),
+    };
+    let opts = xml::CompareOptions {
+        ignore,
+        unordered,
+        subset: args.subset,
+    };
+    let comparison = xml::compare(&expected, &actual, &opts);
+    if comparison.mismatches.is_empty() {
+        println!(
+            "equal: {} and {} are the same after normalization",
+            args.expected.display(),
+            args.actual.display()
+        );
+        return EXIT_OK;
+    }
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    println!("{} difference(s):", comparison.mismatches.len());
+    for (n, m) in comparison.mismatches.iter().enumerate() {
+        let at = m
+            .expected_pos
+            .map(|p| format!(" ({}:{}:{})", args.expected.display(), p.line, p.col))
+            .unwrap_or_default();
+        println!("{:>3}) {}{at}\n     {}", n + 1, m.expected_path, m.message);
+        if m.actual_path != m.expected_path && !m.actual_path.is_empty() {
+            println!("     actual path: {}", m.actual_path);
+        }
+    }
+    println!();
+    print!(
+        "{}",
+        xml::render_diff(
+            &expected,
+            &actual,
+            &opts,
+            &xml::DiffOptions {
+                color,
+                ..xml::DiffOptions::default()
+            }
+        )
+    );
+    EXIT_FAILED
+}
+
+fn lint(args: LintArgs) -> u8 {
+    let root = cases_dir(args.path);
+    let mut known: std::collections::BTreeSet<String> =
+        vars::ALL.iter().map(|s| s.to_string()).collect();
+    known.extend(
+        args.variables
+            .iter()
+            .map(|v| v.split('=').next().unwrap_or(v).to_string()),
+    );
+    let (root_dir, outcome) = if root.is_file() {
+        let dir = root
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        match case::load_file(&dir, &root, &known) {
+            Ok(c) => (
+                dir,
+                case::LoadOutcome {
+                    cases: vec![c],
+                    errors: Vec::new(),
+                },
+            ),
+            Err(errors) => (
+                dir,
+                case::LoadOutcome {
+                    cases: Vec::new(),
+                    errors,
+                },
+            ),
+        }
+    } else if root.is_dir() {
+        (root.clone(), case::load_dir(&root, &known))
+    } else {
+        return fail(
+            EXIT_USAGE,
+            format!("`{}` is neither a case file nor a folder", root.display()),
+        );
+    };
+    for error in &outcome.errors {
+        eprintln!("{error}\n");
+    }
+    let files: std::collections::BTreeSet<&Path> = outcome
+        .errors
+        .iter()
+        .map(|e| e.pos.file.as_path())
+        .collect();
+    println!(
+        "lint {}: {} case(s) load cleanly, {} error(s) in {} file(s)",
+        root_dir.display(),
+        outcome.cases.len(),
+        outcome.errors.len(),
+        files.len()
+    );
+    if outcome.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
 }
