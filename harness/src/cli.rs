@@ -308,7 +308,10 @@ fn run(args: RunArgs) -> u8 {
         return EXIT_OK;
     }
     if !outcome.load_errors.is_empty() {
-        eprintln!("{} case file(s) failed to load; their errors are listed above with the failures", outcome.load_errors.len());
+        eprintln!(
+            "{} case file(s) failed to load; their errors are listed above with the failures",
+            outcome.load_errors.len()
+        );
     }
     let counts = outcome.report.counts();
     let parts: Vec<String> = counts
