@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 use ews_conformance::report::baseline::BaselineError;
 use ews_conformance::report::coverage::{self, Coverage};
 use ews_conformance::report::merge::{self, MergeError};
-use ews_conformance::report::partition::Partition;
 use ews_conformance::report::terminal::{self, Progress};
 use ews_conformance::report::{
     self, Baseline, CaseResult, CaseStatus, Exchange, MismatchRecord, ReportError, RunReport,
     StepPhase, StepResult, StepStatus, TargetInfo, WriteOptions, apply_baseline, html, json, junit,
 };
+use ews_conformance::runner::partition::Partition;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -999,7 +999,7 @@ fn four_shards_merged_equal_the_full_report() {
     }
     full.cases.sort_by(|a, b| a.id.cmp(&b.id));
     let shards: Vec<RunReport> = (1..=4)
-        .map(|k| shard(&full, format!("hash:{k}/4").parse().unwrap()))
+        .map(|k| shard(&full, Partition::parse(&format!("hash:{k}/4")).unwrap()))
         .collect();
     assert!(
         shards.iter().all(|s| !s.cases.is_empty()),
@@ -1026,8 +1026,8 @@ fn four_shards_merged_equal_the_full_report() {
 #[test]
 fn merge_takes_earliest_start_longest_duration_and_all_run_ids() {
     let full = sample_report();
-    let mut a = shard(&full, "hash:1/2".parse().unwrap());
-    let mut b = shard(&full, "hash:2/2".parse().unwrap());
+    let mut a = shard(&full, Partition::parse("hash:1/2").unwrap());
+    let mut b = shard(&full, Partition::parse("hash:2/2").unwrap());
     a.run_id = "run-b".into();
     a.started_at = "2026-11-27T22:00:00+01:00".into(); // 21:00Z
     a.duration_ms = 10;
@@ -1049,7 +1049,7 @@ fn merge_rejects_overlapping_shards_and_mixed_schemas() {
     let full = sample_report();
     let error = merge::merge(vec![
         full.clone(),
-        shard(&full, "hash:1/2".parse().unwrap()),
+        shard(&full, Partition::parse("hash:1/2").unwrap()),
     ])
     .unwrap_err();
     assert!(matches!(error, MergeError::DuplicateCase { .. }), "{error}");
@@ -1060,9 +1060,13 @@ fn merge_rejects_overlapping_shards_and_mixed_schemas() {
         "{error}"
     );
 
-    let mut old = shard(&full, "hash:2/2".parse().unwrap());
+    let mut old = shard(&full, Partition::parse("hash:2/2").unwrap());
     old.schema_version = 0;
-    let error = merge::merge(vec![shard(&full, "hash:1/2".parse().unwrap()), old]).unwrap_err();
+    let error = merge::merge(vec![
+        shard(&full, Partition::parse("hash:1/2").unwrap()),
+        old,
+    ])
+    .unwrap_err();
     assert!(
         matches!(
             error,
@@ -1075,10 +1079,14 @@ fn merge_rejects_overlapping_shards_and_mixed_schemas() {
         "{error}"
     );
 
-    let mut remote = shard(&full, "hash:2/2".parse().unwrap());
+    let mut remote = shard(&full, Partition::parse("hash:2/2").unwrap());
     remote.target.embedded = false;
     remote.target.url = "https://ews.example.invalid/EWS/Exchange.asmx".into();
-    let error = merge::merge(vec![shard(&full, "hash:1/2".parse().unwrap()), remote]).unwrap_err();
+    let error = merge::merge(vec![
+        shard(&full, Partition::parse("hash:1/2").unwrap()),
+        remote,
+    ])
+    .unwrap_err();
     assert!(matches!(error, MergeError::Target { .. }), "{error}");
     assert!(matches!(merge::merge(Vec::new()), Err(MergeError::Empty)));
 }
