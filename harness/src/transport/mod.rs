@@ -141,7 +141,8 @@ pub fn user_agent() -> String {
 
 /// A configured client for one target. Cheap to share between threads.
 pub struct Transport {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until drop (taken there to shut down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
     settings: ClientSettings,
     /// The client for none/basic/bearer.
     client: reqwest::Client,
@@ -225,7 +226,7 @@ impl Transport {
             .map_err(|e| TransportError::Client(format!("cannot start the I/O runtime: {e}")))?;
         let client = settings.build(false)?;
         Ok(Transport {
-            runtime,
+            runtime: Some(runtime),
             settings,
             client,
             ntlm_connections: Mutex::new(Vec::new()),
@@ -297,7 +298,10 @@ impl Transport {
     /// One attempt, bounded by the request timeout as a whole.
     fn send_once(&self, request: &HttpRequest) -> Result<Exchange, TransportError> {
         let timeout = self.limits.request_timeout;
-        self.runtime.block_on(async {
+        let Some(runtime) = &self.runtime else {
+            return Err(TransportError::Client("the transport is shut down".into()));
+        };
+        runtime.block_on(async {
             match tokio::time::timeout(timeout, self.exchange(request)).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::Timeout(timeout)),
@@ -566,6 +570,15 @@ impl Transport {
     }
 }
 
+impl Drop for Transport {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside an async context; this does not.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 /// A failed request: either ours (already a [`TransportError`]) or reqwest's, to classify.
 enum RequestFailure {
     Early(TransportError),
@@ -744,6 +757,24 @@ mod tests {
             offered_schemes(&headers),
             " (the server offers: NTLM, Basic)"
         );
+    }
+
+    #[test]
+    fn send_inside_an_async_runtime_is_an_error_and_drop_does_not_panic() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let target = Target {
+            endpoint: "http://127.0.0.1:9/EWS/Exchange.asmx".into(),
+            ..Target::default()
+        };
+        runtime.block_on(async {
+            let transport = Transport::new(&target).unwrap();
+            let error = transport.send(&HttpRequest::default()).unwrap_err();
+            assert!(error.to_string().contains("async runtime"), "{error}");
+            drop(transport);
+        });
     }
 
     #[test]

@@ -803,6 +803,27 @@ fn ntlm_right_password_authenticates_and_keeps_the_connection() {
 }
 
 #[test]
+fn ntlm_concurrent_requests_each_keep_their_own_connection() {
+    let peer = NtlmPeer::start("EXAMPLE:alice:C0rrect-Horse");
+    let transport = Arc::new(Transport::new(&ntlm_target(&peer.url, "C0rrect-Horse")).unwrap());
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let transport = Arc::clone(&transport);
+            thread::spawn(move || {
+                (0..3)
+                    .map(|_| transport.send(&soap_request()).map(|r| r.status))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for worker in workers {
+        for status in worker.join().unwrap() {
+            assert_eq!(status.unwrap(), 200);
+        }
+    }
+}
+
+#[test]
 fn ntlm_wrong_password_is_a_clear_authentication_error() {
     let peer = NtlmPeer::start("EXAMPLE:alice:C0rrect-Horse");
     let t = ntlm_target(&peer.url, "Wr0ng-Battery");
