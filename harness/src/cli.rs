@@ -99,6 +99,9 @@ struct RunArgs {
     /// Whole-run timeout in seconds; cases not started by then are reported as not run.
     #[arg(long, value_name = "SECS")]
     run_timeout: Option<u64>,
+    /// Run the cases in an order shuffled by SEED (to prove they do not depend on each other).
+    #[arg(long, value_name = "SEED")]
+    shuffle: Option<u64>,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
 }
@@ -295,6 +298,7 @@ fn run(args: RunArgs) -> u8 {
         run_id: runner::new_run_id(),
         run_timeout: args.run_timeout.map(Duration::from_secs),
         interrupt,
+        shuffle_seed: args.shuffle,
     };
     let outcome = match runner::run(config) {
         Ok(o) => o,
@@ -303,8 +307,8 @@ fn run(args: RunArgs) -> u8 {
     if outcome.listed_only {
         return EXIT_OK;
     }
-    for error in &outcome.load_errors {
-        eprintln!("{error}\n");
+    if !outcome.load_errors.is_empty() {
+        eprintln!("{} case file(s) failed to load; their errors are listed above with the failures", outcome.load_errors.len());
     }
     let counts = outcome.report.counts();
     let parts: Vec<String> = counts

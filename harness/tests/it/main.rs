@@ -1,4 +1,10 @@
 //! The one integration-test binary. Each module tests one area end to end, over real loopback
 //! HTTP where a server is involved (127.0.0.1 only).
 
+mod case;
+mod runner;
 mod support;
+/// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
+mod transport;
+/// The XML engine: rules, matchers, mismatches, diff, robustness.
+mod xml;
