@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::locate::Outline;
 use super::{LoadError, SourcePos};
 use crate::yaml;
 
@@ -93,14 +94,22 @@ pub fn from_yaml_error(
     case_id: &str,
     file: &Path,
     sources: &Sources,
+    outline: &Outline,
 ) -> LoadError {
-    let (line, col) = yaml::error_location(error).unwrap_or((1, 1));
+    let (mut line, mut col) = yaml::error_location(error).unwrap_or((1, 1));
     let full = error.to_string();
-    // The backend appends " at line L column C"; the caret display says that already.
-    let text = full
-        .strip_suffix(&format!(" at line {line} column {col}"))
-        .unwrap_or(&full);
-    let (context, message) = split_context(text);
+    // The backend writes " at line L column C" after the problem; the arrow line says that.
+    let text = full.replacen(&format!(" at line {line} column {col}"), "", 1);
+    let (context, message) = split_context(&text);
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        // The backend points at the mapping; point at the second occurrence of the key.
+        if let Some(key) = backticked(rest).first() {
+            let keys = outline.keys(context.unwrap_or(""));
+            if let Some((_, l, c)) = keys.iter().filter(|(k, _, _)| k == key).nth(1) {
+                (line, col) = (*l, *c);
+            }
+        }
+    }
     let pos = SourcePos {
         file: file.to_path_buf(),
         line,
@@ -139,16 +148,46 @@ fn describe(message: &str, context: Option<&str>) -> (String, Option<String>) {
             );
         }
     }
+    if let Some(rest) = message.strip_prefix("duplicate field ") {
+        if let Some(name) = backticked(rest).first() {
+            return (
+                format!("key `{name}` is given twice{place}"),
+                Some("a key may appear once in a mapping".to_string()),
+            );
+        }
+    }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let names = backticked(rest);
         if let Some(name) = names.first() {
             return (format!("missing key `{name}`{place}"), None);
         }
     }
-    if message.starts_with("invalid type") || message.starts_with("invalid value") {
-        return (format!("{message}{place}"), None);
-    }
-    (format!("{message}{place}"), None)
+    (format!("{}{place}", plain_type_names(message)), None)
+}
+
+/// serde names the raw structs (`expected struct RawStep`); say what they are instead.
+fn plain_type_names(message: &str) -> String {
+    [
+        (
+            "struct RawCase",
+            "a case (a mapping with title, operation, since, steps, ...)",
+        ),
+        (
+            "struct RawStep",
+            "a step (a mapping with name, body, expect, ...)",
+        ),
+        (
+            "struct RawCleanupStep",
+            "a cleanup step (a mapping with body, expect, ...)",
+        ),
+        ("struct RawHeaders", "a headers mapping"),
+        ("struct RawFault", "a fault mapping (code, response_code)"),
+        ("struct RawOptions", "an options mapping"),
+    ]
+    .iter()
+    .fold(message.to_string(), |text, (raw, plain)| {
+        text.replace(raw, plain)
+    })
 }
 
 /// Every `name` between backticks in `text`.
@@ -186,6 +225,10 @@ mod tests {
 
     #[test]
     fn rewrites_serde_messages() {
+        assert_eq!(
+            describe("invalid type: sequence, expected struct RawCase", None).0,
+            "invalid type: sequence, expected a case (a mapping with title, operation, since, steps, ...)"
+        );
         let (message, help) = describe(
             "unknown field `expext`, expected one of `name`, `expect`",
             Some("steps[0]"),

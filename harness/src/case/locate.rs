@@ -7,7 +7,7 @@
 //! anything else it answers with the nearest enclosing position it found. It never panics.
 
 /// Where a value's text starts. 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
     pub line: usize,
     pub col: usize,
@@ -20,6 +20,10 @@ pub struct Located {
     /// False when the path could not be followed to the end and this is the nearest enclosing
     /// position.
     pub exact: bool,
+    /// For a plain scalar written over several lines (which YAML folds into one line, joining
+    /// the lines with single spaces): each source line's (line, col, length in chars), so that
+    /// a column of the folded value maps back to its line. Empty otherwise.
+    pub folded: Vec<(usize, usize, usize)>,
 }
 
 /// A node of the outline.
@@ -29,6 +33,7 @@ struct Node {
     col: usize,
     indent: usize,
     literal_block: bool,
+    folded: Vec<(usize, usize, usize)>,
     kind: Kind,
 }
 
@@ -57,7 +62,10 @@ impl Outline {
     /// Scans `text`. Never fails; an unreadable shape gives a smaller outline.
     pub fn new(text: &str) -> Outline {
         let lines: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
-        let scanner = Scanner { lines: &lines };
+        let scanner = Scanner {
+            lines: &lines,
+            depth: std::cell::Cell::new(0),
+        };
         let root = scanner
             .next_significant(0)
             .map(|first| scanner.parse_at(first, indent_of(&lines[first])).0);
@@ -75,6 +83,11 @@ impl Outline {
                 indent: node.indent,
                 literal_block: node.literal_block,
                 exact,
+                folded: if exact {
+                    node.folded.clone()
+                } else {
+                    Vec::new()
+                },
             },
             None => Located {
                 line: 1,
@@ -82,6 +95,7 @@ impl Outline {
                 indent: 0,
                 literal_block: false,
                 exact: false,
+                folded: Vec::new(),
             },
         }
     }
@@ -101,6 +115,7 @@ impl Outline {
                             indent: col - 1,
                             literal_block: false,
                             exact,
+                            folded: Vec::new(),
                         };
                     }
                 }
@@ -110,6 +125,7 @@ impl Outline {
                     indent: node.indent,
                     literal_block: node.literal_block,
                     exact: false,
+                    folded: Vec::new(),
                 };
             }
         }
@@ -195,8 +211,13 @@ fn is_blank_or_comment(line: &[char]) -> bool {
     rest.is_empty() || rest.starts_with('#') || rest == "---" || rest.starts_with("--- ")
 }
 
+/// Deepest nesting the outline follows; deeper values are treated as scalars (the YAML backend
+/// refuses such files anyway, and a hostile file must not overflow the stack).
+const MAX_DEPTH: usize = 64;
+
 struct Scanner<'a> {
     lines: &'a [Vec<char>],
+    depth: std::cell::Cell<usize>,
 }
 
 impl Scanner<'_> {
@@ -208,6 +229,16 @@ impl Scanner<'_> {
     /// Parses the node whose text starts on line `li` at 0-based column `col`. Returns the node
     /// and the index of the first line after it.
     fn parse_at(&self, li: usize, col: usize) -> (Node, usize) {
+        if self.depth.get() >= MAX_DEPTH {
+            return (scalar(li + 1, col + 1), li + 1);
+        }
+        self.depth.set(self.depth.get() + 1);
+        let parsed = self.parse_at_depth(li, col);
+        self.depth.set(self.depth.get() - 1);
+        parsed
+    }
+
+    fn parse_at_depth(&self, li: usize, col: usize) -> (Node, usize) {
         let line = &self.lines[li];
         let rest = &line[col.min(line.len())..];
         if rest.first() == Some(&'-') && (rest.len() == 1 || rest[1] == ' ') {
@@ -251,6 +282,7 @@ impl Scanner<'_> {
                             col: col + 1,
                             indent: col,
                             literal_block: false,
+                            folded: Vec::new(),
                             kind: Kind::Seq(items),
                         },
                         next,
@@ -313,6 +345,7 @@ impl Scanner<'_> {
             col: col + 1,
             indent: col,
             literal_block: false,
+            folded: Vec::new(),
             kind: Kind::Map(entries),
         }
     }
@@ -352,6 +385,7 @@ impl Scanner<'_> {
                         col: content_indent + 1,
                         indent: content_indent,
                         literal_block: first == '|',
+                        folded: Vec::new(),
                         kind: Kind::Scalar,
                     },
                     end,
@@ -363,16 +397,53 @@ impl Scanner<'_> {
                     col: c + 2,
                     indent: c + 1,
                     literal_block: false,
+                    folded: Vec::new(),
                     kind: Kind::Scalar,
                 },
                 continuation_end(li + 1),
             ),
             '{' | '[' => {
-                let (node, _) = parse_flow(line, c, li + 1);
+                let (node, _) = parse_flow(line, c, li + 1, 0);
                 (node, continuation_end(li + 1))
             }
-            _ => (scalar(li + 1, c + 1), continuation_end(li + 1)),
+            _ => {
+                let end = continuation_end(li + 1);
+                let mut node = scalar(li + 1, c + 1);
+                node.folded = self.plain_lines(li, c, end);
+                (node, end)
+            }
         }
+    }
+
+    /// The source lines of a plain scalar starting at column `c` of line `li` and continuing
+    /// up to line `end` (exclusive): (line, col, length) each, when it spans several lines
+    /// without blank lines in between (which YAML would keep as line breaks). Empty otherwise.
+    fn plain_lines(&self, li: usize, c: usize, end: usize) -> Vec<(usize, usize, usize)> {
+        let content_len = |chars: &[char]| {
+            let text: String = chars.iter().collect();
+            let text = match text.find(" #") {
+                Some(i) => &text[..i],
+                None => &text[..],
+            };
+            text.trim_end().chars().count()
+        };
+        let line = &self.lines[li];
+        let mut lines = vec![(li + 1, c + 1, content_len(&line[c.min(line.len())..]))];
+        let last = (li + 1..end)
+            .rev()
+            .find(|&n| self.lines[n].iter().any(|ch| *ch != ' '));
+        let Some(last) = last else {
+            return Vec::new();
+        };
+        for n in li + 1..=last {
+            let next = &self.lines[n];
+            if next.iter().all(|ch| *ch == ' ') {
+                return Vec::new();
+            }
+            let indent = indent_of(next);
+            lines.push((n + 1, indent + 1, content_len(&next[indent..])));
+        }
+        lines
     }
 }
 
@@ -382,6 +453,7 @@ fn scalar(line: usize, col: usize) -> Node {
         col,
         indent: col.saturating_sub(1),
         literal_block: false,
+        folded: Vec::new(),
         kind: Kind::Scalar,
     }
 }
@@ -420,7 +492,10 @@ fn key_split(rest: &[char]) -> Option<(String, usize)> {
 
 /// Parses a one-line flow collection starting at column `c` (0-based) of `line` (`line_no` is
 /// 1-based). Returns the node and the column after it.
-fn parse_flow(line: &[char], c: usize, line_no: usize) -> (Node, usize) {
+fn parse_flow(line: &[char], c: usize, line_no: usize, depth: usize) -> (Node, usize) {
+    if depth >= MAX_DEPTH {
+        return (scalar(line_no, c + 1), line.len());
+    }
     let open = line[c];
     let close = if open == '{' { '}' } else { ']' };
     let mut i = c + 1;
@@ -445,11 +520,11 @@ fn parse_flow(line: &[char], c: usize, line_no: usize) -> (Node, usize) {
             if line.get(i) == Some(&':') {
                 i = skip_spaces(i + 1);
             }
-            let (value, after) = flow_value(line, i, line_no);
+            let (value, after) = flow_value(line, i, line_no, depth);
             entries.push((key, (line_no, key_start + 1), value));
             i = after;
         } else {
-            let (value, after) = flow_value(line, i, line_no);
+            let (value, after) = flow_value(line, i, line_no, depth);
             items.push(value);
             i = after;
         }
@@ -476,15 +551,16 @@ fn parse_flow(line: &[char], c: usize, line_no: usize) -> (Node, usize) {
             col: c + 1,
             indent: c,
             literal_block: false,
+            folded: Vec::new(),
             kind,
         },
         end,
     )
 }
 
-fn flow_value(line: &[char], i: usize, line_no: usize) -> (Node, usize) {
+fn flow_value(line: &[char], i: usize, line_no: usize, depth: usize) -> (Node, usize) {
     match line.get(i) {
-        Some('{') | Some('[') => parse_flow(line, i, line_no),
+        Some('{') | Some('[') => parse_flow(line, i, line_no, depth + 1),
         Some('"') | Some('\'') => {
             let (_, after) = read_flow_scalar(line, i, false);
             (scalar(line_no, i + 2), after)
@@ -588,6 +664,20 @@ cleanup:
     }
 
     #[test]
+    fn maps_folded_plain_scalars_line_by_line() {
+        let text = "steps:\n  - body: <a>{{x}}</a>\n      <b/>  # note\n\n      <c/>\n";
+        let o = Outline::new(text);
+        // A blank line inside keeps a line break: no folding map.
+        assert!(o.value("steps[0].body").folded.is_empty());
+        let text = "steps:\n  - body: <a>{{x}}</a>\n      <b/>  # note\n  - body: y\n";
+        let o = Outline::new(text);
+        assert_eq!(
+            o.value("steps[0].body").folded,
+            vec![(2, 11, 12), (3, 7, 4)]
+        );
+    }
+
+    #[test]
     fn locates_flow_collections() {
         let o = Outline::new(CASE);
         assert_eq!(at(&o, "tags[1]"), (4, 12, true));
@@ -632,6 +722,19 @@ cleanup:
             let _ = o.value("a.b[0].c");
             let _ = o.key("k2");
             let _ = o.keys("a");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let dashes = "- ".repeat(100_000);
+        let brackets = format!("a: {}", "[".repeat(100_000));
+        let indented: String = (0..5_000)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        for text in [dashes, brackets, indented] {
+            let o = Outline::new(&text);
+            let _ = o.value("a[0][0]");
         }
     }
 }

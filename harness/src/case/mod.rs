@@ -456,6 +456,19 @@ fn collect_case_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Loa
             collect_case_files(&path, files, errors);
         } else if path.extension().is_some_and(|ext| ext == "yaml") {
             files.push(path);
+        } else if path.extension().is_some_and(|ext| ext == "yml") {
+            // Not loaded: say so rather than silently skipping a case someone wrote.
+            errors.push(LoadError {
+                case_id: case_id(dir, &path),
+                pos: SourcePos {
+                    file: path.clone(),
+                    line: 1,
+                    col: 1,
+                },
+                message: "case files end in `.yaml`; this `.yml` file is not loaded".to_string(),
+                source_line: None,
+                help: Some("rename it to `.yaml`".to_string()),
+            });
         }
     }
 }
@@ -491,11 +504,24 @@ pub fn load_file(
             help: None,
         }]
     })?;
+    if text.trim().is_empty() {
+        return Err(vec![LoadError {
+            case_id,
+            pos: SourcePos {
+                file: file.to_path_buf(),
+                line: 1,
+                col: 1,
+            },
+            message: "the case file is empty".to_string(),
+            source_line: None,
+            help: Some("a case needs at least `title`, `operation`, `since` and `steps`".into()),
+        }]);
+    }
     let mut sources = diagnostic::Sources::default();
     sources.add(file, &text);
     let outline = locate::Outline::new(&text);
     let raw: raw::RawCase = crate::yaml::from_str(&text).map_err(|e| {
-        let first = diagnostic::from_yaml_error(&e, &case_id, file, &sources);
+        let first = diagnostic::from_yaml_error(&e, &case_id, file, &sources, &outline);
         if !first.message.starts_with("unknown key") {
             return vec![first];
         }

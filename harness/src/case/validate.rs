@@ -48,6 +48,8 @@ pub struct Validator<'a> {
 struct Origin {
     pos: SourcePos,
     indent: usize,
+    /// Source lines of a folded plain scalar (see [`Located::folded`]).
+    folded: Vec<(usize, usize, usize)>,
 }
 
 impl Origin {
@@ -73,6 +75,20 @@ impl Origin {
     }
 
     fn map(&self, line: usize, col: usize) -> SourcePos {
+        if line == 1 && !self.folded.is_empty() {
+            // Column `col` of the folded value: walk the source lines it was joined from.
+            let mut rest = col.saturating_sub(1);
+            for &(file_line, file_col, len) in &self.folded {
+                if rest <= len {
+                    return SourcePos {
+                        file: self.pos.file.clone(),
+                        line: file_line,
+                        col: file_col + rest,
+                    };
+                }
+                rest -= len + 1;
+            }
+        }
         let tp = xml::TextPos {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             col: u32::try_from(col).unwrap_or(u32::MAX),
@@ -181,7 +197,7 @@ struct BaseOptions {
 }
 
 impl Validator<'_> {
-    fn here(&self, located: Located) -> SourcePos {
+    fn here(&self, located: &Located) -> SourcePos {
         SourcePos {
             file: self.file.clone(),
             line: located.line,
@@ -190,11 +206,11 @@ impl Validator<'_> {
     }
 
     fn value_pos(&self, path: &str) -> SourcePos {
-        self.here(self.outline.value(path))
+        self.here(&self.outline.value(path))
     }
 
     fn key_pos(&self, path: &str) -> SourcePos {
-        self.here(self.outline.key(path))
+        self.here(&self.outline.key(path))
     }
 
     fn error(&mut self, pos: SourcePos, message: impl Into<String>, help: Option<String>) {
@@ -215,8 +231,9 @@ impl Validator<'_> {
     fn inline_origin(&self, path: &str) -> Origin {
         let located = self.outline.value(path);
         Origin {
-            pos: self.here(located),
+            pos: self.here(&located),
             indent: located.indent,
+            folded: located.folded,
         }
     }
 
@@ -528,7 +545,7 @@ impl Validator<'_> {
                 None,
             ),
         }
-        if fields.headers.is_some() && !matches!(given.as_slice(), [0] | [3]) {
+        if fields.headers.is_some() && !given.is_empty() && !matches!(given.as_slice(), [0] | [3]) {
             self.error_at_key(
                 &format!("{path}.headers"),
                 "`headers` only apply to `body` / `body_file` requests",
@@ -683,6 +700,7 @@ impl Validator<'_> {
                             col: 1,
                         },
                         indent: 0,
+                        folded: Vec::new(),
                     },
                 ))
             }

@@ -59,7 +59,10 @@ pub(crate) fn addr(e: &Element) -> usize {
 /// What the printer prints: an element of a document, or one assembled by the diff.
 #[derive(Debug)]
 pub(crate) enum PNode<'a> {
+    /// An element printed as it is.
     Elem(&'a Element),
+    /// An element of the actual document that prints identically on both sides of a diff.
+    Shared(&'a Element),
     Built {
         name: &'a QName,
         attrs: Vec<(&'a QName, Cow<'a, str>)>,
@@ -152,7 +155,7 @@ fn walk<'x>(
     f: &mut dyn FnMut(Item<'x>),
 ) {
     match node {
-        PNode::Elem(e) => walk_element(e, parent, skip, f),
+        PNode::Elem(e) | PNode::Shared(e) => walk_element(e, parent, skip, f),
         PNode::Built {
             name,
             attrs,
@@ -233,23 +236,110 @@ pub(crate) fn pretty(doc: &Document) -> String {
 }
 
 /// Prints `node` with the given prefixes (which must cover every namespace in it).
-pub(crate) fn print(node: &PNode<'_>, prefixes: &Prefixes, skip: Option<&Skip>) -> String {
+pub(crate) fn print<'p>(
+    node: &'p PNode<'p>,
+    prefixes: &'p Prefixes,
+    skip: Option<&'p Skip>,
+) -> String {
     let mut p = Printer {
         out: String::new(),
         prefixes,
         skip: skip.filter(|s| !s.is_empty()),
+        shared: None,
+        chunks: Vec::new(),
     };
     p.node(node, None, 0, true);
     p.out
+}
+
+/// Printed output where the elements in `shared` are left as placeholders.
+#[derive(Debug)]
+pub(crate) enum Chunk<'p> {
+    /// Whole lines, each ending in `\n`.
+    Lines(String),
+    /// An element (its depth, its parent's name) that prints the same on both sides.
+    Shared(&'p Element, usize, Option<&'p QName>),
+}
+
+/// Like [`print`], but elements whose address is in `shared` become [`Chunk::Shared`].
+pub(crate) fn print_chunks<'p>(
+    node: &'p PNode<'p>,
+    prefixes: &'p Prefixes,
+    skip: Option<&'p Skip>,
+    shared: &'p HashSet<usize>,
+) -> Vec<Chunk<'p>> {
+    let mut p = Printer {
+        out: String::new(),
+        prefixes,
+        skip: skip.filter(|s| !s.is_empty()),
+        shared: Some(shared),
+        chunks: Vec::new(),
+    };
+    p.node(node, None, 0, true);
+    p.flush();
+    p.chunks
+}
+
+/// Prints one element at `depth` (the text of a [`Chunk::Shared`]).
+pub(crate) fn print_element(
+    e: &Element,
+    parent: Option<&QName>,
+    depth: usize,
+    prefixes: &Prefixes,
+    skip: Option<&Skip>,
+) -> String {
+    let mut p = Printer {
+        out: String::new(),
+        prefixes,
+        skip: skip.filter(|s| !s.is_empty()),
+        shared: None,
+        chunks: Vec::new(),
+    };
+    p.element(e, parent, depth, false);
+    p.out
+}
+
+/// Lines [`print_element`] would print, without printing.
+pub(crate) fn count_lines(e: &Element, skip: Option<&Skip>) -> usize {
+    let kept = |c: &&Node| match c {
+        Node::Element(child) => !skip.is_some_and(|s| s.element(child)),
+        Node::Text(_) => true,
+    };
+    let newlines = |t: &str| memchr::memchr_iter(b'\n', t.as_bytes()).count();
+    let mut visible = e.children.iter().filter(kept);
+    match (visible.next(), visible.next()) {
+        (None, _) => 1,
+        (Some(Node::Text(t)), None) => 1 + newlines(t),
+        _ => {
+            2 + e
+                .children
+                .iter()
+                .filter(kept)
+                .map(|c| match c {
+                    Node::Element(child) => count_lines(child, skip),
+                    Node::Text(t) => 1 + newlines(t),
+                })
+                .sum::<usize>()
+        }
+    }
 }
 
 struct Printer<'p> {
     out: String,
     prefixes: &'p Prefixes,
     skip: Option<&'p Skip>,
+    shared: Option<&'p HashSet<usize>>,
+    chunks: Vec<Chunk<'p>>,
 }
 
-impl Printer<'_> {
+impl<'p> Printer<'p> {
+    fn flush(&mut self) {
+        if !self.out.is_empty() {
+            self.chunks
+                .push(Chunk::Lines(std::mem::take(&mut self.out)));
+        }
+    }
+
     fn indent(&mut self, depth: usize) {
         for _ in 0..depth {
             self.out.push_str("  ");
@@ -297,9 +387,9 @@ impl Printer<'_> {
         self.out.push('"');
     }
 
-    fn node(&mut self, node: &PNode<'_>, parent: Option<&QName>, depth: usize, root: bool) {
+    fn node(&mut self, node: &'p PNode<'p>, parent: Option<&'p QName>, depth: usize, root: bool) {
         match node {
-            PNode::Elem(e) => self.element(e, parent, depth, root),
+            PNode::Elem(e) | PNode::Shared(e) => self.element(e, parent, depth, root),
             PNode::Built {
                 name,
                 attrs,
@@ -356,7 +446,12 @@ impl Printer<'_> {
         self.out.push_str(">\n");
     }
 
-    fn element(&mut self, e: &Element, parent: Option<&QName>, depth: usize, root: bool) {
+    fn element(&mut self, e: &'p Element, parent: Option<&'p QName>, depth: usize, root: bool) {
+        if self.shared.is_some_and(|set| set.contains(&addr(e))) {
+            self.flush();
+            self.chunks.push(Chunk::Shared(e, depth, parent));
+            return;
+        }
         self.indent(depth);
         self.out.push('<');
         self.name(&e.name);

@@ -1,9 +1,6 @@
 //! The case loader end to end: fixture files under `tests/fixtures/cases/` (see the README
 //! there) load into typed cases, or fail with errors that point at `file:line:col`, show the
 //! source line with a caret, and suggest a fix.
-//!
-//! Tests marked `needs the XML engine` exercise the paths that call `crate::xml` (well-formedness,
-//! capture paths, matchers); they run once that engine is in main.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -152,6 +149,21 @@ fn a_wrong_type_points_at_the_value() {
     );
 }
 
+#[test]
+fn a_duplicate_key_points_at_its_second_occurrence() {
+    let errors = load_errors("errors", "duplicate_key.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "duplicate_key.yaml",
+            7,
+            5,
+            "key `raw` is given twice in `steps[0]`",
+            Some("a key may appear once in a mapping")
+        )]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors validation finds: every one in the file, each at its place.
 
@@ -220,6 +232,21 @@ fn every_semantic_error_of_a_file_is_reported_at_its_place() {
     assert_eq!(
         errors[2].source_line.as_deref(),
         Some("        <m:ContactId Id=\"{{contact_idd}}\"/>")
+    );
+}
+
+#[test]
+fn positions_inside_a_folded_plain_value_are_on_their_own_line() {
+    let errors = load_errors("errors", "folded.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "folded.yaml",
+            7,
+            28,
+            "unknown variable `group_idd`",
+            Some(ALL_VARS)
+        )]
     );
 }
 
@@ -326,6 +353,55 @@ fn a_missing_directory_is_one_error() {
             .message
             .starts_with("cannot read the case directory")
     );
+}
+
+#[test]
+fn hostile_files_are_errors_not_panics() {
+    let dir = crate::support::TempDir::new("case-hostile");
+    let root = dir.path();
+    let deep = "a: ".repeat(10_000);
+    let files: &[(&str, &[u8])] = &[
+        ("empty.yaml", b""),
+        ("list.yaml", b"- a\n- b\n"),
+        ("not_utf8.yaml", b"title: \xff\xfe\n"),
+        ("tabs.yaml", b"title: t\n\tsteps: []\n"),
+        ("deep.yaml", deep.as_bytes()),
+        ("old_extension.yml", b"title: t\n"),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(root.join(name), bytes).unwrap();
+    }
+    let outcome = case::load_dir(root, &known());
+    assert!(outcome.cases.is_empty());
+    let mut files: Vec<String> = outcome
+        .errors
+        .iter()
+        .map(|e| {
+            e.pos
+                .file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            "old_extension.yml",
+            "deep.yaml",
+            "empty.yaml",
+            "list.yaml",
+            "not_utf8.yaml",
+            "tabs.yaml"
+        ],
+        "{}",
+        render(&outcome.errors)
+    );
+    for error in &outcome.errors {
+        assert!(error.pos.line >= 1 && error.pos.col >= 1, "{error}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,7 +533,6 @@ fn format_md_worked_example_is_the_fixture() {
 // Paths that go through the XML engine.
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn the_worked_example_loads() {
     let case = load("worked_example", "im/remove_contact_from_group.yaml");
     assert_eq!(case.id, "im/remove_contact_from_group");
@@ -528,7 +603,6 @@ fn options(ignore: &[&str], subset: bool, compare_headers: bool) -> StepOptions 
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn a_full_case_loads_into_the_exact_typed_structure() {
     let case = load("full", "full.yaml");
     let defaults = options(&["//t:CreationTime"], false, false);
@@ -691,15 +765,39 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn captured_and_bound_names_are_usable_after_their_step() {
     let case = load("scope", "captured_earlier.yaml");
-    assert_eq!(case.steps.len(), 2);
+    assert_eq!(case.steps.len(), 4);
     assert_eq!(case.cleanup.len(), 1);
+    let uses: Vec<Vec<&str>> = case
+        .steps
+        .iter()
+        .map(|s| match &s.request.body {
+            RequestBody::Body { body, .. } => body.template.variables().collect(),
+            other => panic!("expected a body: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        vec![
+            vec!["run_id"],
+            vec!["group_id", "change_key"],
+            vec![],
+            vec!["persona_id"]
+        ]
+    );
+    // The sidecar expectation starts at its own line 1.
+    let expect = case.steps[2].expect.xml.as_ref().unwrap();
+    assert_eq!((expect.pos.line, expect.pos.col, expect.indent), (1, 1, 0));
+    assert!(
+        expect
+            .pos
+            .file
+            .ends_with("scope/captured_earlier.expect.xml")
+    );
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn a_name_captured_only_by_a_later_step_is_an_error() {
     let errors = load_errors("scope", "captured_later.yaml");
     assert_eq!(
@@ -718,7 +816,6 @@ fn a_name_captured_only_by_a_later_step_is_an_error() {
 }
 
 #[test]
-#[ignore = "needs the XML engine (crate::xml) from main"]
 fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
     let errors = load_errors("xml_errors", "errors.yaml");
     let at: Vec<(String, usize, usize)> = summary(&errors)

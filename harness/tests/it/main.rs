@@ -8,3 +8,6 @@ mod support;
 mod transport;
 /// The XML engine: rules, matchers, mismatches, diff, robustness.
 mod xml;
+// Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
+// Chromium), terminal, baselines, shard merge, coverage, atomic writes.
+mod report;
