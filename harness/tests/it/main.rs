@@ -3,6 +3,7 @@
 
 mod case;
 mod runner;
+mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
 mod transport;
