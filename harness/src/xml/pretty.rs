@@ -85,7 +85,12 @@ pub(crate) struct Prefixes {
     /// Prefixes that unresolvable QName values use verbatim: never bound.
     reserved: HashSet<String>,
     next: usize,
+    /// Recently seen URI texts by address (interned `Arc<str>`s repeat): (ptr, len, prefix).
+    recent: Vec<(usize, usize, String)>,
 }
+
+/// Most URI addresses remembered by [`Prefixes`].
+const RECENT_MAX: usize = 32;
 
 impl Prefixes {
     /// First pass: prefixes of QName values kept verbatim must stay unbound.
@@ -118,7 +123,14 @@ impl Prefixes {
     }
 
     fn assign(&mut self, uri: &str) {
-        if self.by_uri.contains_key(uri) {
+        let key = (uri.as_ptr() as usize, uri.len());
+        if self.recent.iter().any(|(p, l, _)| (*p, *l) == key) {
+            return;
+        }
+        if let Some(prefix) = self.by_uri.get(uri) {
+            if self.recent.len() < RECENT_MAX {
+                self.recent.push((key.0, key.1, prefix.clone()));
+            }
             return;
         }
         let prefix = match stable_prefix(uri) {
@@ -138,6 +150,10 @@ impl Prefixes {
     }
 
     fn prefix(&self, uri: &str) -> &str {
+        let key = (uri.as_ptr() as usize, uri.len());
+        if let Some((_, _, prefix)) = self.recent.iter().find(|(p, l, _)| (*p, *l) == key) {
+            return prefix;
+        }
         self.by_uri.get(uri).map(String::as_str).unwrap_or("ns0")
     }
 }
@@ -503,29 +519,28 @@ impl<'p> Printer<'p> {
 
 /// Escapes text or an attribute value so that it parses back to the same value.
 pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
-    let needs = |c: char| {
-        matches!(c, '&' | '<' | '>' | '\r')
-            || (attr && matches!(c, '"' | '\t' | '\n'))
-            || is_control(c)
+    let needs = |b: u8| {
+        matches!(b, b'&' | b'<' | b'>' | b'\r' | 0x7f)
+            || (b < 0x20 && b != b'\t' && b != b'\n')
+            || (attr && matches!(b, b'"' | b'\t' | b'\n'))
     };
-    let mut rest = s;
-    while let Some(i) = rest.find(needs) {
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or(' ');
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !needs(b) {
+            continue;
+        }
+        out.push_str(&s[last..i]);
+        match b {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
             other => {
-                let _ = write!(out, "&#{};", u32::from(other));
+                let _ = write!(out, "&#{other};");
             }
         }
-        rest = &rest[i + c.len_utf8()..];
+        last = i + 1;
     }
-    out.push_str(rest);
-}
-
-fn is_control(c: char) -> bool {
-    (c < ' ' && c != '\t' && c != '\n') || c == '\u{7f}'
+    out.push_str(&s[last..]);
 }
