@@ -490,13 +490,7 @@ impl<'d> Engine<'d> {
             Tail::Child(x),
             Tail::Here,
             Some(x.pos),
-            || {
-                (
-                    Some(x.name.clark()),
-                    None,
-                    format!("element `{}` missing", x.name),
-                )
-            },
+            || (Some(x.name.clark()), None, missing_message(x)),
         );
     }
 
@@ -846,4 +840,40 @@ fn path_of(chain: &[&Element], tail: Tail<'_>) -> String {
         }
     }
     out
+}
+
+/// "element `x` missing", naming the child elements the missing element should have held, so a
+/// reader sees what is lost (a missing `soap:Header` that should carry `t:ServerVersionInfo`).
+fn missing_message(x: &Element) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for child in &x.children {
+        if let Node::Element(c) = child {
+            let name = c.name.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    match names.len() {
+        0 => format!("element `{}` missing", x.name),
+        n if n <= 4 => format!(
+            "element `{}` missing (with its children {})",
+            x.name,
+            quoted(&names)
+        ),
+        n => format!(
+            "element `{}` missing (with its children {} and {} more)",
+            x.name,
+            quoted(&names[..4]),
+            n - 4
+        ),
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
