@@ -1528,3 +1528,80 @@ mod doc_examples {
         assert_eq!(canonical(&reply.body), canonical(&documented));
     }
 }
+
+/// A cheap stand-in for the `request_parser` fuzz target that runs on stable in every test
+/// run: thousands of deterministic mutations of valid requests go through the parser and
+/// validator, which must answer (request or fault) without panicking, the same way twice.
+#[test]
+fn mutated_requests_never_panic_the_parser() {
+    use ews_conformance::reference_server::check_request;
+    let seeds = [
+        envelope("<m:AddImGroup><m:DisplayName>MyCustomGroup</m:DisplayName></m:AddImGroup>"),
+        envelope(
+            "<m:GetImItems><m:ContactIds><t:ItemId Id=\"a\"/></m:ContactIds><m:ExtendedProperties><t:ExtendedProperty PropertyTag=\"0x3001\" PropertyType=\"String\"/></m:ExtendedProperties></m:GetImItems>",
+        ),
+        envelope_with_header(
+            "<t:RequestServerVersion Version=\"Exchange2013\"/><t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>bob@contoso.com</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>",
+            "<m:AddNewImContactToGroup><m:ImAddress>sip:a@b.c</m:ImAddress><m:DisplayName>A &amp; B</m:DisplayName><m:GroupId Id=\"x\"/></m:AddNewImContactToGroup>",
+        ),
+    ];
+    for seed in &seeds {
+        assert!(
+            check_request(seed.as_bytes()).is_ok(),
+            "seed is valid: {seed}"
+        );
+    }
+    let tokens: [&[u8]; 10] = [
+        b"<",
+        b">",
+        b"&",
+        b"&#x0;",
+        b"]]>",
+        b"<!DOCTYPE a>",
+        b"xmlns:m=\"\"",
+        b"\xff",
+        b"</m:x>",
+        b"<![CDATA[",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound.max(1) as u64) as usize
+    };
+    let mut faults = 0;
+    for round in 0..6_000 {
+        let mut bytes = seeds[round % seeds.len()].as_bytes().to_vec();
+        for _ in 0..1 + next(4) {
+            if bytes.is_empty() {
+                bytes.push(b'<');
+            }
+            let at = next(bytes.len());
+            match next(5) {
+                0 => bytes[at] ^= 1 << next(8),
+                1 => {
+                    let end = (at + next(40)).min(bytes.len());
+                    bytes.drain(at..end);
+                }
+                2 => {
+                    let token = tokens[next(tokens.len())];
+                    bytes.splice(at..at, token.iter().copied());
+                }
+                3 => bytes.truncate(at),
+                _ => {
+                    let end = (at + next(60)).min(bytes.len());
+                    let copy = bytes[at..end].to_vec();
+                    bytes.splice(at..at, copy);
+                }
+            }
+        }
+        let first = check_request(&bytes);
+        assert_eq!(first, check_request(&bytes));
+        faults += usize::from(first.is_err());
+    }
+    assert!(
+        faults > 1_000,
+        "mutations mostly break requests ({faults} faults)"
+    );
+}
