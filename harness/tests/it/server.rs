@@ -898,6 +898,26 @@ fn slow_clients_time_out() {
         started.elapsed() < Duration::from_secs(5),
         "answered in time"
     );
+
+    // An idle keep-alive connection is closed after the header timeout, too.
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(server.addr()).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let body = envelope("<m:GetImItemList/>");
+    let request = format!(
+        "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("writes");
+    let mut buffer = Vec::new();
+    let _ = stream.read_to_end(&mut buffer);
+    assert!(String::from_utf8_lossy(&buffer).starts_with("HTTP/1.1 200"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "idle connection closed in time"
+    );
     // The server still answers.
     assert_success(
         &post(&server, &envelope("<m:GetImItemList/>")),
@@ -908,37 +928,56 @@ fn slow_clients_time_out() {
 #[test]
 fn concurrent_clients_lose_no_update() {
     const CLIENTS: usize = 200;
-    const EACH: usize = 3;
     let server = server_with(ServerConfig {
-        max_im_groups: CLIENTS * EACH + 10,
-        max_im_contacts: CLIENTS * EACH + 10,
+        max_im_groups: 3 * CLIENTS,
+        max_im_contacts: 3 * CLIENTS,
         ..ServerConfig::default()
     });
     let url = server.url();
+    // Each client, all in alice's mailbox: adds two groups and two contacts, removes one of
+    // each, renames the other group, and reads the list in between.
     let threads: Vec<_> = (0..CLIENTS)
-        .map(|client_index| {
+        .map(|c| {
             let url = url.clone();
             std::thread::spawn(move || {
                 let http = client();
                 let send = |body: String| {
                     http.post(&url)
                         .basic_auth("alice", Some("alice-password"))
-                        .body(body)
+                        .body(envelope(&body))
                         .send()
                         .and_then(|r| r.text())
                         .unwrap_or_default()
                 };
+                let mut groups = Vec::new();
+                let mut contacts = Vec::new();
+                for n in 0..2 {
+                    let reply = send(format!(
+                        "<m:AddImGroup><m:DisplayName>g-{c}-{n}</m:DisplayName></m:AddImGroup>"
+                    ));
+                    groups.extend(attrs(&reply, "ExchangeStoreId", "Id"));
+                    let reply = send(format!(
+                        "<m:AddNewImContactToGroup><m:ImAddress>sip:c{c}-{n}@contoso.com</m:ImAddress></m:AddNewImContactToGroup>"
+                    ));
+                    contacts.extend(attrs(&reply, "SourceId", "Id"));
+                }
+                send("<m:GetImItemList/>".to_string());
                 let mut ok = 0;
-                for n in 0..EACH {
-                    let reply = send(envelope(&format!(
-                        "<m:AddImGroup><m:DisplayName>g-{client_index}-{n}</m:DisplayName></m:AddImGroup>"
-                    )));
+                if let [first, second] = groups.as_slice() {
+                    let reply = send(format!(
+                        "<m:RemoveImGroup><m:GroupId Id=\"{first}\"/></m:RemoveImGroup>"
+                    ));
                     ok += usize::from(reply.contains("NoError"));
-                    let reply = send(envelope(&format!(
-                        "<m:AddNewImContactToGroup><m:ImAddress>sip:c{client_index}-{n}@contoso.com</m:ImAddress></m:AddNewImContactToGroup>"
-                    )));
+                    let reply = send(format!(
+                        "<m:SetImGroup><m:GroupId Id=\"{second}\"/><m:NewDisplayName>renamed-{c}</m:NewDisplayName></m:SetImGroup>"
+                    ));
                     ok += usize::from(reply.contains("NoError"));
-                    send(envelope("<m:GetImItemList/>"));
+                }
+                if let [first, _] = contacts.as_slice() {
+                    let reply = send(format!(
+                        "<m:RemoveContactFromImList><m:ContactId Id=\"{first}\"/></m:RemoveContactFromImList>"
+                    ));
+                    ok += usize::from(reply.contains("NoError"));
                 }
                 ok
             })
@@ -948,12 +987,31 @@ fn concurrent_clients_lose_no_update() {
         .into_iter()
         .map(|t| t.join().expect("client thread"))
         .sum();
-    assert_eq!(successes, CLIENTS * EACH * 2);
+    assert_eq!(successes, CLIENTS * 3, "every update succeeded");
     let list = item_list(&server);
-    assert_eq!(texts(&list, "GroupType").len(), 3 + CLIENTS * EACH);
-    assert_eq!(texts(&list, "ImAddress").len(), CLIENTS * EACH);
-    // Every contact is a member of Other Contacts.
-    assert_eq!(attrs(&list, "ItemId", "Id").len(), CLIENTS * EACH);
+    let names = texts(&list, "DisplayName");
+    assert_eq!(
+        texts(&list, "GroupType").len(),
+        3 + CLIENTS,
+        "default groups + one group per client"
+    );
+    assert_eq!(
+        texts(&list, "ImAddress").len(),
+        CLIENTS,
+        "one contact per client"
+    );
+    for c in 0..CLIENTS {
+        assert!(
+            names.contains(&format!("renamed-{c}")),
+            "rename of client {c} kept"
+        );
+        assert!(
+            !names.contains(&format!("g-{c}-0")),
+            "removal of client {c} kept"
+        );
+    }
+    // Every remaining contact is a member of Other Contacts, and only those.
+    assert_eq!(attrs(&list, "ItemId", "Id").len(), CLIENTS);
 }
 
 #[test]
@@ -1527,4 +1585,81 @@ mod doc_examples {
         assert_eq!(reply.status, 500);
         assert_eq!(canonical(&reply.body), canonical(&documented));
     }
+}
+
+/// A cheap stand-in for the `request_parser` fuzz target that runs on stable in every test
+/// run: thousands of deterministic mutations of valid requests go through the parser and
+/// validator, which must answer (request or fault) without panicking, the same way twice.
+#[test]
+fn mutated_requests_never_panic_the_parser() {
+    use ews_conformance::reference_server::check_request;
+    let seeds = [
+        envelope("<m:AddImGroup><m:DisplayName>MyCustomGroup</m:DisplayName></m:AddImGroup>"),
+        envelope(
+            "<m:GetImItems><m:ContactIds><t:ItemId Id=\"a\"/></m:ContactIds><m:ExtendedProperties><t:ExtendedProperty PropertyTag=\"0x3001\" PropertyType=\"String\"/></m:ExtendedProperties></m:GetImItems>",
+        ),
+        envelope_with_header(
+            "<t:RequestServerVersion Version=\"Exchange2013\"/><t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>bob@contoso.com</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>",
+            "<m:AddNewImContactToGroup><m:ImAddress>sip:a@b.c</m:ImAddress><m:DisplayName>A &amp; B</m:DisplayName><m:GroupId Id=\"x\"/></m:AddNewImContactToGroup>",
+        ),
+    ];
+    for seed in &seeds {
+        assert!(
+            check_request(seed.as_bytes()).is_ok(),
+            "seed is valid: {seed}"
+        );
+    }
+    let tokens: [&[u8]; 10] = [
+        b"<",
+        b">",
+        b"&",
+        b"&#x0;",
+        b"]]>",
+        b"<!DOCTYPE a>",
+        b"xmlns:m=\"\"",
+        b"\xff",
+        b"</m:x>",
+        b"<![CDATA[",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound.max(1) as u64) as usize
+    };
+    let mut faults = 0;
+    for round in 0..6_000 {
+        let mut bytes = seeds[round % seeds.len()].as_bytes().to_vec();
+        for _ in 0..1 + next(4) {
+            if bytes.is_empty() {
+                bytes.push(b'<');
+            }
+            let at = next(bytes.len());
+            match next(5) {
+                0 => bytes[at] ^= 1 << next(8),
+                1 => {
+                    let end = (at + next(40)).min(bytes.len());
+                    bytes.drain(at..end);
+                }
+                2 => {
+                    let token = tokens[next(tokens.len())];
+                    bytes.splice(at..at, token.iter().copied());
+                }
+                3 => bytes.truncate(at),
+                _ => {
+                    let end = (at + next(60)).min(bytes.len());
+                    let copy = bytes[at..end].to_vec();
+                    bytes.splice(at..at, copy);
+                }
+            }
+        }
+        let first = check_request(&bytes);
+        assert_eq!(first, check_request(&bytes));
+        faults += usize::from(first.is_err());
+    }
+    assert!(
+        faults > 1_000,
+        "mutations mostly break requests ({faults} faults)"
+    );
 }
