@@ -101,6 +101,9 @@ pub enum TransportError {
     /// The TLS handshake failed (untrusted or invalid certificate, client certificate refused).
     #[error("TLS handshake failed: {0}")]
     Tls(String),
+    /// The server closed or reset the connection before the response headers.
+    #[error("the server closed the connection before answering: {0}")]
+    Closed(String),
     #[error("timed out after {0:?} (request timeout)")]
     Timeout(Duration),
     #[error("response body exceeds the maximum response size of {limit} bytes")]
@@ -543,6 +546,8 @@ impl Transport {
             TransportError::Connect(chain)
         } else if e.is_body() || e.is_decode() {
             TransportError::Body(chain)
+        } else if closed_early(&chain) {
+            TransportError::Closed(chain)
         } else {
             TransportError::Http(chain)
         }
@@ -557,6 +562,7 @@ impl Transport {
             TransportError::Tls(s) => TransportError::Tls(scrub(s)),
             TransportError::Http(s) => TransportError::Http(scrub(s)),
             TransportError::Body(s) => TransportError::Body(scrub(s)),
+            TransportError::Closed(s) => TransportError::Closed(scrub(s)),
             TransportError::AuthFailed { scheme, detail } => TransportError::AuthFailed {
                 scheme,
                 detail: scrub(detail),
@@ -701,6 +707,18 @@ fn offered_schemes(headers: &[(String, String)]) -> String {
     } else {
         format!(" (the server offers: {})", schemes.join(", "))
     }
+}
+
+fn closed_early(chain: &str) -> bool {
+    let lower = chain.to_ascii_lowercase();
+    [
+        "connection reset",
+        "connection closed before message completed",
+        "broken pipe",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|words| lower.contains(words))
 }
 
 fn looks_like_tls(chain: &str) -> bool {
