@@ -108,14 +108,26 @@ impl<'a> LineIndex<'a> {
             self.col = 1;
         }
         let segment = self.text.get(self.offset..offset).unwrap_or_default();
-        match memchr::memrchr(b'\n', segment) {
-            Some(last) => {
-                let newlines = memchr::memchr_iter(b'\n', segment).count();
-                self.line = self.line.saturating_add(to_u32(newlines));
-                self.col =
-                    1u32.saturating_add(count_chars(segment.get(last + 1..).unwrap_or_default()));
+        if segment.len() < 64 {
+            // Short hops (between tags and attributes): one simple pass.
+            for &b in segment {
+                if b == b'\n' {
+                    self.line = self.line.saturating_add(1);
+                    self.col = 1;
+                } else if (b as i8) >= -0x40 {
+                    self.col = self.col.saturating_add(1);
+                }
             }
-            None => self.col = self.col.saturating_add(count_chars(segment)),
+        } else {
+            match memchr::memrchr(b'\n', segment) {
+                Some(last) => {
+                    let newlines = memchr::memchr_iter(b'\n', segment).count();
+                    self.line = self.line.saturating_add(to_u32(newlines));
+                    self.col = 1u32
+                        .saturating_add(count_chars(segment.get(last + 1..).unwrap_or_default()));
+                }
+                None => self.col = self.col.saturating_add(count_chars(segment)),
+            }
         }
         self.offset = offset;
         TextPos {
@@ -139,6 +151,18 @@ fn offset_in(whole: &str, part: &str) -> Option<usize> {
     let start = whole.as_ptr() as usize;
     let p = part.as_ptr() as usize;
     (p >= start && p + part.len() <= start + whole.len()).then(|| p - start)
+}
+
+/// `s` without XML whitespace at either end (byte scan).
+pub(crate) fn trim_xml_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let start = b.iter().position(|c| !is_space(c)).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !is_space(c))
+        .map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or_default()
 }
 
 pub(crate) fn is_xml_space(c: char) -> bool {
@@ -432,7 +456,7 @@ impl<'i> Builder<'i> {
         if self.text.is_empty() {
             return;
         }
-        let trimmed = self.text.trim_matches(is_xml_space);
+        let trimmed = trim_xml_space(&self.text);
         if !trimmed.is_empty() {
             let kept = if self.trim {
                 trimmed
