@@ -7,16 +7,14 @@
 
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use super::{
-    Attr, Document, Element, Name, Node, ParseOptions, QName, TextPos, XmlError, XmlErrorKind,
-};
+use super::{Attr, Document, Element, Node, ParseOptions, QName, TextPos, XmlError, XmlErrorKind};
 use super::{matcher, ns};
 
 /// One canonicalization rule: a stable name (used in docs and golden tests) and what it does.
@@ -108,14 +106,26 @@ impl<'a> LineIndex<'a> {
             self.col = 1;
         }
         let segment = self.text.get(self.offset..offset).unwrap_or_default();
-        match memchr::memrchr(b'\n', segment) {
-            Some(last) => {
-                let newlines = memchr::memchr_iter(b'\n', segment).count();
-                self.line = self.line.saturating_add(to_u32(newlines));
-                self.col =
-                    1u32.saturating_add(count_chars(segment.get(last + 1..).unwrap_or_default()));
+        if segment.len() < 64 {
+            // Short hops (between tags and attributes): one simple pass.
+            for &b in segment {
+                if b == b'\n' {
+                    self.line = self.line.saturating_add(1);
+                    self.col = 1;
+                } else if (b as i8) >= -0x40 {
+                    self.col = self.col.saturating_add(1);
+                }
             }
-            None => self.col = self.col.saturating_add(count_chars(segment)),
+        } else {
+            match memchr::memrchr(b'\n', segment) {
+                Some(last) => {
+                    let newlines = memchr::memchr_iter(b'\n', segment).count();
+                    self.line = self.line.saturating_add(to_u32(newlines));
+                    self.col = 1u32
+                        .saturating_add(count_chars(segment.get(last + 1..).unwrap_or_default()));
+                }
+                None => self.col = self.col.saturating_add(count_chars(segment)),
+            }
         }
         self.offset = offset;
         TextPos {
@@ -139,6 +149,18 @@ fn offset_in(whole: &str, part: &str) -> Option<usize> {
     let start = whole.as_ptr() as usize;
     let p = part.as_ptr() as usize;
     (p >= start && p + part.len() <= start + whole.len()).then(|| p - start)
+}
+
+/// `s` without XML whitespace at either end (byte scan).
+pub(crate) fn trim_xml_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let start = b.iter().position(|c| !is_space(c)).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !is_space(c))
+        .map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or_default()
 }
 
 pub(crate) fn is_xml_space(c: char) -> bool {
@@ -190,7 +212,6 @@ struct Builder<'i> {
     namespaces: FxHashMap<Box<str>, Arc<str>>,
     last_ns_raw: String,
     last_ns: Option<Arc<str>>,
-    locals: FxHashSet<Arc<str>>,
     stack: Vec<Open>,
     /// Children of all open elements, innermost last.
     nodes: Vec<Node>,
@@ -228,7 +249,6 @@ pub(crate) fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlErro
         namespaces: FxHashMap::default(),
         last_ns_raw: String::new(),
         last_ns: None,
-        locals: FxHashSet::default(),
         stack: Vec::new(),
         nodes: Vec::new(),
         text: String::new(),
@@ -275,18 +295,6 @@ impl<'i> Builder<'i> {
         self.last_ns_raw.push_str(raw);
         self.last_ns = Some(arc.clone());
         arc
-    }
-
-    /// The shared copy of a local name.
-    fn local(&mut self, local: &str) -> Name {
-        match self.locals.get(local) {
-            Some(a) => Name::from(a.clone()),
-            None => {
-                let a: Arc<str> = Arc::from(local);
-                self.locals.insert(a.clone());
-                Name::from(a)
-            }
-        }
     }
 
     fn run(&mut self) -> Result<(), XmlError> {
@@ -432,7 +440,7 @@ impl<'i> Builder<'i> {
         if self.text.is_empty() {
             return;
         }
-        let trimmed = self.text.trim_matches(is_xml_space);
+        let trimmed = trim_xml_space(&self.text);
         if !trimmed.is_empty() {
             let kept = if self.trim {
                 trimmed
@@ -486,7 +494,7 @@ impl<'i> Builder<'i> {
         };
         let name = QName {
             ns,
-            local: self.local(e.local_name().into_inner()),
+            local: e.local_name().into_inner().to_string(),
         };
 
         let mut attrs = std::mem::take(&mut self.attr_scratch);
@@ -534,7 +542,7 @@ impl<'i> Builder<'i> {
             };
             let name = QName {
                 ns,
-                local: self.local(local.into_inner()),
+                local: local.into_inner().to_string(),
             };
             let value = if is_qname_attr(&name) {
                 resolve_qname_value(resolver, &value)
