@@ -274,12 +274,13 @@ impl Validator<'_> {
             .collect();
         let mut base_vars: BTreeSet<String> = self.known.clone();
         base_vars.insert(vars::RUN_ID.to_string());
+        let step_names: Vec<String> = raw.steps.iter().map(|s| s.name.clone()).collect();
         for (i, names) in captures.iter().enumerate() {
             for name in names {
                 if base_vars.contains(name) {
-                    let path = format!("steps[{i}]");
-                    self.error_at_value(
-                        &path,
+                    // At the `capture:` key when it is one, else at the step (a `{{bind}}`).
+                    self.error_at_key(
+                        &format!("steps[{i}].capture.{name}"),
                         format!("capture `{name}` would hide the target variable of that name"),
                         Some("choose another name".to_string()),
                     );
@@ -292,7 +293,8 @@ impl Validator<'_> {
         let mut available = base_vars.clone();
         for (i, raw_step) in raw.steps.into_iter().enumerate() {
             let path = format!("steps[{i}]");
-            if let Some(first) = names_seen.insert(raw_step.name.clone(), i) {
+            let first = *names_seen.entry(raw_step.name.clone()).or_insert(i);
+            if first != i {
                 self.error_at_value(
                     &format!("{path}.name"),
                     format!("step name `{}` is used twice", raw_step.name),
@@ -309,7 +311,7 @@ impl Validator<'_> {
                 .skip(i + 1)
                 .rev()
                 .flat_map(|(j, names)| names.iter().map(move |n| (n.clone(), j)))
-                .map(|(n, j)| (n, format!("step {} `{}`", j + 1, self.step_name(j))))
+                .map(|(n, j)| (n, format!("step {} `{}`", j + 1, step_names[j])))
                 .collect();
             let scope = Scope {
                 available: &available,
@@ -390,18 +392,6 @@ impl Validator<'_> {
             }
         }
         names
-    }
-
-    /// The name of step `index` as written (for messages), read back from the file outline.
-    fn step_name(&self, index: usize) -> String {
-        let pos = self.outline.value(&format!("steps[{index}].name"));
-        self.sources
-            .line(&self.file, pos.line)
-            .map(|line| {
-                let rest: String = line.chars().skip(pos.col - 1).collect();
-                rest.trim().trim_matches(['"', '\'']).to_string()
-            })
-            .unwrap_or_else(|| format!("#{}", index + 1))
     }
 
     fn operations(

@@ -250,6 +250,30 @@ fn positions_inside_a_folded_plain_value_are_on_their_own_line() {
     );
 }
 
+#[test]
+fn clashing_names_are_errors() {
+    let errors = load_errors("errors", "names.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![
+            err(
+                "names.yaml",
+                7,
+                16,
+                "capture `mailbox` would hide the target variable of that name",
+                Some("choose another name")
+            ),
+            err(
+                "names.yaml",
+                8,
+                11,
+                "step name `list` is used twice",
+                Some("the first is step 1 (line 5); names must be unique")
+            ),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sidecar files.
 
