@@ -853,6 +853,8 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
             ("errors.yaml".to_string(), 10, 25),
             ("errors.yaml".to_string(), 15, 41),
             ("errors.yaml".to_string(), 16, 25),
+            ("errors.yaml".to_string(), 23, 13),
+            ("errors.yaml".to_string(), 23, 18),
             ("errors.expect.xml".to_string(), 4, 1),
         ],
         "{}",
@@ -865,5 +867,17 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
         "`https://schemas.microsoft.com/...` namespace: EWS and SOAP namespaces start with `http://`"
     );
     assert!(errors[3].message.starts_with("bad matcher `{{bind}}`"));
-    assert!(errors[4].message.starts_with("malformed XML"));
+    assert_eq!(
+        errors[4].message,
+        "matcher `{{ews_id}}` is only part of the text of `R`"
+    );
+    assert_eq!(
+        errors[5].message,
+        "matcher `{{any}}` is only part of the value of `Id`"
+    );
+    assert_eq!(
+        errors[5].help.as_deref(),
+        Some("a matcher stands for the whole value; use `{{regex ...}}` to match part of it")
+    );
+    assert!(errors[6].message.starts_with("malformed XML"));
 }
