@@ -287,6 +287,8 @@ fn a_raw_sidecar_loads_relative_to_the_case_file() {
     let expected =
         std::fs::read_to_string(fixtures().join("sidecar/im/raw_sidecar.request.xml")).unwrap();
     assert_eq!(template.source, expected);
+    // Raw requests exist to send what a server must refuse: `https://` namespaces are allowed.
+    assert!(template.source.contains("https://schemas.microsoft.com/"));
     assert_eq!(template.variables().collect::<Vec<_>>(), ["mailbox"]);
     assert_eq!(case.steps[0].operation, None);
 }
