@@ -11,13 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Auth, Secret, Target, vars};
+use crate::config::{self, Auth, Secret, Target, TargetOverrides, vars};
 use crate::reference_server::{self, Quirk, ServerConfig};
-use crate::report::TargetInfo;
+use crate::report::{self, TargetInfo};
 use crate::runner::{self, Partition, RunConfig};
 use crate::{case, xml};
 
@@ -50,12 +49,18 @@ struct Cli {
 enum Command {
     /// Run the suite (the default).
     Run(RunArgs),
+    /// Run the embedded reference EWS server standalone until Ctrl-C.
+    Serve(ServeArgs),
     /// Compare two XML files with the same engine and rules as `run`.
     Diff(DiffArgs),
     /// Check that every case loads: schema, variables, XML, namespaces.
     Lint(LintArgs),
     /// Print the JSON Schema of the case format.
     Schema,
+    /// Merge the report.json files of N shards into one report set (JUnit, JSON, HTML).
+    Merge(MergeArgs),
+    /// List every EWS operation with the number of cases covering it (and their status).
+    Coverage(CoverageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,21 +74,55 @@ struct RunArgs {
     /// Write no report files.
     #[arg(long)]
     no_reports: bool,
-    /// EWS endpoint URL; without it the embedded reference server is used.
-    #[arg(long, env = "EWS_ENDPOINT", value_name = "URL")]
+    /// Target profile (YAML): endpoint, auth kind, mailboxes, TLS, limits; flags override it.
+    #[arg(long = "target", value_name = "FILE")]
+    target_profile: Option<PathBuf>,
+    /// EWS endpoint URL (or EWS_ENDPOINT); without one the embedded reference server is used.
+    #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
-    /// Authentication for --endpoint: basic (EWS_USERNAME/EWS_PASSWORD), bearer (EWS_TOKEN), none.
-    #[arg(long, env = "EWS_AUTH", value_name = "KIND")]
+    /// Authentication: none, basic, bearer, ntlm (or EWS_AUTH). Secrets come only from the
+    /// environment: EWS_PASSWORD for basic/ntlm, EWS_TOKEN or EWS_TOKEN_FILE for bearer.
+    #[arg(long, value_name = "KIND")]
     auth: Option<String>,
+    /// User name for basic/ntlm (or EWS_USERNAME); NTLM takes DOMAIN\user or user@domain.
+    #[arg(long, value_name = "NAME")]
+    username: Option<String>,
     /// RequestServerVersion to send by default; cases needing a newer version are ignored.
     #[arg(long, value_name = "VERSION")]
     server_version: Option<String>,
+    /// Extra trusted root certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Client certificate (PEM); needs --key.
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// Private key of the client certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Accept any server certificate (prints a warning: for test servers only).
+    #[arg(long)]
+    insecure: bool,
+    /// HTTP(S) proxy URL.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Extra HTTP header on every request (`Name: value`), e.g. X-AnchorMailbox; repeatable.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Largest response body accepted (bytes, or KiB/MiB/GiB); default 64MiB.
+    #[arg(long, value_name = "SIZE")]
+    max_response_size: Option<String>,
+    /// Total time one request may wait for throttling back-off (e.g. 2m).
+    #[arg(long, value_name = "DURATION")]
+    max_throttle_wait: Option<String>,
     /// Set a case variable (NAME=VALUE), e.g. --var mailbox=user@example.com.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     variables: Vec<String>,
     /// Baseline of known divergences (YAML: case id -> reason).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Write the cases that fail or error in this run as a baseline file.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Fail the run when a baseline case now passes (keeps baselines honest).
     #[arg(long)]
     strict_baseline: bool,
@@ -93,17 +132,36 @@ struct RunArgs {
     /// Switch on a quirk of the embedded reference server (self-testing); repeatable.
     #[arg(long = "quirk", value_name = "NAME")]
     quirks: Vec<String>,
-    /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    timeout: u64,
-    /// Whole-run timeout in seconds; cases not started by then are reported as not run.
-    #[arg(long, value_name = "SECS")]
-    run_timeout: Option<u64>,
+    /// Per-request timeout (e.g. 60s, 2m); default 60s.
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// Whole-run timeout (e.g. 30m); cases not started by then are reported as not run.
+    #[arg(long, value_name = "DURATION")]
+    run_timeout: Option<String>,
     /// Run the cases in an order shuffled by SEED (to prove they do not depend on each other).
     #[arg(long, value_name = "SEED")]
     shuffle: Option<u64>,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Server configuration (YAML: users, impersonation rights, distribution groups, limits);
+    /// see harness/reference-server.example.yaml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// ServerVersionInfo/@Version to announce, e.g. Exchange2013.
+    #[arg(long, value_name = "VERSION")]
+    server_version: Option<String>,
+    /// Misbehave in a named way (self-testing); repeatable. Names: wrong-response-code,
+    /// missing-element, extra-element, https-namespace, wrong-child-order, wrong-message-text,
+    /// soap12-fault, drop-server-version-info, http-200-for-fault.
+    #[arg(long = "quirk", value_name = "NAME")]
+    quirks: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +188,29 @@ struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+struct MergeArgs {
+    /// The shards' report.json files.
+    #[arg(required = true, value_name = "REPORT.json")]
+    inputs: Vec<PathBuf>,
+    /// Folder for the merged junit.xml, report.json and report.html.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports: PathBuf,
+    /// Render unexpected passes as failures (as `run --strict-baseline` did).
+    #[arg(long)]
+    strict_baseline: bool,
+}
+
+#[derive(Debug, Args)]
+struct CoverageArgs {
+    /// Folder of case files.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// A report.json whose case statuses to show next to the counts.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct LintArgs {
     /// Folder (or one case file) to check; default: the cases folder.
     path: Option<PathBuf>,
@@ -150,8 +231,11 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         None => run(cli.run),
         Some(Command::Run(args)) => run(args),
+        Some(Command::Serve(args)) => serve(args),
         Some(Command::Diff(args)) => diff(args),
         Some(Command::Lint(args)) => lint(args),
+        Some(Command::Merge(args)) => merge(args),
+        Some(Command::Coverage(args)) => coverage(args),
         Some(Command::Schema) => {
             println!("{}", case::json_schema());
             EXIT_OK
@@ -202,88 +286,87 @@ fn run(args: RunArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(EXIT_USAGE, e),
     };
-    let baseline = match &args.baseline {
-        Some(path) => {
-            return fail(
-                EXIT_USAGE,
-                format!(
-                    "--baseline {}: baselines are not available in this build yet",
-                    path.display()
-                ),
-            );
-        }
-        None => None,
-    };
     let extra_vars = match parse_vars(&args.variables) {
         Ok(v) => v,
         Err(e) => return fail(EXIT_USAGE, e),
     };
+    let overrides = match target_overrides(&args) {
+        Ok(o) => o,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let mut target = match Target::resolve(args.target_profile.as_deref(), &overrides, &env) {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let baseline_path = args.baseline.clone().or_else(|| target.baseline.clone());
+    let baseline = match &baseline_path {
+        Some(path) => match report::Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => return fail(EXIT_USAGE, e),
+        },
+        None => None,
+    };
 
     // The embedded server lives until the end of this function.
     let mut _server = None;
-    let (mut target, target_info) = match &args.endpoint {
-        Some(endpoint) => {
-            if !quirks.is_empty() {
+    let target_info = if target.endpoint.is_empty() {
+        let config = ServerConfig {
+            quirks: quirks.clone(),
+            ..ServerConfig::default()
+        };
+        let server = match reference_server::start(config.clone()) {
+            Ok(s) => s,
+            Err(e) => {
                 return fail(
                     EXIT_USAGE,
-                    "--quirk applies to the embedded reference server only (drop --endpoint)",
+                    format!("could not start the embedded reference server: {e}"),
                 );
             }
-            match remote_target(endpoint, args.auth.as_deref()) {
-                Ok(t) => {
-                    let info = TargetInfo {
-                        url: t.redacted_endpoint(),
-                        embedded: false,
-                        ..TargetInfo::default()
-                    };
-                    (t, info)
-                }
-                Err(e) => return fail(EXIT_USAGE, e),
+        };
+        target = embedded_target(&server.url(), &config, target);
+        let info = TargetInfo {
+            url: server.url(),
+            embedded: true,
+            quirks: quirks.iter().map(|q| q.name().to_string()).collect(),
+            ..TargetInfo::default()
+        };
+        eprintln!(
+            "running against the embedded reference server at {}{}",
+            server.url(),
+            if quirks.is_empty() {
+                String::new()
+            } else {
+                format!(" with quirks: {}", info.quirks.join(", "))
             }
-        }
-        None => {
-            let config = ServerConfig {
-                quirks: quirks.clone(),
-                ..ServerConfig::default()
-            };
-            let server = match reference_server::start(config.clone()) {
-                Ok(s) => s,
-                Err(e) => {
-                    return fail(
-                        EXIT_USAGE,
-                        format!("could not start the embedded reference server: {e}"),
-                    );
-                }
-            };
-            let target = embedded_target(&server.url(), &config);
-            let info = TargetInfo {
-                url: server.url(),
-                embedded: true,
-                quirks: quirks.iter().map(|q| q.name().to_string()).collect(),
-                ..TargetInfo::default()
-            };
-            eprintln!(
-                "running against the embedded reference server at {}{}",
-                server.url(),
-                if quirks.is_empty() {
-                    String::new()
-                } else {
-                    format!(" with quirks: {}", info.quirks.join(", "))
-                }
+        );
+        _server = Some(server);
+        info
+    } else {
+        if !quirks.is_empty() {
+            return fail(
+                EXIT_USAGE,
+                "--quirk applies to the embedded reference server only (drop --endpoint)",
             );
-            _server = Some(server);
-            (target, info)
+        }
+        if target.tls.insecure {
+            eprintln!(
+                "WARNING: --insecure: server certificates are NOT verified; use only against test servers"
+            );
+        }
+        TargetInfo {
+            url: target.redacted_endpoint(),
+            embedded: false,
+            ..TargetInfo::default()
         }
     };
-    if let Some(v) = &args.server_version {
-        target.server_version = Some(v.clone());
-    }
-    target.limits.request_timeout = Duration::from_secs(args.timeout.max(1));
     target.variables.extend(extra_vars);
 
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(Arc::clone(&interrupt));
     let strict_baseline = args.strict_baseline;
+    let write_baseline = args.write_baseline.clone();
+    let target_run_timeout = target.limits.run_timeout;
     let color = color_enabled(args.libtest.color);
     let config = RunConfig {
         cases_dir: cases_dir(args.cases),
@@ -296,7 +379,7 @@ fn run(args: RunArgs) -> u8 {
         libtest: args.libtest,
         color,
         run_id: runner::new_run_id(),
-        run_timeout: args.run_timeout.map(Duration::from_secs),
+        run_timeout: target_run_timeout,
         interrupt,
         shuffle_seed: args.shuffle,
     };
@@ -313,14 +396,20 @@ fn run(args: RunArgs) -> u8 {
             outcome.load_errors.len()
         );
     }
-    let counts = outcome.report.counts();
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|(s, n)| format!("{n} {}", s.label()))
-        .collect();
-    println!("summary: {}", parts.join(", "));
-    for path in &outcome.written {
-        println!("report: {}", path.display());
+    println!("{}", report::terminal::summary(&outcome.report, color));
+    if !outcome.written.is_empty() {
+        print!("{}", report::terminal::reports_written(&outcome.written));
+    }
+    if let Some(path) = &write_baseline {
+        let baseline = report::Baseline::from_report(&outcome.report);
+        match baseline.write(path) {
+            Ok(()) => println!(
+                "baseline: wrote {} known divergence(s) to {}",
+                baseline.entries.len(),
+                path.display()
+            ),
+            Err(e) => return fail(EXIT_USAGE, e),
+        }
     }
     outcome.exit_code(strict_baseline)
 }
@@ -352,8 +441,9 @@ fn parse_vars(items: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// A target for the embedded server: its URL, the first user's credentials and its variables.
-pub fn embedded_target(url: &str, config: &ServerConfig) -> Target {
+/// A target for the embedded server: its URL, the first user's credentials and its variables,
+/// keeping the limits and server version resolved from flags and profile.
+pub fn embedded_target(url: &str, config: &ServerConfig, resolved: Target) -> Target {
     let auth = match config.users.first() {
         Some(u) => Auth::Basic {
             username: u.username.clone(),
@@ -364,58 +454,89 @@ pub fn embedded_target(url: &str, config: &ServerConfig) -> Target {
     Target {
         endpoint: url.to_string(),
         auth,
-        server_version: Some(config.server_version.clone()),
+        server_version: resolved
+            .server_version
+            .or_else(|| Some(config.server_version.clone())),
         variables: config.target_variables(),
-        ..Target::default()
+        tls: Default::default(),
+        proxy: None,
+        ..resolved
     }
 }
 
-fn remote_target(endpoint: &str, auth: Option<&str>) -> Result<Target, String> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let kind = auth.map(str::to_ascii_lowercase).unwrap_or_else(|| {
-        if env("EWS_TOKEN").is_some() {
-            "bearer".into()
-        } else if env("EWS_USERNAME").is_some() {
-            "basic".into()
-        } else {
-            "none".into()
-        }
-    });
-    let auth = match kind.as_str() {
-        "none" => Auth::None,
-        "basic" => Auth::Basic {
-            username: env("EWS_USERNAME")
-                .ok_or("--auth basic needs EWS_USERNAME in the environment")?,
-            password: Secret::new(
-                env("EWS_PASSWORD").ok_or("--auth basic needs EWS_PASSWORD in the environment")?,
-            ),
-        },
-        "bearer" => Auth::Bearer {
-            token: Secret::new(
-                env("EWS_TOKEN").ok_or("--auth bearer needs EWS_TOKEN in the environment")?,
-            ),
-        },
-        other => {
-            return Err(format!(
-                "unknown --auth `{other}` (use basic, bearer or none)"
-            ));
-        }
+/// The command-line part of the target description.
+fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
+    let duration = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|t| config::parse_duration(t).map_err(|e| format!("--{flag}: {e}")))
+            .transpose()
     };
-    let mut variables = std::collections::BTreeMap::new();
-    if let Auth::Basic { username, .. } = &auth {
-        if username.contains('@') {
-            variables.insert(vars::MAILBOX.to_string(), username.clone());
-            if let Some((_, domain)) = username.split_once('@') {
-                variables.insert(vars::DOMAIN.to_string(), domain.to_string());
-            }
+    Ok(TargetOverrides {
+        endpoint: args.endpoint.clone(),
+        auth: args.auth.clone(),
+        username: args.username.clone(),
+        server_version: args.server_version.clone(),
+        cacert: args.cacert.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        insecure: args.insecure,
+        proxy: args.proxy.clone(),
+        headers: args
+            .headers
+            .iter()
+            .map(|h| config::parse_header(h))
+            .collect::<Result<_, _>>()?,
+        request_timeout: duration("timeout", &args.timeout)?,
+        run_timeout: duration("run-timeout", &args.run_timeout)?,
+        max_response_bytes: args
+            .max_response_size
+            .as_deref()
+            .map(|t| config::parse_size(t).map_err(|e| format!("--max-response-size: {e}")))
+            .transpose()?,
+        max_throttle_wait: duration("max-throttle-wait", &args.max_throttle_wait)?,
+        baseline: args.baseline.clone(),
+    })
+}
+
+fn serve(args: ServeArgs) -> u8 {
+    let mut config = match &args.config {
+        Some(path) => match ServerConfig::from_file(path) {
+            Ok(c) => c,
+            Err(e) => return fail(EXIT_USAGE, e),
+        },
+        None => ServerConfig::default(),
+    };
+    config.listen = args.listen;
+    if let Some(v) = args.server_version {
+        config.server_version = v;
+    }
+    for name in &args.quirks {
+        match name.parse::<Quirk>() {
+            Ok(q) if !config.quirks.contains(&q) => config.quirks.push(q),
+            Ok(_) => {}
+            Err(e) => return fail(EXIT_USAGE, e),
         }
     }
-    Ok(Target {
-        endpoint: endpoint.to_string(),
-        auth,
-        variables,
-        ..Target::default()
-    })
+    let result = reference_server::serve_blocking(config, |server, config| {
+        println!("EWS reference server listening on {}", server.url());
+        println!("server version: {}", config.server_version);
+        if !config.quirks.is_empty() {
+            let names: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+            println!("quirks: {}", names.join(", "));
+        }
+        println!("accepted credentials (Basic auth; user name or SMTP address):");
+        for (user, smtp, password) in config.credentials() {
+            println!("  {user:<8} {smtp:<28} password: {password}");
+        }
+        println!("press Ctrl-C to stop");
+    });
+    match result {
+        Ok(()) => {
+            println!("stopped");
+            EXIT_OK
+        }
+        Err(e) => fail(EXIT_USAGE, e),
+    }
 }
 
 fn diff(args: DiffArgs) -> u8 {
@@ -500,6 +621,56 @@ fn diff(args: DiffArgs) -> u8 {
         )
     );
     EXIT_FAILED
+}
+
+fn merge(args: MergeArgs) -> u8 {
+    let merged = match report::merge::merge_files(&args.inputs) {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let options = report::WriteOptions {
+        strict_baseline: args.strict_baseline,
+    };
+    match report::write_all_with(&merged, &args.reports, options) {
+        Ok(paths) => {
+            println!("{}", report::terminal::summary(&merged, false));
+            print!("{}", report::terminal::reports_written(&paths));
+            if merged.is_success(args.strict_baseline) {
+                EXIT_OK
+            } else {
+                EXIT_FAILED
+            }
+        }
+        Err(e) => fail(
+            EXIT_USAGE,
+            format!("could not write the merged reports: {e}"),
+        ),
+    }
+}
+
+fn coverage(args: CoverageArgs) -> u8 {
+    let root = cases_dir(args.cases);
+    let mut known: std::collections::BTreeSet<String> =
+        vars::ALL.iter().map(|s| s.to_string()).collect();
+    known.insert(vars::RUN_ID.to_string());
+    let loaded = case::load_dir(&root, &known);
+    let run = match args.report.as_deref().map(report::json::read).transpose() {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_USAGE, e),
+    };
+    let cases = loaded
+        .cases
+        .iter()
+        .map(|c| (c.id.as_str(), c.operations.as_slice()));
+    let table = report::coverage::Coverage::compute(cases, run.as_ref());
+    print!("{}", report::coverage::render_text(&table));
+    if !loaded.errors.is_empty() {
+        eprintln!(
+            "note: {} case file(s) failed to load and are not counted (run `lint`)",
+            loaded.errors.len()
+        );
+    }
+    EXIT_OK
 }
 
 fn lint(args: LintArgs) -> u8 {

@@ -191,6 +191,11 @@ pub struct TlsSettings {
     pub insecure: bool,
 }
 
+/// What the CLI prints once to stderr when [`TlsSettings::insecure`] is set.
+pub const INSECURE_WARNING: &str = "WARNING: --insecure is set: server TLS certificates are NOT \
+     verified. Anyone on the network path can read and change this traffic, credentials included. \
+     Use --cacert to trust a private CA instead.";
+
 /// A fully described target.
 #[derive(Debug, Clone, Default)]
 pub struct Target {

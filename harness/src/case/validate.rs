@@ -775,7 +775,7 @@ impl Validator<'_> {
         } else {
             RequestBody::Envelope(xml_text)
         };
-        ok.then_some((body, operation))
+        ok.then_some((body, operation.map(|n| n.to_string())))
     }
 
     fn headers(
@@ -1211,7 +1211,7 @@ pub fn parse_fault_code(text: &str) -> Result<xml::QName, String> {
         }
         return Ok(xml::QName {
             ns: (!ns.is_empty()).then(|| ns.into()),
-            local: local.to_string(),
+            local: local.into(),
         });
     }
     let (ns, local) = match text.split_once(':') {
@@ -1236,7 +1236,7 @@ pub fn parse_fault_code(text: &str) -> Result<xml::QName, String> {
     }
     Ok(xml::QName {
         ns: Some(ns.into()),
-        local: local.to_string(),
+        local: local.into(),
     })
 }
 

@@ -130,6 +130,7 @@ impl ServerState {
             config: &self.config,
             directory: &self.directory,
             mailbox,
+            version,
         };
         let outcome = match self.store.lock(mailbox) {
             Some(mut store) => ops::execute(&ctx, &mut store, &parsed.request),

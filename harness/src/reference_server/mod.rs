@@ -93,7 +93,8 @@
 //! - AddNewImContactToGroup with an IM address already on the list returns the existing persona
 //!   (and adds it to the group); without `GroupId` the contact goes to Other Contacts.
 //! - AddDistributionGroupToImList of a group already on the list returns the existing group.
-//! - Distribution groups carry `t:SmtpAddress` (the schema's last `ImGroupType` child).
+//! - Distribution groups carry `t:SmtpAddress` (the schema's last `ImGroupType` child) only for
+//!   requests newer than Exchange2013: the Exchange 2013 examples do not have it.
 //! - The contact id (AddImContactToGroup, RemoveImContactFromGroup, RemoveContactFromImList,
 //!   `MemberCorrelationKey/ItemId`) is the contact item id = `Attribution/SourceId/@Id`, not the
 //!   `PersonaId`.
@@ -190,8 +191,8 @@ impl FromStr for Quirk {
     }
 }
 
-/// A user who can authenticate and owns a mailbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user who can authenticate and owns a mailbox. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct UserConfig {
     /// Basic-auth user name (also accepted: the SMTP address).
     pub username: String,
@@ -200,6 +201,18 @@ pub struct UserConfig {
     pub display_name: String,
     /// SMTP addresses of mailboxes this user may impersonate.
     pub can_impersonate: Vec<String>,
+}
+
+impl fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("smtp_address", &self.smtp_address)
+            .field("display_name", &self.display_name)
+            .field("can_impersonate", &self.can_impersonate)
+            .finish()
+    }
 }
 
 /// A distribution group in the directory.
@@ -483,4 +496,45 @@ pub fn check_request(bytes: &[u8]) -> Result<&'static str, String> {
     dispatch::parse_request(bytes)
         .map(|parsed| parsed.request.operation().name())
         .map_err(|fault| format!("{}: {}", fault.code(), fault.fault_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_defines_every_target_variable() {
+        let config = ServerConfig::default();
+        let vars = config.target_variables();
+        let expected: Vec<&str> = crate::config::vars::ALL
+            .iter()
+            .copied()
+            .filter(|v| *v != crate::config::vars::RUN_ID)
+            .collect();
+        let names: Vec<&str> = vars.keys().map(String::as_str).collect();
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort_unstable();
+        assert_eq!(names, expected_sorted);
+        assert_eq!(vars["mailbox"], "alice@contoso.com");
+        assert_eq!(vars["domain"], "contoso.com");
+        assert_eq!(vars["impersonation_target"], "bob@contoso.com");
+        assert_eq!(vars["impersonation_denied_target"], "carol@contoso.com");
+        assert_eq!(vars["distribution_group"], "im-dg@contoso.com");
+        assert_eq!(vars["distribution_group_name"], "IM Distribution Group");
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let config = ServerConfig::default();
+        assert!(!format!("{config:?}").contains("alice-password"));
+    }
+
+    #[test]
+    fn start_rejects_a_config_without_users() {
+        let config = ServerConfig {
+            users: Vec::new(),
+            ..ServerConfig::default()
+        };
+        assert!(matches!(start(config), Err(ServerError::Config(_))));
+    }
 }

@@ -1,9 +1,9 @@
 //! Reports: consumers of the one result model ([`model::RunReport`]).
 //!
 //! Owns the terminal summary and progress ([`terminal`]), the JUnit XML ([`junit`]), JSON
-//! ([`json`]) and HTML ([`html`]) writers, baselines of known divergences ([`baseline`]), shard
-//! selection ([`partition`]) and merging ([`merge`]), and the operation coverage table
-//! ([`coverage`]). Every writer writes to `impl Write`; [`write_all`] writes the three report
+//! ([`json`]) and HTML ([`html`]) writers, baselines of known divergences ([`baseline`]), merging
+//! of shard reports ([`merge`]; shards are selected by [`crate::runner::partition`]), and the
+//! operation coverage table ([`coverage`]). Every writer writes to `impl Write`; [`write_all`] writes the three report
 //! files atomically (temporary file in the same folder + rename), so a reader never sees a
 //! half-written report and an interrupted or failed write leaves the previous report in place.
 //!
@@ -20,7 +20,6 @@ pub mod json;
 pub mod junit;
 pub mod merge;
 pub mod model;
-pub mod partition;
 pub mod terminal;
 pub mod text;
 

@@ -20,11 +20,12 @@ use std::time::{Duration, Instant, SystemTime};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::case::{self, Case, LoadError, ServerVersion};
-use crate::config::{Auth, Target, vars};
+use crate::config::{Target, vars};
 use crate::report::{
     self, Baseline, CaseResult, CaseStatus, RunReport, StepPhase, StepResult, StepStatus,
     TargetInfo,
 };
+use crate::transport::redact::{Redactor, redact_headers};
 use crate::transport::{Transport, TransportError};
 use crate::xml::Document;
 
@@ -51,6 +52,20 @@ pub struct RunConfig {
     pub interrupt: Arc<AtomicBool>,
     /// Run the trials in an order shuffled by this seed (order-independence checks).
     pub shuffle_seed: Option<u64>,
+}
+
+/// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
+/// `--format terse` (dots only) a progress bar on a terminal, plain `[n/N] status id` lines on
+/// stderr otherwise.
+fn progress_for(args: &Arguments, total: usize) -> Option<Arc<report::terminal::Progress>> {
+    use std::io::IsTerminal;
+    let terse = args.quiet || matches!(args.format, Some(libtest_mimic::FormatSetting::Terse));
+    (terse && !args.list).then(|| {
+        Arc::new(report::terminal::Progress::new(
+            total,
+            std::io::stderr().is_terminal(),
+        ))
+    })
 }
 
 /// What a run produced.
@@ -98,20 +113,14 @@ pub enum RunError {
 pub struct CaseContext<'a> {
     pub transport: &'a Transport,
     pub default_server_version: String,
-    pub secrets: &'a [String],
+    pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
 }
 
 impl CaseContext<'_> {
     /// Replaces every secret in `text` by `***`.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in self.secrets {
-            if !s.is_empty() && out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "***");
-            }
-        }
-        out
+        self.redactor.scrub(text)
     }
 
     /// Body text for reports: lossy UTF-8, capped, secrets removed.
@@ -120,26 +129,11 @@ impl CaseContext<'_> {
         self.scrub(&String::from_utf8_lossy(cut))
     }
 
-    /// Headers for reports, credentials removed.
+    /// Headers for reports: credentials masked, secrets removed from the rest.
     pub fn redact_headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
-        const SENSITIVE: &[&str] = &[
-            "authorization",
-            "proxy-authorization",
-            "cookie",
-            "set-cookie",
-            "www-authenticate",
-            "proxy-authenticate",
-        ];
-        headers
-            .iter()
-            .map(|(k, v)| {
-                let value = if SENSITIVE.contains(&k.to_ascii_lowercase().as_str()) {
-                    "***".to_string()
-                } else {
-                    self.scrub(v)
-                };
-                (k.clone(), value)
-            })
+        redact_headers(headers)
+            .into_iter()
+            .map(|(k, v)| (k, self.scrub(&v)))
             .collect()
     }
 
@@ -151,28 +145,6 @@ impl CaseContext<'_> {
             }
         }
     }
-}
-
-/// Secrets of a target, for scrubbing output (also the Basic `user:password` base64 form).
-pub fn target_secrets(target: &Target) -> Vec<String> {
-    use base64::Engine;
-    let mut secrets = Vec::new();
-    match &target.auth {
-        Auth::None => {}
-        Auth::Basic { username, password }
-        | Auth::Ntlm {
-            username, password, ..
-        } => {
-            secrets.push(password.expose().to_string());
-            secrets.push(
-                base64::engine::general_purpose::STANDARD
-                    .encode(format!("{username}:{}", password.expose())),
-            );
-        }
-        Auth::Bearer { token } => secrets.push(token.expose().to_string()),
-    }
-    secrets.retain(|s| s.len() >= 3);
-    secrets
 }
 
 /// A new run id: `r` + 10 lowercase hex digits from the clock and process id.
@@ -311,7 +283,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         .and_then(ServerVersion::parse);
 
     let transport = Arc::new(Transport::new(&config.target)?);
-    let secrets = Arc::new(target_secrets(&config.target));
+    let redactor = Arc::new(Redactor::for_target(&config.target));
     let server_seen = Arc::new(Mutex::new(None));
     let results: Arc<Mutex<Vec<CaseResult>>> = Arc::new(Mutex::new(Vec::new()));
     let mut variables = config.target.variables.clone();
@@ -326,6 +298,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     );
     let deadline = config.run_timeout.map(|t| started + t);
     let interrupted = Arc::new(AtomicBool::new(false));
+    let progress: Arc<Mutex<Option<Arc<report::terminal::Progress>>>> = Arc::new(Mutex::new(None));
 
     let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
     let mut trials = Vec::new();
@@ -375,13 +348,14 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         };
         let ctx_parts = (
             Arc::clone(&transport),
-            Arc::clone(&secrets),
+            Arc::clone(&redactor),
             Arc::clone(&server_seen),
             Arc::clone(&results),
             Arc::clone(&variables),
             Arc::clone(&baseline_ids),
             Arc::clone(&config.interrupt),
             Arc::clone(&interrupted),
+            Arc::clone(&progress),
         );
         let default_version = config
             .target
@@ -394,13 +368,14 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         let trial = Trial::ignorable_test(case.id.clone(), move || {
             let (
                 transport,
-                secrets,
+                redactor,
                 server_seen,
                 results,
                 variables,
                 baseline_ids,
                 interrupt,
                 interrupted,
+                progress,
             ) = ctx_parts;
             if let Some(reason) = version_gate {
                 push(
@@ -425,7 +400,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             let ctx = CaseContext {
                 transport: &transport,
                 default_server_version: default_version,
-                secrets: &secrets,
+                redactor: &redactor,
                 server_seen: &server_seen,
             };
             let result = run_case(&ctx, &case, &variables);
@@ -440,6 +415,9 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
                 )),
                 (_, false) => Err(Failed::from(message::failure(&case, &result, color))),
             };
+            if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
+                p.case_finished(&result);
+            }
             push(&results, result);
             outcome
         })
@@ -457,12 +435,28 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         }
     }
 
+    // Load errors count for the exit code only when their case is selected (filter, partition).
+    let selected_errors: BTreeSet<String> = trials
+        .iter()
+        .filter(|t| t.kind() == "load-error" && !config.libtest.is_filtered_out(t))
+        .map(|t| t.name().to_string())
+        .collect();
+    let selected_total = trials
+        .iter()
+        .filter(|t| !config.libtest.is_filtered_out(t))
+        .count();
+    if let Ok(mut slot) = progress.lock() {
+        *slot = progress_for(&config.libtest, selected_total);
+    }
     if let Some(seed) = config.shuffle_seed {
         shuffle(&mut trials, seed);
     }
     // libtest-mimic prints per-trial lines and counts; the verdict comes from our own results.
     let _counts = libtest_mimic::run(&config.libtest, trials);
 
+    if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
+        p.finish();
+    }
     let mut cases = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
     cases.sort_by(|a, b| a.id.cmp(&b.id));
@@ -490,7 +484,14 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     let mut written = Vec::new();
     if !listed_only {
         if let Some(dir) = &config.reports_dir {
-            written = report::write_all(&report, dir).map_err(|source| RunError::Reports {
+            written = report::write_all_with(
+                &report,
+                dir,
+                report::WriteOptions {
+                    strict_baseline: config.strict_baseline,
+                },
+            )
+            .map_err(|source| RunError::Reports {
                 dir: dir.clone(),
                 source,
             })?;
@@ -499,7 +500,11 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     Ok(RunOutcome {
         report,
         written,
-        load_errors: loaded.errors,
+        load_errors: loaded
+            .errors
+            .into_iter()
+            .filter(|e| selected_errors.contains(&e.case_id))
+            .collect(),
         listed_only,
     })
 }
@@ -591,19 +596,5 @@ mod tests {
         let a = new_run_id();
         assert_eq!(a.len(), 11);
         assert!(a.starts_with('r') && a[1..].chars().all(|c| c.is_ascii_hexdigit()));
-    }
-
-    #[test]
-    fn basic_secrets_include_the_header_form() {
-        let target = Target {
-            auth: Auth::Basic {
-                username: "alice".into(),
-                password: crate::config::Secret::new("s3cret!"),
-            },
-            ..Target::default()
-        };
-        let secrets = target_secrets(&target);
-        assert!(secrets.contains(&"s3cret!".to_string()));
-        assert!(secrets.contains(&"YWxpY2U6czNjcmV0IQ==".to_string()));
     }
 }

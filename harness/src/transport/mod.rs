@@ -101,6 +101,9 @@ pub enum TransportError {
     /// The TLS handshake failed (untrusted or invalid certificate, client certificate refused).
     #[error("TLS handshake failed: {0}")]
     Tls(String),
+    /// The server closed or reset the connection before the response headers.
+    #[error("the server closed the connection before answering: {0}")]
+    Closed(String),
     #[error("timed out after {0:?} (request timeout)")]
     Timeout(Duration),
     #[error("response body exceeds the maximum response size of {limit} bytes")]
@@ -141,7 +144,8 @@ pub fn user_agent() -> String {
 
 /// A configured client for one target. Cheap to share between threads.
 pub struct Transport {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until drop (taken there to shut down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
     settings: ClientSettings,
     /// The client for none/basic/bearer.
     client: reqwest::Client,
@@ -225,7 +229,7 @@ impl Transport {
             .map_err(|e| TransportError::Client(format!("cannot start the I/O runtime: {e}")))?;
         let client = settings.build(false)?;
         Ok(Transport {
-            runtime,
+            runtime: Some(runtime),
             settings,
             client,
             ntlm_connections: Mutex::new(Vec::new()),
@@ -297,7 +301,10 @@ impl Transport {
     /// One attempt, bounded by the request timeout as a whole.
     fn send_once(&self, request: &HttpRequest) -> Result<Exchange, TransportError> {
         let timeout = self.limits.request_timeout;
-        self.runtime.block_on(async {
+        let Some(runtime) = &self.runtime else {
+            return Err(TransportError::Client("the transport is shut down".into()));
+        };
+        runtime.block_on(async {
             match tokio::time::timeout(timeout, self.exchange(request)).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::Timeout(timeout)),
@@ -539,6 +546,8 @@ impl Transport {
             TransportError::Connect(chain)
         } else if e.is_body() || e.is_decode() {
             TransportError::Body(chain)
+        } else if closed_early(&chain) {
+            TransportError::Closed(chain)
         } else {
             TransportError::Http(chain)
         }
@@ -553,6 +562,7 @@ impl Transport {
             TransportError::Tls(s) => TransportError::Tls(scrub(s)),
             TransportError::Http(s) => TransportError::Http(scrub(s)),
             TransportError::Body(s) => TransportError::Body(scrub(s)),
+            TransportError::Closed(s) => TransportError::Closed(scrub(s)),
             TransportError::AuthFailed { scheme, detail } => TransportError::AuthFailed {
                 scheme,
                 detail: scrub(detail),
@@ -562,6 +572,15 @@ impl Transport {
                 reason: scrub(reason),
             },
             other => other,
+        }
+    }
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside an async context; this does not.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }
@@ -690,6 +709,18 @@ fn offered_schemes(headers: &[(String, String)]) -> String {
     }
 }
 
+fn closed_early(chain: &str) -> bool {
+    let lower = chain.to_ascii_lowercase();
+    [
+        "connection reset",
+        "connection closed before message completed",
+        "broken pipe",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|words| lower.contains(words))
+}
+
 fn looks_like_tls(chain: &str) -> bool {
     let lower = chain.to_ascii_lowercase();
     [
@@ -744,6 +775,24 @@ mod tests {
             offered_schemes(&headers),
             " (the server offers: NTLM, Basic)"
         );
+    }
+
+    #[test]
+    fn send_inside_an_async_runtime_is_an_error_and_drop_does_not_panic() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let target = Target {
+            endpoint: "http://127.0.0.1:9/EWS/Exchange.asmx".into(),
+            ..Target::default()
+        };
+        runtime.block_on(async {
+            let transport = Transport::new(&target).unwrap();
+            let error = transport.send(&HttpRequest::default()).unwrap_err();
+            assert!(error.to_string().contains("async runtime"), "{error}");
+            drop(transport);
+        });
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl<'d> Engine<'d> {
     pub(crate) fn run(&mut self) -> Option<PNode<'d>> {
         let (e, a) = (&self.expected.root, &self.actual.root);
         if self.skip.element(e) || self.skip.element(a) {
-            return self.build.then_some(PNode::Elem(a));
+            return self.build.then_some(PNode::Shared(a));
         }
         self.chain_e.push(e);
         self.chain_a.push(a);
@@ -216,7 +216,7 @@ impl<'d> Engine<'d> {
         // `{{ignore}}` as the only content: the element exists, nothing else is compared.
         if let [Node::Text(t)] = e.children.as_slice() {
             if matcher::token(t).is_some_and(|x| self.cache.matcher(x) == Ok(Matcher::Ignore)) {
-                return self.build.then_some(PNode::Elem(a));
+                return self.build.then_some(PNode::Shared(a));
             }
         }
         let before = self.count();
@@ -233,7 +233,7 @@ impl<'d> Engine<'d> {
             return None;
         }
         if self.count() == before {
-            return Some(PNode::Elem(a));
+            return Some(PNode::Shared(a));
         }
         let mut built = Vec::with_capacity(children.len() + 1);
         if let Some(t) = text {
@@ -363,10 +363,11 @@ impl<'d> Engine<'d> {
         tail_a: Tail<'d>,
         kind: MismatchKind,
     ) -> bool {
+        // A value equal to the expectation's text matches, even if that text is a token.
+        if expected == actual {
+            return true;
+        }
         let Some(expr) = matcher::token(expected) else {
-            if expected == actual {
-                return true;
-            }
             self.report(kind, tail_e, tail_a, Some(pos), || {
                 let message = match (expected.is_empty(), actual.is_empty()) {
                     (true, _) => format!("expected no text, found `{}`", quote(actual)),
@@ -489,13 +490,7 @@ impl<'d> Engine<'d> {
             Tail::Child(x),
             Tail::Here,
             Some(x.pos),
-            || {
-                (
-                    Some(x.name.clark()),
-                    None,
-                    format!("element `{}` missing", x.name),
-                )
-            },
+            || (Some(x.name.clark()), None, missing_message(x)),
         );
     }
 
@@ -557,7 +552,7 @@ impl<'d> Engine<'d> {
                 }
                 Plan::Extra(j) => {
                     if self.subset {
-                        out.push(PNode::Elem(ak[j]));
+                        out.push(PNode::Shared(ak[j]));
                     } else {
                         self.unexpected(ak[j]);
                     }
@@ -646,7 +641,7 @@ impl<'d> Engine<'d> {
                 continue;
             }
             if self.subset {
-                keyed.push((2 * j + 1, PNode::Elem(y)));
+                keyed.push((2 * j + 1, PNode::Shared(y)));
             } else {
                 self.unexpected(y);
             }
@@ -845,4 +840,40 @@ fn path_of(chain: &[&Element], tail: Tail<'_>) -> String {
         }
     }
     out
+}
+
+/// "element `x` missing", naming the child elements the missing element should have held, so a
+/// reader sees what is lost (a missing `soap:Header` that should carry `t:ServerVersionInfo`).
+fn missing_message(x: &Element) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for child in &x.children {
+        if let Node::Element(c) = child {
+            let name = c.name.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    match names.len() {
+        0 => format!("element `{}` missing", x.name),
+        n if n <= 4 => format!(
+            "element `{}` missing (with its children {})",
+            x.name,
+            quoted(&names)
+        ),
+        n => format!(
+            "element `{}` missing (with its children {} and {} more)",
+            x.name,
+            quoted(&names[..4]),
+            n - 4
+        ),
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

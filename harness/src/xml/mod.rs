@@ -50,7 +50,8 @@ pub struct TextPos {
 /// An expanded name: namespace URI (None = no namespace) and local name.
 ///
 /// Namespace URIs are shared (`Arc<str>`, interned per parsed document): a 10 MB response
-/// repeats a handful of URIs hundreds of thousands of times.
+/// repeats a handful of URIs hundreds of thousands of times. Build one with [`QName::new`];
+/// test one with [`QName::is`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QName {
     pub ns: Option<Arc<str>>,

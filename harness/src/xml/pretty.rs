@@ -59,7 +59,10 @@ pub(crate) fn addr(e: &Element) -> usize {
 /// What the printer prints: an element of a document, or one assembled by the diff.
 #[derive(Debug)]
 pub(crate) enum PNode<'a> {
+    /// An element printed as it is.
     Elem(&'a Element),
+    /// An element of the actual document that prints identically on both sides of a diff.
+    Shared(&'a Element),
     Built {
         name: &'a QName,
         attrs: Vec<(&'a QName, Cow<'a, str>)>,
@@ -82,7 +85,12 @@ pub(crate) struct Prefixes {
     /// Prefixes that unresolvable QName values use verbatim: never bound.
     reserved: HashSet<String>,
     next: usize,
+    /// Recently seen URI texts by address (interned `Arc<str>`s repeat): (ptr, len, prefix).
+    recent: Vec<(usize, usize, String)>,
 }
+
+/// Most URI addresses remembered by [`Prefixes`].
+const RECENT_MAX: usize = 32;
 
 impl Prefixes {
     /// First pass: prefixes of QName values kept verbatim must stay unbound.
@@ -115,7 +123,14 @@ impl Prefixes {
     }
 
     fn assign(&mut self, uri: &str) {
-        if self.by_uri.contains_key(uri) {
+        let key = (uri.as_ptr() as usize, uri.len());
+        if self.recent.iter().any(|(p, l, _)| (*p, *l) == key) {
+            return;
+        }
+        if let Some(prefix) = self.by_uri.get(uri) {
+            if self.recent.len() < RECENT_MAX {
+                self.recent.push((key.0, key.1, prefix.clone()));
+            }
             return;
         }
         let prefix = match stable_prefix(uri) {
@@ -135,6 +150,10 @@ impl Prefixes {
     }
 
     fn prefix(&self, uri: &str) -> &str {
+        let key = (uri.as_ptr() as usize, uri.len());
+        if let Some((_, _, prefix)) = self.recent.iter().find(|(p, l, _)| (*p, *l) == key) {
+            return prefix;
+        }
         self.by_uri.get(uri).map(String::as_str).unwrap_or("ns0")
     }
 }
@@ -152,7 +171,7 @@ fn walk<'x>(
     f: &mut dyn FnMut(Item<'x>),
 ) {
     match node {
-        PNode::Elem(e) => walk_element(e, parent, skip, f),
+        PNode::Elem(e) | PNode::Shared(e) => walk_element(e, parent, skip, f),
         PNode::Built {
             name,
             attrs,
@@ -233,23 +252,110 @@ pub(crate) fn pretty(doc: &Document) -> String {
 }
 
 /// Prints `node` with the given prefixes (which must cover every namespace in it).
-pub(crate) fn print(node: &PNode<'_>, prefixes: &Prefixes, skip: Option<&Skip>) -> String {
+pub(crate) fn print<'p>(
+    node: &'p PNode<'p>,
+    prefixes: &'p Prefixes,
+    skip: Option<&'p Skip>,
+) -> String {
     let mut p = Printer {
         out: String::new(),
         prefixes,
         skip: skip.filter(|s| !s.is_empty()),
+        shared: None,
+        chunks: Vec::new(),
     };
     p.node(node, None, 0, true);
     p.out
+}
+
+/// Printed output where the elements in `shared` are left as placeholders.
+#[derive(Debug)]
+pub(crate) enum Chunk<'p> {
+    /// Whole lines, each ending in `\n`.
+    Lines(String),
+    /// An element (its depth, its parent's name) that prints the same on both sides.
+    Shared(&'p Element, usize, Option<&'p QName>),
+}
+
+/// Like [`print`], but elements whose address is in `shared` become [`Chunk::Shared`].
+pub(crate) fn print_chunks<'p>(
+    node: &'p PNode<'p>,
+    prefixes: &'p Prefixes,
+    skip: Option<&'p Skip>,
+    shared: &'p HashSet<usize>,
+) -> Vec<Chunk<'p>> {
+    let mut p = Printer {
+        out: String::new(),
+        prefixes,
+        skip: skip.filter(|s| !s.is_empty()),
+        shared: Some(shared),
+        chunks: Vec::new(),
+    };
+    p.node(node, None, 0, true);
+    p.flush();
+    p.chunks
+}
+
+/// Prints one element at `depth` (the text of a [`Chunk::Shared`]).
+pub(crate) fn print_element(
+    e: &Element,
+    parent: Option<&QName>,
+    depth: usize,
+    prefixes: &Prefixes,
+    skip: Option<&Skip>,
+) -> String {
+    let mut p = Printer {
+        out: String::new(),
+        prefixes,
+        skip: skip.filter(|s| !s.is_empty()),
+        shared: None,
+        chunks: Vec::new(),
+    };
+    p.element(e, parent, depth, false);
+    p.out
+}
+
+/// Lines [`print_element`] would print, without printing.
+pub(crate) fn count_lines(e: &Element, skip: Option<&Skip>) -> usize {
+    let kept = |c: &&Node| match c {
+        Node::Element(child) => !skip.is_some_and(|s| s.element(child)),
+        Node::Text(_) => true,
+    };
+    let newlines = |t: &str| memchr::memchr_iter(b'\n', t.as_bytes()).count();
+    let mut visible = e.children.iter().filter(kept);
+    match (visible.next(), visible.next()) {
+        (None, _) => 1,
+        (Some(Node::Text(t)), None) => 1 + newlines(t),
+        _ => {
+            2 + e
+                .children
+                .iter()
+                .filter(kept)
+                .map(|c| match c {
+                    Node::Element(child) => count_lines(child, skip),
+                    Node::Text(t) => 1 + newlines(t),
+                })
+                .sum::<usize>()
+        }
+    }
 }
 
 struct Printer<'p> {
     out: String,
     prefixes: &'p Prefixes,
     skip: Option<&'p Skip>,
+    shared: Option<&'p HashSet<usize>>,
+    chunks: Vec<Chunk<'p>>,
 }
 
-impl Printer<'_> {
+impl<'p> Printer<'p> {
+    fn flush(&mut self) {
+        if !self.out.is_empty() {
+            self.chunks
+                .push(Chunk::Lines(std::mem::take(&mut self.out)));
+        }
+    }
+
     fn indent(&mut self, depth: usize) {
         for _ in 0..depth {
             self.out.push_str("  ");
@@ -297,9 +403,9 @@ impl Printer<'_> {
         self.out.push('"');
     }
 
-    fn node(&mut self, node: &PNode<'_>, parent: Option<&QName>, depth: usize, root: bool) {
+    fn node(&mut self, node: &'p PNode<'p>, parent: Option<&'p QName>, depth: usize, root: bool) {
         match node {
-            PNode::Elem(e) => self.element(e, parent, depth, root),
+            PNode::Elem(e) | PNode::Shared(e) => self.element(e, parent, depth, root),
             PNode::Built {
                 name,
                 attrs,
@@ -356,7 +462,12 @@ impl Printer<'_> {
         self.out.push_str(">\n");
     }
 
-    fn element(&mut self, e: &Element, parent: Option<&QName>, depth: usize, root: bool) {
+    fn element(&mut self, e: &'p Element, parent: Option<&'p QName>, depth: usize, root: bool) {
+        if self.shared.is_some_and(|set| set.contains(&addr(e))) {
+            self.flush();
+            self.chunks.push(Chunk::Shared(e, depth, parent));
+            return;
+        }
         self.indent(depth);
         self.out.push('<');
         self.name(&e.name);
@@ -408,29 +519,28 @@ impl Printer<'_> {
 
 /// Escapes text or an attribute value so that it parses back to the same value.
 pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
-    let needs = |c: char| {
-        matches!(c, '&' | '<' | '>' | '\r')
-            || (attr && matches!(c, '"' | '\t' | '\n'))
-            || is_control(c)
+    let needs = |b: u8| {
+        matches!(b, b'&' | b'<' | b'>' | b'\r' | 0x7f)
+            || (b < 0x20 && b != b'\t' && b != b'\n')
+            || (attr && matches!(b, b'"' | b'\t' | b'\n'))
     };
-    let mut rest = s;
-    while let Some(i) = rest.find(needs) {
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or(' ');
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !needs(b) {
+            continue;
+        }
+        out.push_str(&s[last..i]);
+        match b {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
             other => {
-                let _ = write!(out, "&#{};", u32::from(other));
+                let _ = write!(out, "&#{other};");
             }
         }
-        rest = &rest[i + c.len_utf8()..];
+        last = i + 1;
     }
-    out.push_str(rest);
-}
-
-fn is_control(c: char) -> bool {
-    (c < ' ' && c != '\t' && c != '\n') || c == '\u{7f}'
+    out.push_str(&s[last..]);
 }

@@ -361,7 +361,7 @@ fn a_broken_file_does_not_stop_the_others() {
         fault.code,
         Some(xml::QName {
             ns: Some(xml::ns::TYPES.into()),
-            local: "ErrorSchemaValidation".to_string()
+            local: "ErrorSchemaValidation".into()
         })
     );
     assert_eq!(step.expect.status, None);

@@ -3,6 +3,7 @@
 
 mod case;
 mod runner;
+mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
 mod transport;
@@ -11,3 +12,6 @@ mod xml;
 // Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
 // Chromium), terminal, baselines, shard merge, coverage, atomic writes.
 mod report;
+
+// The embedded reference server over loopback HTTP.
+mod server;

@@ -1,7 +1,8 @@
 //! Reports: every writer is fed synthetic `RunReport`s and its output is checked the way its
 //! consumer reads it — JUnit through Python's `junitparser`, HTML in headless Chromium (and its
 //! escaping with hostile content), JSON against a golden and back through `json::read` —
-//! plus baselines, shard merging, coverage and atomic writing.
+//! plus baselines, shard merging, coverage and atomic writing; and one end-to-end run of the real
+//! binary against the embedded server with a quirk.
 //!
 //! Goldens live in `harness/tests/golden/report/` (see its README). To accept new output run
 //! `UPDATE_GOLDENS=1 cargo test --test it report::` (refused when `CI` is set).
@@ -16,12 +17,12 @@ use std::time::{Duration, Instant};
 use ews_conformance::report::baseline::BaselineError;
 use ews_conformance::report::coverage::{self, Coverage};
 use ews_conformance::report::merge::{self, MergeError};
-use ews_conformance::report::partition::Partition;
 use ews_conformance::report::terminal::{self, Progress};
 use ews_conformance::report::{
     self, Baseline, CaseResult, CaseStatus, Exchange, MismatchRecord, ReportError, RunReport,
     StepPhase, StepResult, StepStatus, TargetInfo, WriteOptions, apply_baseline, html, json, junit,
 };
+use ews_conformance::runner::partition::Partition;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -999,7 +1000,7 @@ fn four_shards_merged_equal_the_full_report() {
     }
     full.cases.sort_by(|a, b| a.id.cmp(&b.id));
     let shards: Vec<RunReport> = (1..=4)
-        .map(|k| shard(&full, format!("hash:{k}/4").parse().unwrap()))
+        .map(|k| shard(&full, Partition::parse(&format!("hash:{k}/4")).unwrap()))
         .collect();
     assert!(
         shards.iter().all(|s| !s.cases.is_empty()),
@@ -1026,8 +1027,8 @@ fn four_shards_merged_equal_the_full_report() {
 #[test]
 fn merge_takes_earliest_start_longest_duration_and_all_run_ids() {
     let full = sample_report();
-    let mut a = shard(&full, "hash:1/2".parse().unwrap());
-    let mut b = shard(&full, "hash:2/2".parse().unwrap());
+    let mut a = shard(&full, Partition::parse("hash:1/2").unwrap());
+    let mut b = shard(&full, Partition::parse("hash:2/2").unwrap());
     a.run_id = "run-b".into();
     a.started_at = "2026-11-27T22:00:00+01:00".into(); // 21:00Z
     a.duration_ms = 10;
@@ -1049,7 +1050,7 @@ fn merge_rejects_overlapping_shards_and_mixed_schemas() {
     let full = sample_report();
     let error = merge::merge(vec![
         full.clone(),
-        shard(&full, "hash:1/2".parse().unwrap()),
+        shard(&full, Partition::parse("hash:1/2").unwrap()),
     ])
     .unwrap_err();
     assert!(matches!(error, MergeError::DuplicateCase { .. }), "{error}");
@@ -1060,9 +1061,13 @@ fn merge_rejects_overlapping_shards_and_mixed_schemas() {
         "{error}"
     );
 
-    let mut old = shard(&full, "hash:2/2".parse().unwrap());
+    let mut old = shard(&full, Partition::parse("hash:2/2").unwrap());
     old.schema_version = 0;
-    let error = merge::merge(vec![shard(&full, "hash:1/2".parse().unwrap()), old]).unwrap_err();
+    let error = merge::merge(vec![
+        shard(&full, Partition::parse("hash:1/2").unwrap()),
+        old,
+    ])
+    .unwrap_err();
     assert!(
         matches!(
             error,
@@ -1075,10 +1080,14 @@ fn merge_rejects_overlapping_shards_and_mixed_schemas() {
         "{error}"
     );
 
-    let mut remote = shard(&full, "hash:2/2".parse().unwrap());
+    let mut remote = shard(&full, Partition::parse("hash:2/2").unwrap());
     remote.target.embedded = false;
     remote.target.url = "https://ews.example.invalid/EWS/Exchange.asmx".into();
-    let error = merge::merge(vec![shard(&full, "hash:1/2".parse().unwrap()), remote]).unwrap_err();
+    let error = merge::merge(vec![
+        shard(&full, Partition::parse("hash:1/2").unwrap()),
+        remote,
+    ])
+    .unwrap_err();
     assert!(matches!(error, MergeError::Target { .. }), "{error}");
     assert!(matches!(merge::merge(Vec::new()), Err(MergeError::Empty)));
 }
@@ -1233,4 +1242,85 @@ fn a_failed_write_leaves_the_previous_file_and_no_partial_file() {
         .collect();
     left.sort();
     assert_eq!(left, ["junit.xml", "report.html", "report.json"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the real binary against the embedded server with a quirk
+
+#[test]
+fn a_quirky_run_shows_the_failure_with_its_diff_in_every_report_and_a_baseline_turns_it_green() {
+    use crate::support::{all_output, fixture, run_bin};
+    let cases = fixture("runner/good");
+    let quirky = tempfile::tempdir().unwrap();
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            quirky.path().to_str().unwrap(),
+            "--quirk",
+            "wrong-response-code",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+
+    // JSON: the failure, its path and its diff.
+    let run = json::read(quirky.path().join("report.json")).unwrap();
+    let failed = run
+        .cases
+        .iter()
+        .find(|c| c.status == CaseStatus::Fail)
+        .expect("a failing case");
+    let (step, first) = failed.first_mismatch().expect("a mismatch");
+    assert!(first.actual_path.ends_with("/ResponseCode"), "{first:?}");
+    let diff = step.diff.as_deref().expect("a diff");
+    let added = diff
+        .lines()
+        .find(|l| l.starts_with('+') && l.contains("ResponseCode"))
+        .expect("the actual ResponseCode line in the diff");
+
+    // JUnit, read by junitparser: one failure carrying the same diff.
+    let junit_xml = fs::read_to_string(quirky.path().join("junit.xml")).unwrap();
+    assert!(junit_xml.contains("<failure"));
+    if require_tool(python_has("junitparser"), "python3 with junitparser") {
+        let seen = run_python(JUNITPARSER_SCRIPT, &[&quirky.path().join("junit.xml")]);
+        assert_eq!(count_results(&seen, "Failure"), 1);
+        assert_eq!(count_results(&seen, "Error"), 0);
+        let case = &seen["cases"][failed.id.as_str()];
+        assert_eq!(case["classname"], failed.family.as_str());
+        assert!(case["results"][0]["text"].as_str().unwrap().contains(added));
+        assert!(case["system_out"].as_str().unwrap().contains(added));
+    }
+
+    // HTML: the failing case is open and its diff line is colored as an addition.
+    let page = fs::read_to_string(quirky.path().join("report.html")).unwrap();
+    assert!(page.contains("data-status=\"fail\""));
+    assert!(page.contains("<span class=\"diff-add\">+"));
+
+    // A baseline written from this run makes the same results green, even when strict.
+    let baseline_path = quirky.path().join("baseline.yaml");
+    Baseline::from_report(&run).write(&baseline_path).unwrap();
+    let baseline = Baseline::load(&baseline_path).unwrap();
+    let mut with_baseline = run.clone();
+    apply_baseline(&mut with_baseline, &baseline);
+    assert!(with_baseline.is_success(true));
+
+    // The server is fixed: the next run passes and the baseline entry shows as unexpected pass.
+    let fixed = tempfile::tempdir().unwrap();
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            fixed.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let mut next = json::read(fixed.path().join("report.json")).unwrap();
+    apply_baseline(&mut next, &baseline);
+    let flagged = next.cases.iter().find(|c| c.id == failed.id).unwrap();
+    assert_eq!(flagged.status, CaseStatus::UnexpectedPass);
+    assert!(next.is_success(false) && !next.is_success(true));
 }

@@ -194,19 +194,24 @@ fn connection_refused_is_a_connect_error() {
 }
 
 #[test]
-fn reset_before_headers_is_an_error() {
-    let url = serve(|mut stream| {
+fn reset_or_close_before_headers_is_a_closed_error() {
+    let reset_url = serve(|mut stream| {
         let _ = read_request(&mut stream);
         reset(stream);
     });
-    let error = send(&target(&url)).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TransportError::Http(_) | TransportError::Connect(_) | TransportError::Body(_)
-        ),
-        "{error:?}"
-    );
+    let close_url = serve(|mut stream| {
+        let _ = read_request(&mut stream);
+    });
+    for url in [reset_url, close_url] {
+        let error = send(&target(&url)).unwrap_err();
+        assert!(matches!(error, TransportError::Closed(_)), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the server closed the connection before answering"),
+            "{error}"
+        );
+    }
 }
 
 #[test]
@@ -800,6 +805,27 @@ fn ntlm_right_password_authenticates_and_keeps_the_connection() {
         second.header("x-ntlm-connection")
     );
     assert_eq!(second.header("x-ntlm-handshakes"), Some("1"));
+}
+
+#[test]
+fn ntlm_concurrent_requests_each_keep_their_own_connection() {
+    let peer = NtlmPeer::start("EXAMPLE:alice:C0rrect-Horse");
+    let transport = Arc::new(Transport::new(&ntlm_target(&peer.url, "C0rrect-Horse")).unwrap());
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let transport = Arc::clone(&transport);
+            thread::spawn(move || {
+                (0..3)
+                    .map(|_| transport.send(&soap_request()).map(|r| r.status))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for worker in workers {
+        for status in worker.join().unwrap() {
+            assert_eq!(status.unwrap(), 200);
+        }
+    }
 }
 
 #[test]

@@ -34,9 +34,19 @@ pub struct OpContext<'a> {
     pub directory: &'a Directory,
     /// Index of the mailbox the request acts on (after impersonation).
     pub mailbox: usize,
+    /// The request's `RequestServerVersion` (Exchange2013 or newer by now).
+    pub version: &'a str,
 }
 
 impl OpContext<'_> {
+    /// `ImGroup/SmtpAddress` is the newest child of `ImGroupType`: the Exchange 2013 responses
+    /// in the docs do not have it, so (as EWS shapes responses by the requested version) it is
+    /// sent only to requests for a version newer than Exchange2013.
+    fn shows_group_smtp_address(&self) -> bool {
+        let rank = super::soap::version_rank;
+        matches!((rank(self.version), rank("Exchange2013")), (Some(v), Some(base)) if v > base)
+    }
+
     fn mailbox_id(&self) -> u16 {
         u16::try_from(self.mailbox).unwrap_or(u16::MAX)
     }
@@ -132,7 +142,11 @@ impl OpContext<'_> {
         if !props.is_empty() {
             node = node.child(Node::t("ExtendedProperties").children(props));
         }
-        if let Some(smtp) = &group.smtp_address {
+        if let Some(smtp) = group
+            .smtp_address
+            .as_ref()
+            .filter(|_| self.shows_group_smtp_address())
+        {
             node = node.child(Node::t_text("SmtpAddress", smtp.clone()));
         }
         node
