@@ -728,9 +728,17 @@ impl Validator<'_> {
         }
         let (template, spans) = self.template(&text, &origin)?;
         let mut ok = self.check_request_spans(&text, &spans, &origin, scope);
-        ok &= self.check_https(&text, &origin);
         let wrap = kind == "body";
-        let doc = self.check_xml(&text, &spans, &origin, wrap);
+        if let Some(at) = text.find("<?xml").filter(|_| wrap) {
+            ok = false;
+            self.error(
+                origin.pos_of(&text, at),
+                "a body must not have an XML declaration: it is placed inside the envelope",
+                Some("remove the `<?xml ...?>` line, or write a whole `envelope`".into()),
+            );
+        }
+        ok &= self.check_https(&text, &origin);
+        let doc = self.check_xml(&text, &spans, &origin, Checked::for_request(wrap));
         let operation = match &doc {
             Some(doc) if wrap => {
                 let first = first_child_element(&doc.root);
@@ -944,7 +952,7 @@ impl Validator<'_> {
             }
         }
         ok &= self.check_https(text, &origin);
-        match self.check_xml(text, &spans, &origin, true) {
+        match self.check_xml(text, &spans, &origin, Checked::Expectation) {
             Some(doc) => ok &= self.check_whole_value_matchers(&doc.root, &origin),
             None => ok = false,
         }
@@ -976,10 +984,13 @@ impl Validator<'_> {
         text: &str,
         spans: &[Spanned],
         origin: &Origin,
-        wrap: bool,
+        kind: Checked,
     ) -> Option<xml::Document> {
+        let wrap = kind != Checked::Envelope;
         let mut placeholder = placeholder_text(text, spans);
-        if wrap {
+        if kind == Checked::Expectation {
+            // A response file copied from a server starts with one; a body must not (it is
+            // embedded in the envelope), so there it stays and is reported.
             blank_xml_declaration(&mut placeholder);
         }
         let opening = wrapper_opening();
@@ -1064,6 +1075,27 @@ fn partial_matcher(value: &str) -> Option<String> {
         _ => None,
     })?;
     (spans.len() > 1).then_some(first)
+}
+
+/// What a well-formedness check is looking at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checked {
+    /// Body content: wrapped to predeclare prefixes; no XML declaration.
+    Body,
+    /// A whole envelope: checked as it is.
+    Envelope,
+    /// An expectation: wrapped; a leading XML declaration is allowed.
+    Expectation,
+}
+
+impl Checked {
+    fn for_request(body: bool) -> Checked {
+        if body {
+            Checked::Body
+        } else {
+            Checked::Envelope
+        }
+    }
 }
 
 /// The opening tag wrapped around a body or expectation: it declares the standard prefixes.

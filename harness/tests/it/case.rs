@@ -287,6 +287,8 @@ fn a_raw_sidecar_loads_relative_to_the_case_file() {
     let expected =
         std::fs::read_to_string(fixtures().join("sidecar/im/raw_sidecar.request.xml")).unwrap();
     assert_eq!(template.source, expected);
+    // Raw requests exist to send what a server must refuse: `https://` namespaces are allowed.
+    assert!(template.source.contains("https://schemas.microsoft.com/"));
     assert_eq!(template.variables().collect::<Vec<_>>(), ["mailbox"]);
     assert_eq!(case.steps[0].operation, None);
 }
@@ -855,6 +857,7 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
             ("errors.yaml".to_string(), 16, 25),
             ("errors.yaml".to_string(), 23, 13),
             ("errors.yaml".to_string(), 23, 18),
+            ("errors.yaml".to_string(), 26, 7),
             ("errors.expect.xml".to_string(), 4, 1),
         ],
         "{}",
@@ -879,5 +882,9 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
         errors[5].help.as_deref(),
         Some("a matcher stands for the whole value; use `{{regex ...}}` to match part of it")
     );
-    assert!(errors[6].message.starts_with("malformed XML"));
+    assert_eq!(
+        errors[6].message,
+        "a body must not have an XML declaration: it is placed inside the envelope"
+    );
+    assert!(errors[7].message.starts_with("malformed XML"));
 }
