@@ -227,20 +227,23 @@ fn a_broken_server_response_errors_the_case_and_reports_are_still_written() {
     );
 }
 
-/// A loopback server that accepts connections and never answers (a hung server).
-fn silent_server() -> String {
+/// A loopback server that accepts connections and never answers (a hung server); the receiver
+/// gets a message when the first connection arrives.
+fn silent_server() -> (String, std::sync::mpsc::Receiver<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!(
         "http://{}/EWS/Exchange.asmx",
         listener.local_addr().expect("addr")
     );
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for stream in listener.incoming().take(16).flatten() {
             held.push(stream); // keep the socket open, say nothing
+            let _ = tx.send(());
         }
     });
-    url
+    (url, rx)
 }
 
 #[test]
