@@ -251,7 +251,7 @@ fn ctrl_c_finishes_the_running_case_skips_the_rest_and_still_writes_reports() {
     let (url, first_request) = silent_server();
     let reports = TempDir::new("runner-interrupt");
     let cases = fixture("runner/mixed");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
         .args([
             "--cases",
             cases.to_str().unwrap(),
