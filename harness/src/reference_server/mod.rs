@@ -1,16 +1,132 @@
 //! The embedded reference EWS server: the project's executable statement of what Exchange does
-//! for the operations the suite covers.
+//! for the operations the suite covers (the 12 IM-list operations of the Unified Contact Store).
 //!
-//! Owns HTTP serving (axum on its own tokio runtime thread), SOAP parsing and dispatch, the
-//! in-memory per-mailbox store, faults, auth, and the named quirks used for self-testing.
+//! Owns HTTP serving (axum/hyper on its own tokio runtime thread, `http.rs`), request parsing and
+//! schema validation (`soap.rs`, `schema.rs`), dispatch (`dispatch.rs`), the operations (one file
+//! each under `ops/`), the in-memory per-mailbox store (`store.rs`), ids (`ids.rs`), faults and
+//! response codes (`faults.rs`), response XML (`render.rs`), quirks (`quirks.rs`) and the YAML
+//! configuration file (`config.rs`).
 //!
 //! CONTRACT (used by the CLI, the runner and tests): [`ServerConfig`], [`Quirk`], [`start`],
 //! [`RunningServer`] keep these names and shapes.
+//!
+//! # Quick start
+//! ```no_run
+//! use ews_conformance::reference_server::{start, ServerConfig};
+//! let server = start(ServerConfig::default()).expect("starts");
+//! println!("{}", server.url()); // http://127.0.0.1:PORT/EWS/Exchange.asmx
+//! server.shutdown();
+//! ```
+//!
+//! # Default configuration
+//! Domain `contoso.com`; users (Basic auth with the user name or the SMTP address):
+//!
+//! | user | password | SMTP address | may impersonate |
+//! |---|---|---|---|
+//! | `alice` (primary mailbox) | `alice-password` | `alice@contoso.com` | `bob@contoso.com` |
+//! | `bob` | `bob-password` | `bob@contoso.com` | — |
+//! | `carol` | `carol-password` | `carol@contoso.com` | — |
+//!
+//! One distribution group, `im-dg@contoso.com` ("IM Distribution Group"). Limits: 64 IM groups
+//! and 1,000 IM contacts per mailbox, 4 MiB request bodies, 10 s header and body read timeouts.
+//!
+//! # Configuration file
+//! [`ServerConfig::from_file`] reads YAML; every key is optional (see
+//! `harness/reference-server.example.yaml` for all of them with their defaults):
+//! ```yaml
+//! listen: 127.0.0.1:8080
+//! server_version: Exchange2013
+//! users:                      # replaces the default users; the first is the primary mailbox
+//!   - {username: alice, password: secret, smtp_address: alice@contoso.com,
+//!      display_name: Alice Wilson, can_impersonate: [bob@contoso.com]}
+//! distribution_groups:
+//!   - {smtp_address: im-dg@contoso.com, display_name: IM Distribution Group}
+//! limits: {max_request_bytes: 4194304, max_im_groups: 64, max_im_contacts: 1000,
+//!          max_connections: 1024, header_read_timeout_secs: 10, body_read_timeout_secs: 10}
+//! quirks: [wrong-response-code]
+//! ```
+//! Unknown keys and bad values are errors naming `file:line:col` where the YAML parser knows it.
+//!
+//! # Requests accepted
+//! `POST /EWS/Exchange.asmx`, any or no `SOAPAction`, UTF-8. A SOAP 1.1 envelope with any
+//! prefixes (`s:`, `soap:`, `SOAP-ENV:`, `ns1:`/`ns2:`) or default namespaces, an optional (possibly
+//! empty) `Header`, any whitespace, booleans `true`/`false`/`1`/`0`. Headers acted on:
+//! `RequestServerVersion`, `MailboxCulture` (any valid `xs:language` tag is accepted; an invalid tag
+//! is a schema violation), `ExchangeImpersonation/ConnectingSID` (`PrimarySmtpAddress`,
+//! `SmtpAddress`, `PrincipalName` = user name or SMTP address, `SID`); other header entries are
+//! ignored. The body element is validated against the schema of its operation (see `schema.rs`).
+//!
+//! # Faults (SOAP 1.1, HTTP 500)
+//! - Malformed XML (raw `&`, unclosed elements, undeclared prefix, DTD, invalid UTF-8, ...) or a
+//!   schema violation (missing/extra/misordered child, empty NonEmptyString, an element in the
+//!   wrong namespace such as `t:ContactId`, `https://` namespaces, unknown element) →
+//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, of the offending markup)
+//!   and `Violation`.
+//! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
+//!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
+//!   from the initial release of Exchange 2007), so it gets this fault too.
+//! - A well-formed request for another EWS operation (one of the 125 in `crate::operations`) →
+//!   `ErrorInvalidRequest` ("not implemented by the reference server"); an element that is no
+//!   EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
+//! - Impersonating a mailbox the caller is not granted → `ErrorImpersonationDenied`; an address
+//!   with no mailbox → `ErrorNonExistentMailbox` ("The SMTP address has no mailbox associated
+//!   with it.").
+//!
+//! HTTP: 401 with `WWW-Authenticate: Basic realm="..."` without valid credentials, 413 above the
+//! body limit, 408 when the body stalls, 405/404 for other methods/paths.
+//!
+//! # Business errors (`ResponseClass="Error"`, `DescriptiveLinkKey` 0)
+//! | ResponseCode | MessageText | text source | when |
+//! |---|---|---|---|
+//! | ErrorInvalidImContactId | The specified Im Contact Id is invalid. | documented | contact not on the list / not in the group |
+//! | ErrorInvalidImGroupId | The specified Im Group Id is invalid. | documented | no such group; default group for Remove/SetImGroup; DG group as a contact's target |
+//! | ErrorInvalidIdMalformed | Id is malformed. | documented | an id that does not decode (see `ids.rs`) |
+//! | ErrorImGroupDisplayNameAlreadyExists | An IM group with the specified display name already exists. | documented | AddImGroup / SetImGroup onto an existing name (case-insensitive) |
+//! | ErrorImGroupLimitReached | The maximum number of IM groups has been reached. | not documented | `max_im_groups` user+DG groups |
+//! | ErrorImContactLimitReached | The maximum number of IM contacts has been reached. | not documented | `max_im_contacts` contacts |
+//! | ErrorInvalidImDistributionGroupSmtpAddress | The specified IM distribution group SMTP address is invalid. | documented | no such distribution group in the directory |
+//! | ErrorItemNotFound | The specified object was not found in the store. | documented | RemoveContactFromImList / RemoveDistributionGroupFromImList of something not on the list |
+//! | ErrorNonExistentMailbox | No mailbox with such guid. | documented | a well-formed id of another mailbox; `MessageXml` holds `t:Value Name="MailboxGuid"` |
+//! | ErrorUnableToRemoveImContactFromGroup | Unable to remove the IM contact from the group. | not documented | RemoveImContactFromGroup on a distribution group (its members come from the directory) |
+//!
+//! # Behaviour chosen where the docs are silent
+//! - AddNewImContactToGroup with an IM address already on the list returns the existing persona
+//!   (and adds it to the group); without `GroupId` the contact goes to Other Contacts.
+//! - AddDistributionGroupToImList of a group already on the list returns the existing group.
+//! - Distribution groups carry `t:SmtpAddress` (the schema's last `ImGroupType` child) only for
+//!   requests newer than Exchange2013: the Exchange 2013 examples do not have it.
+//! - The contact id (AddImContactToGroup, RemoveImContactFromGroup, RemoveContactFromImList,
+//!   `MemberCorrelationKey/ItemId`) is the contact item id = `Attribution/SourceId/@Id`, not the
+//!   `PersonaId`.
+//! - GetImItems skips ids it cannot use, as documented; the only extended property returned is
+//!   `PR_DISPLAY_NAME` (`PropertyTag="0x3001" PropertyType="String"`).
+//!
+//! Quirks are listed in `quirks.rs`.
+
+mod config;
+mod dispatch;
+mod faults;
+mod http;
+mod ids;
+mod ops;
+mod quirks;
+mod render;
+mod schema;
+mod soap;
+mod store;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+pub use dispatch::SERVER_BUILD;
+pub use quirks::{EXTRA_ELEMENT, WRONG_MESSAGE_TEXT};
 
 /// A named way for the server to misbehave, so tests can prove the suite catches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,8 +191,8 @@ impl FromStr for Quirk {
     }
 }
 
-/// A user who can authenticate and owns a mailbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user who can authenticate and owns a mailbox. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct UserConfig {
     /// Basic-auth user name (also accepted: the SMTP address).
     pub username: String,
@@ -85,6 +201,18 @@ pub struct UserConfig {
     pub display_name: String,
     /// SMTP addresses of mailboxes this user may impersonate.
     pub can_impersonate: Vec<String>,
+}
+
+impl fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("smtp_address", &self.smtp_address)
+            .field("display_name", &self.display_name)
+            .field("can_impersonate", &self.can_impersonate)
+            .finish()
+    }
 }
 
 /// A distribution group in the directory.
@@ -106,19 +234,119 @@ pub struct ServerConfig {
     pub quirks: Vec<Quirk>,
     /// Largest request body accepted (413 above).
     pub max_request_bytes: usize,
+    /// User and distribution groups per mailbox (`ErrorImGroupLimitReached` above).
+    pub max_im_groups: usize,
+    /// IM contacts per mailbox (`ErrorImContactLimitReached` above).
+    pub max_im_contacts: usize,
+    /// Connections served at once; more wait in the accept queue.
+    pub max_connections: usize,
+    /// A client must send its request headers within this time, or is disconnected.
+    pub header_read_timeout: Duration,
+    /// A client must send its body within this time, or gets 408.
+    pub body_read_timeout: Duration,
+}
+
+/// The domain of the default users.
+pub const DEFAULT_DOMAIN: &str = "contoso.com";
+
+fn default_user(name: &str, display: &str, can_impersonate: &[&str]) -> UserConfig {
+    UserConfig {
+        username: name.to_string(),
+        password: format!("{name}-password"),
+        smtp_address: format!("{name}@{DEFAULT_DOMAIN}"),
+        display_name: display.to_string(),
+        can_impersonate: can_impersonate.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        unimplemented!("reference server: being written")
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            users: vec![
+                default_user("alice", "Alice Wilson", &["bob@contoso.com"]),
+                default_user("bob", "Bob Kelly", &[]),
+                default_user("carol", "Carol Lopez", &[]),
+            ],
+            distribution_groups: vec![DistributionGroupConfig {
+                smtp_address: format!("im-dg@{DEFAULT_DOMAIN}"),
+                display_name: "IM Distribution Group".to_string(),
+            }],
+            server_version: "Exchange2013".to_string(),
+            quirks: Vec::new(),
+            max_request_bytes: 4 * 1024 * 1024,
+            max_im_groups: 64,
+            max_im_contacts: 1000,
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+        }
     }
 }
 
 impl ServerConfig {
     /// Variables a target pointed at this server defines (see `config::vars`): mailbox, domain,
-    /// impersonation targets, distribution group.
+    /// impersonation targets, distribution group. A variable the configuration cannot provide
+    /// (e.g. no user the primary user may not impersonate) is left out.
     pub fn target_variables(&self) -> BTreeMap<String, String> {
-        unimplemented!("reference server: being written")
+        use crate::config::vars;
+        let mut out = BTreeMap::new();
+        let Some(primary) = self.users.first() else {
+            return out;
+        };
+        out.insert(vars::MAILBOX.to_string(), primary.smtp_address.clone());
+        if let Some((_, domain)) = primary.smtp_address.split_once('@') {
+            out.insert(vars::DOMAIN.to_string(), domain.to_string());
+        }
+        let granted = |u: &UserConfig| {
+            primary
+                .can_impersonate
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&u.smtp_address))
+        };
+        let others = || self.users.iter().skip(1);
+        if let Some(target) = others().find(|u| granted(u)) {
+            out.insert(
+                vars::IMPERSONATION_TARGET.to_string(),
+                target.smtp_address.clone(),
+            );
+        }
+        if let Some(denied) = others().find(|u| !granted(u)) {
+            out.insert(
+                vars::IMPERSONATION_DENIED_TARGET.to_string(),
+                denied.smtp_address.clone(),
+            );
+        }
+        if let Some(group) = self.distribution_groups.first() {
+            out.insert(
+                vars::DISTRIBUTION_GROUP.to_string(),
+                group.smtp_address.clone(),
+            );
+            out.insert(
+                vars::DISTRIBUTION_GROUP_NAME.to_string(),
+                group.display_name.clone(),
+            );
+        }
+        out
+    }
+
+    /// Reads a YAML configuration file (format in the module docs).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<ServerConfig, ServerError> {
+        config::load(path.as_ref())
+    }
+
+    /// The credentials the server accepts, for `serve` to print: `(user name, SMTP, password)`.
+    pub fn credentials(&self) -> Vec<(&str, &str, &str)> {
+        self.users
+            .iter()
+            .map(|u| {
+                (
+                    u.username.as_str(),
+                    u.smtp_address.as_str(),
+                    u.password.as_str(),
+                )
+            })
+            .collect()
     }
 }
 
@@ -134,11 +362,31 @@ pub enum ServerError {
     Runtime(std::io::Error),
     #[error("invalid server configuration: {0}")]
     Config(String),
+    /// A configuration file that cannot be read or is invalid.
+    #[error("{}: {message}", location(path, *line, *column))]
+    ConfigFile {
+        path: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("cannot wait for Ctrl-C: {0}")]
+    Signal(std::io::Error),
+}
+
+fn location(path: &str, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!("{path}:{line}:{column}"),
+        (Some(line), None) => format!("{path}:{line}"),
+        _ => path.to_string(),
+    }
 }
 
 /// A server running on its own runtime thread. Dropping it shuts it down.
 pub struct RunningServer {
     addr: SocketAddr,
+    stop: Option<watch::Sender<bool>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -148,13 +396,145 @@ impl RunningServer {
     }
     /// `http://ADDR/EWS/Exchange.asmx`.
     pub fn url(&self) -> String {
-        format!("http://{}/EWS/Exchange.asmx", self.addr)
+        format!("http://{}{}", self.addr, http::EWS_PATH)
     }
     /// Stops accepting, finishes in-flight requests, joins the runtime thread.
-    pub fn shutdown(self) {}
+    pub fn shutdown(self) {
+        drop(self);
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
 }
 
 /// Starts the server; returns once it is listening.
-pub fn start(_config: ServerConfig) -> Result<RunningServer, ServerError> {
-    unimplemented!("reference server: being written")
+pub fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    config::validate(&config).map_err(ServerError::Config)?;
+    let listener =
+        std::net::TcpListener::bind(config.listen).map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 8);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("ews-reference-server")
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)
+            .map_err(|source| ServerError::Bind { addr, source })?
+    };
+    let state = Arc::new(dispatch::ServerState::new(config));
+    let (stop, stopped) = watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name("ews-reference-server-main".into())
+        .spawn(move || {
+            runtime.block_on(http::serve(listener, state, stopped));
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })
+        .map_err(ServerError::Runtime)?;
+    Ok(RunningServer {
+        addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// Starts the server, calls `print` (the CLI prints the URL and the accepted credentials), then
+/// blocks until Ctrl-C and shuts down cleanly.
+pub fn serve_blocking(
+    config: ServerConfig,
+    print: impl FnOnce(&RunningServer, &ServerConfig),
+) -> Result<(), ServerError> {
+    let server = start(config.clone())?;
+    print(&server, &config);
+    let waiter = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    let result = waiter.block_on(tokio::signal::ctrl_c());
+    server.shutdown();
+    result.map_err(ServerError::Signal)
+}
+
+/// Parses and schema-validates a request without a server (the fuzz target's entry point).
+/// Returns the operation name, or the fault code and message.
+pub fn check_request(bytes: &[u8]) -> Result<&'static str, String> {
+    dispatch::parse_request(bytes)
+        .map(|parsed| parsed.request.operation().name())
+        .map_err(|fault| format!("{}: {}", fault.code(), fault.fault_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_defines_every_target_variable() {
+        let config = ServerConfig::default();
+        let vars = config.target_variables();
+        let expected: Vec<&str> = crate::config::vars::ALL
+            .iter()
+            .copied()
+            .filter(|v| *v != crate::config::vars::RUN_ID)
+            .collect();
+        let names: Vec<&str> = vars.keys().map(String::as_str).collect();
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort_unstable();
+        assert_eq!(names, expected_sorted);
+        assert_eq!(vars["mailbox"], "alice@contoso.com");
+        assert_eq!(vars["domain"], "contoso.com");
+        assert_eq!(vars["impersonation_target"], "bob@contoso.com");
+        assert_eq!(vars["impersonation_denied_target"], "carol@contoso.com");
+        assert_eq!(vars["distribution_group"], "im-dg@contoso.com");
+        assert_eq!(vars["distribution_group_name"], "IM Distribution Group");
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let config = ServerConfig::default();
+        assert!(!format!("{config:?}").contains("alice-password"));
+    }
+
+    #[test]
+    fn start_rejects_a_config_without_users() {
+        let config = ServerConfig {
+            users: Vec::new(),
+            ..ServerConfig::default()
+        };
+        assert!(matches!(start(config), Err(ServerError::Config(_))));
+    }
 }

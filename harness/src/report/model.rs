@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::text::first_line;
+
 /// Version of the JSON report schema written in [`RunReport::schema_version`].
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
@@ -70,6 +72,16 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// Every status, in report order (the order of counts, columns and tables).
+    pub const ALL: [CaseStatus; 6] = [
+        CaseStatus::Pass,
+        CaseStatus::Fail,
+        CaseStatus::Error,
+        CaseStatus::Ignored,
+        CaseStatus::ExpectedFailure,
+        CaseStatus::UnexpectedPass,
+    ];
+
     /// Lower-case label used in terminal output and reports.
     pub fn label(self) -> &'static str {
         match self {
@@ -202,6 +214,81 @@ pub struct MismatchRecord {
     pub message: String,
 }
 
+impl StepStatus {
+    /// Lower-case label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            StepStatus::Pass => "pass",
+            StepStatus::Fail => "fail",
+            StepStatus::Error => "error",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl StepPhase {
+    /// Lower-case label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            StepPhase::Main => "main",
+            StepPhase::Cleanup => "cleanup",
+        }
+    }
+}
+
+impl CaseResult {
+    /// The operations the case exercises: `operations`, or `[operation]` when that list is empty.
+    pub fn exercised_operations(&self) -> Vec<&str> {
+        if self.operations.is_empty() {
+            vec![self.operation.as_str()]
+        } else {
+            self.operations.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// The first mismatch of the case, with the step it belongs to.
+    pub fn first_mismatch(&self) -> Option<(&StepResult, &MismatchRecord)> {
+        self.steps
+            .iter()
+            .find_map(|step| step.mismatches.first().map(|m| (step, m)))
+    }
+
+    /// Total number of mismatches over all steps.
+    pub fn mismatch_count(&self) -> usize {
+        self.steps.iter().map(|s| s.mismatches.len()).sum()
+    }
+
+    /// One line saying what went wrong, for summaries and baselines: the first mismatch
+    /// (`path: message`), else the first step error, else the case's reason. `None` when there
+    /// is nothing to say (a passing case).
+    pub fn problem_summary(&self) -> Option<String> {
+        if let Some((_, mismatch)) = self.first_mismatch() {
+            let path = if mismatch.actual_path.is_empty() {
+                &mismatch.expected_path
+            } else {
+                &mismatch.actual_path
+            };
+            let message = first_line(&mismatch.message);
+            return Some(if path.is_empty() {
+                message.to_owned()
+            } else {
+                format!("{path}: {message}")
+            });
+        }
+        if let Some(step) = self.steps.iter().find(|s| s.error.is_some()) {
+            let error = step.error.as_deref().map(first_line).unwrap_or_default();
+            return Some(format!("step `{}`: {error}", step.name));
+        }
+        if let Some(reason) = &self.reason {
+            return Some(first_line(reason).to_owned());
+        }
+        self.steps
+            .iter()
+            .find(|s| matches!(s.status, StepStatus::Fail | StepStatus::Error))
+            .map(|s| format!("step `{}` {}", s.name, s.status.label()))
+    }
+}
+
 impl RunReport {
     /// Number of cases with each status, in status order.
     pub fn counts(&self) -> std::collections::BTreeMap<CaseStatus, usize> {
@@ -210,6 +297,11 @@ impl RunReport {
             *counts.entry(case.status).or_insert(0) += 1;
         }
         counts
+    }
+
+    /// Number of cases with `status`.
+    pub fn count(&self, status: CaseStatus) -> usize {
+        self.cases.iter().filter(|c| c.status == status).count()
     }
 
     /// True when the run should exit 0: no failure, error or unexpected pass

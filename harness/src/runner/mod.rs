@@ -1,1 +1,600 @@
-//! The runner: cases -> libtest-mimic trials; executes steps, captures and cleanup.
+//! The runner: cases → libtest-mimic trials; executes steps with captures and cleanup; collects
+//! one [`CaseResult`] per case (libtest-mimic itself only returns counts) into the run's
+//! [`RunReport`].
+//!
+//! Data flow: [`crate::case`] gives typed cases → [`run`] builds a trial per case → a trial runs
+//! its steps through [`step::run_step`] (request → [`crate::transport`] → [`crate::xml`] compare)
+//! → results land in a shared list → after libtest-mimic returns, the report is assembled, the
+//! baseline applied and reports written.
+
+pub mod message;
+pub mod partition;
+pub mod step;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+
+use crate::case::{self, Case, LoadError, ServerVersion};
+use crate::config::{Target, vars};
+use crate::report::{
+    self, Baseline, CaseResult, CaseStatus, RunReport, StepPhase, StepResult, StepStatus,
+    TargetInfo,
+};
+use crate::transport::redact::{Redactor, redact_headers};
+use crate::transport::{Transport, TransportError};
+use crate::xml::Document;
+
+pub use partition::Partition;
+
+/// Everything one run needs.
+pub struct RunConfig {
+    pub cases_dir: PathBuf,
+    /// Where reports are written; `None` = no report files.
+    pub reports_dir: Option<PathBuf>,
+    pub target: Target,
+    /// What the report says about the target (embedded or not, quirks).
+    pub target_info: TargetInfo,
+    pub baseline: Option<Baseline>,
+    /// Unexpected passes fail the run.
+    pub strict_baseline: bool,
+    pub partition: Option<Partition>,
+    pub libtest: Arguments,
+    pub color: bool,
+    pub run_id: String,
+    /// Whole-run timeout: cases not started by then are not run and the report says interrupted.
+    pub run_timeout: Option<Duration>,
+    /// Set by a Ctrl-C handler: cases not yet started are not run.
+    pub interrupt: Arc<AtomicBool>,
+    /// Run the trials in an order shuffled by this seed (order-independence checks).
+    pub shuffle_seed: Option<u64>,
+}
+
+/// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
+/// `--format terse` (dots only) a progress bar on a terminal, plain `[n/N] status id` lines on
+/// stderr otherwise.
+fn progress_for(args: &Arguments, total: usize) -> Option<Arc<report::terminal::Progress>> {
+    use std::io::IsTerminal;
+    let terse = args.quiet || matches!(args.format, Some(libtest_mimic::FormatSetting::Terse));
+    (terse && !args.list).then(|| {
+        Arc::new(report::terminal::Progress::new(
+            total,
+            std::io::stderr().is_terminal(),
+        ))
+    })
+}
+
+/// What a run produced.
+pub struct RunOutcome {
+    pub report: RunReport,
+    /// Report files written.
+    pub written: Vec<PathBuf>,
+    /// Case files that failed to load.
+    pub load_errors: Vec<LoadError>,
+    /// True when `--list` only listed trials.
+    pub listed_only: bool,
+}
+
+impl RunOutcome {
+    /// The process exit code: 0 all passed (expected failures allowed), 1 failures or
+    /// regressions or an interrupted run, 2 case-load errors.
+    pub fn exit_code(&self, strict_baseline: bool) -> u8 {
+        if self.listed_only {
+            0
+        } else if !self.load_errors.is_empty() {
+            2
+        } else if self.report.is_success(strict_baseline) {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// Why a run could not start or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    #[error("cases folder `{0}` does not exist")]
+    NoCasesDir(PathBuf),
+    #[error("could not write reports to `{dir}`: {source}")]
+    Reports {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Per-case view of the run shared by all trials.
+pub struct CaseContext<'a> {
+    pub transport: &'a Transport,
+    pub default_server_version: String,
+    pub redactor: &'a Redactor,
+    pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
+}
+
+impl CaseContext<'_> {
+    /// Replaces every secret in `text` by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        self.redactor.scrub(text)
+    }
+
+    /// Body text for reports: lossy UTF-8, capped, secrets removed.
+    pub fn capped(&self, body: &[u8]) -> String {
+        let cut = &body[..body.len().min(step::REPORT_BODY_CAP)];
+        self.scrub(&String::from_utf8_lossy(cut))
+    }
+
+    /// Headers for reports: credentials masked, secrets removed from the rest.
+    pub fn redact_headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
+        redact_headers(headers)
+            .into_iter()
+            .map(|(k, v)| (k, self.scrub(&v)))
+            .collect()
+    }
+
+    /// Remembers the first ServerVersionInfo seen.
+    pub fn note_server_version(&self, doc: &Document) {
+        if let Ok(mut seen) = self.server_seen.lock() {
+            if seen.is_none() {
+                *seen = crate::soap::server_version_info(doc);
+            }
+        }
+    }
+}
+
+/// A new run id: `r` + 10 lowercase hex digits from the clock and process id.
+pub fn new_run_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!("{nanos}-{}", std::process::id());
+    format!(
+        "r{:010x}",
+        partition::fnv1a64(seed.as_bytes()) & 0xff_ffff_ffff
+    )
+}
+
+/// Runs one case to completion (main steps, then step cleanups in reverse, then case cleanup).
+pub fn run_case(
+    ctx: &CaseContext<'_>,
+    case: &Case,
+    variables: &BTreeMap<String, String>,
+) -> CaseResult {
+    let started = Instant::now();
+    let mut vars = variables.clone();
+    let mut steps: Vec<StepResult> = Vec::new();
+    let mut cleanups: Vec<&case::Step> = Vec::new();
+    let mut stopped = false;
+    for step in &case.steps {
+        if stopped {
+            steps.push(skipped(
+                step,
+                StepPhase::Main,
+                "not run: an earlier step did not pass",
+            ));
+            continue;
+        }
+        let run = step::run_step(ctx, step, StepPhase::Main, &mut vars);
+        if run.sent {
+            cleanups.extend(step.cleanup.iter());
+        }
+        stopped = run.result.status != StepStatus::Pass;
+        steps.push(run.result);
+    }
+    for step in cleanups.into_iter().rev().chain(case.cleanup.iter()) {
+        steps.push(step::run_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
+    }
+    let status = case_status(&steps);
+    let reason = steps
+        .iter()
+        .find(|s| s.status == StepStatus::Error)
+        .and_then(|s| s.error.clone());
+    CaseResult {
+        id: case.id.clone(),
+        file: case.file.to_string_lossy().replace('\\', "/"),
+        title: case.title.clone(),
+        operation: case.operations.first().cloned().unwrap_or_default(),
+        operations: case.operations.clone(),
+        family: case.family().to_string(),
+        tags: case.tags.clone(),
+        spec: case.spec.clone(),
+        status,
+        reason,
+        raw_status: None,
+        duration_ms: started.elapsed().as_millis() as u64,
+        steps,
+    }
+}
+
+/// A case errors when any step errored, fails when any step failed, passes otherwise.
+fn case_status(steps: &[StepResult]) -> CaseStatus {
+    if steps.iter().any(|s| s.status == StepStatus::Error) {
+        CaseStatus::Error
+    } else if steps.iter().any(|s| s.status == StepStatus::Fail) {
+        CaseStatus::Fail
+    } else {
+        CaseStatus::Pass
+    }
+}
+
+fn skipped(step: &case::Step, phase: StepPhase, why: &str) -> StepResult {
+    StepResult {
+        name: step.name.clone(),
+        phase,
+        status: StepStatus::Skipped,
+        location: Some(step.pos.to_string()),
+        duration_ms: 0,
+        request: None,
+        response: None,
+        mismatches: Vec::new(),
+        diff: None,
+        error: Some(why.to_string()),
+        throttling: None,
+    }
+}
+
+/// A result for a case that never ran (ignored, load error).
+fn not_run(
+    id: &str,
+    file: &Path,
+    operations: &[String],
+    title: &str,
+    status: CaseStatus,
+    reason: String,
+) -> CaseResult {
+    CaseResult {
+        id: id.to_string(),
+        file: file.to_string_lossy().replace('\\', "/"),
+        title: title.to_string(),
+        operation: operations.first().cloned().unwrap_or_default(),
+        operations: operations.to_vec(),
+        family: id.split('/').next().unwrap_or(id).to_string(),
+        tags: Vec::new(),
+        spec: None,
+        status,
+        reason: Some(reason),
+        raw_status: None,
+        duration_ms: 0,
+        steps: Vec::new(),
+    }
+}
+
+/// Loads the cases, runs the selected ones as libtest-mimic trials, assembles the report,
+/// applies the baseline and writes the report files.
+pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
+    if !config.cases_dir.is_dir() {
+        return Err(RunError::NoCasesDir(config.cases_dir.clone()));
+    }
+    let started_at = now_rfc3339();
+    let started = Instant::now();
+    let mut known: BTreeSet<String> = config.target.known_variables();
+    known.insert(vars::RUN_ID.to_string());
+    let loaded = case::load_dir(&config.cases_dir, &known);
+    let target_version = config
+        .target
+        .server_version
+        .as_deref()
+        .and_then(ServerVersion::parse);
+
+    let transport = Arc::new(Transport::new(&config.target)?);
+    let redactor = Arc::new(Redactor::for_target(&config.target));
+    let server_seen = Arc::new(Mutex::new(None));
+    let results: Arc<Mutex<Vec<CaseResult>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut variables = config.target.variables.clone();
+    variables.insert(vars::RUN_ID.to_string(), config.run_id.clone());
+    let variables = Arc::new(variables);
+    let baseline_ids: Arc<BTreeSet<String>> = Arc::new(
+        config
+            .baseline
+            .as_ref()
+            .map(|b| b.entries.keys().cloned().collect())
+            .unwrap_or_default(),
+    );
+    let deadline = config.run_timeout.map(|t| started + t);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let progress: Arc<Mutex<Option<Arc<report::terminal::Progress>>>> = Arc::new(Mutex::new(None));
+
+    let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
+    let mut trials = Vec::new();
+    let mut never_run = Vec::new();
+    for error in &loaded.errors {
+        if !selected(&error.case_id) {
+            continue;
+        }
+        let message = error.to_string();
+        let results = Arc::clone(&results);
+        let result = not_run(
+            &error.case_id,
+            &error.pos.file,
+            &[],
+            "case file failed to load",
+            CaseStatus::Error,
+            message.clone(),
+        );
+        trials.push(
+            Trial::test(error.case_id.clone(), move || {
+                push(&results, result);
+                Err(Failed::from(message))
+            })
+            .with_kind("load-error"),
+        );
+    }
+    for case in loaded.cases.into_iter().filter(|c| selected(&c.id)) {
+        let operation = case.operations.first().cloned().unwrap_or_default();
+        if let Some(reason) = &case.ignore {
+            never_run.push((
+                Trial::test(case.id.clone(), || Ok(()))
+                    .with_kind(operation.clone())
+                    .with_ignored_flag(true),
+                not_run(
+                    &case.id,
+                    &case.file,
+                    &case.operations,
+                    &case.title,
+                    CaseStatus::Ignored,
+                    reason.clone(),
+                ),
+            ));
+        }
+        let version_gate = match target_version {
+            Some(v) if case.since > v => Some(format!("needs {}, the target is {v}", case.since)),
+            _ => None,
+        };
+        let ctx_parts = (
+            Arc::clone(&transport),
+            Arc::clone(&redactor),
+            Arc::clone(&server_seen),
+            Arc::clone(&results),
+            Arc::clone(&variables),
+            Arc::clone(&baseline_ids),
+            Arc::clone(&config.interrupt),
+            Arc::clone(&interrupted),
+            Arc::clone(&progress),
+        );
+        let default_version = config
+            .target
+            .server_version
+            .clone()
+            .unwrap_or_else(|| "Exchange2013".to_string());
+        let color = config.color;
+        let strict = config.strict_baseline;
+        let ignored_flag = case.ignore.is_some();
+        let trial = Trial::ignorable_test(case.id.clone(), move || {
+            let (
+                transport,
+                redactor,
+                server_seen,
+                results,
+                variables,
+                baseline_ids,
+                interrupt,
+                interrupted,
+                progress,
+            ) = ctx_parts;
+            if let Some(reason) = version_gate {
+                push(
+                    &results,
+                    not_run(
+                        &case.id,
+                        &case.file,
+                        &case.operations,
+                        &case.title,
+                        CaseStatus::Ignored,
+                        reason.clone(),
+                    ),
+                );
+                return Ok(Completion::ignored_with(reason));
+            }
+            if interrupt.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
+                interrupted.store(true, Ordering::SeqCst);
+                return Ok(Completion::ignored_with(
+                    "not run: the run was interrupted or hit its time limit",
+                ));
+            }
+            let ctx = CaseContext {
+                transport: &transport,
+                default_server_version: default_version,
+                redactor: &redactor,
+                server_seen: &server_seen,
+            };
+            let result = run_case(&ctx, &case, &variables);
+            let outcome = match (result.status, baseline_ids.contains(&case.id)) {
+                (CaseStatus::Pass, false) => Ok(Completion::Completed),
+                (CaseStatus::Pass, true) if strict => Err(Failed::from(
+                    "unexpected pass: the case is listed in the baseline but passed",
+                )),
+                (CaseStatus::Pass, true) => Ok(Completion::Completed),
+                (_, true) => Ok(Completion::ignored_with(
+                    "expected failure (listed in the baseline)",
+                )),
+                (_, false) => Err(Failed::from(message::failure(&case, &result, color))),
+            };
+            if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
+                p.case_finished(&result);
+            }
+            push(&results, result);
+            outcome
+        })
+        .with_kind(operation)
+        .with_ignored_flag(ignored_flag);
+        trials.push(trial);
+    }
+
+    // Cases flagged ignored that the arguments select but will not run still get a result.
+    let listed_only = config.libtest.list;
+    let mut ignored_results = Vec::new();
+    for (probe, result) in never_run {
+        if !config.libtest.is_filtered_out(&probe) && config.libtest.is_ignored(&probe) {
+            ignored_results.push(result);
+        }
+    }
+
+    // Load errors count for the exit code only when their case is selected (filter, partition).
+    let selected_errors: BTreeSet<String> = trials
+        .iter()
+        .filter(|t| t.kind() == "load-error" && !config.libtest.is_filtered_out(t))
+        .map(|t| t.name().to_string())
+        .collect();
+    let selected_total = trials
+        .iter()
+        .filter(|t| !config.libtest.is_filtered_out(t))
+        .count();
+    if let Ok(mut slot) = progress.lock() {
+        *slot = progress_for(&config.libtest, selected_total);
+    }
+    if let Some(seed) = config.shuffle_seed {
+        shuffle(&mut trials, seed);
+    }
+    // libtest-mimic prints per-trial lines and counts; the verdict comes from our own results.
+    let _counts = libtest_mimic::run(&config.libtest, trials);
+
+    if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
+        p.finish();
+    }
+    let mut cases = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+    cases.extend(ignored_results);
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut target_info = config.target_info.clone();
+    if let Ok(seen) = server_seen.lock() {
+        if let Some((version, build)) = seen.clone() {
+            target_info.server_version = version;
+            target_info.server_build = build;
+        }
+    }
+    let mut report = RunReport {
+        schema_version: report::REPORT_SCHEMA_VERSION,
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: config.run_id.clone(),
+        target: target_info,
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        partition: config.partition.map(|p| p.to_string()),
+        interrupted: interrupted.load(Ordering::SeqCst) || config.interrupt.load(Ordering::SeqCst),
+        cases,
+    };
+    if let Some(baseline) = &config.baseline {
+        report::apply_baseline(&mut report, baseline);
+    }
+    let mut written = Vec::new();
+    if !listed_only {
+        if let Some(dir) = &config.reports_dir {
+            written = report::write_all_with(
+                &report,
+                dir,
+                report::WriteOptions {
+                    strict_baseline: config.strict_baseline,
+                },
+            )
+            .map_err(|source| RunError::Reports {
+                dir: dir.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(RunOutcome {
+        report,
+        written,
+        load_errors: loaded
+            .errors
+            .into_iter()
+            .filter(|e| selected_errors.contains(&e.case_id))
+            .collect(),
+        listed_only,
+    })
+}
+
+/// Fisher-Yates with a SplitMix64 stream: the same seed gives the same order on every machine.
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+fn push(results: &Mutex<Vec<CaseResult>>, result: CaseResult) {
+    results
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(result);
+}
+
+/// The current time as RFC 3339 UTC with second precision (`2026-11-27T21:05:00Z`).
+pub fn now_rfc3339() -> String {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Formats seconds since the Unix epoch as RFC 3339 UTC.
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (proleptic Gregorian), valid for all dates after 1970.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_813_500), "2026-11-27T21:05:00Z");
+    }
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation() {
+        let mut a: Vec<u32> = (0..50).collect();
+        let mut b = a.clone();
+        shuffle(&mut a, 7);
+        shuffle(&mut b, 7);
+        assert_eq!(a, b, "same seed, same order");
+        assert_ne!(a, (0..50).collect::<Vec<_>>(), "order changed");
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            (0..50).collect::<Vec<_>>(),
+            "nothing lost or duplicated"
+        );
+    }
+
+    #[test]
+    fn run_ids_look_alike_and_differ() {
+        let a = new_run_id();
+        assert_eq!(a.len(), 11);
+        assert!(a.starts_with('r') && a[1..].chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

@@ -6,10 +6,27 @@
 //! (mismatches with paths + bound captures) -> [`render_diff`] for people.
 //!
 //! CONTRACT (used by runner, case loader, soap, reference server): the items below keep these
-//! names and signatures. Internals live in submodules.
+//! names and signatures. Internals live in submodules:
+//! - `canon`: the parser and the ordered canonicalization [`RULES`];
+//! - `path`: namespace-aware paths ([`Path`]);
+//! - `matcher`: `{{...}}` matcher tokens in expected values;
+//! - `compare`: alignment of two trees and the mismatch list;
+//! - `pretty`: canonical pretty printing with stable prefixes;
+//! - `diff`: the unified diff shown to people.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
+
+mod canon;
+mod compare;
+mod diff;
+mod matcher;
+mod path;
+mod pretty;
+
+pub use canon::{RULES, Rule};
+pub use path::Selection;
 
 /// Well-known namespaces and the stable prefixes used when printing canonical XML.
 pub mod ns {
@@ -31,10 +48,51 @@ pub struct TextPos {
 }
 
 /// An expanded name: namespace URI (None = no namespace) and local name.
+///
+/// Namespace URIs are shared (`Arc<str>`, interned per parsed document): a 10 MB response
+/// repeats a handful of URIs hundreds of thousands of times. Build one with [`QName::new`];
+/// test one with [`QName::is`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QName {
-    pub ns: Option<String>,
+    pub ns: Option<Arc<str>>,
     pub local: String,
+}
+
+impl QName {
+    /// A name from its namespace URI (`None` = no namespace) and local part.
+    pub fn new(ns: Option<&str>, local: &str) -> QName {
+        QName {
+            ns: ns.map(Arc::from),
+            local: local.to_string(),
+        }
+    }
+
+    /// Whether this is the name `local` in namespace `ns`.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.local == local && self.ns.as_deref() == Some(ns)
+    }
+
+    /// Clark notation: `{uri}local`, or `local` without a namespace.
+    pub fn clark(&self) -> String {
+        match &self.ns {
+            Some(ns) => format!("{{{ns}}}{}", self.local),
+            None => self.local.clone(),
+        }
+    }
+}
+
+impl fmt::Display for QName {
+    /// Readable form: the stable prefix for well-known namespaces (`t:Message`), Clark notation
+    /// (`{urn:x}Message`) for others.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.ns.as_deref() {
+            None => f.write_str(&self.local),
+            Some(uri) => match pretty::stable_prefix(uri) {
+                Some(p) => write!(f, "{p}:{}", self.local),
+                None => write!(f, "{{{uri}}}{}", self.local),
+            },
+        }
+    }
 }
 
 /// An attribute of the canonical form (`xmlns` declarations are not attributes).
@@ -111,30 +169,50 @@ impl fmt::Display for XmlError {
 impl std::error::Error for XmlError {}
 
 /// Parses XML text into the canonical form, applying the ordered canonicalization rules.
-pub fn parse(_xml: &[u8], _opts: &ParseOptions) -> Result<Document, XmlError> {
-    unimplemented!("xml engine: being written")
+pub fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlError> {
+    canon::parse(xml, opts)
 }
 
 /// A namespace-aware path with the predeclared prefixes `soap`, `m`, `t`, `e`, `s`(=soap),
 /// e.g. `//t:Persona/t:Attributions/t:Attribution/t:SourceId/@Id` or
 /// `/soap:Envelope/soap:Body/m:AddImGroupResponse/m:ResponseCode`.
+///
+/// Syntax: `/a/b` (children from the root), `//x` (at any depth), `*` (any element), `[n]`
+/// (1-based index among the matching siblings), a final `@attr` / `@p:attr`. An unprefixed
+/// step matches its local name in any namespace. More prefixes: `soap12`, `xsi`, `xml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path {
     source: String,
+    steps: Vec<path::Step>,
+    attr: Option<path::NameTest>,
 }
 
 impl Path {
     /// Parses a path; unknown prefixes and bad syntax are errors (message says why).
-    pub fn parse(_text: &str) -> Result<Path, String> {
-        unimplemented!("xml engine: being written")
+    pub fn parse(text: &str) -> Result<Path, String> {
+        path::parse(text)
     }
     /// The text the path was parsed from.
     pub fn as_str(&self) -> &str {
         &self.source
     }
     /// Values selected in `doc`: element text, or attribute value for a final `@attr` step.
-    pub fn select_values(&self, _doc: &Document) -> Vec<String> {
-        unimplemented!("xml engine: being written")
+    pub fn select_values(&self, doc: &Document) -> Vec<String> {
+        path::select_values(self, doc)
+    }
+    /// Elements (or attributes, for a final `@attr` step) selected in `doc`, in document order.
+    pub fn select<'d>(&self, doc: &'d Document) -> Vec<Selection<'d>> {
+        path::select(self, doc)
+    }
+    /// Whether the path ends in an attribute step.
+    pub fn selects_attributes(&self) -> bool {
+        self.attr.is_some()
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
     }
 }
 
@@ -205,8 +283,8 @@ pub struct Comparison {
 }
 
 /// Compares an expectation (which may contain matcher tokens `{{...}}`) with an actual document.
-pub fn compare(_expected: &Document, _actual: &Document, _opts: &CompareOptions) -> Comparison {
-    unimplemented!("xml engine: being written")
+pub fn compare(expected: &Document, actual: &Document, opts: &CompareOptions) -> Comparison {
+    compare::compare(expected, actual, opts)
 }
 
 /// Diff rendering settings.
@@ -233,17 +311,21 @@ impl Default for DiffOptions {
 /// real differences: values whose matcher matched print as the actual value, ignored subtrees
 /// and (in subset mode) tolerated extras print identically on both sides.
 pub fn render_diff(
-    _expected: &Document,
-    _actual: &Document,
-    _compare: &CompareOptions,
-    _opts: &DiffOptions,
+    expected: &Document,
+    actual: &Document,
+    compare: &CompareOptions,
+    opts: &DiffOptions,
 ) -> String {
-    unimplemented!("xml engine: being written")
+    diff::render_diff(expected, actual, compare, opts)
 }
 
 /// Canonical pretty-printed text of a document, with stable prefixes.
-pub fn pretty(_doc: &Document) -> String {
-    unimplemented!("xml engine: being written")
+///
+/// 2-space indentation, one element per line, text inline, attributes sorted, every used
+/// namespace declared on the root with a stable prefix (`soap`, `m`, `t`, `e`, `xsi`, `soap12`,
+/// then `ns1`, `ns2`, ...). The output parses back to an equal [`Document`].
+pub fn pretty(doc: &Document) -> String {
+    pretty::pretty(doc)
 }
 
 /// A matcher token found in expected XML (`{{any}}`, `{{regex ...}}`, `{{bind name}}`, ...).
@@ -269,6 +351,12 @@ pub const MATCHER_WORDS: &[&str] = &[
 ];
 
 /// Parses the inside of a `{{ }}` expression that starts with a matcher word.
-pub fn parse_matcher(_expr: &str) -> Result<Matcher, String> {
-    unimplemented!("xml engine: being written")
+pub fn parse_matcher(expr: &str) -> Result<Matcher, String> {
+    matcher::parse_matcher(expr)
+}
+
+/// The matcher expression of a value, when the whole trimmed value is one `{{ ... }}` token
+/// whose first word is a matcher word (`{{any}}` -> `Some("any")`).
+pub fn matcher_token(value: &str) -> Option<&str> {
+    matcher::token(value)
 }

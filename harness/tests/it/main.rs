@@ -1,5 +1,19 @@
 //! The one integration-test binary. Each module tests one area end to end, over real loopback
 //! HTTP where a server is involved (127.0.0.1 only).
 
+mod case;
+/// The command line: diff, lint, serve, schema, usage errors.
+mod cli;
+mod runner;
+mod suite;
 mod support;
+/// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
 mod transport;
+/// The XML engine: rules, matchers, mismatches, diff, robustness.
+mod xml;
+// Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
+// Chromium), terminal, baselines, shard merge, coverage, atomic writes.
+mod report;
+
+// The embedded reference server over loopback HTTP.
+mod server;

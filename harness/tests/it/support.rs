@@ -1,1 +1,81 @@
-//! Helpers shared by the integration-test modules.
+//! Helpers shared by the integration-test modules: running the real binary, temporary folders,
+//! reading the JSON report back into the result model.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ews_conformance::report::RunReport;
+
+/// A folder under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("ews-it-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The repository root (the folder with `cases/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fixture folder under `harness/tests/fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// Runs the `ews-conformance` binary with `args` and extra environment variables. The EWS_*
+/// variables of the outer environment are cleared so a developer's settings cannot leak in.
+pub fn run_bin(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ews-conformance"));
+    cmd.args(args).env("NO_COLOR", "1");
+    for var in [
+        "EWS_ENDPOINT",
+        "EWS_AUTH",
+        "EWS_USERNAME",
+        "EWS_PASSWORD",
+        "EWS_TOKEN",
+        "EWS_TOKEN_FILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run ews-conformance")
+}
+
+/// stdout + stderr as one string, for assertions and failure messages.
+pub fn all_output(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Reads `report.json` from a reports folder.
+pub fn read_report(dir: &Path) -> RunReport {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    serde_json::from_str(&text).expect("report.json parses into the result model")
+}

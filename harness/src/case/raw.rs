@@ -1,0 +1,260 @@
+//! The raw serde mirror of a case file: exactly the keys a case may have, nothing checked beyond
+//! YAML types. `deny_unknown_fields` everywhere and no `flatten`, so the YAML backend reports
+//! unknown keys and wrong types with their line and column. The doc comments here are the
+//! descriptions of the generated JSON Schema (`cases/case.schema.json`), so the schema follows
+//! the structs by construction.
+
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use super::ServerVersion;
+use crate::operations;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+
+/// One conformance case: metadata, steps run in order, and cleanup.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "ews-conformance case (format v1)")]
+#[schemars(extend("oneOf" = [{ "required": ["operation"] }, { "required": ["operations"] }]))]
+pub struct RawCase {
+    /// One line saying what the case proves.
+    pub title: String,
+    /// The EWS operation the case exercises (exactly one of `operation` / `operations`).
+    #[serde(default)]
+    #[schemars(schema_with = "operation_schema")]
+    pub operation: Option<String>,
+    /// The EWS operations the case exercises, main one first (exactly one of `operation` /
+    /// `operations`).
+    #[serde(default)]
+    #[schemars(schema_with = "operations_schema")]
+    pub operations: Option<Vec<String>>,
+    /// Minimum server version (`Exchange2013`, `Exchange2013_SP1`, `V2016_01_06`, ...); targets
+    /// older than this skip the case.
+    #[schemars(schema_with = "version_schema")]
+    pub since: String,
+    /// Free-form labels used to select cases.
+    pub tags: Option<Vec<String>>,
+    /// Where the behaviour is specified (page, section or URL).
+    pub spec: Option<String>,
+    /// When set, the case is not run unless `--ignored` is given; the text says why.
+    pub ignore: Option<String>,
+    /// Comparison options applied to every step (a step's own `options` override them).
+    pub options: Option<RawOptions>,
+    /// The request/response exchanges, run in order.
+    pub steps: Vec<RawStep>,
+    /// Steps that always run last, even after a failure, after every step cleanup.
+    pub cleanup: Option<Vec<RawCleanupStep>>,
+}
+
+/// One request/response exchange.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["body"] },
+    { "required": ["envelope"] },
+    { "required": ["raw"] },
+    { "required": ["body_file"] },
+    { "required": ["envelope_file"] },
+    { "required": ["raw_file"] }
+]))]
+pub struct RawStep {
+    /// What the step does; unique within the case.
+    pub name: String,
+    /// The SOAP Body content (the envelope and headers are built). A template.
+    pub body: Option<String>,
+    /// A whole SOAP envelope, sent as written after variable substitution. A template.
+    pub envelope: Option<String>,
+    /// Bytes sent as they are (malformed or hostile input); variables are substituted, nothing is
+    /// checked.
+    pub raw: Option<String>,
+    /// Like `body`, read from a file relative to the case file.
+    pub body_file: Option<String>,
+    /// Like `envelope`, read from a file relative to the case file.
+    pub envelope_file: Option<String>,
+    /// Like `raw`, read from a file relative to the case file.
+    pub raw_file: Option<String>,
+    /// SOAP headers of a `body` request (not allowed with envelope/raw).
+    pub headers: Option<RawHeaders>,
+    /// The SOAPAction HTTP header; default derived from the operation; `""` sends none.
+    pub soap_action: Option<String>,
+    /// Extra HTTP headers (values are templates).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub http_headers: Option<StringPairs>,
+    /// Expected HTTP status; default 200, or 500 when `fault` is given.
+    pub status: Option<u16>,
+    /// The SOAP fault the response must be.
+    pub fault: Option<RawFault>,
+    /// Expected XML: the Body's child (response element or Fault) or a whole `soap:Envelope`.
+    /// Matchers (`{{any}}`, `{{bind NAME}}`, ...) are allowed. A template.
+    pub expect: Option<String>,
+    /// Like `expect`, read from a file relative to the case file.
+    pub expect_file: Option<String>,
+    /// Values to take from the response: variable name -> path
+    /// (`//t:Persona/t:Attributions/t:Attribution/t:SourceId/@Id`).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub capture: Option<StringPairs>,
+    /// Comparison options for this step (override the case's).
+    pub options: Option<RawOptions>,
+    /// Steps that undo this one; registered once this step has run, run after the case (last
+    /// registered first), even after a failure.
+    pub cleanup: Option<Vec<RawCleanupStep>>,
+}
+
+/// A cleanup step: the keys of a step, `name` optional, no nested `cleanup`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["body"] },
+    { "required": ["envelope"] },
+    { "required": ["raw"] },
+    { "required": ["body_file"] },
+    { "required": ["envelope_file"] },
+    { "required": ["raw_file"] }
+]))]
+pub struct RawCleanupStep {
+    /// What the cleanup does; default `cleanup after <step name>` (`case cleanup <n>` at case
+    /// level).
+    pub name: Option<String>,
+    /// The SOAP Body content (the envelope and headers are built). A template.
+    pub body: Option<String>,
+    /// A whole SOAP envelope, sent as written after variable substitution. A template.
+    pub envelope: Option<String>,
+    /// Bytes sent as they are; variables are substituted, nothing is checked.
+    pub raw: Option<String>,
+    /// Like `body`, read from a file relative to the case file.
+    pub body_file: Option<String>,
+    /// Like `envelope`, read from a file relative to the case file.
+    pub envelope_file: Option<String>,
+    /// Like `raw`, read from a file relative to the case file.
+    pub raw_file: Option<String>,
+    /// SOAP headers of a `body` request (not allowed with envelope/raw).
+    pub headers: Option<RawHeaders>,
+    /// The SOAPAction HTTP header; default derived from the operation; `""` sends none.
+    pub soap_action: Option<String>,
+    /// Extra HTTP headers (values are templates).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub http_headers: Option<StringPairs>,
+    /// Expected HTTP status; default 200, or 500 when `fault` is given.
+    pub status: Option<u16>,
+    /// The SOAP fault the response must be.
+    pub fault: Option<RawFault>,
+    /// Expected XML (Body child or whole envelope); matchers allowed. A template.
+    pub expect: Option<String>,
+    /// Like `expect`, read from a file relative to the case file.
+    pub expect_file: Option<String>,
+    /// Values to take from the response: variable name -> path.
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub capture: Option<StringPairs>,
+    /// Comparison options for this cleanup step.
+    pub options: Option<RawOptions>,
+}
+
+/// SOAP headers built around a `body`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeaders {
+    /// `RequestServerVersion/@Version` (an EWS version name); `none` sends no
+    /// RequestServerVersion header. Default: the target's version.
+    #[serde(default)]
+    #[schemars(schema_with = "header_version_schema")]
+    pub server_version: Option<String>,
+    /// `MailboxCulture` text (`en-US`). A template.
+    pub mailbox_culture: Option<String>,
+    /// Impersonate this SMTP address (`ExchangeImpersonation`). A template.
+    pub impersonate: Option<String>,
+    /// `TimeZoneContext/TimeZoneDefinition/@Id` (`GMT Standard Time`).
+    pub time_zone: Option<String>,
+}
+
+/// The SOAP fault a response must be.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    /// `faultcode`: `t:ErrorSchemaValidation`, `soap:Client`, or a bare name (types namespace).
+    pub code: Option<String>,
+    /// `detail/e:ResponseCode` text.
+    pub response_code: Option<String>,
+}
+
+/// Comparison options.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOptions {
+    /// Paths whose subtrees (or attributes) are not compared (`//t:CreationTime`).
+    pub ignore: Option<Vec<String>>,
+    /// Paths whose children compare as an unordered set (`//t:Groups`).
+    pub unordered: Option<Vec<String>>,
+    /// The response may carry elements and attributes the expectation does not mention.
+    /// Default false (strict).
+    pub subset: Option<bool>,
+    /// Compare SOAP headers too (ServerVersionInfo is ignored otherwise). Default false.
+    pub compare_headers: Option<bool>,
+    /// Trim text values before comparing. Default true.
+    pub trim: Option<bool>,
+}
+
+// Closed vocabularies, generated from the lists the loader validates against, so the schema can
+// offer completion and never disagrees with the loader.
+
+fn version_names() -> Vec<&'static str> {
+    ServerVersion::ALL.iter().map(|v| v.as_str()).collect()
+}
+
+fn operation_names() -> Vec<&'static str> {
+    operations::ALL.iter().map(|op| op.name).collect()
+}
+
+fn version_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "enum": version_names() })
+}
+
+/// `names` and `null` (the value of an optional key may be written as `~`).
+fn optional_enum(names: Vec<&'static str>) -> Vec<serde_json::Value> {
+    let mut values: Vec<serde_json::Value> = names.into_iter().map(Into::into).collect();
+    values.push(serde_json::Value::Null);
+    values
+}
+
+fn header_version_schema(_: &mut SchemaGenerator) -> Schema {
+    let mut names = version_names();
+    names.push(super::validate::NO_SERVER_VERSION);
+    json_schema!({ "type": ["string", "null"], "enum": optional_enum(names) })
+}
+
+fn operation_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "enum": optional_enum(operation_names()) })
+}
+
+fn operations_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["array", "null"],
+        "minItems": 1,
+        "items": { "type": "string", "enum": operation_names() }
+    })
+}
+
+/// A YAML mapping of strings, kept in file order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StringPairs(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for StringPairs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairsVisitor;
+        impl<'de> Visitor<'de> for PairsVisitor {
+            type Value = StringPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping of names to strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, String>()? {
+                    pairs.push((key, value));
+                }
+                Ok(StringPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}

@@ -1,0 +1,257 @@
+//! The server's YAML configuration file ([`ServerConfig::from_file`](super::ServerConfig::from_file)).
+//!
+//! Parse raw, then validate: a serde mirror with `deny_unknown_fields` (so a misspelt key is an
+//! error with its `file:line:col`), then checks and defaults into a [`ServerConfig`]. Every key
+//! is optional; what is left out keeps its value from `ServerConfig::default()`. When `users`
+//! is given it replaces the default users entirely (likewise `distribution_groups`).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{DistributionGroupConfig, Quirk, ServerConfig, ServerError, UserConfig};
+use crate::yaml;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: Option<String>,
+    server_version: Option<String>,
+    users: Option<Vec<RawUser>>,
+    distribution_groups: Option<Vec<RawGroup>>,
+    limits: Option<RawLimits>,
+    quirks: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    username: String,
+    password: String,
+    smtp_address: String,
+    display_name: Option<String>,
+    #[serde(default)]
+    can_impersonate: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    smtp_address: String,
+    display_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_request_bytes: Option<usize>,
+    max_im_groups: Option<usize>,
+    max_im_contacts: Option<usize>,
+    max_connections: Option<usize>,
+    header_read_timeout_secs: Option<f64>,
+    body_read_timeout_secs: Option<f64>,
+}
+
+fn error(path: &Path, message: impl Into<String>) -> ServerError {
+    ServerError::ConfigFile {
+        path: path.display().to_string(),
+        line: None,
+        column: None,
+        message: message.into(),
+    }
+}
+
+fn seconds(path: &Path, key: &str, value: f64) -> Result<Duration, ServerError> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(error(
+            path,
+            format!("limits.{key} must be a number of seconds between 0 and 86400, got {value}"),
+        ))
+    }
+}
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<ServerConfig, ServerError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
+    parse(path, &text)
+}
+
+/// Validates configuration text (`path` only names it in errors).
+pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
+    let raw: RawConfig = yaml::from_str(text).map_err(|e| {
+        let (line, column) = match yaml::error_location(&e) {
+            Some((line, column)) => (Some(line), Some(column)),
+            None => (None, None),
+        };
+        ServerError::ConfigFile {
+            path: path.display().to_string(),
+            line,
+            column,
+            message: e.to_string(),
+        }
+    })?;
+    let mut config = ServerConfig::default();
+    if let Some(listen) = raw.listen {
+        config.listen = listen.parse().map_err(|_| {
+            error(
+                path,
+                format!("listen: `{listen}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
+    }
+    if let Some(version) = raw.server_version {
+        if super::soap::version_rank(&version).is_none() {
+            return Err(error(
+                path,
+                format!(
+                    "server_version: `{version}` is not an ExchangeVersionType value (e.g. Exchange2013)"
+                ),
+            ));
+        }
+        config.server_version = version;
+    }
+    if let Some(users) = raw.users {
+        config.users = users
+            .into_iter()
+            .map(|u| UserConfig {
+                display_name: u.display_name.unwrap_or_else(|| u.username.clone()),
+                username: u.username,
+                password: u.password,
+                smtp_address: u.smtp_address,
+                can_impersonate: u.can_impersonate,
+            })
+            .collect();
+    }
+    if let Some(groups) = raw.distribution_groups {
+        config.distribution_groups = groups
+            .into_iter()
+            .map(|g| DistributionGroupConfig {
+                smtp_address: g.smtp_address,
+                display_name: g.display_name,
+            })
+            .collect();
+    }
+    if let Some(limits) = raw.limits {
+        if let Some(v) = limits.max_request_bytes {
+            config.max_request_bytes = v;
+        }
+        if let Some(v) = limits.max_im_groups {
+            config.max_im_groups = v;
+        }
+        if let Some(v) = limits.max_im_contacts {
+            config.max_im_contacts = v;
+        }
+        if let Some(v) = limits.max_connections {
+            config.max_connections = v;
+        }
+        if let Some(v) = limits.header_read_timeout_secs {
+            config.header_read_timeout = seconds(path, "header_read_timeout_secs", v)?;
+        }
+        if let Some(v) = limits.body_read_timeout_secs {
+            config.body_read_timeout = seconds(path, "body_read_timeout_secs", v)?;
+        }
+    }
+    if let Some(quirks) = raw.quirks {
+        config.quirks = quirks
+            .iter()
+            .map(|q| {
+                q.parse::<Quirk>()
+                    .map_err(|e| error(path, format!("quirks: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    validate(&config).map_err(|message| error(path, message))?;
+    Ok(config)
+}
+
+/// Checks a configuration (from a file or built in code) before the server starts.
+pub fn validate(config: &ServerConfig) -> Result<(), String> {
+    if config.users.is_empty() {
+        return Err("at least one user is needed".into());
+    }
+    if config.users.len() > usize::from(u16::MAX) {
+        return Err("too many users".into());
+    }
+    let mut logins = BTreeSet::new();
+    for user in &config.users {
+        if user.username.is_empty() || user.username.contains(':') {
+            return Err(format!(
+                "user `{}`: user names must be non-empty and must not contain `:`",
+                user.username
+            ));
+        }
+        if !user.smtp_address.contains('@') {
+            return Err(format!(
+                "user `{}`: smtp_address `{}` is not an e-mail address",
+                user.username, user.smtp_address
+            ));
+        }
+        for login in [&user.username, &user.smtp_address] {
+            if !logins.insert(login.to_ascii_lowercase()) {
+                return Err(format!("`{login}` names more than one user"));
+            }
+        }
+    }
+    for user in &config.users {
+        for target in &user.can_impersonate {
+            if !config
+                .users
+                .iter()
+                .any(|u| u.smtp_address.eq_ignore_ascii_case(target))
+            {
+                return Err(format!(
+                    "user `{}`: can_impersonate names `{target}`, which is no configured user's smtp_address",
+                    user.username
+                ));
+            }
+        }
+    }
+    for group in &config.distribution_groups {
+        if !group.smtp_address.contains('@') || group.display_name.is_empty() {
+            return Err(format!(
+                "distribution group `{}` needs an e-mail address and a display name",
+                group.smtp_address
+            ));
+        }
+    }
+    if config.max_request_bytes < 1024 {
+        return Err("limits.max_request_bytes must be at least 1024".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_loads() {
+        let text = include_str!("../../reference-server.example.yaml");
+        let config = parse(Path::new("reference-server.example.yaml"), text).expect("loads");
+        assert_eq!(config.users.len(), 3);
+        assert_eq!(config.max_im_groups, 64);
+    }
+
+    #[test]
+    fn unknown_keys_point_at_their_line() {
+        let text = "server_version: Exchange2013\nuserz: []\n";
+        let err = parse(Path::new("s.yaml"), text).expect_err("unknown key");
+        let shown = err.to_string();
+        assert!(shown.starts_with("s.yaml:2:1:"), "{shown}");
+        assert!(shown.contains("userz"), "{shown}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_problem() {
+        let text = "users:\n  - {username: a, password: p, smtp_address: a@x.com, can_impersonate: [b@x.com]}\n";
+        let err = parse(Path::new("s.yaml"), text).expect_err("unknown target");
+        assert!(err.to_string().contains("b@x.com"), "{err}");
+        let err = parse(Path::new("s.yaml"), "quirks: [nope]\n").expect_err("bad quirk");
+        assert!(err.to_string().contains("unknown quirk"), "{err}");
+    }
+}

@@ -1,0 +1,298 @@
+//! From request bytes to the HTTP reply: parse and validate ([`parse_request`]), check the
+//! version, resolve impersonation, run the operation under its mailbox's lock, and write the
+//! response (or fault) with the configured quirks applied.
+
+use super::faults::{Fault, FaultKind, ResponseCode};
+use super::ops::{self, OpContext};
+use super::quirks::{Quirks, WRONG_MESSAGE_TEXT};
+use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
+use super::schema::{self, ImOperation, ImRequest};
+use super::soap::{self, ConnectingSid, RequestHeaders, Violation};
+use super::store::{Directory, Store};
+use super::{Quirk, ServerConfig};
+
+/// Major.minor.build of the `ServerVersionInfo` sent (the build of the docs' examples).
+pub const SERVER_BUILD: (u32, u32, u32, u32) = (15, 0, 349, 0);
+
+/// Version assumed when a request has no RequestServerVersion header: EWS treats such requests
+/// as coming from the initial release of Exchange 2007.
+pub const VERSION_WHEN_ABSENT: &str = "Exchange2007";
+
+/// A request that passed parsing and schema validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedRequest {
+    pub headers: RequestHeaders,
+    pub request: ImRequest,
+}
+
+/// What goes back over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+fn violation_fault(violation: Violation) -> Fault {
+    Fault::schema(
+        violation.position.line,
+        violation.position.column,
+        violation.message,
+    )
+}
+
+/// Parses and validates a request. Never panics, whatever the bytes.
+pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
+    let root = soap::parse_document(bytes).map_err(violation_fault)?;
+    let envelope = soap::parse_envelope(root).map_err(violation_fault)?;
+    let body = &envelope.body;
+    if body.ns == MESSAGES_NS {
+        if let Some(op) = ImOperation::from_name(&body.local) {
+            let request = schema::validate(op, body).map_err(violation_fault)?;
+            return Ok(ParsedRequest {
+                headers: envelope.headers,
+                request,
+            });
+        }
+        if crate::operations::find(&body.local).is_some() {
+            return Err(Fault::new(FaultKind::InvalidRequest {
+                detail: format!(
+                    "The reference server implements only the IM-list operations, not {}.",
+                    body.local
+                ),
+            }));
+        }
+    }
+    Err(violation_fault(Violation::at(
+        body.position,
+        format!(
+            "No matching global declaration available for the validation root: the '{}' element is not declared.",
+            body.qualified()
+        ),
+    )))
+}
+
+/// Shared state of a running server.
+#[derive(Debug)]
+pub struct ServerState {
+    pub config: ServerConfig,
+    pub directory: Directory,
+    pub store: Store,
+    pub quirks: Quirks,
+}
+
+impl ServerState {
+    pub fn new(config: ServerConfig) -> ServerState {
+        let directory = Directory {
+            users: config.users.clone(),
+            distribution_groups: config.distribution_groups.clone(),
+        };
+        let store = Store::new(config.users.len());
+        let quirks = Quirks::new(&config.quirks);
+        ServerState {
+            config,
+            directory,
+            store,
+            quirks,
+        }
+    }
+
+    /// Handles one request body from authenticated user `user`.
+    pub fn handle(&self, user: usize, bytes: &[u8]) -> Reply {
+        let parsed = match parse_request(bytes) {
+            Ok(parsed) => parsed,
+            Err(fault) => return self.fault_reply(&fault),
+        };
+        let op = parsed.request.operation();
+        let version = parsed
+            .headers
+            .version
+            .as_deref()
+            .unwrap_or(VERSION_WHEN_ABSENT);
+        let too_old = match (
+            soap::version_rank(version),
+            soap::version_rank(op.minimum_version()),
+        ) {
+            (Some(have), Some(need)) => have < need,
+            _ => true,
+        };
+        if too_old {
+            return self.fault_reply(&Fault::new(FaultKind::IncorrectSchemaVersion));
+        }
+        let mailbox = match &parsed.headers.impersonation {
+            None => user,
+            Some(sid) => match self.impersonate(user, sid) {
+                Ok(target) => target,
+                Err(fault) => return self.fault_reply(&fault),
+            },
+        };
+        let ctx = OpContext {
+            config: &self.config,
+            directory: &self.directory,
+            mailbox,
+            version,
+        };
+        let outcome = match self.store.lock(mailbox) {
+            Some(mut store) => ops::execute(&ctx, &mut store, &parsed.request),
+            None => Err(super::faults::ResponseError::new(
+                ResponseCode::ErrorNonExistentMailbox,
+            )),
+        };
+        let mut message = Node::m(&format!("{}Response", op.name()));
+        match outcome {
+            Ok(payload) => {
+                message = message
+                    .attr("ResponseClass", "Success")
+                    .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
+                if let Some(payload) = payload {
+                    message = message.child(payload);
+                }
+            }
+            Err(error) => {
+                message = message
+                    .attr("ResponseClass", "Error")
+                    .child(Node::m("MessageText").text(error.code.message_text()))
+                    .child(Node::m("ResponseCode").text(error.code.as_str()))
+                    .child(Node::m("DescriptiveLinkKey").text("0"));
+                if !error.message_xml.is_empty() {
+                    message = message.child(Node::m("MessageXml").children(error.message_xml));
+                }
+            }
+        }
+        self.quirks.apply_to_message(&mut message);
+        Reply {
+            status: 200,
+            content_type: "text/xml; charset=utf-8",
+            body: self.message_envelope(message),
+        }
+    }
+
+    /// Resolves ExchangeImpersonation for authenticated user `user`.
+    fn impersonate(&self, user: usize, sid: &ConnectingSid) -> Result<usize, Fault> {
+        let target = match sid {
+            ConnectingSid::PrimarySmtpAddress(a) | ConnectingSid::SmtpAddress(a) => {
+                self.directory.user_by_smtp(a)
+            }
+            ConnectingSid::PrincipalName(name) => self.directory.user_by_login(name),
+            ConnectingSid::Sid(value) => (0..self.directory.users.len())
+                .find(|i| Directory::sid(*i).eq_ignore_ascii_case(value)),
+        };
+        let Some(target) = target else {
+            return Err(Fault::new(FaultKind::NonExistentMailbox {
+                address: sid.value().to_string(),
+            }));
+        };
+        if target == user {
+            return Ok(target);
+        }
+        let (Some(caller), Some(wanted)) = (
+            self.directory.users.get(user),
+            self.directory.users.get(target),
+        ) else {
+            return Err(Fault::new(FaultKind::ImpersonationDenied));
+        };
+        let granted = caller
+            .can_impersonate
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&wanted.smtp_address));
+        if granted {
+            Ok(target)
+        } else {
+            Err(Fault::new(FaultKind::ImpersonationDenied))
+        }
+    }
+
+    fn server_version_info(&self) -> Node {
+        let namespaces = self.quirks.namespaces();
+        let (major, minor, build, revision) = SERVER_BUILD;
+        Node::t("ServerVersionInfo")
+            .prefixed("h")
+            .attr("MajorVersion", major.to_string())
+            .attr("MinorVersion", minor.to_string())
+            .attr("MajorBuildNumber", build.to_string())
+            .attr("MinorBuildNumber", revision.to_string())
+            .attr("Version", self.config.server_version.clone())
+            .attr("xmlns", namespaces.types)
+            .attr("xmlns:xsd", XSD_NS)
+            .attr("xmlns:xsi", XSI_NS)
+    }
+
+    fn message_envelope(&self, message: Node) -> String {
+        let mut envelope = Node::new(Ns::Soap, "Envelope");
+        if !self.quirks.has(Quirk::DropServerVersionInfo) {
+            envelope =
+                envelope.child(Node::new(Ns::Soap, "Header").child(self.server_version_info()));
+        }
+        envelope = envelope.child(
+            Node::new(Ns::Soap, "Body")
+                .attr("xmlns:xsi", XSI_NS)
+                .attr("xmlns:xsd", XSD_NS)
+                .child(message),
+        );
+        render::write_document(&envelope, &self.quirks.namespaces())
+    }
+
+    /// The fault reply (HTTP 500 unless a quirk says otherwise).
+    pub fn fault_reply(&self, fault: &Fault) -> Reply {
+        let mut namespaces = self.quirks.namespaces();
+        let text_override = self
+            .quirks
+            .has(Quirk::WrongMessageText)
+            .then_some(WRONG_MESSAGE_TEXT);
+        let soap11 = fault.to_soap11(namespaces.types, text_override);
+        let (fault_node, content_type) = if self.quirks.has(Quirk::Soap12Fault) {
+            namespaces.soap = SOAP12_NS;
+            (
+                soap12_fault(fault, soap11, namespaces.types),
+                "application/soap+xml; charset=utf-8",
+            )
+        } else {
+            (soap11, "text/xml; charset=utf-8")
+        };
+        let envelope =
+            Node::new(Ns::Soap, "Envelope").child(Node::new(Ns::Soap, "Body").child(fault_node));
+        Reply {
+            status: self.quirks.fault_status(),
+            content_type,
+            body: render::write_document(&envelope, &namespaces),
+        }
+    }
+}
+
+/// Re-shapes a SOAP 1.1 fault as SOAP 1.2 (`soap12-fault` quirk).
+fn soap12_fault(fault: &Fault, soap11: Node, types_uri: &str) -> Node {
+    let reason = soap11
+        .find("faultstring")
+        .and_then(|n| n.text.clone())
+        .unwrap_or_default();
+    let detail_children = soap11
+        .find("detail")
+        .map(|d| d.children.clone())
+        .unwrap_or_default();
+    let class = match fault.kind {
+        FaultKind::SchemaValidation { .. }
+        | FaultKind::IncorrectSchemaVersion
+        | FaultKind::InvalidRequest { .. } => "s:Sender",
+        _ => "s:Receiver",
+    };
+    Node::new(Ns::Soap, "Fault")
+        .child(
+            Node::new(Ns::Soap, "Code")
+                .child(Node::new(Ns::Soap, "Value").text(class))
+                .child(
+                    Node::new(Ns::Soap, "Subcode").child(
+                        Node::new(Ns::Soap, "Value")
+                            .attr("xmlns:a", types_uri)
+                            .text(format!("a:{}", fault.code())),
+                    ),
+                ),
+        )
+        .child(
+            Node::new(Ns::Soap, "Reason").child(
+                Node::new(Ns::Soap, "Text")
+                    .attr("xml:lang", "en-US")
+                    .text(reason),
+            ),
+        )
+        .child(Node::new(Ns::Soap, "Detail").children(detail_children))
+}

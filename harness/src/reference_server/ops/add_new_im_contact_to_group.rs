@@ -1,0 +1,85 @@
+//! AddNewImContactToGroup: creates an IM contact from an IM address and puts it in a group.
+//!
+//! - Without `GroupId` the contact goes to the Other Contacts group.
+//! - Display name: the request's `DisplayName`; else the directory user whose SMTP address the
+//!   IM address is (with or without `sip:`); else the address without `sip:`.
+//! - An address already on the list (compared without `sip:`, case-insensitively) is not
+//!   duplicated: the existing contact is put in the group and its persona returned, as Exchange
+//!   does.
+//! - Errors: group id malformed → `ErrorInvalidIdMalformed`; of another mailbox →
+//!   `ErrorNonExistentMailbox` (with `MailboxGuid`); no such group, or a distribution group →
+//!   `ErrorInvalidImGroupId`; `max_im_contacts` reached → `ErrorImContactLimitReached`.
+
+use super::{OpContext, Outcome, ensure_contact_group};
+use crate::reference_server::faults::{ResponseCode, ResponseError};
+use crate::reference_server::ids::IdKind;
+use crate::reference_server::render::Node;
+use crate::reference_server::schema::IdRef;
+use crate::reference_server::store::{GroupKind, MailboxStore, normalize_address, now_utc};
+
+pub fn handle(
+    ctx: &OpContext<'_>,
+    store: &mut MailboxStore,
+    im_address: &str,
+    display_name: Option<&str>,
+    group_id: Option<&IdRef>,
+) -> Outcome {
+    let group_seq = match group_id {
+        Some(id) => {
+            let seq = ctx.resolve(id, IdKind::Group, ResponseCode::ErrorInvalidImGroupId)?;
+            let group = store
+                .group(seq)
+                .ok_or_else(|| ResponseError::new(ResponseCode::ErrorInvalidImGroupId))?;
+            ensure_contact_group(group)?;
+            seq
+        }
+        None => store
+            .group_by_kind(GroupKind::OtherContacts)
+            .map(|g| g.seq)
+            .ok_or_else(|| ResponseError::new(ResponseCode::ErrorInvalidImGroupId))?,
+    };
+    let contact_seq = match store.contact_by_address(im_address) {
+        Some(existing) => existing.seq,
+        None => {
+            if store.contacts.len() >= ctx.config.max_im_contacts {
+                return Err(ResponseError::new(ResponseCode::ErrorImContactLimitReached));
+            }
+            let bare = normalize_address(im_address);
+            let user = ctx.directory.user_by_smtp(&bare);
+            let name = display_name
+                .map(str::to_string)
+                .or_else(|| {
+                    user.and_then(|i| ctx.directory.users.get(i))
+                        .map(|u| u.display_name.clone())
+                })
+                .unwrap_or_else(|| strip_sip(im_address).to_string());
+            let email = looks_like_smtp(&bare).then(|| strip_sip(im_address).trim().to_string());
+            store.add_contact(im_address.to_string(), name, email, now_utc())
+        }
+    };
+    store.add_member(group_seq, contact_seq);
+    let contact = store
+        .contact(contact_seq)
+        .ok_or_else(|| ResponseError::new(ResponseCode::ErrorInvalidImContactId))?;
+    Ok(Some(ctx.persona_node(Node::m("Persona"), contact, &[])))
+}
+
+fn strip_sip(address: &str) -> &str {
+    let trimmed = address.trim();
+    match trimmed.get(..4) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("sip:") => &trimmed[4..],
+        _ => trimmed,
+    }
+}
+
+fn looks_like_smtp(address: &str) -> bool {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !address.contains(' ')
+        }
+        None => false,
+    }
+}

@@ -1,0 +1,98 @@
+//! The named misbehaviours ([`Quirk`]) applied to responses, so the project's own tests can prove
+//! the suite notices each non-conformance. Each quirk edits the response the server would
+//! otherwise send, at the level its name implies:
+//!
+//! | quirk | what changes |
+//! |---|---|
+//! | `wrong-response-code` | every response message's `ResponseCode` becomes `ErrorInternalServerError` (ResponseClass and everything else unchanged), on success and error responses |
+//! | `missing-element` | every response message loses its `ResponseCode` element |
+//! | `extra-element` | every response message gets an extra last child `<QuirkExtraElement>` (messages namespace) |
+//! | `https-namespace` | responses and faults use `https://schemas.microsoft.com/...` for the messages, types and errors namespaces |
+//! | `wrong-child-order` | error responses put `ResponseCode` before `MessageText`; every `ImGroup` has `GroupType` before `DisplayName`; every `Persona` has `PersonaType` before `PersonaId` (success responses without payload have a single child and stay unchanged) |
+//! | `wrong-message-text` | error responses' `MessageText`, and faults' `faultstring` and `e:Message`, read `The operation failed.` |
+//! | `soap12-fault` | faults use the SOAP 1.2 envelope and shape (`Code/Value`, `Subcode`, `Reason/Text`, `Detail`), content type `application/soap+xml` |
+//! | `drop-server-version-info` | responses carry no `ServerVersionInfo` (and no `s:Header`) |
+//! | `http-200-for-fault` | faults are sent with HTTP 200 instead of 500 |
+
+use super::Quirk;
+use super::faults::ResponseCode;
+use super::render::{Namespaces, Node};
+
+/// Replacement text of the `wrong-message-text` quirk.
+pub const WRONG_MESSAGE_TEXT: &str = "The operation failed.";
+/// Name of the element the `extra-element` quirk adds.
+pub const EXTRA_ELEMENT: &str = "QuirkExtraElement";
+
+/// The quirks a server runs with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quirks {
+    active: Vec<Quirk>,
+}
+
+impl Quirks {
+    pub fn new(quirks: &[Quirk]) -> Quirks {
+        Quirks {
+            active: quirks.to_vec(),
+        }
+    }
+
+    pub fn has(&self, quirk: Quirk) -> bool {
+        self.active.contains(&quirk)
+    }
+
+    /// Namespace URIs responses are written with.
+    pub fn namespaces(&self) -> Namespaces {
+        if self.has(Quirk::HttpsNamespace) {
+            Namespaces::HTTPS
+        } else {
+            Namespaces::EXCHANGE
+        }
+    }
+
+    /// HTTP status of a fault.
+    pub fn fault_status(&self) -> u16 {
+        if self.has(Quirk::Http200ForFault) {
+            200
+        } else {
+            500
+        }
+    }
+
+    /// Edits one response message (`<XResponse ResponseClass=...>`).
+    pub fn apply_to_message(&self, message: &mut Node) {
+        if self.has(Quirk::WrongResponseCode) {
+            if let Some(code) = message.find_mut("ResponseCode") {
+                code.text = Some(ResponseCode::ErrorInternalServerError.as_str().into());
+            }
+        }
+        if self.has(Quirk::WrongMessageText) {
+            if let Some(text) = message.find_mut("MessageText") {
+                text.text = Some(WRONG_MESSAGE_TEXT.into());
+            }
+        }
+        if self.has(Quirk::WrongChildOrder) {
+            swap_children(message, "MessageText", "ResponseCode");
+            message.walk_mut(&mut |node| match node.local.as_str() {
+                "ImGroup" => swap_children(node, "DisplayName", "GroupType"),
+                "Persona" => swap_children(node, "PersonaId", "PersonaType"),
+                _ => {}
+            });
+        }
+        if self.has(Quirk::MissingElement) {
+            message.children.retain(|c| c.local != "ResponseCode");
+        }
+        if self.has(Quirk::ExtraElement) {
+            message
+                .children
+                .push(Node::m(EXTRA_ELEMENT).text("added by the extra-element quirk"));
+        }
+    }
+}
+
+fn swap_children(node: &mut Node, first: &str, second: &str) {
+    let a = node.children.iter().position(|c| c.local == first);
+    let b = node.children.iter().position(|c| c.local == second);
+    if let (Some(a), Some(b)) = (a, b) {
+        node.children.swap(a, b);
+    }
+}

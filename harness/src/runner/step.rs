@@ -1,0 +1,449 @@
+//! Runs one step: renders the request, sends it, judges the response.
+//!
+//! Judging order: transport error → step error; unparseable or non-SOAP body → step error
+//! ("could not test"); otherwise every check adds mismatches (HTTP status, SOAP fault, the
+//! expected XML, captures) and a step with mismatches fails.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crate::case::{self, Escape, RequestBody, Step, XmlText};
+use crate::report::{Exchange, MismatchRecord, StepPhase, StepResult, StepStatus};
+use crate::soap;
+use crate::transport::{HttpRequest, HttpResponse};
+use crate::xml::{self, Document};
+
+use super::CaseContext;
+
+/// Largest body kept in a report, per request or response.
+pub const REPORT_BODY_CAP: usize = 256 * 1024;
+
+/// What a step produced besides its result: values for later steps.
+pub struct StepRun {
+    pub result: StepResult,
+    /// Whether the request reached the server (its cleanup must then run).
+    pub sent: bool,
+}
+
+/// The rendered expectation and where its text came from.
+struct ExpectedDoc<'a> {
+    doc: Document,
+    source: &'a XmlText,
+    /// Columns the wrapper added on line 1.
+    line1_shift: u32,
+}
+
+/// Runs `step`, reading and extending `vars` (captures and bindings).
+pub fn run_step(
+    ctx: &CaseContext<'_>,
+    step: &Step,
+    phase: StepPhase,
+    vars: &mut BTreeMap<String, String>,
+) -> StepRun {
+    let started = Instant::now();
+    let mut result = StepResult {
+        name: step.name.clone(),
+        phase,
+        status: StepStatus::Pass,
+        location: Some(step.pos.to_string()),
+        duration_ms: 0,
+        request: None,
+        response: None,
+        mismatches: Vec::new(),
+        diff: None,
+        error: None,
+        throttling: None,
+    };
+    let finish = |mut result: StepResult, sent: bool| {
+        result.duration_ms = started.elapsed().as_millis() as u64;
+        StepRun { result, sent }
+    };
+
+    let request = match render_request(ctx, step, vars) {
+        Ok(r) => r,
+        Err(missing) => {
+            result.status = StepStatus::Skipped;
+            result.error = Some(format!(
+                "not run: it needs `{missing}`, which no earlier step captured"
+            ));
+            return finish(result, false);
+        }
+    };
+    result.request = Some(Exchange {
+        status: None,
+        headers: ctx.redact_headers(&request_headers(&request)),
+        body: ctx.capped(&request.body),
+        truncated: request.body.len() > REPORT_BODY_CAP,
+    });
+
+    let response = match ctx.transport.send(&request) {
+        Ok(r) => r,
+        Err(e) => {
+            result.status = StepStatus::Error;
+            result.error = Some(ctx.scrub(&format!("could not test: {e}")));
+            return finish(result, true);
+        }
+    };
+    if response.throttled > 0 {
+        result.throttling = Some(format!(
+            "throttled {} times, waited {} ms",
+            response.throttled,
+            response.throttle_wait.as_millis()
+        ));
+    }
+    result.response = Some(Exchange {
+        status: Some(response.status),
+        headers: ctx.redact_headers(&response.headers),
+        body: ctx.capped(&response.body),
+        truncated: response.body.len() > REPORT_BODY_CAP,
+    });
+
+    judge(ctx, step, &response, vars, &mut result);
+    finish(result, true)
+}
+
+fn request_headers(request: &HttpRequest) -> Vec<(String, String)> {
+    let mut headers = vec![(
+        "Content-Type".to_string(),
+        "text/xml; charset=utf-8".to_string(),
+    )];
+    if let Some(action) = &request.soap_action {
+        headers.push(("SOAPAction".to_string(), action.clone()));
+    }
+    headers.extend(request.headers.iter().cloned());
+    headers
+}
+
+/// Renders the step's request; `Err(name)` when a variable is not defined.
+fn render_request(
+    ctx: &CaseContext<'_>,
+    step: &Step,
+    vars: &BTreeMap<String, String>,
+) -> Result<HttpRequest, String> {
+    let lookup = |name: &str| vars.get(name).cloned();
+    let render = |t: &case::Template, escape: Escape| t.render(&lookup, escape).map_err(|m| m.0);
+    let body = match &step.request.body {
+        RequestBody::Envelope(x) => render(&x.template, Escape::Xml)?,
+        RequestBody::Raw(t) => render(t, Escape::None)?,
+        RequestBody::Body { body, headers } => {
+            let server_version = if headers.omit_server_version {
+                None
+            } else {
+                Some(
+                    headers
+                        .server_version
+                        .clone()
+                        .unwrap_or_else(|| ctx.default_server_version.clone()),
+                )
+            };
+            let opt = |t: &Option<case::Template>| {
+                t.as_ref().map(|t| render(t, Escape::None)).transpose()
+            };
+            let envelope_headers = soap::EnvelopeHeaders {
+                server_version,
+                mailbox_culture: opt(&headers.mailbox_culture)?,
+                impersonate: opt(&headers.impersonate)?,
+                time_zone: headers.time_zone.clone(),
+            };
+            soap::build_envelope(&render(&body.template, Escape::Xml)?, &envelope_headers)
+        }
+    };
+    let soap_action = match &step.request.soap_action {
+        Some(a) if a.is_empty() => None,
+        Some(a) => Some(a.clone()),
+        None => step.operation.as_deref().map(soap::soap_action),
+    };
+    let mut headers = Vec::new();
+    for (name, value) in &step.request.http_headers {
+        headers.push((name.clone(), render(value, Escape::None)?));
+    }
+    Ok(HttpRequest {
+        body: body.into_bytes(),
+        soap_action,
+        headers,
+    })
+}
+
+/// Compares the response with the step's expectation, recording mismatches, captures, diff.
+fn judge(
+    ctx: &CaseContext<'_>,
+    step: &Step,
+    response: &HttpResponse,
+    vars: &mut BTreeMap<String, String>,
+    result: &mut StepResult,
+) {
+    let expect = &step.expect;
+    let expected_status = expect
+        .status
+        .unwrap_or(if expect.fault.is_some() { 500 } else { 200 });
+    let parse_opts = xml::ParseOptions {
+        trim_text: step.options.trim_text,
+    };
+
+    let actual = match xml::parse(&response.body, &parse_opts) {
+        Ok(doc) if doc.root.name.local == "Envelope" => doc,
+        Ok(doc) => {
+            result.status = StepStatus::Error;
+            result.error = Some(format!(
+                "could not test: HTTP {} response is not a SOAP envelope (root element `{}`)",
+                response.status, doc.root.name.local
+            ));
+            return;
+        }
+        Err(e) => {
+            result.status = StepStatus::Error;
+            let what = match e.kind {
+                xml::XmlErrorKind::Dtd => "declares a DTD or entities (refused, never expanded)",
+                xml::XmlErrorKind::Encoding => "is not valid UTF-8",
+                xml::XmlErrorKind::Empty => "is empty",
+                xml::XmlErrorKind::TooLarge => "is nested too deeply",
+                xml::XmlErrorKind::Malformed => "is not well-formed XML",
+            };
+            result.error = Some(ctx.scrub(&format!(
+                "could not test: HTTP {} response body {what} (at {}:{}: {})",
+                response.status, e.pos.line, e.pos.col, e.message
+            )));
+            return;
+        }
+    };
+    ctx.note_server_version(&actual);
+
+    let mut mismatches = Vec::new();
+    if response.status != expected_status {
+        mismatches.push(MismatchRecord {
+            kind: "http-status".into(),
+            expected_path: "HTTP status".into(),
+            actual_path: "HTTP status".into(),
+            expected: Some(expected_status.to_string()),
+            actual: Some(response.status.to_string()),
+            location: Some(step.pos.to_string()),
+            message: format!(
+                "expected HTTP {expected_status}, got HTTP {}",
+                response.status
+            ),
+        });
+    }
+    check_fault(step, &actual, &mut mismatches);
+
+    if let Some(expected_text) = &expect.xml {
+        match expected_document(expected_text, vars, &parse_opts) {
+            Ok(expected) => {
+                let mut opts = step.options.compare.clone();
+                if !step.options.compare_headers {
+                    if let Ok(p) = xml::Path::parse("/soap:Envelope/soap:Header") {
+                        opts.ignore.push(p);
+                    }
+                }
+                let comparison = xml::compare(&expected.doc, &actual, &opts);
+                for m in &comparison.mismatches {
+                    mismatches.push(record(m, &expected));
+                }
+                if !comparison.mismatches.is_empty() {
+                    result.diff = Some(xml::render_diff(
+                        &expected.doc,
+                        &actual,
+                        &opts,
+                        &xml::DiffOptions::default(),
+                    ));
+                }
+                vars.extend(comparison.bound);
+            }
+            Err(message) => {
+                result.status = StepStatus::Error;
+                result.error = Some(format!(
+                    "harness could not build the expectation: {message}"
+                ));
+                return;
+            }
+        }
+    }
+
+    for capture in &step.captures {
+        match capture.path.select_values(&actual).into_iter().next() {
+            Some(value) => {
+                vars.insert(capture.name.clone(), value);
+            }
+            None => mismatches.push(MismatchRecord {
+                kind: "capture".into(),
+                expected_path: capture.path.as_str().to_string(),
+                actual_path: String::new(),
+                expected: Some(format!("a value to capture as `{}`", capture.name)),
+                actual: None,
+                location: Some(capture.pos.to_string()),
+                message: format!(
+                    "capture `{}`: `{}` selected nothing in the response",
+                    capture.name,
+                    capture.path.as_str()
+                ),
+            }),
+        }
+    }
+
+    if !mismatches.is_empty() {
+        result.status = StepStatus::Fail;
+        for m in &mut mismatches {
+            m.expected = m.expected.as_deref().map(|v| ctx.scrub(v));
+            m.actual = m.actual.as_deref().map(|v| ctx.scrub(v));
+            m.message = ctx.scrub(&m.message);
+        }
+        result.diff = result.diff.take().map(|d| ctx.scrub(&d));
+    }
+    result.mismatches = mismatches;
+}
+
+/// Checks `fault:` expectations and reports an unexpected fault readably.
+fn check_fault(step: &Step, actual: &Document, mismatches: &mut Vec<MismatchRecord>) {
+    let found = soap::fault(actual);
+    let location = Some(step.pos.to_string());
+    let Some(expected) = &step.expect.fault else {
+        if let (Some(f), None) = (&found, &step.expect.xml) {
+            mismatches.push(MismatchRecord {
+                kind: "unexpected-fault".into(),
+                expected_path: "/Envelope/Body".into(),
+                actual_path: "/Envelope/Body/Fault".into(),
+                expected: None,
+                actual: Some(format!("{}: {}", f.code_local(), f.string)),
+                location,
+                message: format!("unexpected SOAP fault {}: {}", f.code_local(), f.string),
+            });
+        }
+        return;
+    };
+    let Some(f) = found else {
+        let actual_desc = match soap::response_status(actual) {
+            Some((class, code)) => format!(
+                "ResponseClass={class} ResponseCode={}",
+                code.unwrap_or_default()
+            ),
+            None => soap::body_child(actual)
+                .map(|e| e.name.local.to_string())
+                .unwrap_or_else(|| "no SOAP 1.1 Body".into()),
+        };
+        mismatches.push(MismatchRecord {
+            kind: "missing-fault".into(),
+            expected_path: "/Envelope/Body/Fault".into(),
+            actual_path: "/Envelope/Body".into(),
+            expected: Some("a SOAP 1.1 Fault".into()),
+            actual: Some(actual_desc.clone()),
+            location,
+            message: format!("expected a SOAP 1.1 Fault, found {actual_desc}"),
+        });
+        return;
+    };
+    if let Some(code) = &expected.code {
+        let want = match &code.ns {
+            Some(ns_uri) => format!("{{{ns_uri}}}{}", code.local),
+            None => code.local.to_string(),
+        };
+        if f.code != want {
+            mismatches.push(MismatchRecord {
+                kind: "fault-code".into(),
+                expected_path: "/Envelope/Body/Fault/faultcode".into(),
+                actual_path: "/Envelope/Body/Fault/faultcode".into(),
+                expected: Some(want.clone()),
+                actual: Some(f.code.clone()),
+                location: location.clone(),
+                message: format!("expected faultcode `{want}`, found `{}`", f.code),
+            });
+        }
+    }
+    if let Some(rc) = &expected.response_code {
+        if f.response_code.as_deref() != Some(rc.as_str()) {
+            let found = f.response_code.clone().unwrap_or_else(|| "nothing".into());
+            mismatches.push(MismatchRecord {
+                kind: "fault-response-code".into(),
+                expected_path: "/Envelope/Body/Fault/detail/ResponseCode".into(),
+                actual_path: "/Envelope/Body/Fault/detail/ResponseCode".into(),
+                expected: Some(rc.clone()),
+                actual: f.response_code.clone(),
+                location,
+                message: format!("expected fault detail ResponseCode `{rc}`, found {found}"),
+            });
+        }
+    }
+}
+
+/// Renders and parses the expectation. A Body-child expectation is wrapped in a SOAP envelope
+/// on the same line (so line numbers stay) with the predeclared prefixes; a whole-envelope
+/// expectation gets the predeclarations injected into its root start tag.
+fn expected_document<'a>(
+    text: &'a XmlText,
+    vars: &BTreeMap<String, String>,
+    opts: &xml::ParseOptions,
+) -> Result<ExpectedDoc<'a>, String> {
+    let rendered = text
+        .template
+        .render(&|name: &str| vars.get(name).cloned(), Escape::Xml)
+        .map_err(|m| format!("variable `{}` is not defined", m.0))?;
+    let (wrapped, shift) = wrap_expected(&rendered);
+    let doc = xml::parse(wrapped.as_bytes(), opts)
+        .map_err(|e| format!("expected XML is not well-formed: {e}"))?;
+    Ok(ExpectedDoc {
+        doc,
+        source: text,
+        line1_shift: shift,
+    })
+}
+
+/// Returns the text to parse and how many columns were inserted before line 1's content.
+pub fn wrap_expected(rendered: &str) -> (String, u32) {
+    let trimmed = rendered.trim_start();
+    let lead = rendered.len() - trimmed.len();
+    let is_envelope = {
+        let name_end = trimmed[1.min(trimmed.len())..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map(|i| i + 1)
+            .unwrap_or(trimmed.len());
+        let name = &trimmed[1.min(trimmed.len())..name_end];
+        trimmed.starts_with('<') && (name == "Envelope" || name.ends_with(":Envelope"))
+    };
+    if is_envelope {
+        // Inject declarations for predeclared prefixes the envelope does not declare itself.
+        let name_end = trimmed
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(trimmed.len());
+        let open_tag_end = trimmed.find('>').unwrap_or(trimmed.len());
+        let open_tag = &trimmed[..open_tag_end];
+        let extra: String = soap::PREDECLARED
+            .iter()
+            .filter(|(p, _)| !open_tag.contains(&format!("xmlns:{p}=")))
+            .map(|(p, uri)| format!(" xmlns:{p}=\"{uri}\""))
+            .collect();
+        let mut out = String::with_capacity(rendered.len() + extra.len());
+        out.push_str(&rendered[..lead + name_end]);
+        out.push_str(&extra);
+        out.push_str(&rendered[lead + name_end..]);
+        // Columns after the root name on line 1 shift; positions of interest are later nodes.
+        (out, 0)
+    } else {
+        let prefix = format!("<soap:Envelope{}><soap:Body>", soap::predeclared_xmlns());
+        let shift = prefix.chars().count() as u32;
+        (
+            format!("{prefix}{rendered}</soap:Body></soap:Envelope>"),
+            shift,
+        )
+    }
+}
+
+fn record(m: &xml::Mismatch, expected: &ExpectedDoc<'_>) -> MismatchRecord {
+    let location = m.expected_pos.map(|p| {
+        let p = if p.line == 1 {
+            xml::TextPos {
+                line: 1,
+                col: p.col.saturating_sub(expected.line1_shift).max(1),
+            }
+        } else {
+            p
+        };
+        expected.source.map_pos(p).to_string()
+    });
+    MismatchRecord {
+        kind: m.kind.label().to_string(),
+        expected_path: m.expected_path.clone(),
+        actual_path: m.actual_path.clone(),
+        expected: m.expected.clone(),
+        actual: m.actual.clone(),
+        location,
+        message: m.message.clone(),
+    }
+}

@@ -1,0 +1,890 @@
+//! The case loader end to end: fixture files under `tests/fixtures/cases/` (see the README
+//! there) load into typed cases, or fail with errors that point at `file:line:col`, show the
+//! source line with a caret, and suggest a fix.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use ews_conformance::case::{
+    self, Capture, Case, Escape, Expectation, FaultExpectation, HeaderOverrides, LoadError,
+    MissingVar, Request, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions,
+    Template, XmlText,
+};
+use ews_conformance::config::vars;
+use ews_conformance::xml;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases")
+}
+
+fn known() -> BTreeSet<String> {
+    vars::ALL.iter().map(|s| s.to_string()).collect()
+}
+
+fn load(dir: &str, file: &str) -> Case {
+    let root = fixtures().join(dir);
+    match case::load_file(&root, &root.join(file), &known()) {
+        Ok(case) => case,
+        Err(errors) => panic!("{file} must load, but:\n{}", render(&errors)),
+    }
+}
+
+fn load_errors(dir: &str, file: &str) -> Vec<LoadError> {
+    let root = fixtures().join(dir);
+    match case::load_file(&root, &root.join(file), &known()) {
+        Ok(case) => panic!("{file} loaded, but it must fail: {case:#?}"),
+        Err(errors) => errors,
+    }
+}
+
+fn render(errors: &[LoadError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// (file name, line, col, message, help) of each error, for compact exact assertions.
+fn summary(errors: &[LoadError]) -> Vec<(String, usize, usize, String, Option<String>)> {
+    errors
+        .iter()
+        .map(|e| {
+            (
+                e.pos
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                e.pos.line,
+                e.pos.col,
+                e.message.clone(),
+                e.help.clone(),
+            )
+        })
+        .collect()
+}
+
+fn err(
+    file: &str,
+    line: usize,
+    col: usize,
+    message: &str,
+    help: Option<&str>,
+) -> (String, usize, usize, String, Option<String>) {
+    (
+        file.to_string(),
+        line,
+        col,
+        message.to_string(),
+        help.map(str::to_string),
+    )
+}
+
+const ALL_VARS: &str = "variables here: distribution_group, distribution_group_name, domain, \
+                        impersonation_denied_target, impersonation_target, mailbox, run_id";
+
+// ---------------------------------------------------------------------------------------------
+// Errors the YAML backend finds (keys and types), with positions and did-you-mean.
+
+#[test]
+fn unknown_keys_are_all_reported_with_did_you_mean() {
+    let errors = load_errors("errors", "unknown_keys.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![
+            err(
+                "unknown_keys.yaml",
+                7,
+                5,
+                "unknown key `expext` in `steps[0]`",
+                Some("did you mean `expect`?")
+            ),
+            err(
+                "unknown_keys.yaml",
+                10,
+                5,
+                "unknown key `captrue` in `steps[1]`",
+                Some("did you mean `capture`?")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_error_renders_like_a_compiler_diagnostic() {
+    let errors = load_errors("errors", "unknown_keys.yaml");
+    let file = fixtures().join("errors/unknown_keys.yaml");
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "error: unknown key `expext` in `steps[0]`\n \
+             --> {}:7:5\n  \
+             |\n\
+             7 |     expext: <m:GetImItemListResponse/>\n  \
+             |     ^\n  \
+             = help: did you mean `expect`?",
+            file.display()
+        )
+    );
+    assert_eq!(errors[0].case_id, "unknown_keys");
+}
+
+#[test]
+fn a_wrong_type_points_at_the_value() {
+    let errors = load_errors("errors", "wrong_type.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "wrong_type.yaml",
+            7,
+            13,
+            "invalid type: string \"not-a-number\", expected u16 in `steps[0].status`",
+            None
+        )]
+    );
+    assert_eq!(
+        errors[0].source_line.as_deref(),
+        Some("    status: not-a-number")
+    );
+}
+
+#[test]
+fn a_duplicate_key_points_at_its_second_occurrence() {
+    let errors = load_errors("errors", "duplicate_key.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "duplicate_key.yaml",
+            7,
+            5,
+            "key `raw` is given twice in `steps[0]`",
+            Some("a key may appear once in a mapping")
+        )]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors validation finds: every one in the file, each at its place.
+
+#[test]
+fn every_semantic_error_of_a_file_is_reported_at_its_place() {
+    let errors = load_errors("errors", "semantics.yaml");
+    let f = "semantics.yaml";
+    assert_eq!(
+        summary(&errors),
+        vec![
+            err(
+                f,
+                2,
+                12,
+                "unknown EWS operation `RemoveImContactFromGrop`",
+                Some("did you mean `RemoveImContactFromGroup`?")
+            ),
+            err(
+                f,
+                3,
+                8,
+                "unknown server version `Exchange2013SP1`",
+                Some("did you mean `Exchange2013_SP1`?")
+            ),
+            err(f, 8, 26, "unknown variable `contact_idd`", Some(ALL_VARS)),
+            err(
+                f,
+                9,
+                24,
+                "matchers are only allowed in expectations: `{{any}}`",
+                Some("a request needs a value: use a variable or write the value")
+            ),
+            err(
+                f,
+                11,
+                5,
+                "`headers` only apply to `body` / `body_file` requests",
+                Some("an envelope carries its own headers; a raw request is sent as it is")
+            ),
+            err(
+                f,
+                12,
+                5,
+                "step `no request at all` has no request",
+                Some(
+                    "give one of `body`, `envelope`, `raw`, `body_file`, `envelope_file`, `raw_file`"
+                )
+            ),
+            err(
+                f,
+                16,
+                5,
+                "a step has exactly one request: `raw` and `body_file` are both given",
+                None
+            ),
+            err(
+                f,
+                18,
+                28,
+                "unclosed `{{`: every `{{` needs a matching `}}`",
+                None
+            ),
+        ]
+    );
+    // The caret line shows the `{{` of the unknown variable inside the block scalar.
+    assert_eq!(
+        errors[2].source_line.as_deref(),
+        Some("        <m:ContactId Id=\"{{contact_idd}}\"/>")
+    );
+}
+
+#[test]
+fn positions_inside_a_folded_plain_value_are_on_their_own_line() {
+    let errors = load_errors("errors", "folded.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "folded.yaml",
+            7,
+            28,
+            "unknown variable `group_idd`",
+            Some(ALL_VARS)
+        )]
+    );
+}
+
+#[test]
+fn clashing_names_are_errors() {
+    let errors = load_errors("errors", "names.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![
+            err(
+                "names.yaml",
+                7,
+                16,
+                "capture `mailbox` would hide the target variable of that name",
+                Some("choose another name")
+            ),
+            err(
+                "names.yaml",
+                8,
+                11,
+                "step name `list` is used twice",
+                Some("the first is step 1 (line 5); names must be unique")
+            ),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sidecar files.
+
+#[test]
+fn a_raw_sidecar_loads_relative_to_the_case_file() {
+    let case = load("sidecar", "im/raw_sidecar.yaml");
+    assert_eq!(case.id, "im/raw_sidecar");
+    let RequestBody::Raw(template) = &case.steps[0].request.body else {
+        panic!("expected a raw request: {:?}", case.steps[0].request.body);
+    };
+    let expected =
+        std::fs::read_to_string(fixtures().join("sidecar/im/raw_sidecar.request.xml")).unwrap();
+    assert_eq!(template.source, expected);
+    // Raw requests exist to send what a server must refuse: `https://` namespaces are allowed.
+    assert!(template.source.contains("https://schemas.microsoft.com/"));
+    assert_eq!(template.variables().collect::<Vec<_>>(), ["mailbox"]);
+    assert_eq!(case.steps[0].operation, None);
+}
+
+#[test]
+fn errors_inside_a_sidecar_name_the_sidecar() {
+    let errors = load_errors("sidecar", "im/bad_sidecar.yaml");
+    assert_eq!(
+        summary(&errors)[1],
+        err(
+            "bad_sidecar.request.xml",
+            3,
+            38,
+            "unknown variable `no_such_var`",
+            Some(ALL_VARS)
+        )
+    );
+    assert_eq!(
+        errors[1].source_line.as_deref(),
+        Some("    <m:GetImItemList xmlns:m=\"urn:x\">{{no_such_var}}</m:GetImItemList>")
+    );
+    // A missing sidecar is reported at the `raw_file` value in the case file.
+    assert_eq!((errors[0].pos.line, errors[0].pos.col), (8, 15));
+    assert!(
+        errors[0].message.starts_with("cannot read `") && errors[0].message.contains("missing.xml"),
+        "{}",
+        errors[0].message
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directories.
+
+#[test]
+fn a_broken_file_does_not_stop_the_others() {
+    let root = fixtures().join("dir");
+    let outcome = case::load_dir(&root, &known());
+    let ids: Vec<&str> = outcome.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b/c"]);
+    assert_eq!(
+        summary(&outcome.errors),
+        vec![err(
+            "broken.yaml",
+            2,
+            12,
+            "unknown EWS operation `GetImItemLists`",
+            Some("did you mean `GetImItemList`?")
+        )]
+    );
+    assert_eq!(outcome.errors[0].case_id, "broken");
+
+    let c = &outcome.cases[1];
+    assert_eq!(c.family(), "b");
+    assert_eq!(c.operations, ["GetImItemList", "GetImItems"]);
+    assert_eq!(c.since, ServerVersion::Exchange2013Sp1);
+    assert_eq!(c.tags, ["im", "malformed"]);
+    assert_eq!(c.spec.as_deref(), Some("EWS reference"));
+    assert_eq!(
+        c.ignore.as_deref(),
+        Some("kept out of normal runs on purpose")
+    );
+    let step = &c.steps[0];
+    assert_eq!(step.request.soap_action.as_deref(), Some(""));
+    assert_eq!(
+        step.request.http_headers,
+        vec![("X-AnchorMailbox".to_string(), tpl("{{mailbox}}"))]
+    );
+    let fault = step.expect.fault.as_ref().unwrap();
+    assert_eq!(
+        fault.code,
+        Some(xml::QName {
+            ns: Some(xml::ns::TYPES.into()),
+            local: "ErrorSchemaValidation".into()
+        })
+    );
+    assert_eq!(step.expect.status, None);
+    assert_eq!(step.expect.effective_status(), 500);
+    assert_eq!(outcome.cases[0].steps[0].expect.effective_status(), 500);
+}
+
+#[test]
+fn a_missing_directory_is_one_error() {
+    let outcome = case::load_dir(&fixtures().join("no-such-dir"), &known());
+    assert!(outcome.cases.is_empty());
+    assert_eq!(outcome.errors.len(), 1);
+    assert!(
+        outcome.errors[0]
+            .message
+            .starts_with("cannot read the case directory")
+    );
+}
+
+#[test]
+fn hostile_files_are_errors_not_panics() {
+    let dir = crate::support::TempDir::new("case-hostile");
+    let root = dir.path();
+    let deep = "a: ".repeat(10_000);
+    let files: &[(&str, &[u8])] = &[
+        ("empty.yaml", b""),
+        ("list.yaml", b"- a\n- b\n"),
+        ("not_utf8.yaml", b"title: \xff\xfe\n"),
+        ("tabs.yaml", b"title: t\n\tsteps: []\n"),
+        ("deep.yaml", deep.as_bytes()),
+        ("old_extension.yml", b"title: t\n"),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(root.join(name), bytes).unwrap();
+    }
+    let outcome = case::load_dir(root, &known());
+    assert!(outcome.cases.is_empty());
+    let mut files: Vec<String> = outcome
+        .errors
+        .iter()
+        .map(|e| {
+            e.pos
+                .file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            "old_extension.yml",
+            "deep.yaml",
+            "empty.yaml",
+            "list.yaml",
+            "not_utf8.yaml",
+            "tabs.yaml"
+        ],
+        "{}",
+        render(&outcome.errors)
+    );
+    for error in &outcome.errors {
+        assert!(error.pos.line >= 1 && error.pos.col >= 1, "{error}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates.
+
+fn tpl(text: &str) -> Template {
+    Template::parse(text).unwrap()
+}
+
+#[test]
+fn templates_render_variables_escaped_and_keep_matchers() {
+    let t = tpl("<a n=\"{{name}}\">{{ any }}{{run_id}}</a>");
+    assert_eq!(
+        t.segments,
+        vec![
+            Segment::Literal("<a n=\"".into()),
+            Segment::Var("name".into()),
+            Segment::Literal("\">".into()),
+            Segment::Matcher("any".into()),
+            Segment::Var("run_id".into()),
+            Segment::Literal("</a>".into()),
+        ]
+    );
+    assert_eq!(t.variables().collect::<Vec<_>>(), ["name", "run_id"]);
+    let lookup = |name: &str| match name {
+        "name" => Some("a&b<\"c'>".to_string()),
+        "run_id" => Some("r1".to_string()),
+        _ => None,
+    };
+    assert_eq!(
+        t.render(&lookup, Escape::Xml).unwrap(),
+        "<a n=\"a&amp;b&lt;&quot;c&apos;&gt;\">{{any}}r1</a>"
+    );
+    assert_eq!(
+        t.render(&lookup, Escape::None).unwrap(),
+        "<a n=\"a&b<\"c'>\">{{any}}r1</a>"
+    );
+    assert_eq!(
+        t.render(&|_| None, Escape::Xml),
+        Err(MissingVar("name".into()))
+    );
+}
+
+#[test]
+fn template_syntax_errors() {
+    assert!(Template::parse("<a>{{run_id</a>").is_err());
+    assert!(Template::parse("{{}}").is_err());
+    assert!(Template::parse("{{not a name}}").is_err());
+    assert_eq!(
+        tpl("no braces").segments,
+        vec![Segment::Literal("no braces".into())]
+    );
+    assert_eq!(
+        tpl("{{regex ^a{2}$}}").segments,
+        vec![Segment::Matcher("regex ^a{2}$".into())]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema and FORMAT.md stay in sync with the code.
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+#[test]
+fn the_committed_schema_is_the_generated_one() {
+    let committed =
+        std::fs::read_to_string(repo_file("cases/case.schema.json")).unwrap_or_default();
+    assert!(
+        committed.trim_end() == case::json_schema().trim_end(),
+        "cases/case.schema.json is out of date; regenerate it with \
+         `cargo run -- schema > cases/case.schema.json`"
+    );
+}
+
+#[test]
+fn the_schema_describes_every_key() {
+    let schema: serde_json::Value = serde_json::from_str(&case::json_schema()).unwrap();
+    let top: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    for key in [
+        "title",
+        "operation",
+        "operations",
+        "since",
+        "steps",
+        "cleanup",
+        "options",
+    ] {
+        assert!(top.iter().any(|k| *k == key), "{key} missing from {top:?}");
+    }
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let step = &schema["$defs"]["RawStep"];
+    assert_eq!(step["additionalProperties"], false);
+    assert_eq!(step["required"], serde_json::json!(["name"]));
+    assert!(step["properties"]["expect"]["description"].is_string());
+}
+
+/// The YAML block between the worked-example markers of cases/FORMAT.md.
+fn worked_example_in_format_md() -> String {
+    let doc = std::fs::read_to_string(repo_file("cases/FORMAT.md")).unwrap();
+    let start = doc
+        .find("<!-- worked-example:start -->")
+        .expect("start marker");
+    let end = doc.find("<!-- worked-example:end -->").expect("end marker");
+    let block = &doc[start..end];
+    let body_start = block.find("```yaml\n").expect("yaml fence") + "```yaml\n".len();
+    let body_end = block.rfind("```").expect("closing fence");
+    block[body_start..body_end].to_string()
+}
+
+#[test]
+fn format_md_worked_example_is_the_fixture() {
+    let fixture = std::fs::read_to_string(
+        fixtures().join("worked_example/im/remove_contact_from_group.yaml"),
+    )
+    .unwrap();
+    assert!(
+        worked_example_in_format_md() == fixture,
+        "the worked example in cases/FORMAT.md and \
+         tests/fixtures/cases/worked_example/im/remove_contact_from_group.yaml must be identical"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths that go through the XML engine.
+
+#[test]
+fn the_worked_example_loads() {
+    let case = load("worked_example", "im/remove_contact_from_group.yaml");
+    assert_eq!(case.id, "im/remove_contact_from_group");
+    assert_eq!(case.family(), "im");
+    let names: Vec<&str> = case.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "create a group",
+            "add a new IM contact to the group",
+            "remove the contact from the group",
+            "remove it again",
+            "a RequestServerVersion older than Exchange2013 is refused",
+        ]
+    );
+    let operations: Vec<Option<&str>> = case.steps.iter().map(|s| s.operation.as_deref()).collect();
+    assert_eq!(
+        operations,
+        [
+            Some("AddImGroup"),
+            Some("AddNewImContactToGroup"),
+            Some("RemoveImContactFromGroup"),
+            Some("RemoveImContactFromGroup"),
+            Some("RemoveImContactFromGroup"),
+        ]
+    );
+    assert_eq!(
+        case.steps[0].cleanup[0].name,
+        "cleanup after create a group"
+    );
+    assert_eq!(
+        case.steps[1].cleanup[0].name,
+        "take the contact off the IM list"
+    );
+    assert_eq!(case.steps[4].expect.effective_status(), 500);
+}
+
+fn pos(line: usize, col: usize) -> SourcePos {
+    SourcePos {
+        file: fixtures().join("full/full.yaml"),
+        line,
+        col,
+    }
+}
+
+fn xt(text: &str, line: usize, col: usize, indent: usize) -> XmlText {
+    XmlText {
+        template: tpl(text),
+        pos: pos(line, col),
+        indent,
+    }
+}
+
+fn path(text: &str) -> xml::Path {
+    xml::Path::parse(text).unwrap()
+}
+
+fn options(ignore: &[&str], subset: bool, compare_headers: bool) -> StepOptions {
+    StepOptions {
+        compare: xml::CompareOptions {
+            ignore: ignore.iter().map(|p| path(p)).collect(),
+            unordered: vec![path("//t:Groups")],
+            subset,
+        },
+        compare_headers,
+        trim_text: false,
+    }
+}
+
+#[test]
+fn a_full_case_loads_into_the_exact_typed_structure() {
+    let case = load("full", "full.yaml");
+    let defaults = options(&["//t:CreationTime"], false, false);
+    let remove_group = "<m:RemoveImGroup><m:GroupId Id=\"{{group_id}}\"/></m:RemoveImGroup>";
+    let expected = Case {
+        id: "full".into(),
+        file: fixtures().join("full/full.yaml"),
+        title: "Every key of the format, once".into(),
+        operations: vec!["AddImGroup".into()],
+        since: ServerVersion::Exchange2013,
+        tags: vec!["im".into()],
+        spec: Some("EWS reference: AddImGroup operation".into()),
+        ignore: None,
+        steps: vec![
+            Step {
+                name: "create".into(),
+                operation: Some("AddImGroup".into()),
+                request: Request {
+                    body: RequestBody::Body {
+                        body: xt(
+                            "<m:AddImGroup><m:DisplayName>g-{{run_id}}</m:DisplayName></m:AddImGroup>",
+                            12,
+                            11,
+                            10,
+                        ),
+                        headers: HeaderOverrides {
+                            server_version: Some("Exchange2013_SP1".into()),
+                            omit_server_version: false,
+                            mailbox_culture: Some(tpl("en-US")),
+                            impersonate: Some(tpl("{{impersonation_target}}")),
+                            time_zone: Some("GMT Standard Time".into()),
+                        },
+                    },
+                    soap_action: Some(String::new()),
+                    http_headers: vec![("X-AnchorMailbox".into(), tpl("{{mailbox}}"))],
+                },
+                expect: Expectation {
+                    status: Some(200),
+                    fault: None,
+                    xml: Some(xt(
+                        "<m:AddImGroupResponse ResponseClass=\"Success\">\n  \
+                         <m:ImGroup><t:ExchangeStoreId Id=\"{{bind group_id}}\" ChangeKey=\"{{any}}\"/></m:ImGroup>\n\
+                         </m:AddImGroupResponse>\n",
+                        22,
+                        7,
+                        6,
+                    )),
+                },
+                captures: vec![Capture {
+                    name: "change_key".into(),
+                    path: path("//t:ExchangeStoreId/@ChangeKey"),
+                    pos: pos(26, 19),
+                }],
+                options: options(&["//t:CreationTime", "//t:GroupType"], true, true),
+                cleanup: vec![Step {
+                    name: "cleanup after create".into(),
+                    operation: Some("RemoveImGroup".into()),
+                    request: Request {
+                        body: RequestBody::Body {
+                            body: xt(
+                                "<m:RemoveImGroup><m:GroupId Id=\"{{group_id}}\" ChangeKey=\"{{change_key}}\"/></m:RemoveImGroup>",
+                                29,
+                                15,
+                                14,
+                            ),
+                            headers: HeaderOverrides::default(),
+                        },
+                        soap_action: None,
+                        http_headers: vec![],
+                    },
+                    expect: Expectation {
+                        status: None,
+                        fault: None,
+                        xml: None,
+                    },
+                    captures: vec![],
+                    options: defaults.clone(),
+                    cleanup: vec![],
+                    pos: pos(29, 9),
+                }],
+                pos: pos(11, 5),
+            },
+            Step {
+                name: "envelope".into(),
+                operation: Some("GetImItemList".into()),
+                request: Request {
+                    body: RequestBody::Envelope(xt(
+                        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"\n    \
+                         xmlns:m=\"http://schemas.microsoft.com/exchange/services/2006/messages\">\n  \
+                         <soap:Body><m:GetImItemList/></soap:Body>\n\
+                         </soap:Envelope>\n",
+                        32,
+                        7,
+                        6,
+                    )),
+                    soap_action: None,
+                    http_headers: vec![],
+                },
+                expect: Expectation {
+                    status: None,
+                    fault: Some(FaultExpectation {
+                        code: Some(xml::QName {
+                            ns: Some(xml::ns::SOAP.into()),
+                            local: "Client".into(),
+                        }),
+                        response_code: Some("ErrorSchemaValidation".into()),
+                    }),
+                    xml: None,
+                },
+                captures: vec![],
+                options: defaults.clone(),
+                cleanup: vec![],
+                pos: pos(30, 5),
+            },
+            Step {
+                name: "raw".into(),
+                operation: None,
+                request: Request {
+                    body: RequestBody::Raw(tpl("<{{group_id}}")),
+                    soap_action: None,
+                    http_headers: vec![],
+                },
+                expect: Expectation {
+                    status: Some(400),
+                    fault: None,
+                    xml: None,
+                },
+                captures: vec![],
+                options: defaults.clone(),
+                cleanup: vec![],
+                pos: pos(37, 5),
+            },
+        ],
+        cleanup: vec![Step {
+            name: "case cleanup 1".into(),
+            operation: Some("RemoveImGroup".into()),
+            request: Request {
+                body: RequestBody::Body {
+                    body: xt(remove_group, 41, 11, 10),
+                    headers: HeaderOverrides {
+                        omit_server_version: true,
+                        ..HeaderOverrides::default()
+                    },
+                },
+                soap_action: None,
+                http_headers: vec![],
+            },
+            expect: Expectation {
+                status: None,
+                fault: None,
+                xml: None,
+            },
+            captures: vec![],
+            options: defaults,
+            cleanup: vec![],
+            pos: pos(41, 5),
+        }],
+    };
+    assert_eq!(case, expected);
+}
+
+#[test]
+fn captured_and_bound_names_are_usable_after_their_step() {
+    let case = load("scope", "captured_earlier.yaml");
+    assert_eq!(case.steps.len(), 4);
+    assert_eq!(case.cleanup.len(), 1);
+    let uses: Vec<Vec<&str>> = case
+        .steps
+        .iter()
+        .map(|s| match &s.request.body {
+            RequestBody::Body { body, .. } => body.template.variables().collect(),
+            other => panic!("expected a body: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        vec![
+            vec!["run_id"],
+            vec!["group_id", "change_key"],
+            vec![],
+            vec!["persona_id"]
+        ]
+    );
+    // The sidecar expectation starts at its own line 1.
+    let expect = case.steps[2].expect.xml.as_ref().unwrap();
+    assert_eq!((expect.pos.line, expect.pos.col, expect.indent), (1, 1, 0));
+    assert!(
+        expect
+            .pos
+            .file
+            .ends_with("scope/captured_earlier.expect.xml")
+    );
+}
+
+#[test]
+fn a_name_captured_only_by_a_later_step_is_an_error() {
+    let errors = load_errors("scope", "captured_later.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![err(
+            "captured_later.yaml",
+            6,
+            43,
+            "unknown variable `group_id`",
+            Some(
+                "`group_id` is captured by step 2 `create`, which runs later; \
+                 a value can be used only after the step that captures it"
+            )
+        )]
+    );
+}
+
+#[test]
+fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
+    let errors = load_errors("xml_errors", "errors.yaml");
+    let at: Vec<(String, usize, usize)> = summary(&errors)
+        .into_iter()
+        .map(|(file, line, col, _, _)| (file, line, col))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            ("errors.yaml".to_string(), 5, 13),
+            ("errors.yaml".to_string(), 10, 25),
+            ("errors.yaml".to_string(), 15, 41),
+            ("errors.yaml".to_string(), 16, 25),
+            ("errors.yaml".to_string(), 23, 13),
+            ("errors.yaml".to_string(), 23, 18),
+            ("errors.yaml".to_string(), 26, 7),
+            ("errors.expect.xml".to_string(), 4, 1),
+        ],
+        "{}",
+        render(&errors)
+    );
+    assert!(errors[0].message.starts_with("bad path `//q:Nope`"));
+    assert!(errors[1].message.starts_with("malformed XML"));
+    assert_eq!(
+        errors[2].message,
+        "`https://schemas.microsoft.com/...` namespace: EWS and SOAP namespaces start with `http://`"
+    );
+    assert!(errors[3].message.starts_with("bad matcher `{{bind}}`"));
+    assert_eq!(
+        errors[4].message,
+        "matcher `{{ews_id}}` is only part of the text of `R`"
+    );
+    assert_eq!(
+        errors[5].message,
+        "matcher `{{any}}` is only part of the value of `Id`"
+    );
+    assert_eq!(
+        errors[5].help.as_deref(),
+        Some("a matcher stands for the whole value; use `{{regex ...}}` to match part of it")
+    );
+    assert_eq!(
+        errors[6].message,
+        "a body must not have an XML declaration: it is placed inside the envelope"
+    );
+    assert!(errors[7].message.starts_with("malformed XML"));
+}

@@ -1,0 +1,320 @@
+//! The runner end to end: the real binary against the embedded reference server (or a broken
+//! loopback server), checking verdicts, exit codes, skipped steps, cleanup, libtest arguments
+//! and that reports are always written.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+
+use ews_conformance::report::{CaseResult, CaseStatus, RunReport, StepPhase, StepStatus};
+
+use crate::support::{TempDir, all_output, fixture, read_report, run_bin};
+
+fn case<'a>(report: &'a RunReport, id: &str) -> &'a CaseResult {
+    report
+        .cases
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("case {id} in report: {report:#?}"))
+}
+
+fn run_fixture(dir: &str, extra: &[&str], reports: &Path) -> std::process::Output {
+    let cases = fixture(dir);
+    let mut args = vec![
+        "--cases",
+        cases.to_str().unwrap(),
+        "--reports",
+        reports.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run_bin(&args, &[])
+}
+
+#[test]
+fn a_conforming_case_passes_against_the_embedded_server_and_all_reports_are_written() {
+    let reports = TempDir::new("runner-good");
+    let out = run_fixture("runner/good", &["--test-threads", "2"], reports.path());
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    assert!(report.target.embedded);
+    assert_eq!(
+        report.target.server_version.as_deref(),
+        Some("Exchange2013")
+    );
+    assert_eq!(report.cases.len(), 1);
+    let c = case(&report, "im/add_and_remove_group");
+    assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
+    assert_eq!(c.steps.len(), 3);
+    assert!(c.steps.iter().all(|s| s.status == StepStatus::Pass));
+    for file in ["junit.xml", "report.json", "report.html"] {
+        assert!(reports.path().join(file).is_file(), "{file} written");
+    }
+}
+
+#[test]
+fn each_verdict_is_reported_and_a_load_error_exits_2_while_other_cases_run() {
+    let reports = TempDir::new("runner-mixed");
+    let out = run_fixture("runner/mixed", &["--test-threads", "4"], reports.path());
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    let report = read_report(reports.path());
+    assert_eq!(report.cases.len(), 4, "{report:#?}");
+
+    assert_eq!(case(&report, "im/passes").status, CaseStatus::Pass);
+
+    let wrong = case(&report, "im/wrong_expectation");
+    assert_eq!(wrong.status, CaseStatus::Fail);
+    let rename = &wrong.steps[1];
+    assert_eq!(rename.status, StepStatus::Fail);
+    let m = rename
+        .mismatches
+        .iter()
+        .find(|m| m.expected_path.ends_with("ResponseCode"))
+        .expect("ResponseCode mismatch");
+    assert_eq!(
+        m.expected_path,
+        "/Envelope/Body/SetImGroupResponse/ResponseCode"
+    );
+    assert_eq!(m.expected.as_deref(), Some("ErrorWrongOnPurpose"));
+    assert_eq!(m.actual.as_deref(), Some("NoError"));
+    let location = m.location.as_deref().expect("expectation position");
+    assert!(
+        location.contains("wrong_expectation.yaml:18:"),
+        "{location}"
+    );
+    assert!(
+        rename
+            .diff
+            .as_deref()
+            .unwrap_or("")
+            .contains("ErrorWrongOnPurpose")
+    );
+    assert_eq!(
+        wrong.steps[2].status,
+        StepStatus::Skipped,
+        "step after a failure is skipped"
+    );
+    let cleanup = &wrong.steps[3];
+    assert_eq!(cleanup.phase, StepPhase::Cleanup);
+    assert_eq!(
+        cleanup.status,
+        StepStatus::Pass,
+        "cleanup ran after the failure: {cleanup:#?}"
+    );
+
+    let broken = case(&report, "im/does_not_load");
+    assert_eq!(broken.status, CaseStatus::Error);
+    let reason = broken.reason.as_deref().unwrap_or("");
+    assert!(
+        reason.contains("no_such_variable") && reason.contains("does_not_load.yaml:6:"),
+        "{reason}"
+    );
+
+    let newer = case(&report, "im/needs_newer_server");
+    assert_eq!(newer.status, CaseStatus::Ignored);
+    assert!(
+        newer
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("V2018_01_08")
+    );
+
+    // The terminal shows the failing step, the path, the expectation position and a rerun command.
+    assert!(
+        text.contains("/Envelope/Body/SetImGroupResponse/ResponseCode"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rerun: cargo run --release -- --exact im/wrong_expectation"),
+        "{text}"
+    );
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+#[test]
+fn libtest_arguments_select_cases_and_list_writes_no_reports() {
+    let reports = TempDir::new("runner-exact");
+    let out = run_fixture("runner/mixed", &["--exact", "im/passes"], reports.path());
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let ids: Vec<String> = read_report(reports.path())
+        .cases
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, ["im/passes"]);
+
+    let listed = TempDir::new("runner-list");
+    let out = run_fixture("runner/mixed", &["--list"], listed.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text.contains("im/wrong_expectation"), "{text}");
+    assert!(!listed.path().join("report.json").exists());
+}
+
+#[test]
+fn partitions_split_the_suite_without_overlap() {
+    let mut seen = Vec::new();
+    for shard in ["hash:1/2", "hash:2/2"] {
+        let reports = TempDir::new("runner-shard");
+        let _ = run_fixture("runner/mixed", &["--partition", shard], reports.path());
+        let report = read_report(reports.path());
+        assert_eq!(report.partition.as_deref(), Some(shard));
+        seen.extend(report.cases.into_iter().map(|c| c.id));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "im/does_not_load",
+            "im/needs_newer_server",
+            "im/passes",
+            "im/wrong_expectation"
+        ]
+    );
+}
+
+/// A loopback server that answers every request with HTTP 200 and a body that is not XML.
+fn garbage_server() -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().expect("addr")
+    );
+    let handle = std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let body = "<html><body>Service Unavailable";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn a_broken_server_response_errors_the_case_and_reports_are_still_written() {
+    let (url, _server) = garbage_server();
+    let reports = TempDir::new("runner-garbage");
+    let out = run_fixture(
+        "runner/good",
+        &[
+            "--endpoint",
+            &url,
+            "--auth",
+            "none",
+            "--var",
+            "mailbox=a@b.c",
+        ],
+        reports.path(),
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let report = read_report(reports.path());
+    let c = case(&report, "im/add_and_remove_group");
+    assert_eq!(c.status, CaseStatus::Error, "{c:#?}");
+    let error = c.steps[0].error.as_deref().unwrap_or("");
+    assert!(error.contains("not well-formed XML"), "{error}");
+    assert!(
+        reports.path().join("junit.xml").is_file() && reports.path().join("report.html").is_file()
+    );
+}
+
+/// A loopback server that accepts connections and never answers (a hung server); the receiver
+/// gets a message when the first connection arrives.
+fn silent_server() -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().expect("addr")
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(16).flatten() {
+            held.push(stream); // keep the socket open, say nothing
+            let _ = tx.send(());
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn ctrl_c_finishes_the_running_case_skips_the_rest_and_still_writes_reports() {
+    let (url, first_request) = silent_server();
+    let reports = TempDir::new("runner-interrupt");
+    let cases = fixture("runner/mixed");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+        .args([
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+        ])
+        .args([
+            "--endpoint",
+            &url,
+            "--auth",
+            "none",
+            "--var",
+            "mailbox=a@b.c",
+            "--timeout",
+            "2s",
+        ])
+        .args(["--test-threads", "1", "--skip", "does_not_load"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    first_request
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the first case reached the server");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let report = read_report(reports.path());
+    assert!(
+        report.interrupted,
+        "the report says the run was interrupted"
+    );
+    // The case in flight finished (with the request timeout); nothing started after Ctrl-C.
+    assert_eq!(report.cases.len(), 1, "{report:#?}");
+    assert_eq!(report.cases[0].status, CaseStatus::Error);
+    assert!(
+        report.cases[0].steps[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("timed out"),
+        "{report:#?}"
+    );
+    assert!(
+        reports.path().join("junit.xml").is_file() && reports.path().join("report.html").is_file()
+    );
+}
+
+#[test]
+fn the_whole_run_timeout_reports_what_finished_and_fails_the_run() {
+    let reports = TempDir::new("runner-run-timeout");
+    let out = run_fixture("runner/good", &["--run-timeout", "0s"], reports.path());
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    assert!(report.interrupted);
+    assert!(
+        report.cases.is_empty(),
+        "no case started after the deadline: {report:#?}"
+    );
+}
