@@ -370,8 +370,8 @@ impl<'d> Engine<'d> {
         let Some(expr) = matcher::token(expected) else {
             self.report(kind, tail_e, tail_a, Some(pos), || {
                 let message = match (expected.is_empty(), actual.is_empty()) {
-                    (true, _) => format!("expected no text, found `{}`", quote(actual)),
-                    (_, true) => format!("expected `{}`, found no text", quote(expected)),
+                    (true, _) => format!("expected no text, found `{}`", show(actual)),
+                    (_, true) => format!("expected `{}`, found no text", show(expected)),
                     _ => {
                         let what = match tail_e {
                             Tail::Attr(q) => format!("attribute `{q}`: "),
@@ -379,8 +379,8 @@ impl<'d> Engine<'d> {
                         };
                         format!(
                             "{what}expected `{}`, found `{}`",
-                            quote(expected),
-                            quote(actual)
+                            show(expected),
+                            show(actual)
                         )
                     }
                 };
@@ -796,6 +796,17 @@ fn ns_label(q: &QName) -> String {
         Some(uri) => format!("`{uri}`"),
         None => "none".to_string(),
     }
+}
+
+/// A value for a message: QName values in a well-known namespace with their stable prefix
+/// (`t:ErrorSchemaValidation`), others as they are (cut when long).
+fn show(v: &str) -> Cow<'_, str> {
+    if let Some((uri, local)) = super::pretty::clark(v) {
+        if let Some(prefix) = super::pretty::stable_prefix(uri) {
+            return Cow::Owned(format!("{prefix}:{}", quote(local)));
+        }
+    }
+    quote(v)
 }
 
 /// A value for a one-line message (long values are cut).
