@@ -365,8 +365,63 @@ fn report() {
     }
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat` (Linux; the
+/// kernel reports clock ticks of 1/100 s). Wall time is unreliable on a shared machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3, utime field 14, stime field 15.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Throughput per CPU second over `rounds` runs (robust against other processes).
+fn cpu_throughput(label: &str, bytes: usize, rounds: usize, mut run: impl FnMut()) {
+    let Some(start) = cpu_seconds() else {
+        println!("{label}: CPU time not available on this platform");
+        return;
+    };
+    for _ in 0..rounds {
+        run();
+    }
+    let used = cpu_seconds().unwrap_or(start) - start;
+    if used > 0.0 {
+        println!(
+            "{label}: {:.0} MB per CPU second ({rounds} rounds, {used:.2} CPU s)",
+            (bytes * rounds) as f64 / MB as f64 / used
+        );
+    }
+}
+
 fn main() {
     report();
+    let (a, b) = (pair(10, false), pair(10, true));
+    cpu_throughput(
+        "CPU-time throughput, 10 MB pair (a) parse+compare+diff",
+        a.bytes(),
+        8,
+        || {
+            divan::black_box(pipeline(a));
+        },
+    );
+    cpu_throughput(
+        "CPU-time throughput, 10 MB pair (b) parse+compare+diff",
+        b.bytes(),
+        8,
+        || {
+            divan::black_box(pipeline(b));
+        },
+    );
+    cpu_throughput(
+        "CPU-time throughput, 10 MB pair, quick-xml NsReader loop",
+        b.bytes(),
+        8,
+        || {
+            divan::black_box(nsreader_loop(b));
+        },
+    );
     divan::main();
 }
 

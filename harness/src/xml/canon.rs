@@ -499,7 +499,9 @@ impl<'i> Builder<'i> {
 
         let mut attrs = std::mem::take(&mut self.attr_scratch);
         attrs.clear();
-        for attr in e.attributes() {
+        // Duplicates are checked after namespace resolution below (which also catches
+        // `a:x` and `b:x` bound to one URI); quick-xml's own check would allocate per tag.
+        for attr in e.attributes().with_checks(false) {
             let attr = match attr {
                 Ok(a) => a,
                 Err(err) => {
