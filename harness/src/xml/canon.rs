@@ -7,14 +7,16 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use super::{Attr, Document, Element, Node, ParseOptions, QName, TextPos, XmlError, XmlErrorKind};
+use super::{
+    Attr, Document, Element, Name, Node, ParseOptions, QName, TextPos, XmlError, XmlErrorKind,
+};
 use super::{matcher, ns};
 
 /// One canonicalization rule: a stable name (used in docs and golden tests) and what it does.
@@ -212,6 +214,7 @@ struct Builder<'i> {
     namespaces: FxHashMap<Box<str>, Arc<str>>,
     last_ns_raw: String,
     last_ns: Option<Arc<str>>,
+    locals: FxHashSet<Arc<str>>,
     stack: Vec<Open>,
     /// Children of all open elements, innermost last.
     nodes: Vec<Node>,
@@ -249,6 +252,7 @@ pub(crate) fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlErro
         namespaces: FxHashMap::default(),
         last_ns_raw: String::new(),
         last_ns: None,
+        locals: FxHashSet::default(),
         stack: Vec::new(),
         nodes: Vec::new(),
         text: String::new(),
@@ -295,6 +299,18 @@ impl<'i> Builder<'i> {
         self.last_ns_raw.push_str(raw);
         self.last_ns = Some(arc.clone());
         arc
+    }
+
+    /// The shared copy of a local name.
+    fn local(&mut self, local: &str) -> Name {
+        match self.locals.get(local) {
+            Some(a) => Name::from(a.clone()),
+            None => {
+                let a: Arc<str> = Arc::from(local);
+                self.locals.insert(a.clone());
+                Name::from(a)
+            }
+        }
     }
 
     fn run(&mut self) -> Result<(), XmlError> {
@@ -494,12 +510,14 @@ impl<'i> Builder<'i> {
         };
         let name = QName {
             ns,
-            local: e.local_name().into_inner().to_string(),
+            local: self.local(e.local_name().into_inner()),
         };
 
         let mut attrs = std::mem::take(&mut self.attr_scratch);
         attrs.clear();
-        for attr in e.attributes() {
+        // Duplicates are checked after namespace resolution below (which also catches
+        // `a:x` and `b:x` bound to one URI); quick-xml's own check would allocate per tag.
+        for attr in e.attributes().with_checks(false) {
             let attr = match attr {
                 Ok(a) => a,
                 Err(err) => {
@@ -542,7 +560,7 @@ impl<'i> Builder<'i> {
             };
             let name = QName {
                 ns,
-                local: local.into_inner().to_string(),
+                local: self.local(local.into_inner()),
             };
             let value = if is_qname_attr(&name) {
                 resolve_qname_value(resolver, &value)

@@ -85,7 +85,11 @@ pub(crate) struct Prefixes {
     /// Prefixes that unresolvable QName values use verbatim: never bound.
     reserved: HashSet<String>,
     next: usize,
-    /// Recently seen URI texts by address (interned `Arc<str>`s repeat): (ptr, len, prefix).
+    /// Namespaces noted by `collect`, not yet assigned.
+    noted: HashSet<String>,
+    pending: Vec<String>,
+    /// URI texts by address (interned `Arc<str>`s repeat): (ptr, len, URI), after `finish`
+    /// (ptr, len, prefix).
     recent: Vec<(usize, usize, String)>,
 }
 
@@ -93,11 +97,20 @@ pub(crate) struct Prefixes {
 const RECENT_MAX: usize = 32;
 
 impl Prefixes {
-    /// First pass: prefixes of QName values kept verbatim must stay unbound.
-    pub(crate) fn reserve_from(&mut self, node: &PNode<'_>, skip: Option<&Skip>) {
-        walk(node, None, skip, &mut |item| {
-            if let Item::QNameValue(v) = item {
-                if clark(v).is_none() && matcher::token(v).is_none() {
+    /// Notes the namespaces `node` uses (in order of first appearance) and the prefixes its
+    /// unresolvable QName values use verbatim (those must stay unbound). `Shared` subtrees are
+    /// skipped unless `shared` is true (the diff notes them through the actual document).
+    pub(crate) fn collect(&mut self, node: &PNode<'_>, skip: Option<&Skip>, shared: bool) {
+        walk(node, None, skip, shared, &mut |item| match item {
+            Item::Name(q) => {
+                if let Some(uri) = q.ns.as_deref() {
+                    self.note(uri);
+                }
+            }
+            Item::QNameValue(v) => {
+                if let Some((uri, _)) = clark(v) {
+                    self.note(uri);
+                } else if matcher::token(v).is_none() {
                     if let Some((p, _)) = v.split_once(':') {
                         self.reserved.insert(p.to_string());
                     }
@@ -106,31 +119,35 @@ impl Prefixes {
         });
     }
 
-    /// Second pass: assign prefixes in order of first appearance.
-    pub(crate) fn assign_from(&mut self, node: &PNode<'_>, skip: Option<&Skip>) {
-        walk(node, None, skip, &mut |item| match item {
-            Item::Name(q) => {
-                if let Some(uri) = q.ns.as_deref() {
-                    self.assign(uri);
-                }
+    /// Assigns prefixes to the namespaces noted so far.
+    pub(crate) fn finish(&mut self) {
+        for uri in std::mem::take(&mut self.pending) {
+            self.assign(&uri);
+        }
+        // The remembered addresses now map to prefixes instead of URIs.
+        for entry in &mut self.recent {
+            if let Some(prefix) = self.by_uri.get(&entry.2) {
+                entry.2 = prefix.clone();
             }
-            Item::QNameValue(v) => {
-                if let Some((uri, _)) = clark(v) {
-                    self.assign(uri);
-                }
-            }
-        });
+        }
     }
 
-    fn assign(&mut self, uri: &str) {
+    fn note(&mut self, uri: &str) {
         let key = (uri.as_ptr() as usize, uri.len());
         if self.recent.iter().any(|(p, l, _)| (*p, *l) == key) {
             return;
         }
-        if let Some(prefix) = self.by_uri.get(uri) {
-            if self.recent.len() < RECENT_MAX {
-                self.recent.push((key.0, key.1, prefix.clone()));
-            }
+        if !self.noted.contains(uri) {
+            self.noted.insert(uri.to_string());
+            self.pending.push(uri.to_string());
+        }
+        if self.recent.len() < RECENT_MAX {
+            self.recent.push((key.0, key.1, uri.to_string()));
+        }
+    }
+
+    fn assign(&mut self, uri: &str) {
+        if self.by_uri.contains_key(uri) {
             return;
         }
         let prefix = match stable_prefix(uri) {
@@ -168,10 +185,16 @@ fn walk<'x>(
     node: &'x PNode<'x>,
     parent: Option<&'x QName>,
     skip: Option<&Skip>,
+    shared: bool,
     f: &mut dyn FnMut(Item<'x>),
 ) {
     match node {
-        PNode::Elem(e) | PNode::Shared(e) => walk_element(e, parent, skip, f),
+        PNode::Elem(e) => walk_element(e, parent, skip, f),
+        PNode::Shared(e) => {
+            if shared {
+                walk_element(e, parent, skip, f);
+            }
+        }
         PNode::Built {
             name,
             attrs,
@@ -187,7 +210,7 @@ fn walk<'x>(
             let qtext = is_qname_text(parent, name) && children.len() == 1;
             for c in children {
                 match c {
-                    PChild::Node(n) => walk(n, Some(name), skip, f),
+                    PChild::Node(n) => walk(n, Some(name), skip, shared, f),
                     PChild::Text(t) => {
                         if qtext {
                             f(Item::QNameValue(t));
@@ -246,8 +269,8 @@ pub(crate) fn clark(v: &str) -> Option<(&str, &str)> {
 pub(crate) fn pretty(doc: &Document) -> String {
     let node = PNode::Elem(&doc.root);
     let mut prefixes = Prefixes::default();
-    prefixes.reserve_from(&node, None);
-    prefixes.assign_from(&node, None);
+    prefixes.collect(&node, None, true);
+    prefixes.finish();
     print(&node, &prefixes, None)
 }
 
