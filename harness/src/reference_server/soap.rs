@@ -13,7 +13,8 @@
 //! or none. Known header entries (`RequestServerVersion`, `MailboxCulture`,
 //! `ExchangeImpersonation`) are checked against the schema; other header entries (for example
 //! `TimeZoneContext`, `DateTimePrecision`) are accepted and ignored. Hard limits keep hostile
-//! input cheap: nesting depth [`MAX_DEPTH`], element count [`MAX_ELEMENTS`].
+//! input cheap: nesting depth [`MAX_DEPTH`], element count [`MAX_ELEMENTS`], attributes per
+//! element [`MAX_ATTRIBUTES`].
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
@@ -25,6 +26,8 @@ use super::render::{SOAP11_NS, TYPES_NS};
 pub const MAX_DEPTH: usize = 64;
 /// Most elements accepted in one request.
 pub const MAX_ELEMENTS: usize = 20_000;
+/// Most attributes (namespace declarations included) accepted on one element.
+pub const MAX_ATTRIBUTES: usize = 256;
 
 /// 1-based line and position (in characters) of a place in the request text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -281,6 +284,12 @@ impl<'a> Parser<'a> {
             // A raw `&`: Exchange's parser says it failed parsing an entity name.
             return self.fail(offset + 1, "An error occurred while parsing EntityName.");
         }
+        if message.contains("namespace bindings") {
+            return self.fail(
+                offset.max(before) + 1,
+                "Too many namespace declarations are in scope for this server.",
+            );
+        }
         if let quick_xml::Error::IllFormed(ill) = error {
             let text = ill.to_string();
             return self.fail(
@@ -312,7 +321,13 @@ impl<'a> Parser<'a> {
         };
         let local = start.local_name().as_ref().to_string();
         let mut attrs = Vec::new();
-        for attr in start.attributes() {
+        for (index, attr) in start.attributes().enumerate() {
+            if index >= MAX_ATTRIBUTES {
+                return Err(self.fail(
+                    at + 1,
+                    "The element has too many attributes for this server.",
+                ));
+            }
             let attr = match attr {
                 Ok(attr) => attr,
                 Err(error) => {
@@ -794,6 +809,24 @@ mod tests {
         ] {
             violation(bad);
         }
+        let many = format!(
+            "<a {}/>",
+            (0..=MAX_ATTRIBUTES)
+                .map(|i| format!("a{i}=\"{i}\""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let message = violation(&many).message;
+        assert!(message.contains("too many attributes"), "{message}");
+        let namespaces = format!(
+            "<a {}/>",
+            (0..200)
+                .map(|i| format!("xmlns:p{i}=\"urn:{i}\""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let message = violation(&namespaces).message;
+        assert!(message.contains("namespace declarations"), "{message}");
         let deep = "<a>".repeat(MAX_DEPTH + 1);
         assert!(violation(&deep).message.contains("nested too deeply"));
         let v = parse_document(b"<a>\xff</a>").expect_err("invalid utf-8");
