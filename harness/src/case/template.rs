@@ -147,27 +147,13 @@ impl Template {
                 Segment::Var(name) => {
                     let value = lookup(name).ok_or_else(|| MissingVar(name.clone()))?;
                     match escape {
-                        Escape::Xml => escape_xml_into(&value, &mut out),
+                        Escape::Xml => out.push_str(&crate::xml::escape_value(&value)),
                         Escape::None => out.push_str(&value),
                     }
                 }
             }
         }
         Ok(out)
-    }
-}
-
-/// Escapes `& < > " '` for XML text and attribute values.
-fn escape_xml_into(value: &str, out: &mut String) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
     }
 }
 

@@ -12,9 +12,9 @@ pub mod partition;
 pub mod step;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
@@ -57,15 +57,11 @@ pub struct RunConfig {
 /// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
 /// `--format terse` (dots only) a progress bar on a terminal, plain `[n/N] status id` lines on
 /// stderr otherwise.
-fn progress_for(args: &Arguments, total: usize) -> Option<Arc<report::terminal::Progress>> {
+fn progress_for(args: &Arguments, total: usize) -> Option<report::terminal::Progress> {
     use std::io::IsTerminal;
     let terse = args.quiet || matches!(args.format, Some(libtest_mimic::FormatSetting::Terse));
-    (terse && !args.list).then(|| {
-        Arc::new(report::terminal::Progress::new(
-            total,
-            std::io::stderr().is_terminal(),
-        ))
-    })
+    (terse && !args.list)
+        .then(|| report::terminal::Progress::new(total, std::io::stderr().is_terminal()))
 }
 
 /// What a run produced.
@@ -225,44 +221,124 @@ fn case_status(steps: &[StepResult]) -> CaseStatus {
 
 fn skipped(step: &case::Step, phase: StepPhase, why: &str) -> StepResult {
     StepResult {
-        name: step.name.clone(),
-        phase,
         status: StepStatus::Skipped,
-        location: Some(step.pos.to_string()),
-        duration_ms: 0,
-        request: None,
-        response: None,
-        mismatches: Vec::new(),
-        diff: None,
         error: Some(why.to_string()),
-        throttling: None,
+        ..step::blank_result(step, phase)
     }
 }
 
-/// A result for a case that never ran (ignored, load error).
-fn not_run(
-    id: &str,
-    file: &Path,
-    operations: &[String],
-    title: &str,
-    status: CaseStatus,
-    reason: String,
-) -> CaseResult {
+/// A result for a case that did not run (ignored).
+fn not_run(case: &Case, status: CaseStatus, reason: String) -> CaseResult {
     CaseResult {
-        id: id.to_string(),
-        file: file.to_string_lossy().replace('\\', "/"),
-        title: title.to_string(),
-        operation: operations.first().cloned().unwrap_or_default(),
-        operations: operations.to_vec(),
-        family: id.split('/').next().unwrap_or(id).to_string(),
-        tags: Vec::new(),
-        spec: None,
+        id: case.id.clone(),
+        file: case.file.to_string_lossy().replace('\\', "/"),
+        title: case.title.clone(),
+        operation: case.operations.first().cloned().unwrap_or_default(),
+        operations: case.operations.clone(),
+        family: case.family().to_string(),
+        tags: case.tags.clone(),
+        spec: case.spec.clone(),
         status,
         reason: Some(reason),
         raw_status: None,
         duration_ms: 0,
         steps: Vec::new(),
     }
+}
+
+/// The result of a case file that failed to load: an error, with the diagnostic as reason.
+fn load_error_result(error: &LoadError, message: String) -> CaseResult {
+    let id = &error.case_id;
+    CaseResult {
+        id: id.clone(),
+        file: error.pos.file.to_string_lossy().replace('\\', "/"),
+        title: "case file failed to load".to_string(),
+        operation: String::new(),
+        operations: Vec::new(),
+        family: id.split('/').next().unwrap_or(id).to_string(),
+        tags: Vec::new(),
+        spec: None,
+        status: CaseStatus::Error,
+        reason: Some(message),
+        raw_status: None,
+        duration_ms: 0,
+        steps: Vec::new(),
+    }
+}
+
+/// State every trial of one run shares.
+struct Shared {
+    transport: Transport,
+    redactor: Redactor,
+    /// The first ServerVersionInfo seen (Version, build).
+    server_seen: Mutex<Option<(Option<String>, Option<String>)>>,
+    /// One result per case that ran (or was ignored at run time).
+    results: Mutex<Vec<CaseResult>>,
+    /// Target variables plus `run_id`.
+    variables: BTreeMap<String, String>,
+    /// Case ids listed in the baseline.
+    baseline_ids: BTreeSet<String>,
+    default_server_version: String,
+    color: bool,
+    strict_baseline: bool,
+    /// Ctrl-C was pressed (set by the CLI's handler).
+    interrupt: Arc<AtomicBool>,
+    /// A case was not started because of Ctrl-C or the whole-run timeout.
+    interrupted: AtomicBool,
+    deadline: Option<Instant>,
+    progress: OnceLock<report::terminal::Progress>,
+}
+
+impl Shared {
+    fn push(&self, result: CaseResult) {
+        if let Some(progress) = self.progress.get() {
+            progress.case_finished(&result);
+        }
+        self.results
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(result);
+    }
+}
+
+/// Runs one case as a libtest-mimic trial: the version gate, the interrupt check, the case, the
+/// verdict libtest shows (baseline cases that fail show as ignored "expected failure").
+fn run_trial(
+    shared: &Shared,
+    case: &Case,
+    version_gate: Option<String>,
+) -> Result<Completion, Failed> {
+    if let Some(reason) = version_gate {
+        shared.push(not_run(case, CaseStatus::Ignored, reason.clone()));
+        return Ok(Completion::ignored_with(reason));
+    }
+    if shared.interrupt.load(Ordering::SeqCst)
+        || shared.deadline.is_some_and(|d| Instant::now() >= d)
+    {
+        shared.interrupted.store(true, Ordering::SeqCst);
+        return Ok(Completion::ignored_with(
+            "not run: the run was interrupted or hit its time limit",
+        ));
+    }
+    let ctx = CaseContext {
+        transport: &shared.transport,
+        default_server_version: shared.default_server_version.clone(),
+        redactor: &shared.redactor,
+        server_seen: &shared.server_seen,
+    };
+    let result = run_case(&ctx, case, &shared.variables);
+    let outcome = match (result.status, shared.baseline_ids.contains(&case.id)) {
+        (CaseStatus::Pass, true) if shared.strict_baseline => Err(Failed::from(
+            "unexpected pass: the case is listed in the baseline but passed",
+        )),
+        (CaseStatus::Pass, _) => Ok(Completion::Completed),
+        (_, true) => Ok(Completion::ignored_with(
+            "expected failure (listed in the baseline)",
+        )),
+        (_, false) => Err(Failed::from(message::failure(case, &result, shared.color))),
+    };
+    shared.push(result);
+    outcome
 }
 
 /// Loads the cases, runs the selected ones as libtest-mimic trials, assembles the report,
@@ -282,157 +358,69 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         .as_deref()
         .and_then(ServerVersion::parse);
 
-    let transport = Arc::new(Transport::new(&config.target)?);
-    let redactor = Arc::new(Redactor::for_target(&config.target));
-    let server_seen = Arc::new(Mutex::new(None));
-    let results: Arc<Mutex<Vec<CaseResult>>> = Arc::new(Mutex::new(Vec::new()));
     let mut variables = config.target.variables.clone();
     variables.insert(vars::RUN_ID.to_string(), config.run_id.clone());
-    let variables = Arc::new(variables);
-    let baseline_ids: Arc<BTreeSet<String>> = Arc::new(
-        config
+    let shared = Arc::new(Shared {
+        transport: Transport::new(&config.target)?,
+        redactor: Redactor::for_target(&config.target),
+        server_seen: Mutex::new(None),
+        results: Mutex::new(Vec::new()),
+        variables,
+        baseline_ids: config
             .baseline
             .as_ref()
             .map(|b| b.entries.keys().cloned().collect())
             .unwrap_or_default(),
-    );
-    let deadline = config.run_timeout.map(|t| started + t);
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let progress: Arc<Mutex<Option<Arc<report::terminal::Progress>>>> = Arc::new(Mutex::new(None));
+        default_server_version: config
+            .target
+            .server_version
+            .clone()
+            .unwrap_or_else(|| "Exchange2013".to_string()),
+        color: config.color,
+        strict_baseline: config.strict_baseline,
+        interrupt: Arc::clone(&config.interrupt),
+        interrupted: AtomicBool::new(false),
+        deadline: config.run_timeout.map(|t| started + t),
+        progress: OnceLock::new(),
+    });
 
     let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
     let mut trials = Vec::new();
-    let mut never_run = Vec::new();
-    for error in &loaded.errors {
-        if !selected(&error.case_id) {
-            continue;
-        }
+    for error in loaded.errors.iter().filter(|e| selected(&e.case_id)) {
         let message = error.to_string();
-        let results = Arc::clone(&results);
-        let result = not_run(
-            &error.case_id,
-            &error.pos.file,
-            &[],
-            "case file failed to load",
-            CaseStatus::Error,
-            message.clone(),
-        );
+        let result = load_error_result(error, message.clone());
+        let shared = Arc::clone(&shared);
         trials.push(
             Trial::test(error.case_id.clone(), move || {
-                push(&results, result);
+                shared.push(result);
                 Err(Failed::from(message))
             })
             .with_kind("load-error"),
         );
     }
+    // Cases flagged `ignore:` that the arguments select but libtest will not run still get a result.
+    let mut ignored_results = Vec::new();
     for case in loaded.cases.into_iter().filter(|c| selected(&c.id)) {
         let operation = case.operations.first().cloned().unwrap_or_default();
-        if let Some(reason) = &case.ignore {
-            never_run.push((
-                Trial::test(case.id.clone(), || Ok(()))
-                    .with_kind(operation.clone())
-                    .with_ignored_flag(true),
-                not_run(
-                    &case.id,
-                    &case.file,
-                    &case.operations,
-                    &case.title,
-                    CaseStatus::Ignored,
-                    reason.clone(),
-                ),
-            ));
-        }
         let version_gate = match target_version {
             Some(v) if case.since > v => Some(format!("needs {}, the target is {v}", case.since)),
             _ => None,
         };
-        let ctx_parts = (
-            Arc::clone(&transport),
-            Arc::clone(&redactor),
-            Arc::clone(&server_seen),
-            Arc::clone(&results),
-            Arc::clone(&variables),
-            Arc::clone(&baseline_ids),
-            Arc::clone(&config.interrupt),
-            Arc::clone(&interrupted),
-            Arc::clone(&progress),
-        );
-        let default_version = config
-            .target
-            .server_version
-            .clone()
-            .unwrap_or_else(|| "Exchange2013".to_string());
-        let color = config.color;
-        let strict = config.strict_baseline;
-        let ignored_flag = case.ignore.is_some();
-        let trial = Trial::ignorable_test(case.id.clone(), move || {
-            let (
-                transport,
-                redactor,
-                server_seen,
-                results,
-                variables,
-                baseline_ids,
-                interrupt,
-                interrupted,
-                progress,
-            ) = ctx_parts;
-            if let Some(reason) = version_gate {
-                push(
-                    &results,
-                    not_run(
-                        &case.id,
-                        &case.file,
-                        &case.operations,
-                        &case.title,
-                        CaseStatus::Ignored,
-                        reason.clone(),
-                    ),
-                );
-                return Ok(Completion::ignored_with(reason));
+        let flagged = case.ignore.clone();
+        let id = case.id.clone();
+        let result_if_ignored = flagged
+            .as_ref()
+            .map(|reason| not_run(&case, CaseStatus::Ignored, reason.clone()));
+        let shared = Arc::clone(&shared);
+        let trial = Trial::ignorable_test(id, move || run_trial(&shared, &case, version_gate))
+            .with_kind(operation)
+            .with_ignored_flag(flagged.is_some());
+        if let Some(result) = result_if_ignored {
+            if !config.libtest.is_filtered_out(&trial) && config.libtest.is_ignored(&trial) {
+                ignored_results.push(result);
             }
-            if interrupt.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
-                interrupted.store(true, Ordering::SeqCst);
-                return Ok(Completion::ignored_with(
-                    "not run: the run was interrupted or hit its time limit",
-                ));
-            }
-            let ctx = CaseContext {
-                transport: &transport,
-                default_server_version: default_version,
-                redactor: &redactor,
-                server_seen: &server_seen,
-            };
-            let result = run_case(&ctx, &case, &variables);
-            let outcome = match (result.status, baseline_ids.contains(&case.id)) {
-                (CaseStatus::Pass, false) => Ok(Completion::Completed),
-                (CaseStatus::Pass, true) if strict => Err(Failed::from(
-                    "unexpected pass: the case is listed in the baseline but passed",
-                )),
-                (CaseStatus::Pass, true) => Ok(Completion::Completed),
-                (_, true) => Ok(Completion::ignored_with(
-                    "expected failure (listed in the baseline)",
-                )),
-                (_, false) => Err(Failed::from(message::failure(&case, &result, color))),
-            };
-            if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
-                p.case_finished(&result);
-            }
-            push(&results, result);
-            outcome
-        })
-        .with_kind(operation)
-        .with_ignored_flag(ignored_flag);
-        trials.push(trial);
-    }
-
-    // Cases flagged ignored that the arguments select but will not run still get a result.
-    let listed_only = config.libtest.list;
-    let mut ignored_results = Vec::new();
-    for (probe, result) in never_run {
-        if !config.libtest.is_filtered_out(&probe) && config.libtest.is_ignored(&probe) {
-            ignored_results.push(result);
         }
+        trials.push(trial);
     }
 
     // Load errors count for the exit code only when their case is selected (filter, partition).
@@ -443,29 +431,27 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         .collect();
     let selected_total = trials
         .iter()
-        .filter(|t| !config.libtest.is_filtered_out(t))
+        .filter(|t| !config.libtest.is_filtered_out(t) && !config.libtest.is_ignored(t))
         .count();
-    if let Ok(mut slot) = progress.lock() {
-        *slot = progress_for(&config.libtest, selected_total);
+    if let Some(progress) = progress_for(&config.libtest, selected_total) {
+        let _ = shared.progress.set(progress);
     }
     if let Some(seed) = config.shuffle_seed {
         shuffle(&mut trials, seed);
     }
     // libtest-mimic prints per-trial lines and counts; the verdict comes from our own results.
     let _counts = libtest_mimic::run(&config.libtest, trials);
-
-    if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
-        p.finish();
+    if let Some(progress) = shared.progress.get() {
+        progress.finish();
     }
-    let mut cases = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+
+    let mut cases = std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     let mut target_info = config.target_info.clone();
-    if let Ok(seen) = server_seen.lock() {
-        if let Some((version, build)) = seen.clone() {
-            target_info.server_version = version;
-            target_info.server_build = build;
-        }
+    if let Some((version, build)) = shared.server_seen.lock().ok().and_then(|seen| seen.clone()) {
+        target_info.server_version = version;
+        target_info.server_build = build;
     }
     let mut report = RunReport {
         schema_version: report::REPORT_SCHEMA_VERSION,
@@ -475,36 +461,34 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         started_at,
         duration_ms: started.elapsed().as_millis() as u64,
         partition: config.partition.map(|p| p.to_string()),
-        interrupted: interrupted.load(Ordering::SeqCst) || config.interrupt.load(Ordering::SeqCst),
+        interrupted: shared.interrupted.load(Ordering::SeqCst)
+            || config.interrupt.load(Ordering::SeqCst),
         cases,
     };
     if let Some(baseline) = &config.baseline {
         report::apply_baseline(&mut report, baseline);
     }
+    let listed_only = config.libtest.list;
     let mut written = Vec::new();
-    if !listed_only {
-        if let Some(dir) = &config.reports_dir {
-            written = report::write_all_with(
-                &report,
-                dir,
-                report::WriteOptions {
-                    strict_baseline: config.strict_baseline,
-                },
-            )
-            .map_err(|source| RunError::Reports {
+    if let (false, Some(dir)) = (listed_only, &config.reports_dir) {
+        let options = report::WriteOptions {
+            strict_baseline: config.strict_baseline,
+        };
+        written =
+            report::write_all_with(&report, dir, options).map_err(|source| RunError::Reports {
                 dir: dir.clone(),
                 source,
             })?;
-        }
     }
+    let load_errors = loaded
+        .errors
+        .into_iter()
+        .filter(|e| selected_errors.contains(&e.case_id))
+        .collect();
     Ok(RunOutcome {
         report,
         written,
-        load_errors: loaded
-            .errors
-            .into_iter()
-            .filter(|e| selected_errors.contains(&e.case_id))
-            .collect(),
+        load_errors,
         listed_only,
     })
 }
@@ -523,13 +507,6 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
         let j = (next() % (i as u64 + 1)) as usize;
         items.swap(i, j);
     }
-}
-
-fn push(results: &Mutex<Vec<CaseResult>>, result: CaseResult) {
-    results
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(result);
 }
 
 /// The current time as RFC 3339 UTC with second precision (`2026-11-27T21:05:00Z`).

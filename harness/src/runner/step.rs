@@ -33,15 +33,9 @@ struct ExpectedDoc<'a> {
     line1_shift: u32,
 }
 
-/// Runs `step`, reading and extending `vars` (captures and bindings).
-pub fn run_step(
-    ctx: &CaseContext<'_>,
-    step: &Step,
-    phase: StepPhase,
-    vars: &mut BTreeMap<String, String>,
-) -> StepRun {
-    let started = Instant::now();
-    let mut result = StepResult {
+/// A result for `step` before it runs: passing, with nothing recorded yet.
+pub fn blank_result(step: &Step, phase: StepPhase) -> StepResult {
+    StepResult {
         name: step.name.clone(),
         phase,
         status: StepStatus::Pass,
@@ -53,7 +47,18 @@ pub fn run_step(
         diff: None,
         error: None,
         throttling: None,
-    };
+    }
+}
+
+/// Runs `step`, reading and extending `vars` (captures and bindings).
+pub fn run_step(
+    ctx: &CaseContext<'_>,
+    step: &Step,
+    phase: StepPhase,
+    vars: &mut BTreeMap<String, String>,
+) -> StepRun {
+    let started = Instant::now();
+    let mut result = blank_result(step, phase);
     let finish = |mut result: StepResult, sent: bool| {
         result.duration_ms = started.elapsed().as_millis() as u64;
         StepRun { result, sent }

@@ -47,46 +47,30 @@ pub fn build_envelope(body: &str, headers: &EnvelopeHeaders) -> String {
     if let Some(v) = &headers.server_version {
         out.push_str(&format!(
             "    <t:RequestServerVersion Version=\"{}\"/>\n",
-            escape(v)
+            xml::escape_value(v)
         ));
     }
     if let Some(c) = &headers.mailbox_culture {
         out.push_str(&format!(
             "    <t:MailboxCulture>{}</t:MailboxCulture>\n",
-            escape(c)
+            xml::escape_value(c)
         ));
     }
     if let Some(who) = &headers.impersonate {
         out.push_str(&format!(
             "    <t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>{}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>\n",
-            escape(who)
+            xml::escape_value(who)
         ));
     }
     if let Some(tz) = &headers.time_zone {
         out.push_str(&format!(
             "    <t:TimeZoneContext><t:TimeZoneDefinition Id=\"{}\"/></t:TimeZoneContext>\n",
-            escape(tz)
+            xml::escape_value(tz)
         ));
     }
     out.push_str("  </soap:Header>\n  <soap:Body>\n");
     out.push_str(body.trim_end());
     out.push_str("\n  </soap:Body>\n</soap:Envelope>\n");
-    out
-}
-
-/// Escapes `& < > " '` for XML text and attribute values.
-pub fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 

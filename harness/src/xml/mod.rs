@@ -266,6 +266,17 @@ impl fmt::Display for XmlError {
 
 impl std::error::Error for XmlError {}
 
+/// Escapes a value for XML text or a (single- or double-quoted) attribute value, so that it
+/// parses back to the same value.
+pub fn escape_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    pretty::escape_into(&mut out, value, true);
+    if out.contains('\'') {
+        out = out.replace('\'', "&apos;");
+    }
+    out
+}
+
 /// Parses XML text into the canonical form, applying the ordered canonicalization rules.
 pub fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlError> {
     canon::parse(xml, opts)
