@@ -192,19 +192,11 @@ pub fn run_case(
         .find(|s| s.status == StepStatus::Error)
         .and_then(|s| s.error.clone());
     CaseResult {
-        id: case.id.clone(),
-        file: case.file.to_string_lossy().replace('\\', "/"),
-        title: case.title.clone(),
-        operation: case.operations.first().cloned().unwrap_or_default(),
-        operations: case.operations.clone(),
-        family: case.family().to_string(),
-        tags: case.tags.clone(),
-        spec: case.spec.clone(),
         status,
         reason,
-        raw_status: None,
         duration_ms: started.elapsed().as_millis() as u64,
         steps,
+        ..not_run(case, status, String::new())
     }
 }
 
@@ -227,7 +219,7 @@ fn skipped(step: &case::Step, phase: StepPhase, why: &str) -> StepResult {
     }
 }
 
-/// A result for a case that did not run (ignored).
+/// A result for `case` with no steps run (an ignored case; the base of every case result).
 fn not_run(case: &Case, status: CaseStatus, reason: String) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
