@@ -7,8 +7,11 @@
 //!
 //! Measured: parse both + compare + render_diff (what the runner does for a failing step), and
 //! the raw quick-xml `NsReader::read_resolved_event` loop over the same bytes as the reference.
-//! Counters are total input bytes of the pair. Before timing, the mismatch counts are asserted
-//! and the peak heap of one full pass over the 10 MB pair is printed.
+//! Counters are total input bytes of the pair. Before timing, the mismatch counts are asserted,
+//! the phase times and peak heap (counting allocator; peak minus the heap before parsing) of one
+//! pass over each 10 MB pair are printed, and throughput per CPU second (immune to other
+//! processes on a shared machine) is printed for both pairs and the NsReader reference.
+//! The counting allocator is active during the timings too (a few % of overhead).
 //!
 //! Run: `CARGO_TARGET_DIR=/work/target cargo bench -p ews-conformance --bench xml_compare`
 
@@ -365,8 +368,63 @@ fn report() {
     }
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat` (Linux; the
+/// kernel reports clock ticks of 1/100 s). Wall time is unreliable on a shared machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3, utime field 14, stime field 15.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Throughput per CPU second over `rounds` runs (robust against other processes).
+fn cpu_throughput(label: &str, bytes: usize, rounds: usize, mut run: impl FnMut()) {
+    let Some(start) = cpu_seconds() else {
+        println!("{label}: CPU time not available on this platform");
+        return;
+    };
+    for _ in 0..rounds {
+        run();
+    }
+    let used = cpu_seconds().unwrap_or(start) - start;
+    if used > 0.0 {
+        println!(
+            "{label}: {:.0} MB per CPU second ({rounds} rounds, {used:.2} CPU s)",
+            (bytes * rounds) as f64 / MB as f64 / used
+        );
+    }
+}
+
 fn main() {
     report();
+    let (a, b) = (pair(10, false), pair(10, true));
+    cpu_throughput(
+        "CPU-time throughput, 10 MB pair (a) parse+compare+diff",
+        a.bytes(),
+        8,
+        || {
+            divan::black_box(pipeline(a));
+        },
+    );
+    cpu_throughput(
+        "CPU-time throughput, 10 MB pair (b) parse+compare+diff",
+        b.bytes(),
+        8,
+        || {
+            divan::black_box(pipeline(b));
+        },
+    );
+    cpu_throughput(
+        "CPU-time throughput, 10 MB pair, quick-xml NsReader loop",
+        b.bytes(),
+        8,
+        || {
+            divan::black_box(nsreader_loop(b));
+        },
+    );
     divan::main();
 }
 

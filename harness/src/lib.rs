@@ -4,7 +4,7 @@
 //! the responses they must produce; the runner sends them to an EWS endpoint (or to the embedded
 //! reference server), normalizes both sides and reports every difference with its path.
 //!
-//! The user guide is the repository README; the case format is in `docs/case-format.md`.
+//! The user guide is the repository README; the case format is in `cases/FORMAT.md`.
 //!
 //! Data flows one way through the modules:
 //! case file → [`case`] (typed case) → [`runner`] (libtest-mimic trial, steps, captures) →

@@ -20,9 +20,10 @@ pub struct Located {
     /// False when the path could not be followed to the end and this is the nearest enclosing
     /// position.
     pub exact: bool,
-    /// For a plain scalar written over several lines (which YAML folds into one line, joining
-    /// the lines with single spaces): each source line's (line, col, length in chars), so that
-    /// a column of the folded value maps back to its line. Empty otherwise.
+    /// For a plain scalar written over several lines, or a folded block (`>`), which YAML
+    /// folds into one line by joining the lines with single spaces: each source line's (line,
+    /// col, length in chars), so that a column of the folded value maps back to its line.
+    /// Empty otherwise.
     pub folded: Vec<(usize, usize, usize)>,
 }
 
@@ -379,13 +380,18 @@ impl Scanner<'_> {
                         .map(|n| indent_of(&self.lines[n]))
                         .unwrap_or(parent_indent + 2)
                 });
+                let folded = if first == '>' {
+                    self.folded_block_lines(li + 1, end, content_indent)
+                } else {
+                    Vec::new()
+                };
                 (
                     Node {
                         line: li + 2,
                         col: content_indent + 1,
                         indent: content_indent,
                         literal_block: first == '|',
-                        folded: Vec::new(),
+                        folded,
                         kind: Kind::Scalar,
                     },
                     end,
@@ -413,6 +419,32 @@ impl Scanner<'_> {
                 (node, end)
             }
         }
+    }
+
+    /// The lines of a folded block scalar (`>`) from line `from` to `end` (exclusive) when
+    /// YAML joins them all with single spaces: every line at the content indentation, no blank
+    /// line between them. Empty otherwise (positions then fall back to the first line).
+    fn folded_block_lines(
+        &self,
+        from: usize,
+        end: usize,
+        indent: usize,
+    ) -> Vec<(usize, usize, usize)> {
+        let Some(last) = (from..end)
+            .rev()
+            .find(|&n| self.lines[n].iter().any(|ch| *ch != ' '))
+        else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        for n in from..=last {
+            let line = &self.lines[n];
+            if indent_of(line) != indent || line.len() == indent {
+                return Vec::new();
+            }
+            lines.push((n + 1, indent + 1, line.len() - indent));
+        }
+        if lines.len() < 2 { Vec::new() } else { lines }
     }
 
     /// The source lines of a plain scalar starting at column `c` of line `li` and continuing
@@ -675,6 +707,18 @@ cleanup:
             o.value("steps[0].body").folded,
             vec![(2, 11, 12), (3, 7, 4)]
         );
+    }
+
+    #[test]
+    fn maps_folded_block_scalars_line_by_line() {
+        let text = "body: >\n  <a>\n  <b/>\n  </a>\nnext: 1\n";
+        let o = Outline::new(text);
+        let l = o.value("body");
+        assert_eq!((l.line, l.col, l.literal_block), (2, 3, false));
+        assert_eq!(l.folded, vec![(2, 3, 3), (3, 3, 4), (4, 3, 4)]);
+        // More-indented lines keep their line breaks: no folding map.
+        let o = Outline::new("body: >\n  <a>\n    <b/>\n  </a>\n");
+        assert!(o.value("body").folded.is_empty());
     }
 
     #[test]

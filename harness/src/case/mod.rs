@@ -5,6 +5,14 @@
 //! in two passes: a raw serde mirror (`deny_unknown_fields`, no `flatten`) then validation into
 //! the types below. YAML goes only through [`crate::yaml`].
 //!
+//! The format is documented in `cases/FORMAT.md`; its JSON Schema (`cases/case.schema.json`,
+//! from [`json_schema`]) is generated from the raw mirror. Inside this module:
+//! - `raw`: the serde mirror (and the schema's descriptions, from its doc comments);
+//! - `locate`: where each YAML value starts in the file (the backend only knows error positions);
+//! - `template`: `{{expr}}` splitting, rendering, escaping;
+//! - `validate`: raw -> typed, collecting every error with its exact position;
+//! - `diagnostic`: source lines, did-you-mean, YAML backend errors -> [`LoadError`].
+//!
 //! CONTRACT (used by runner, lint, schema): the items below keep these names and signatures.
 
 mod diagnostic;

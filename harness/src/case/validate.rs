@@ -274,12 +274,13 @@ impl Validator<'_> {
             .collect();
         let mut base_vars: BTreeSet<String> = self.known.clone();
         base_vars.insert(vars::RUN_ID.to_string());
+        let step_names: Vec<String> = raw.steps.iter().map(|s| s.name.clone()).collect();
         for (i, names) in captures.iter().enumerate() {
             for name in names {
                 if base_vars.contains(name) {
-                    let path = format!("steps[{i}]");
-                    self.error_at_value(
-                        &path,
+                    // At the `capture:` key when it is one, else at the step (a `{{bind}}`).
+                    self.error_at_key(
+                        &format!("steps[{i}].capture.{name}"),
                         format!("capture `{name}` would hide the target variable of that name"),
                         Some("choose another name".to_string()),
                     );
@@ -292,7 +293,8 @@ impl Validator<'_> {
         let mut available = base_vars.clone();
         for (i, raw_step) in raw.steps.into_iter().enumerate() {
             let path = format!("steps[{i}]");
-            if let Some(first) = names_seen.insert(raw_step.name.clone(), i) {
+            let first = *names_seen.entry(raw_step.name.clone()).or_insert(i);
+            if first != i {
                 self.error_at_value(
                     &format!("{path}.name"),
                     format!("step name `{}` is used twice", raw_step.name),
@@ -309,7 +311,7 @@ impl Validator<'_> {
                 .skip(i + 1)
                 .rev()
                 .flat_map(|(j, names)| names.iter().map(move |n| (n.clone(), j)))
-                .map(|(n, j)| (n, format!("step {} `{}`", j + 1, self.step_name(j))))
+                .map(|(n, j)| (n, format!("step {} `{}`", j + 1, step_names[j])))
                 .collect();
             let scope = Scope {
                 available: &available,
@@ -390,18 +392,6 @@ impl Validator<'_> {
             }
         }
         names
-    }
-
-    /// The name of step `index` as written (for messages), read back from the file outline.
-    fn step_name(&self, index: usize) -> String {
-        let pos = self.outline.value(&format!("steps[{index}].name"));
-        self.sources
-            .line(&self.file, pos.line)
-            .map(|line| {
-                let rest: String = line.chars().skip(pos.col - 1).collect();
-                rest.trim().trim_matches(['"', '\'']).to_string()
-            })
-            .unwrap_or_else(|| format!("#{}", index + 1))
     }
 
     fn operations(
@@ -738,9 +728,17 @@ impl Validator<'_> {
         }
         let (template, spans) = self.template(&text, &origin)?;
         let mut ok = self.check_request_spans(&text, &spans, &origin, scope);
-        ok &= self.check_https(&text, &origin);
         let wrap = kind == "body";
-        let doc = self.check_xml(&text, &spans, &origin, wrap);
+        if let Some(at) = text.find("<?xml").filter(|_| wrap) {
+            ok = false;
+            self.error(
+                origin.pos_of(&text, at),
+                "a body must not have an XML declaration: it is placed inside the envelope",
+                Some("remove the `<?xml ...?>` line, or write a whole `envelope`".into()),
+            );
+        }
+        ok &= self.check_https(&text, &origin);
+        let doc = self.check_xml(&text, &spans, &origin, Checked::for_request(wrap));
         let operation = match &doc {
             Some(doc) if wrap => {
                 let first = first_child_element(&doc.root);
@@ -785,7 +783,7 @@ impl Validator<'_> {
         } else {
             RequestBody::Envelope(xml_text)
         };
-        ok.then_some((body, operation))
+        ok.then_some((body, operation.map(|n| n.to_string())))
     }
 
     fn headers(
@@ -954,7 +952,10 @@ impl Validator<'_> {
             }
         }
         ok &= self.check_https(text, &origin);
-        ok &= self.check_xml(text, &spans, &origin, true).is_some();
+        match self.check_xml(text, &spans, &origin, Checked::Expectation) {
+            Some(doc) => ok &= self.check_whole_value_matchers(&doc.root, &origin),
+            None => ok = false,
+        }
         ok.then(|| origin.to_xml_text(template))
     }
 
@@ -983,20 +984,16 @@ impl Validator<'_> {
         text: &str,
         spans: &[Spanned],
         origin: &Origin,
-        wrap: bool,
+        kind: Checked,
     ) -> Option<xml::Document> {
+        let wrap = kind != Checked::Envelope;
         let mut placeholder = placeholder_text(text, spans);
-        if wrap {
+        if kind == Checked::Expectation {
+            // A response file copied from a server starts with one; a body must not (it is
+            // embedded in the envelope), so there it stays and is reported.
             blank_xml_declaration(&mut placeholder);
         }
-        let opening = format!(
-            "<{WRAPPER} xmlns:soap=\"{}\" xmlns:m=\"{}\" xmlns:t=\"{}\" xmlns:e=\"{}\" xmlns:xsi=\"{}\">",
-            xml::ns::SOAP,
-            xml::ns::MESSAGES,
-            xml::ns::TYPES,
-            xml::ns::ERRORS,
-            xml::ns::XSI
-        );
+        let opening = wrapper_opening();
         let document = if wrap {
             format!("{opening}{placeholder}</{WRAPPER}>")
         } else {
@@ -1005,11 +1002,7 @@ impl Validator<'_> {
         match xml::parse(document.as_bytes(), &xml::ParseOptions::default()) {
             Ok(doc) => Some(doc),
             Err(error) => {
-                let mut line = error.pos.line.max(1) as usize;
-                let mut col = error.pos.col.max(1) as usize;
-                if wrap && line == 1 {
-                    col = col.saturating_sub(opening.chars().count()).max(1);
-                }
+                let (mut line, mut col) = unwrap_pos(error.pos, wrap);
                 // An error in the closing wrapper is at the end of the text.
                 let lines: Vec<&str> = placeholder.split('\n').collect();
                 if line > lines.len() {
@@ -1027,6 +1020,105 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+impl Validator<'_> {
+    /// A matcher must be a whole text or attribute value (`{{any}}`, not `id-{{any}}`): the
+    /// XML engine compares anything else literally, which is never what the author meant.
+    fn check_whole_value_matchers(&mut self, element: &xml::Element, origin: &Origin) -> bool {
+        let mut ok = true;
+        for attr in &element.attrs {
+            if let Some(expr) = partial_matcher(&attr.value) {
+                ok = false;
+                let (line, col) = unwrap_pos(attr.pos, true);
+                self.error(
+                    origin.map(line, col),
+                    format!(
+                        "matcher `{{{{{expr}}}}}` is only part of the value of `{}`",
+                        attr.name.local
+                    ),
+                    Some(MATCHER_WHOLE_VALUE_HELP.into()),
+                );
+            }
+        }
+        for child in &element.children {
+            match child {
+                xml::Node::Element(e) => ok &= self.check_whole_value_matchers(e, origin),
+                xml::Node::Text(text) => {
+                    if let Some(expr) = partial_matcher(text) {
+                        ok = false;
+                        let (line, col) = unwrap_pos(element.pos, true);
+                        self.error(
+                            origin.map(line, col),
+                            format!(
+                                "matcher `{{{{{expr}}}}}` is only part of the text of `{}`",
+                                element.name.local
+                            ),
+                            Some(MATCHER_WHOLE_VALUE_HELP.into()),
+                        );
+                    }
+                }
+            }
+        }
+        ok
+    }
+}
+
+const MATCHER_WHOLE_VALUE_HELP: &str =
+    "a matcher stands for the whole value; use `{{regex ...}}` to match part of it";
+
+/// The first matcher of `value` when `value` is not exactly one matcher token.
+fn partial_matcher(value: &str) -> Option<String> {
+    let spans = super::template::scan(value.trim()).ok()?;
+    let first = spans.iter().find_map(|s| match &s.segment {
+        Segment::Matcher(expr) => Some(expr.clone()),
+        _ => None,
+    })?;
+    (spans.len() > 1).then_some(first)
+}
+
+/// What a well-formedness check is looking at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checked {
+    /// Body content: wrapped to predeclare prefixes; no XML declaration.
+    Body,
+    /// A whole envelope: checked as it is.
+    Envelope,
+    /// An expectation: wrapped; a leading XML declaration is allowed.
+    Expectation,
+}
+
+impl Checked {
+    fn for_request(body: bool) -> Checked {
+        if body {
+            Checked::Body
+        } else {
+            Checked::Envelope
+        }
+    }
+}
+
+/// The opening tag wrapped around a body or expectation: it declares the standard prefixes.
+fn wrapper_opening() -> String {
+    format!(
+        "<{WRAPPER} xmlns:soap=\"{}\" xmlns:m=\"{}\" xmlns:t=\"{}\" xmlns:e=\"{}\" xmlns:xsi=\"{}\">",
+        xml::ns::SOAP,
+        xml::ns::MESSAGES,
+        xml::ns::TYPES,
+        xml::ns::ERRORS,
+        xml::ns::XSI
+    )
+}
+
+/// A position in the (maybe wrapped) checked text as (line, col) of the original text: the
+/// wrapper's opening tag shifts the columns of line 1 only.
+fn unwrap_pos(pos: xml::TextPos, wrapped: bool) -> (usize, usize) {
+    let line = pos.line.max(1) as usize;
+    let mut col = pos.col.max(1) as usize;
+    if wrapped && line == 1 {
+        col = col.saturating_sub(wrapper_opening().chars().count()).max(1);
+    }
+    (line, col)
 }
 
 /// The keys a mapping of type `T` allows, read from its JSON Schema (so they follow the raw
@@ -1151,7 +1243,7 @@ pub fn parse_fault_code(text: &str) -> Result<xml::QName, String> {
         }
         return Ok(xml::QName {
             ns: (!ns.is_empty()).then(|| ns.into()),
-            local: local.to_string(),
+            local: local.into(),
         });
     }
     let (ns, local) = match text.split_once(':') {
@@ -1176,7 +1268,7 @@ pub fn parse_fault_code(text: &str) -> Result<xml::QName, String> {
     }
     Ok(xml::QName {
         ns: Some(ns.into()),
-        local: local.to_string(),
+        local: local.into(),
     })
 }
 

@@ -16,6 +16,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::model::{CaseResult, CaseStatus, RunReport};
 use super::text::{clean, human_duration};
 
+/// Layout of the progress bar on a TTY.
+const BAR_TEMPLATE: &str = "{bar:40.cyan/blue} {pos}/{len} {elapsed} {wide_msg}";
+
 /// Column headings of the status columns, in [`CaseStatus::ALL`] order.
 const STATUS_HEADINGS: [&str; 6] = ["pass", "fail", "error", "ignored", "xfail", "xpass"];
 
@@ -227,9 +230,7 @@ impl Progress {
         if tty {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} {elapsed} {wide_msg}")
-            {
+            if let Ok(style) = ProgressStyle::with_template(BAR_TEMPLATE) {
                 bar.set_style(style.progress_chars("=> "));
             }
             Progress::with_sink(total, Sink::Bar(bar))
@@ -304,5 +305,15 @@ impl Progress {
                 let _ = out.flush();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_template_is_valid() {
+        assert!(ProgressStyle::with_template(BAR_TEMPLATE).is_ok());
     }
 }

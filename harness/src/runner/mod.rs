@@ -54,6 +54,20 @@ pub struct RunConfig {
     pub shuffle_seed: Option<u64>,
 }
 
+/// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
+/// `--format terse` (dots only) a progress bar on a terminal, plain `[n/N] status id` lines on
+/// stderr otherwise.
+fn progress_for(args: &Arguments, total: usize) -> Option<Arc<report::terminal::Progress>> {
+    use std::io::IsTerminal;
+    let terse = args.quiet || matches!(args.format, Some(libtest_mimic::FormatSetting::Terse));
+    (terse && !args.list).then(|| {
+        Arc::new(report::terminal::Progress::new(
+            total,
+            std::io::stderr().is_terminal(),
+        ))
+    })
+}
+
 /// What a run produced.
 pub struct RunOutcome {
     pub report: RunReport,
@@ -284,6 +298,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     );
     let deadline = config.run_timeout.map(|t| started + t);
     let interrupted = Arc::new(AtomicBool::new(false));
+    let progress: Arc<Mutex<Option<Arc<report::terminal::Progress>>>> = Arc::new(Mutex::new(None));
 
     let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
     let mut trials = Vec::new();
@@ -340,6 +355,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             Arc::clone(&baseline_ids),
             Arc::clone(&config.interrupt),
             Arc::clone(&interrupted),
+            Arc::clone(&progress),
         );
         let default_version = config
             .target
@@ -359,6 +375,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
                 baseline_ids,
                 interrupt,
                 interrupted,
+                progress,
             ) = ctx_parts;
             if let Some(reason) = version_gate {
                 push(
@@ -398,6 +415,9 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
                 )),
                 (_, false) => Err(Failed::from(message::failure(&case, &result, color))),
             };
+            if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
+                p.case_finished(&result);
+            }
             push(&results, result);
             outcome
         })
@@ -421,12 +441,22 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         .filter(|t| t.kind() == "load-error" && !config.libtest.is_filtered_out(t))
         .map(|t| t.name().to_string())
         .collect();
+    let selected_total = trials
+        .iter()
+        .filter(|t| !config.libtest.is_filtered_out(t))
+        .count();
+    if let Ok(mut slot) = progress.lock() {
+        *slot = progress_for(&config.libtest, selected_total);
+    }
     if let Some(seed) = config.shuffle_seed {
         shuffle(&mut trials, seed);
     }
     // libtest-mimic prints per-trial lines and counts; the verdict comes from our own results.
     let _counts = libtest_mimic::run(&config.libtest, trials);
 
+    if let Some(p) = progress.lock().ok().and_then(|p| p.clone()) {
+        p.finish();
+    }
     let mut cases = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
     cases.sort_by(|a, b| a.id.cmp(&b.id));

@@ -21,8 +21,9 @@
 //!
 //! Every error message passes through a [`redact::Redactor`] for the target's secrets.
 //!
-//! Internally the transport drives reqwest's async client on a private one-worker tokio runtime,
-//! so one deadline covers the whole exchange (connect, send, every byte of the body).
+//! Internally the transport drives reqwest's async client on a private single-threaded tokio
+//! runtime (the calling thread does the I/O), so one deadline covers the whole exchange (connect,
+//! send, every byte of the body).
 //! Call [`Transport::send`] from a plain thread, never from inside an async runtime.
 //!
 //! CONTRACT (used by the runner): [`Transport::new`], [`Transport::send`], [`HttpRequest`],
@@ -101,6 +102,9 @@ pub enum TransportError {
     /// The TLS handshake failed (untrusted or invalid certificate, client certificate refused).
     #[error("TLS handshake failed: {0}")]
     Tls(String),
+    /// The server closed or reset the connection before the response headers.
+    #[error("the server closed the connection before answering: {0}")]
+    Closed(String),
     #[error("timed out after {0:?} (request timeout)")]
     Timeout(Duration),
     #[error("response body exceeds the maximum response size of {limit} bytes")]
@@ -165,9 +169,39 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// One NTLM-authenticated connection: a client that keeps at most one idle connection, and a
+/// single-threaded runtime of its own, so that only the thread holding it drives that connection
+/// (see [`connection_back_to_pool`]).
 struct NtlmConnection {
+    /// Always `Some` until drop.
+    runtime: Option<tokio::runtime::Runtime>,
     client: reqwest::Client,
     authenticated: bool,
+}
+
+impl NtlmConnection {
+    fn new(settings: &ClientSettings) -> Result<NtlmConnection, TransportError> {
+        Ok(NtlmConnection {
+            runtime: Some(new_runtime()?),
+            client: settings.build(true)?,
+            authenticated: false,
+        })
+    }
+}
+
+impl Drop for NtlmConnection {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn new_runtime() -> Result<tokio::runtime::Runtime, TransportError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TransportError::Client(format!("cannot start the I/O runtime: {e}")))
 }
 
 /// What every client of this transport is built from.
@@ -218,12 +252,7 @@ impl Transport {
             let (name, value) = header_pair(name, value)?;
             headers.insert(name, value);
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("ews-transport")
-            .enable_all()
-            .build()
-            .map_err(|e| TransportError::Client(format!("cannot start the I/O runtime: {e}")))?;
+        let runtime = new_runtime()?;
         let client = settings.build(false)?;
         Ok(Transport {
             runtime: Some(runtime),
@@ -297,51 +326,40 @@ impl Transport {
 
     /// One attempt, bounded by the request timeout as a whole.
     fn send_once(&self, request: &HttpRequest) -> Result<Exchange, TransportError> {
-        let timeout = self.limits.request_timeout;
-        let Some(runtime) = &self.runtime else {
-            return Err(TransportError::Client("the transport is shut down".into()));
-        };
-        runtime.block_on(async {
-            match tokio::time::timeout(timeout, self.exchange(request)).await {
-                Ok(result) => result,
-                Err(_) => Err(TransportError::Timeout(timeout)),
-            }
-        })
-    }
-
-    async fn exchange(&self, request: &HttpRequest) -> Result<Exchange, TransportError> {
-        let (username, password, domain) = match &self.auth {
-            Auth::Ntlm {
-                username,
-                password,
-                domain,
-            } => (username, password, domain),
-            _ => {
+        let Auth::Ntlm {
+            username,
+            password,
+            domain,
+        } = &self.auth
+        else {
+            let Some(runtime) = &self.runtime else {
+                return Err(TransportError::Client("the transport is shut down".into()));
+            };
+            return runtime.block_on(self.within_timeout(async {
                 let exchange = self
                     .execute(&self.client, request, true, None)
                     .await
                     .map_err(|e| self.classify(e))?;
-                return self.check_auth(exchange);
-            }
+                self.check_auth(exchange)
+            }));
         };
-        // NTLM: take a connection of our own for the whole handshake and request.
+        // NTLM: a connection of our own (with its own runtime) for the handshake and the request.
         let taken = self.ntlm_connections.lock().ok().and_then(|mut p| p.pop());
         let mut connection = match taken {
             Some(connection) => connection,
-            None => NtlmConnection {
-                client: self.settings.build(true)?,
-                authenticated: false,
-            },
+            None => NtlmConnection::new(&self.settings)?,
         };
-        let result = self
-            .ntlm_exchange(
-                &mut connection,
+        let result = match &connection.runtime {
+            Some(runtime) => runtime.block_on(self.within_timeout(self.ntlm_exchange(
+                &connection.client,
+                &mut connection.authenticated,
                 request,
                 username,
                 password.expose(),
                 domain.as_deref(),
-            )
-            .await;
+            ))),
+            None => Err(TransportError::Client("the transport is shut down".into())),
+        };
         if result.is_ok()
             && let Ok(mut pool) = self.ntlm_connections.lock()
         {
@@ -350,25 +368,37 @@ impl Transport {
         result
     }
 
+    /// `work` bounded by the request timeout as a whole.
+    async fn within_timeout(
+        &self,
+        work: impl Future<Output = Result<Exchange, TransportError>>,
+    ) -> Result<Exchange, TransportError> {
+        let timeout = self.limits.request_timeout;
+        match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Timeout(timeout)),
+        }
+    }
+
     async fn ntlm_exchange(
         &self,
-        connection: &mut NtlmConnection,
+        client: &reqwest::Client,
+        authenticated: &mut bool,
         request: &HttpRequest,
         username: &str,
         password: &str,
         domain: Option<&str>,
     ) -> Result<Exchange, TransportError> {
-        let client = connection.client.clone();
-        if connection.authenticated {
+        if *authenticated {
             let exchange = self
-                .execute(&client, request, false, None)
+                .execute(client, request, false, None)
                 .await
                 .map_err(|e| self.classify(e))?;
             if exchange.status != 401 {
                 return Ok(exchange);
             }
             // The server re-challenges (new connection, or its session ended): handshake again.
-            connection.authenticated = false;
+            *authenticated = false;
         }
         let failed = |detail: String| TransportError::AuthFailed {
             scheme: "NTLM",
@@ -380,13 +410,14 @@ impl Transport {
             ..request.clone()
         };
         let first = self
-            .execute(&client, &empty, false, Some(format!("NTLM {negotiate}")))
+            .execute(client, &empty, false, Some(format!("NTLM {negotiate}")))
             .await
             .map_err(|e| self.classify(e))?;
+        connection_back_to_pool().await;
         if first.status != 401 {
             // No authentication wanted: send the real request as it is.
             return self
-                .execute(&client, request, false, None)
+                .execute(client, request, false, None)
                 .await
                 .map_err(|e| self.classify(e));
         }
@@ -404,12 +435,7 @@ impl Transport {
         let authenticate = ntlm::authenticate_token(challenge, username, password, domain)
             .map_err(|e| failed(e.to_string()))?;
         let last = self
-            .execute(
-                &client,
-                request,
-                false,
-                Some(format!("NTLM {authenticate}")),
-            )
+            .execute(client, request, false, Some(format!("NTLM {authenticate}")))
             .await
             .map_err(|e| self.classify(e))?;
         if last.status == 401 {
@@ -418,7 +444,8 @@ impl Transport {
                     .into(),
             ));
         }
-        connection.authenticated = true;
+        *authenticated = true;
+        connection_back_to_pool().await;
         Ok(last)
     }
 
@@ -543,6 +570,8 @@ impl Transport {
             TransportError::Connect(chain)
         } else if e.is_body() || e.is_decode() {
             TransportError::Body(chain)
+        } else if closed_early(&chain) {
+            TransportError::Closed(chain)
         } else {
             TransportError::Http(chain)
         }
@@ -557,6 +586,7 @@ impl Transport {
             TransportError::Tls(s) => TransportError::Tls(scrub(s)),
             TransportError::Http(s) => TransportError::Http(scrub(s)),
             TransportError::Body(s) => TransportError::Body(scrub(s)),
+            TransportError::Closed(s) => TransportError::Closed(scrub(s)),
             TransportError::AuthFailed { scheme, detail } => TransportError::AuthFailed {
                 scheme,
                 detail: scrub(detail),
@@ -576,6 +606,18 @@ impl Drop for Transport {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+/// Lets the client's pool take back the connection of the exchange just read.
+///
+/// hyper returns an HTTP/1 connection to its pool from a task of its own once the response is
+/// complete. A request sent before that task ran gets a NEW connection, which for NTLM means an
+/// unauthenticated one (the AUTHENTICATE message would land on a connection that never saw the
+/// NEGOTIATE). On the transport's single-threaded runtime, yielding lets that task run first.
+async fn connection_back_to_pool() {
+    for _ in 0..8 {
+        tokio::task::yield_now().await;
     }
 }
 
@@ -701,6 +743,18 @@ fn offered_schemes(headers: &[(String, String)]) -> String {
     } else {
         format!(" (the server offers: {})", schemes.join(", "))
     }
+}
+
+fn closed_early(chain: &str) -> bool {
+    let lower = chain.to_ascii_lowercase();
+    [
+        "connection reset",
+        "connection closed before message completed",
+        "broken pipe",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|words| lower.contains(words))
 }
 
 fn looks_like_tls(chain: &str) -> bool {

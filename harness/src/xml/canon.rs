@@ -5,15 +5,18 @@
 //! byte offsets into 1-based line:column positions incrementally, and maps every failure to an
 //! [`XmlError`] with a position. It never panics and never expands a DTD.
 
-use std::collections::HashSet;
 use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::reader::NsReader;
 
-use super::{Attr, Document, Element, Node, ParseOptions, QName, TextPos, XmlError, XmlErrorKind};
+use super::{
+    Attr, Document, Element, Name, Node, ParseOptions, QName, TextPos, XmlError, XmlErrorKind,
+};
 use super::{matcher, ns};
 
 /// One canonicalization rule: a stable name (used in docs and golden tests) and what it does.
@@ -105,14 +108,26 @@ impl<'a> LineIndex<'a> {
             self.col = 1;
         }
         let segment = self.text.get(self.offset..offset).unwrap_or_default();
-        match memchr::memrchr(b'\n', segment) {
-            Some(last) => {
-                let newlines = memchr::memchr_iter(b'\n', segment).count();
-                self.line = self.line.saturating_add(to_u32(newlines));
-                self.col =
-                    1u32.saturating_add(count_chars(segment.get(last + 1..).unwrap_or_default()));
+        if segment.len() < 64 {
+            // Short hops (between tags and attributes): one simple pass.
+            for &b in segment {
+                if b == b'\n' {
+                    self.line = self.line.saturating_add(1);
+                    self.col = 1;
+                } else if (b as i8) >= -0x40 {
+                    self.col = self.col.saturating_add(1);
+                }
             }
-            None => self.col = self.col.saturating_add(count_chars(segment)),
+        } else {
+            match memchr::memrchr(b'\n', segment) {
+                Some(last) => {
+                    let newlines = memchr::memchr_iter(b'\n', segment).count();
+                    self.line = self.line.saturating_add(to_u32(newlines));
+                    self.col = 1u32
+                        .saturating_add(count_chars(segment.get(last + 1..).unwrap_or_default()));
+                }
+                None => self.col = self.col.saturating_add(count_chars(segment)),
+            }
         }
         self.offset = offset;
         TextPos {
@@ -136,6 +151,18 @@ fn offset_in(whole: &str, part: &str) -> Option<usize> {
     let start = whole.as_ptr() as usize;
     let p = part.as_ptr() as usize;
     (p >= start && p + part.len() <= start + whole.len()).then(|| p - start)
+}
+
+/// `s` without XML whitespace at either end (byte scan).
+pub(crate) fn trim_xml_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let start = b.iter().position(|c| !is_space(c)).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !is_space(c))
+        .map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or_default()
 }
 
 pub(crate) fn is_xml_space(c: char) -> bool {
@@ -183,8 +210,11 @@ struct Builder<'i> {
     input: &'i str,
     lines: LineIndex<'i>,
     trim: bool,
-    namespaces: HashSet<Arc<str>>,
+    /// Namespace URIs by the raw `xmlns` text quick-xml resolves to.
+    namespaces: FxHashMap<Box<str>, Arc<str>>,
+    last_ns_raw: String,
     last_ns: Option<Arc<str>>,
+    locals: FxHashSet<Arc<str>>,
     stack: Vec<Open>,
     /// Children of all open elements, innermost last.
     nodes: Vec<Node>,
@@ -219,8 +249,10 @@ pub(crate) fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlErro
         input,
         lines: LineIndex::new(input.as_bytes()),
         trim: opts.trim_text,
-        namespaces: HashSet::new(),
+        namespaces: FxHashMap::default(),
+        last_ns_raw: String::new(),
         last_ns: None,
+        locals: FxHashSet::default(),
         stack: Vec::new(),
         nodes: Vec::new(),
         text: String::new(),
@@ -250,23 +282,35 @@ impl<'i> Builder<'i> {
     /// The shared copy of a namespace URI. quick-xml resolves to the raw `xmlns` attribute
     /// text; the namespace name is its normalized value (references resolved).
     fn intern(&mut self, raw: &str) -> Arc<str> {
-        let normalized = normalize_uri(raw);
-        let uri: &str = &normalized;
-        if let Some(last) = &self.last_ns {
-            if &**last == uri {
-                return last.clone();
+        if let Some(arc) = &self.last_ns {
+            if self.last_ns_raw == raw {
+                return arc.clone();
             }
         }
-        let arc = match self.namespaces.get(uri) {
+        let arc = match self.namespaces.get(raw) {
             Some(a) => a.clone(),
             None => {
-                let a: Arc<str> = Arc::from(uri);
-                self.namespaces.insert(a.clone());
+                let a: Arc<str> = Arc::from(&*normalize_uri(raw));
+                self.namespaces.insert(raw.into(), a.clone());
                 a
             }
         };
+        self.last_ns_raw.clear();
+        self.last_ns_raw.push_str(raw);
         self.last_ns = Some(arc.clone());
         arc
+    }
+
+    /// The shared copy of a local name.
+    fn local(&mut self, local: &str) -> Name {
+        match self.locals.get(local) {
+            Some(a) => Name::from(a.clone()),
+            None => {
+                let a: Arc<str> = Arc::from(local);
+                self.locals.insert(a.clone());
+                Name::from(a)
+            }
+        }
     }
 
     fn run(&mut self) -> Result<(), XmlError> {
@@ -412,7 +456,7 @@ impl<'i> Builder<'i> {
         if self.text.is_empty() {
             return;
         }
-        let trimmed = self.text.trim_matches(is_xml_space);
+        let trimmed = trim_xml_space(&self.text);
         if !trimmed.is_empty() {
             let kept = if self.trim {
                 trimmed
@@ -466,12 +510,14 @@ impl<'i> Builder<'i> {
         };
         let name = QName {
             ns,
-            local: e.local_name().into_inner().to_string(),
+            local: self.local(e.local_name().into_inner()),
         };
 
         let mut attrs = std::mem::take(&mut self.attr_scratch);
         attrs.clear();
-        for attr in e.attributes() {
+        // Duplicates are checked after namespace resolution below (which also catches
+        // `a:x` and `b:x` bound to one URI); quick-xml's own check would allocate per tag.
+        for attr in e.attributes().with_checks(false) {
             let attr = match attr {
                 Ok(a) => a,
                 Err(err) => {
@@ -514,7 +560,7 @@ impl<'i> Builder<'i> {
             };
             let name = QName {
                 ns,
-                local: local.into_inner().to_string(),
+                local: self.local(local.into_inner()),
             };
             let value = if is_qname_attr(&name) {
                 resolve_qname_value(resolver, &value)

@@ -20,8 +20,8 @@ use super::matcher::{self, RegexCache};
 use super::path::{Selection, text_of};
 use super::pretty::{PChild, PNode, Skip, addr};
 use super::{
-    Attr, CompareOptions, Comparison, Document, Element, Matcher, Mismatch, MismatchKind, Node,
-    QName, TextPos,
+    CompareOptions, Comparison, Document, Element, Matcher, Mismatch, MismatchKind, Node, QName,
+    TextPos,
 };
 
 /// Longest value quoted in a message.
@@ -64,6 +64,8 @@ pub(crate) struct Engine<'d> {
     dry_limit: usize,
     /// Assemble the diff view while comparing.
     build: bool,
+    /// Expected' children of the elements being compared (build mode), innermost last.
+    scratch: Vec<PNode<'d>>,
 }
 
 impl<'d> Engine<'d> {
@@ -113,6 +115,7 @@ impl<'d> Engine<'d> {
             dry_count: 0,
             dry_limit: 0,
             build,
+            scratch: Vec::new(),
         }
     }
 
@@ -228,18 +231,22 @@ impl<'d> Engine<'d> {
         if self.stopped() {
             return None;
         }
-        let children = self.children(e, a);
+        let mark = self.scratch.len();
+        self.children(e, a);
         if !self.build {
+            self.scratch.truncate(mark);
             return None;
         }
         if self.count() == before {
+            self.scratch.truncate(mark);
             return Some(PNode::Shared(a));
         }
-        let mut built = Vec::with_capacity(children.len() + 1);
+        let children = self.scratch.len().saturating_sub(mark);
+        let mut built = Vec::with_capacity(children + 1);
         if let Some(t) = text {
             built.push(PChild::Text(t));
         }
-        built.extend(children.into_iter().map(PChild::Node));
+        built.extend(self.scratch.drain(mark..).map(PChild::Node));
         Some(PNode::Built {
             name: &e.name,
             attrs,
@@ -250,32 +257,28 @@ impl<'d> Engine<'d> {
     /// Compares attributes (both lists are sorted by name); returns expected' attributes.
     fn attributes(&mut self, e: &'d Element, a: &'d Element) -> Vec<(&'d QName, Cow<'d, str>)> {
         let mut out = Vec::new();
-        let visible = |el: &'d Element, skip: &Skip| -> Vec<&'d Attr> {
-            el.attrs
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !skip.attr(el, *i))
-                .map(|(_, at)| at)
-                .collect()
+        if e.attrs.is_empty() && a.attrs.is_empty() {
+            return out;
+        }
+        let skip = |el: &Element, mut k: usize, s: &Skip| {
+            while k < el.attrs.len() && s.attr(el, k) {
+                k += 1;
+            }
+            k
         };
-        let (ea, aa) = if e.attrs.is_empty() && a.attrs.is_empty() {
-            (Vec::new(), Vec::new())
-        } else {
-            (visible(e, &self.skip), visible(a, &self.skip))
-        };
-        let (mut i, mut j) = (0, 0);
-        while i < ea.len() || j < aa.len() {
+        let (mut i, mut j) = (skip(e, 0, &self.skip), skip(a, 0, &self.skip));
+        while i < e.attrs.len() || j < a.attrs.len() {
             if self.stopped() {
                 break;
             }
-            let order = match (ea.get(i), aa.get(j)) {
+            let order = match (e.attrs.get(i), a.attrs.get(j)) {
                 (Some(x), Some(y)) => x.name.cmp(&y.name),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };
             match order {
                 std::cmp::Ordering::Equal => {
-                    let (x, y) = (ea[i], aa[j]);
+                    let (x, y) = (&e.attrs[i], &a.attrs[j]);
                     let matched = self.value(
                         &x.value,
                         &y.value,
@@ -284,13 +287,15 @@ impl<'d> Engine<'d> {
                         Tail::Attr(&y.name),
                         MismatchKind::AttributeValue,
                     );
-                    let shown = if matched { &y.value } else { &x.value };
-                    out.push((&x.name, Cow::Borrowed(shown.as_str())));
-                    i += 1;
-                    j += 1;
+                    if self.build {
+                        let shown = if matched { &y.value } else { &x.value };
+                        out.push((&x.name, Cow::Borrowed(shown.as_str())));
+                    }
+                    i = skip(e, i + 1, &self.skip);
+                    j = skip(a, j + 1, &self.skip);
                 }
                 std::cmp::Ordering::Less => {
-                    let x = ea[i];
+                    let x = &e.attrs[i];
                     let ignored = matcher::token(&x.value)
                         .is_some_and(|t| self.cache.matcher(t) == Ok(Matcher::Ignore));
                     if !ignored {
@@ -307,14 +312,18 @@ impl<'d> Engine<'d> {
                                 )
                             },
                         );
-                        out.push((&x.name, Cow::Borrowed(x.value.as_str())));
+                        if self.build {
+                            out.push((&x.name, Cow::Borrowed(x.value.as_str())));
+                        }
                     }
-                    i += 1;
+                    i = skip(e, i + 1, &self.skip);
                 }
                 std::cmp::Ordering::Greater => {
-                    let y = aa[j];
+                    let y = &a.attrs[j];
                     if self.subset {
-                        out.push((&y.name, Cow::Borrowed(y.value.as_str())));
+                        if self.build {
+                            out.push((&y.name, Cow::Borrowed(y.value.as_str())));
+                        }
                     } else {
                         self.report(
                             MismatchKind::UnexpectedAttribute,
@@ -334,7 +343,7 @@ impl<'d> Engine<'d> {
                             },
                         );
                     }
-                    j += 1;
+                    j = skip(a, j + 1, &self.skip);
                 }
             }
         }
@@ -370,8 +379,8 @@ impl<'d> Engine<'d> {
         let Some(expr) = matcher::token(expected) else {
             self.report(kind, tail_e, tail_a, Some(pos), || {
                 let message = match (expected.is_empty(), actual.is_empty()) {
-                    (true, _) => format!("expected no text, found `{}`", quote(actual)),
-                    (_, true) => format!("expected `{}`, found no text", quote(expected)),
+                    (true, _) => format!("expected no text, found `{}`", show(actual)),
+                    (_, true) => format!("expected `{}`, found no text", show(expected)),
                     _ => {
                         let what = match tail_e {
                             Tail::Attr(q) => format!("attribute `{q}`: "),
@@ -379,8 +388,8 @@ impl<'d> Engine<'d> {
                         };
                         format!(
                             "{what}expected `{}`, found `{}`",
-                            quote(expected),
-                            quote(actual)
+                            show(expected),
+                            show(actual)
                         )
                     }
                 };
@@ -459,19 +468,48 @@ impl<'d> Engine<'d> {
     }
 
     /// Compares the element children; returns expected' children.
-    fn children(&mut self, e: &'d Element, a: &'d Element) -> Vec<PNode<'d>> {
+    /// Compares the element children; expected' children go onto `self.scratch`.
+    fn children(&mut self, e: &'d Element, a: &'d Element) {
+        let unordered = !self.unordered.is_empty()
+            && (self.unordered.contains(&addr(e)) || self.unordered.contains(&addr(a)));
+        if !unordered {
+            // Fast path without allocation: the same names in the same order, none ignored.
+            let same = {
+                let (mut x, mut y) = (elements(e), elements(a));
+                loop {
+                    match (x.next(), y.next()) {
+                        (None, None) => break true,
+                        (Some(p), Some(q))
+                            if p.name == q.name
+                                && !self.skip.element(p)
+                                && !self.skip.element(q) => {}
+                        _ => break false,
+                    }
+                }
+            };
+            if same {
+                for (x, y) in elements(e).zip(elements(a)) {
+                    if self.stopped() {
+                        break;
+                    }
+                    if let Some(n) = self.pair(x, y) {
+                        self.scratch.push(n);
+                    }
+                }
+                return;
+            }
+        }
         let ek = self.visible_children(e);
         let ak = self.visible_children(a);
         if ek.is_empty() && ak.is_empty() {
-            return Vec::new();
+            return;
         }
-        let unordered = !self.unordered.is_empty()
-            && (self.unordered.contains(&addr(e)) || self.unordered.contains(&addr(a)));
-        if unordered {
+        let nodes = if unordered {
             self.children_unordered(&ek, &ak)
         } else {
             self.children_ordered(&ek, &ak)
-        }
+        };
+        self.scratch.extend(nodes);
     }
 
     /// Recurses into a pair of same-named children.
@@ -490,13 +528,7 @@ impl<'d> Engine<'d> {
             Tail::Child(x),
             Tail::Here,
             Some(x.pos),
-            || {
-                (
-                    Some(x.name.clark()),
-                    None,
-                    format!("element `{}` missing", x.name),
-                )
-            },
+            || (Some(x.name.clark()), None, missing_message(x)),
         );
     }
 
@@ -783,6 +815,13 @@ fn align(ek: &[&Element], ak: &[&Element], subset: bool) -> Vec<Plan> {
         .collect()
 }
 
+fn elements(e: &Element) -> impl Iterator<Item = &Element> {
+    e.children.iter().filter_map(|c| match c {
+        Node::Element(x) => Some(x),
+        Node::Text(_) => None,
+    })
+}
+
 fn direct_text(e: &Element) -> Cow<'_, str> {
     match e.children.as_slice() {
         [] => Cow::Borrowed(""),
@@ -796,6 +835,17 @@ fn ns_label(q: &QName) -> String {
         Some(uri) => format!("`{uri}`"),
         None => "none".to_string(),
     }
+}
+
+/// A value for a message: QName values in a well-known namespace with their stable prefix
+/// (`t:ErrorSchemaValidation`), others as they are (cut when long).
+fn show(v: &str) -> Cow<'_, str> {
+    if let Some((uri, local)) = super::pretty::clark(v) {
+        if let Some(prefix) = super::pretty::stable_prefix(uri) {
+            return Cow::Owned(format!("{prefix}:{}", quote(local)));
+        }
+    }
+    quote(v)
 }
 
 /// A value for a one-line message (long values are cut).
@@ -846,4 +896,40 @@ fn path_of(chain: &[&Element], tail: Tail<'_>) -> String {
         }
     }
     out
+}
+
+/// "element `x` missing", naming the child elements the missing element should have held, so a
+/// reader sees what is lost (a missing `soap:Header` that should carry `t:ServerVersionInfo`).
+fn missing_message(x: &Element) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for child in &x.children {
+        if let Node::Element(c) = child {
+            let name = c.name.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    match names.len() {
+        0 => format!("element `{}` missing", x.name),
+        n if n <= 4 => format!(
+            "element `{}` missing (with its children {})",
+            x.name,
+            quoted(&names)
+        ),
+        n => format!(
+            "element `{}` missing (with its children {} and {} more)",
+            x.name,
+            quoted(&names[..4]),
+            n - 4
+        ),
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

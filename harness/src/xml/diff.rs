@@ -39,19 +39,24 @@ pub(crate) fn render_diff(
     let actual_view = PNode::Elem(&actual.root);
     let skip = &engine.skip;
     let mut prefixes = Prefixes::default();
-    prefixes.reserve_from(&view, Some(skip));
-    prefixes.reserve_from(&actual_view, Some(skip));
-    prefixes.assign_from(&view, Some(skip));
-    prefixes.assign_from(&actual_view, Some(skip));
+    prefixes.collect(&view, Some(skip), false);
+    prefixes.collect(&actual_view, Some(skip), true);
+    prefixes.finish();
 
     // Subtrees that compared equal print the same on both sides: they stay placeholders
     // (one token each) and only the lines a hunk shows get printed.
     let mut shared = HashSet::new();
     collect_shared(&view, &mut shared);
-    let old = Side::new(print_chunks(&view, &prefixes, Some(skip), &shared), skip);
+    let mut counts = HashMap::new();
+    let old = Side::new(
+        print_chunks(&view, &prefixes, Some(skip), &shared),
+        skip,
+        &mut counts,
+    );
     let new = Side::new(
         print_chunks(&actual_view, &prefixes, Some(skip), &shared),
         skip,
+        &mut counts,
     );
     let (old_tokens, new_tokens) = (old.tokens(), new.tokens());
     let deadline = Instant::now() + DIFF_TIMEOUT;
@@ -115,7 +120,8 @@ struct Side<'p> {
 }
 
 impl<'p> Side<'p> {
-    fn new(chunks: Vec<Chunk<'p>>, skip: &Skip) -> Self {
+    /// `counts` caches the line count of shared elements (both sides have the same ones).
+    fn new(chunks: Vec<Chunk<'p>>, skip: &Skip, counts: &mut HashMap<usize, usize>) -> Self {
         let mut starts = vec![0];
         let mut origin = Vec::new();
         let mut line = 0;
@@ -132,7 +138,9 @@ impl<'p> Side<'p> {
                 }
                 Chunk::Shared(e, _, _) => {
                     origin.push(Origin::Shared { chunk: ci });
-                    line += count_lines(e, Some(skip));
+                    line += *counts
+                        .entry(addr(e))
+                        .or_insert_with(|| count_lines(e, Some(skip)));
                     starts.push(line);
                 }
             }

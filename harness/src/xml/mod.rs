@@ -49,12 +49,111 @@ pub struct TextPos {
 
 /// An expanded name: namespace URI (None = no namespace) and local name.
 ///
-/// Namespace URIs are shared (`Arc<str>`, interned per parsed document): a 10 MB response
-/// repeats a handful of URIs hundreds of thousands of times.
+/// Both parts are shared strings, interned per parsed document: a 10 MB response repeats a
+/// handful of URIs and local names hundreds of thousands of times. Build one with
+/// [`QName::new`]; test one with [`QName::is`]; `local` compares with `&str` directly.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QName {
     pub ns: Option<Arc<str>>,
-    pub local: String,
+    pub local: Name,
+}
+
+/// A local name: shared text that compares, hashes, derefs and prints as a `str`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    pub fn new(text: &str) -> Name {
+        Name(Arc::from(text))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name::new(text)
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name(Arc::from(text))
+    }
+}
+
+impl From<Arc<str>> for Name {
+    fn from(text: Arc<str>) -> Name {
+        Name(text)
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == &*other.0
+    }
 }
 
 impl QName {
@@ -62,7 +161,7 @@ impl QName {
     pub fn new(ns: Option<&str>, local: &str) -> QName {
         QName {
             ns: ns.map(Arc::from),
-            local: local.to_string(),
+            local: Name::new(local),
         }
     }
 
@@ -75,7 +174,7 @@ impl QName {
     pub fn clark(&self) -> String {
         match &self.ns {
             Some(ns) => format!("{{{ns}}}{}", self.local),
-            None => self.local.clone(),
+            None => self.local.to_string(),
         }
     }
 }

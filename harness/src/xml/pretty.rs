@@ -85,14 +85,32 @@ pub(crate) struct Prefixes {
     /// Prefixes that unresolvable QName values use verbatim: never bound.
     reserved: HashSet<String>,
     next: usize,
+    /// Namespaces noted by `collect`, not yet assigned.
+    noted: HashSet<String>,
+    pending: Vec<String>,
+    /// URI texts by address (interned `Arc<str>`s repeat): (ptr, len, URI), after `finish`
+    /// (ptr, len, prefix).
+    recent: Vec<(usize, usize, String)>,
 }
 
+/// Most URI addresses remembered by [`Prefixes`].
+const RECENT_MAX: usize = 32;
+
 impl Prefixes {
-    /// First pass: prefixes of QName values kept verbatim must stay unbound.
-    pub(crate) fn reserve_from(&mut self, node: &PNode<'_>, skip: Option<&Skip>) {
-        walk(node, None, skip, &mut |item| {
-            if let Item::QNameValue(v) = item {
-                if clark(v).is_none() && matcher::token(v).is_none() {
+    /// Notes the namespaces `node` uses (in order of first appearance) and the prefixes its
+    /// unresolvable QName values use verbatim (those must stay unbound). `Shared` subtrees are
+    /// skipped unless `shared` is true (the diff notes them through the actual document).
+    pub(crate) fn collect(&mut self, node: &PNode<'_>, skip: Option<&Skip>, shared: bool) {
+        walk(node, None, skip, shared, &mut |item| match item {
+            Item::Name(q) => {
+                if let Some(uri) = q.ns.as_deref() {
+                    self.note(uri);
+                }
+            }
+            Item::QNameValue(v) => {
+                if let Some((uri, _)) = clark(v) {
+                    self.note(uri);
+                } else if matcher::token(v).is_none() {
                     if let Some((p, _)) = v.split_once(':') {
                         self.reserved.insert(p.to_string());
                     }
@@ -101,20 +119,31 @@ impl Prefixes {
         });
     }
 
-    /// Second pass: assign prefixes in order of first appearance.
-    pub(crate) fn assign_from(&mut self, node: &PNode<'_>, skip: Option<&Skip>) {
-        walk(node, None, skip, &mut |item| match item {
-            Item::Name(q) => {
-                if let Some(uri) = q.ns.as_deref() {
-                    self.assign(uri);
-                }
+    /// Assigns prefixes to the namespaces noted so far.
+    pub(crate) fn finish(&mut self) {
+        for uri in std::mem::take(&mut self.pending) {
+            self.assign(&uri);
+        }
+        // The remembered addresses now map to prefixes instead of URIs.
+        for entry in &mut self.recent {
+            if let Some(prefix) = self.by_uri.get(&entry.2) {
+                entry.2 = prefix.clone();
             }
-            Item::QNameValue(v) => {
-                if let Some((uri, _)) = clark(v) {
-                    self.assign(uri);
-                }
-            }
-        });
+        }
+    }
+
+    fn note(&mut self, uri: &str) {
+        let key = (uri.as_ptr() as usize, uri.len());
+        if self.recent.iter().any(|(p, l, _)| (*p, *l) == key) {
+            return;
+        }
+        if !self.noted.contains(uri) {
+            self.noted.insert(uri.to_string());
+            self.pending.push(uri.to_string());
+        }
+        if self.recent.len() < RECENT_MAX {
+            self.recent.push((key.0, key.1, uri.to_string()));
+        }
     }
 
     fn assign(&mut self, uri: &str) {
@@ -138,6 +167,10 @@ impl Prefixes {
     }
 
     fn prefix(&self, uri: &str) -> &str {
+        let key = (uri.as_ptr() as usize, uri.len());
+        if let Some((_, _, prefix)) = self.recent.iter().find(|(p, l, _)| (*p, *l) == key) {
+            return prefix;
+        }
         self.by_uri.get(uri).map(String::as_str).unwrap_or("ns0")
     }
 }
@@ -152,10 +185,16 @@ fn walk<'x>(
     node: &'x PNode<'x>,
     parent: Option<&'x QName>,
     skip: Option<&Skip>,
+    shared: bool,
     f: &mut dyn FnMut(Item<'x>),
 ) {
     match node {
-        PNode::Elem(e) | PNode::Shared(e) => walk_element(e, parent, skip, f),
+        PNode::Elem(e) => walk_element(e, parent, skip, f),
+        PNode::Shared(e) => {
+            if shared {
+                walk_element(e, parent, skip, f);
+            }
+        }
         PNode::Built {
             name,
             attrs,
@@ -171,7 +210,7 @@ fn walk<'x>(
             let qtext = is_qname_text(parent, name) && children.len() == 1;
             for c in children {
                 match c {
-                    PChild::Node(n) => walk(n, Some(name), skip, f),
+                    PChild::Node(n) => walk(n, Some(name), skip, shared, f),
                     PChild::Text(t) => {
                         if qtext {
                             f(Item::QNameValue(t));
@@ -230,8 +269,8 @@ pub(crate) fn clark(v: &str) -> Option<(&str, &str)> {
 pub(crate) fn pretty(doc: &Document) -> String {
     let node = PNode::Elem(&doc.root);
     let mut prefixes = Prefixes::default();
-    prefixes.reserve_from(&node, None);
-    prefixes.assign_from(&node, None);
+    prefixes.collect(&node, None, true);
+    prefixes.finish();
     print(&node, &prefixes, None)
 }
 
@@ -503,29 +542,28 @@ impl<'p> Printer<'p> {
 
 /// Escapes text or an attribute value so that it parses back to the same value.
 pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
-    let needs = |c: char| {
-        matches!(c, '&' | '<' | '>' | '\r')
-            || (attr && matches!(c, '"' | '\t' | '\n'))
-            || is_control(c)
+    let needs = |b: u8| {
+        matches!(b, b'&' | b'<' | b'>' | b'\r' | 0x7f)
+            || (b < 0x20 && b != b'\t' && b != b'\n')
+            || (attr && matches!(b, b'"' | b'\t' | b'\n'))
     };
-    let mut rest = s;
-    while let Some(i) = rest.find(needs) {
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or(' ');
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
+    let bytes = s.as_bytes();
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !needs(b) {
+            continue;
+        }
+        out.push_str(&s[last..i]);
+        match b {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
             other => {
-                let _ = write!(out, "&#{};", u32::from(other));
+                let _ = write!(out, "&#{other};");
             }
         }
-        rest = &rest[i + c.len_utf8()..];
+        last = i + 1;
     }
-    out.push_str(rest);
-}
-
-fn is_control(c: char) -> bool {
-    (c < ' ' && c != '\t' && c != '\n') || c == '\u{7f}'
+    out.push_str(&s[last..]);
 }

@@ -250,6 +250,30 @@ fn positions_inside_a_folded_plain_value_are_on_their_own_line() {
     );
 }
 
+#[test]
+fn clashing_names_are_errors() {
+    let errors = load_errors("errors", "names.yaml");
+    assert_eq!(
+        summary(&errors),
+        vec![
+            err(
+                "names.yaml",
+                7,
+                16,
+                "capture `mailbox` would hide the target variable of that name",
+                Some("choose another name")
+            ),
+            err(
+                "names.yaml",
+                8,
+                11,
+                "step name `list` is used twice",
+                Some("the first is step 1 (line 5); names must be unique")
+            ),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sidecar files.
 
@@ -263,6 +287,8 @@ fn a_raw_sidecar_loads_relative_to_the_case_file() {
     let expected =
         std::fs::read_to_string(fixtures().join("sidecar/im/raw_sidecar.request.xml")).unwrap();
     assert_eq!(template.source, expected);
+    // Raw requests exist to send what a server must refuse: `https://` namespaces are allowed.
+    assert!(template.source.contains("https://schemas.microsoft.com/"));
     assert_eq!(template.variables().collect::<Vec<_>>(), ["mailbox"]);
     assert_eq!(case.steps[0].operation, None);
 }
@@ -335,7 +361,7 @@ fn a_broken_file_does_not_stop_the_others() {
         fault.code,
         Some(xml::QName {
             ns: Some(xml::ns::TYPES.into()),
-            local: "ErrorSchemaValidation".to_string()
+            local: "ErrorSchemaValidation".into()
         })
     );
     assert_eq!(step.expect.status, None);
@@ -829,6 +855,9 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
             ("errors.yaml".to_string(), 10, 25),
             ("errors.yaml".to_string(), 15, 41),
             ("errors.yaml".to_string(), 16, 25),
+            ("errors.yaml".to_string(), 23, 13),
+            ("errors.yaml".to_string(), 23, 18),
+            ("errors.yaml".to_string(), 26, 7),
             ("errors.expect.xml".to_string(), 4, 1),
         ],
         "{}",
@@ -841,5 +870,21 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
         "`https://schemas.microsoft.com/...` namespace: EWS and SOAP namespaces start with `http://`"
     );
     assert!(errors[3].message.starts_with("bad matcher `{{bind}}`"));
-    assert!(errors[4].message.starts_with("malformed XML"));
+    assert_eq!(
+        errors[4].message,
+        "matcher `{{ews_id}}` is only part of the text of `R`"
+    );
+    assert_eq!(
+        errors[5].message,
+        "matcher `{{any}}` is only part of the value of `Id`"
+    );
+    assert_eq!(
+        errors[5].help.as_deref(),
+        Some("a matcher stands for the whole value; use `{{regex ...}}` to match part of it")
+    );
+    assert_eq!(
+        errors[6].message,
+        "a body must not have an XML declaration: it is placed inside the envelope"
+    );
+    assert!(errors[7].message.starts_with("malformed XML"));
 }

@@ -2,7 +2,10 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod case;
+/// The command line: diff, lint, serve, schema, usage errors.
+mod cli;
 mod runner;
+mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
 mod transport;

@@ -1,7 +1,8 @@
 //! Reports: every writer is fed synthetic `RunReport`s and its output is checked the way its
 //! consumer reads it — JUnit through Python's `junitparser`, HTML in headless Chromium (and its
 //! escaping with hostile content), JSON against a golden and back through `json::read` —
-//! plus baselines, shard merging, coverage and atomic writing.
+//! plus baselines, shard merging, coverage and atomic writing; and one end-to-end run of the real
+//! binary against the embedded server with a quirk.
 //!
 //! Goldens live in `harness/tests/golden/report/` (see its README). To accept new output run
 //! `UPDATE_GOLDENS=1 cargo test --test it report::` (refused when `CI` is set).
@@ -1241,4 +1242,85 @@ fn a_failed_write_leaves_the_previous_file_and_no_partial_file() {
         .collect();
     left.sort();
     assert_eq!(left, ["junit.xml", "report.html", "report.json"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end: the real binary against the embedded server with a quirk
+
+#[test]
+fn a_quirky_run_shows_the_failure_with_its_diff_in_every_report_and_a_baseline_turns_it_green() {
+    use crate::support::{all_output, fixture, run_bin};
+    let cases = fixture("runner/good");
+    let quirky = tempfile::tempdir().unwrap();
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            quirky.path().to_str().unwrap(),
+            "--quirk",
+            "wrong-response-code",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+
+    // JSON: the failure, its path and its diff.
+    let run = json::read(quirky.path().join("report.json")).unwrap();
+    let failed = run
+        .cases
+        .iter()
+        .find(|c| c.status == CaseStatus::Fail)
+        .expect("a failing case");
+    let (step, first) = failed.first_mismatch().expect("a mismatch");
+    assert!(first.actual_path.ends_with("/ResponseCode"), "{first:?}");
+    let diff = step.diff.as_deref().expect("a diff");
+    let added = diff
+        .lines()
+        .find(|l| l.starts_with('+') && l.contains("ResponseCode"))
+        .expect("the actual ResponseCode line in the diff");
+
+    // JUnit, read by junitparser: one failure carrying the same diff.
+    let junit_xml = fs::read_to_string(quirky.path().join("junit.xml")).unwrap();
+    assert!(junit_xml.contains("<failure"));
+    if require_tool(python_has("junitparser"), "python3 with junitparser") {
+        let seen = run_python(JUNITPARSER_SCRIPT, &[&quirky.path().join("junit.xml")]);
+        assert_eq!(count_results(&seen, "Failure"), 1);
+        assert_eq!(count_results(&seen, "Error"), 0);
+        let case = &seen["cases"][failed.id.as_str()];
+        assert_eq!(case["classname"], failed.family.as_str());
+        assert!(case["results"][0]["text"].as_str().unwrap().contains(added));
+        assert!(case["system_out"].as_str().unwrap().contains(added));
+    }
+
+    // HTML: the failing case is open and its diff line is colored as an addition.
+    let page = fs::read_to_string(quirky.path().join("report.html")).unwrap();
+    assert!(page.contains("data-status=\"fail\""));
+    assert!(page.contains("<span class=\"diff-add\">+"));
+
+    // A baseline written from this run makes the same results green, even when strict.
+    let baseline_path = quirky.path().join("baseline.yaml");
+    Baseline::from_report(&run).write(&baseline_path).unwrap();
+    let baseline = Baseline::load(&baseline_path).unwrap();
+    let mut with_baseline = run.clone();
+    apply_baseline(&mut with_baseline, &baseline);
+    assert!(with_baseline.is_success(true));
+
+    // The server is fixed: the next run passes and the baseline entry shows as unexpected pass.
+    let fixed = tempfile::tempdir().unwrap();
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            fixed.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let mut next = json::read(fixed.path().join("report.json")).unwrap();
+    apply_baseline(&mut next, &baseline);
+    let flagged = next.cases.iter().find(|c| c.id == failed.id).unwrap();
+    assert_eq!(flagged.status, CaseStatus::UnexpectedPass);
+    assert!(next.is_success(false) && !next.is_success(true));
 }

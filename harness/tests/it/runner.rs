@@ -226,3 +226,95 @@ fn a_broken_server_response_errors_the_case_and_reports_are_still_written() {
         reports.path().join("junit.xml").is_file() && reports.path().join("report.html").is_file()
     );
 }
+
+/// A loopback server that accepts connections and never answers (a hung server); the receiver
+/// gets a message when the first connection arrives.
+fn silent_server() -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().expect("addr")
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(16).flatten() {
+            held.push(stream); // keep the socket open, say nothing
+            let _ = tx.send(());
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn ctrl_c_finishes_the_running_case_skips_the_rest_and_still_writes_reports() {
+    let (url, first_request) = silent_server();
+    let reports = TempDir::new("runner-interrupt");
+    let cases = fixture("runner/mixed");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+        .args([
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+        ])
+        .args([
+            "--endpoint",
+            &url,
+            "--auth",
+            "none",
+            "--var",
+            "mailbox=a@b.c",
+            "--timeout",
+            "2s",
+        ])
+        .args(["--test-threads", "1", "--skip", "does_not_load"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    first_request
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the first case reached the server");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let report = read_report(reports.path());
+    assert!(
+        report.interrupted,
+        "the report says the run was interrupted"
+    );
+    // The case in flight finished (with the request timeout); nothing started after Ctrl-C.
+    assert_eq!(report.cases.len(), 1, "{report:#?}");
+    assert_eq!(report.cases[0].status, CaseStatus::Error);
+    assert!(
+        report.cases[0].steps[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("timed out"),
+        "{report:#?}"
+    );
+    assert!(
+        reports.path().join("junit.xml").is_file() && reports.path().join("report.html").is_file()
+    );
+}
+
+#[test]
+fn the_whole_run_timeout_reports_what_finished_and_fails_the_run() {
+    let reports = TempDir::new("runner-run-timeout");
+    let out = run_fixture("runner/good", &["--run-timeout", "0s"], reports.path());
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    assert!(report.interrupted);
+    assert!(
+        report.cases.is_empty(),
+        "no case started after the deadline: {report:#?}"
+    );
+}

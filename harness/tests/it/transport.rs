@@ -194,19 +194,24 @@ fn connection_refused_is_a_connect_error() {
 }
 
 #[test]
-fn reset_before_headers_is_an_error() {
-    let url = serve(|mut stream| {
+fn reset_or_close_before_headers_is_a_closed_error() {
+    let reset_url = serve(|mut stream| {
         let _ = read_request(&mut stream);
         reset(stream);
     });
-    let error = send(&target(&url)).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            TransportError::Http(_) | TransportError::Connect(_) | TransportError::Body(_)
-        ),
-        "{error:?}"
-    );
+    let close_url = serve(|mut stream| {
+        let _ = read_request(&mut stream);
+    });
+    for url in [reset_url, close_url] {
+        let error = send(&target(&url)).unwrap_err();
+        assert!(matches!(error, TransportError::Closed(_)), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the server closed the connection before answering"),
+            "{error}"
+        );
+    }
 }
 
 #[test]

@@ -469,7 +469,11 @@ fn malformed_input_errors_point_at_the_problem() {
     assert_eq!(parse_err(b"<a>\n  <b>text"), (Malformed, 2, 10));
     assert_eq!(parse_err(b"<a>&nbsp;</a>"), (Malformed, 1, 4));
     assert_eq!(parse_err(b"<a>\n <p:b/></a>"), (Malformed, 2, 2));
-    assert_eq!(parse_err(b"<a x='1' x='2'/>"), (Malformed, 1, 1));
+    assert_eq!(parse_err(b"<a x='1' x='2'/>"), (Malformed, 1, 10));
+    assert_eq!(
+        parse_err(b"<a xmlns:p='u' xmlns:q='u' p:x='1' q:x='2'/>"),
+        (Malformed, 1, 36)
+    );
     assert_eq!(parse_err(b"<a/><b/>"), (Malformed, 1, 5));
     assert_eq!(parse_err(b"<a/>junk"), (Malformed, 1, 5));
     assert_eq!(parse_err(b"<a>\n\xC3\xA4\xFF</a>"), (Encoding, 2, 2));
