@@ -581,6 +581,35 @@ fn diff_follows_actual_order_for_unordered_and_keeps_subset_extras_quiet() {
 }
 
 #[test]
+fn diff_leaves_ignored_paths_out_on_both_sides() {
+    let e = env("<m:R><t:Stamp>1</t:Stamp><m:Code>A</m:Code></m:R>");
+    let a = env(r#"<m:R><t:Stamp>2</t:Stamp><m:Code Extra="x">B</m:Code></m:R>"#);
+    let opts = CompareOptions {
+        ignore: vec![
+            Path::parse("//t:Stamp").unwrap(),
+            Path::parse("//m:Code/@Extra").unwrap(),
+        ],
+        ..CompareOptions::default()
+    };
+    let diff = xml::render_diff(&e, &a, &opts, &DiffOptions::default());
+    assert!(!diff.contains("Stamp") && !diff.contains("Extra"), "{diff}");
+    assert!(
+        diff.contains("-      <m:Code>A</m:Code>\n+      <m:Code>B</m:Code>\n"),
+        "{diff}"
+    );
+}
+
+#[test]
+fn a_document_holding_matcher_tokens_equals_itself() {
+    let d = env(r#"<m:R><m:V>{{integer}}</m:V><m:W A="{{regex (}}"/></m:R>"#);
+    assert!(
+        xml::compare(&d, &d, &CompareOptions::default())
+            .mismatches
+            .is_empty()
+    );
+}
+
+#[test]
 fn diff_is_capped_and_colored_on_request() {
     let many: String = (0..300).map(|i| format!("<t:V>{i}</t:V>")).collect();
     let other: String = (0..300).map(|i| format!("<t:V>x{i}</t:V>")).collect();
