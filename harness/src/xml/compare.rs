@@ -600,6 +600,52 @@ impl<'d> Engine<'d> {
         out
     }
 
+    /// A hash of everything the comparison looks at in `e` (ignored parts left out). `None`
+    /// when equality is not plain equality there: an expected subtree holding a matcher
+    /// token, or any subtree holding children compared as unordered.
+    fn fingerprint(&self, e: &Element, expected: bool) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        self.fingerprint_into(e, expected, &mut h)?;
+        e.name.hash(&mut h);
+        Some(h.finish())
+    }
+
+    fn fingerprint_into(
+        &self,
+        e: &Element,
+        expected: bool,
+        h: &mut rustc_hash::FxHasher,
+    ) -> Option<()> {
+        use std::hash::Hash;
+        if self.unordered.contains(&addr(e)) {
+            return None;
+        }
+        e.name.hash(h);
+        for (i, at) in e.attrs.iter().enumerate() {
+            if self.skip.attr(e, i) {
+                continue;
+            }
+            if expected && matcher::token(&at.value).is_some() {
+                return None;
+            }
+            at.name.hash(h);
+            at.value.hash(h);
+        }
+        let text = direct_text(e);
+        if expected && matcher::token(&text).is_some() {
+            return None;
+        }
+        text.hash(h);
+        for c in elements(e) {
+            if self.skip.element(c) {
+                continue;
+            }
+            self.fingerprint_into(c, expected, h)?;
+        }
+        Some(())
+    }
+
     /// Mismatches `x` and `y` would give, counting at most `limit`.
     fn dry_run(&mut self, x: &'d Element, y: &'d Element, limit: usize) -> usize {
         let saved = (self.dry, self.dry_count, self.dry_limit, self.build);
@@ -616,9 +662,35 @@ impl<'d> Engine<'d> {
     fn children_unordered(&mut self, ek: &[&'d Element], ak: &[&'d Element]) -> Vec<PNode<'d>> {
         let mut used = vec![false; ak.len()];
         let mut partner: Vec<Option<usize>> = vec![None; ek.len()];
-        // Pass 1: every expected child takes an unused actual child that compares equal,
-        // trying its own position first (lists are often in the same order).
+        // Pass 1: every expected child takes an unused actual child that compares equal.
+        // Children without matchers are found by a structural fingerprint (linear time);
+        // the others try their own position first, then every candidate.
+        // (In subset mode an equal partner may carry extras, so every candidate is tried.)
+        let mut by_print: HashMap<u64, Vec<usize>> = HashMap::new();
+        if !self.subset {
+            for (j, y) in ak.iter().enumerate().rev() {
+                if let Some(fp) = self.fingerprint(y, false) {
+                    by_print.entry(fp).or_default().push(j);
+                }
+            }
+        }
         for (i, x) in ek.iter().enumerate() {
+            let print = if self.subset {
+                None
+            } else {
+                self.fingerprint(x, true)
+            };
+            if let Some(fp) = print {
+                let candidates = by_print.get(&fp).cloned().unwrap_or_default();
+                for &j in candidates.iter().rev() {
+                    if !used[j] && self.dry_run(x, ak[j], 1) == 0 {
+                        used[j] = true;
+                        partner[i] = Some(j);
+                        break;
+                    }
+                }
+                continue;
+            }
             let order = std::iter::once(i)
                 .filter(|&j| j < ak.len())
                 .chain((0..ak.len()).filter(move |&j| j != i));

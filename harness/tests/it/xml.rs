@@ -282,6 +282,36 @@ fn one_missing_element_in_a_long_list_is_one_mismatch() {
 }
 
 #[test]
+fn unordered_lists_pair_equal_children_wherever_they_are() {
+    let item = |i: usize| format!(r#"<t:I Id="{i}"><t:N>n{i}</t:N></t:I>"#);
+    let forward: String = (0..300).map(item).collect();
+    let mut backward: String = (0..300).rev().filter(|&i| i != 150).map(item).collect();
+    backward.push_str(r#"<t:I Id="x"><t:N>new</t:N></t:I>"#);
+    let e = env(&format!("<m:R><t:L>{forward}</t:L></m:R>"));
+    let a = env(&format!("<m:R><t:L>{backward}</t:L></m:R>"));
+    for subset in [false, true] {
+        let opts = CompareOptions {
+            unordered: vec![Path::parse("//t:L").unwrap()],
+            subset,
+            ..CompareOptions::default()
+        };
+        let c = xml::compare(&e, &a, &opts);
+        // Item 150 has no equal partner: it pairs with the new item (the most similar).
+        assert_eq!(
+            listing(&c).lines().count(),
+            2,
+            "subset={subset}: {}",
+            listing(&c)
+        );
+        assert_eq!(
+            c.mismatches[0].expected_path,
+            "/Envelope/Body/R/L/I[151]/@Id"
+        );
+        assert_eq!(c.mismatches[1].expected_path, "/Envelope/Body/R/L/I[151]/N");
+    }
+}
+
+#[test]
 fn inserted_element_between_different_names_is_one_mismatch() {
     let e = env("<m:R><m:A>1</m:A><m:B>2</m:B><m:C>3</m:C><m:D>4</m:D></m:R>");
     let a = env("<m:R><m:A>1</m:A><m:B>2</m:B><m:X>new</m:X><m:C>3</m:C><m:D>4</m:D></m:R>");
@@ -577,6 +607,35 @@ fn diff_follows_actual_order_for_unordered_and_keeps_subset_extras_quiet() {
         changed,
         ["-      <m:Code>A</m:Code>", "+      <m:Code>B</m:Code>"],
         "{diff}"
+    );
+}
+
+#[test]
+fn diff_leaves_ignored_paths_out_on_both_sides() {
+    let e = env("<m:R><t:Stamp>1</t:Stamp><m:Code>A</m:Code></m:R>");
+    let a = env(r#"<m:R><t:Stamp>2</t:Stamp><m:Code Extra="x">B</m:Code></m:R>"#);
+    let opts = CompareOptions {
+        ignore: vec![
+            Path::parse("//t:Stamp").unwrap(),
+            Path::parse("//m:Code/@Extra").unwrap(),
+        ],
+        ..CompareOptions::default()
+    };
+    let diff = xml::render_diff(&e, &a, &opts, &DiffOptions::default());
+    assert!(!diff.contains("Stamp") && !diff.contains("Extra"), "{diff}");
+    assert!(
+        diff.contains("-      <m:Code>A</m:Code>\n+      <m:Code>B</m:Code>\n"),
+        "{diff}"
+    );
+}
+
+#[test]
+fn a_document_holding_matcher_tokens_equals_itself() {
+    let d = env(r#"<m:R><m:V>{{integer}}</m:V><m:W A="{{regex (}}"/></m:R>"#);
+    assert!(
+        xml::compare(&d, &d, &CompareOptions::default())
+            .mismatches
+            .is_empty()
     );
 }
 
