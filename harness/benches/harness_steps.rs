@@ -91,8 +91,9 @@ fn baseline_run(url: &str, user: &str, password: &str, rep: usize) -> Duration {
             format!("<m:AddImGroup><m:DisplayName>base-{rep}-{i}</m:DisplayName></m:AddImGroup>");
         let reply = post(soap::build_envelope(&add, &headers));
         let id = reply
-            .split("ExchangeStoreId Id=\"")
+            .split("ExchangeStoreId")
             .nth(1)
+            .and_then(|rest| rest.split(" Id=\"").nth(1))
             .and_then(|rest| rest.split('"').next())
             .expect("group id in the AddImGroup response");
         let remove = format!("<m:RemoveImGroup><m:GroupId Id=\"{id}\"/></m:RemoveImGroup>");
