@@ -167,6 +167,7 @@ pub fn run_case(
     let mut steps: Vec<StepResult> = Vec::new();
     let mut cleanups: Vec<&case::Step> = Vec::new();
     let mut stopped = false;
+    let mut unconfigured = None;
     for step in &case.steps {
         if stopped {
             steps.push(skipped(
@@ -181,16 +182,22 @@ pub fn run_case(
             cleanups.extend(step.cleanup.iter());
         }
         stopped = run.result.status != StepStatus::Pass;
+        unconfigured = unconfigured.or(run.unconfigured);
         steps.push(run.result);
     }
     for step in cleanups.into_iter().rev().chain(case.cleanup.iter()) {
         steps.push(step::run_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
     }
-    let status = case_status(&steps);
-    let reason = steps
+    let mut status = case_status(&steps);
+    let mut reason = steps
         .iter()
         .find(|s| s.status == StepStatus::Error)
         .and_then(|s| s.error.clone());
+    if let (CaseStatus::Pass, Some(name)) = (status, &unconfigured) {
+        // Nothing failed, but the case could not run to its end on this target.
+        status = CaseStatus::Ignored;
+        reason = Some(step::unconfigured_reason(name));
+    }
     CaseResult {
         status,
         reason,
@@ -320,6 +327,12 @@ fn run_trial(
     };
     let result = run_case(&ctx, case, &shared.variables);
     let outcome = match (result.status, shared.baseline_ids.contains(&case.id)) {
+        (CaseStatus::Ignored, _) => Ok(Completion::ignored_with(
+            result
+                .reason
+                .clone()
+                .unwrap_or_else(|| "not run".to_string()),
+        )),
         (CaseStatus::Pass, true) if shared.strict_baseline => Err(Failed::from(
             "unexpected pass: the case is listed in the baseline but passed",
         )),

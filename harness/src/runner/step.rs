@@ -23,6 +23,16 @@ pub struct StepRun {
     pub result: StepResult,
     /// Whether the request reached the server (its cleanup must then run).
     pub sent: bool,
+    /// A built-in variable the target does not define, which stopped the step before sending.
+    pub unconfigured: Option<String>,
+}
+
+/// How to tell the harness a value for a built-in variable.
+pub fn unconfigured_reason(name: &str) -> String {
+    format!(
+        "not run: the target does not define `{name}`; set it with `--var {name}=VALUE` or under \
+         `mailboxes:`/`variables:` in the target profile"
+    )
 }
 
 /// The rendered expectation and where its text came from.
@@ -61,13 +71,30 @@ pub fn run_step(
     let mut result = blank_result(step, phase);
     let finish = |mut result: StepResult, sent: bool| {
         result.duration_ms = started.elapsed().as_millis() as u64;
-        StepRun { result, sent }
+        StepRun {
+            result,
+            sent,
+            unconfigured: None,
+        }
     };
 
     let request = match render_request(ctx, step, vars) {
         Ok(r) => r,
-        Err(missing) => {
+        Err(missing) if crate::config::vars::ALL.contains(&missing.as_str()) => {
+            // A configuration gap, not a server fault: the case is reported as ignored.
             result.status = StepStatus::Skipped;
+            result.error = Some(unconfigured_reason(&missing));
+            let mut run = finish(result, false);
+            run.unconfigured = Some(missing);
+            return run;
+        }
+        Err(missing) => {
+            // Cleanup steps may need a capture whose step never ran; a main step cannot (the
+            // loader checked that an earlier step captures it, and that step passed).
+            result.status = match phase {
+                StepPhase::Cleanup => StepStatus::Skipped,
+                StepPhase::Main => StepStatus::Error,
+            };
             result.error = Some(format!(
                 "not run: it needs `{missing}`, which no earlier step captured"
             ));

@@ -318,3 +318,57 @@ fn the_whole_run_timeout_reports_what_finished_and_fails_the_run() {
         "no case started after the deadline: {report:#?}"
     );
 }
+
+#[test]
+fn a_case_needing_a_variable_the_target_lacks_is_ignored_with_the_fix_and_its_cleanup_runs() {
+    use ews_conformance::reference_server::{self, ServerConfig};
+    let config = ServerConfig::default();
+    let server = reference_server::start(config.clone()).expect("server");
+    let user = &config.users[0];
+    let reports = TempDir::new("runner-unconfigured");
+    let url = server.url();
+    let cases = fixture("runner/unconfigured");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--auth",
+            "basic",
+        ],
+        &[
+            ("EWS_USERNAME", user.username.as_str()),
+            ("EWS_PASSWORD", user.password.as_str()),
+        ],
+    );
+    let text = all_output(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an unconfigured variable does not fail the run: {text}"
+    );
+    let report = read_report(reports.path());
+    let c = case(&report, "im/needs_impersonation_target");
+    assert_eq!(c.status, CaseStatus::Ignored, "{c:#?}");
+    let reason = c.reason.as_deref().unwrap_or("");
+    assert!(
+        reason.contains("`impersonation_target`") && reason.contains("--var impersonation_target="),
+        "{reason}"
+    );
+    assert!(
+        text.contains("impersonation_target"),
+        "the terminal says why: {text}"
+    );
+    assert_eq!(c.steps[0].status, StepStatus::Pass);
+    assert_eq!(c.steps[1].status, StepStatus::Skipped);
+    let cleanup = c.steps.last().expect("cleanup step");
+    assert_eq!(
+        (cleanup.phase, cleanup.status),
+        (StepPhase::Cleanup, StepStatus::Pass),
+        "{cleanup:#?}"
+    );
+    server.shutdown();
+}
