@@ -468,13 +468,22 @@ fn no_children(element: &Element, model: &str) -> Result<(), Violation> {
 }
 
 fn check_item_id(element: &Element) -> Result<(), Violation> {
-    check_attributes(element, &["Id", "ChangeKey"])?;
+    check_empty_element(element, &["Id", "ChangeKey"], "Id")
+}
+
+/// An element with no content, only `allowed` attributes, and the attribute `required`.
+fn check_empty_element(
+    element: &Element,
+    allowed: &[&str],
+    required: &str,
+) -> Result<(), Violation> {
+    check_attributes(element, allowed)?;
     no_children(element, "empty")?;
     reject_text(element, "empty")?;
-    if element.attr("Id").is_none() {
+    if element.attr(required).is_none() {
         return Err(Violation::at(
             element.position,
-            "The required attribute 'Id' is missing.",
+            format!("The required attribute '{required}' is missing."),
         ));
     }
     Ok(())
@@ -575,7 +584,7 @@ fn check_content(content: Content, element: &Element) -> Result<(), Violation> {
                         ),
                     ));
                 }
-                check_attributes(
+                check_empty_element(
                     child,
                     &[
                         "DistinguishedPropertySetId",
@@ -585,15 +594,8 @@ fn check_content(content: Content, element: &Element) -> Result<(), Violation> {
                         "PropertyId",
                         "PropertyType",
                     ],
+                    "PropertyType",
                 )?;
-                no_children(child, "empty")?;
-                reject_text(child, "empty")?;
-                if child.attr("PropertyType").is_none() {
-                    return Err(Violation::at(
-                        child.position,
-                        "The required attribute 'PropertyType' is missing.",
-                    ));
-                }
             }
             Ok(())
         }
