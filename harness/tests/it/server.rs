@@ -861,6 +861,20 @@ fn http_level_rules() {
     assert_eq!(other.status().as_u16(), 404);
 }
 
+/// Sends `bytes` and nothing more; returns what the server wrote until it closed the connection,
+/// and how long that took.
+fn send_and_wait_for_close(server: &RunningServer, bytes: &[u8]) -> (Vec<u8>, Duration) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(server.addr()).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    stream.write_all(bytes).expect("writes");
+    let mut buffer = Vec::new();
+    let _ = stream.read_to_end(&mut buffer);
+    (buffer, started.elapsed())
+}
+
 #[test]
 fn slow_clients_time_out() {
     let server = server_with(ServerConfig {
@@ -869,53 +883,29 @@ fn slow_clients_time_out() {
         ..ServerConfig::default()
     });
     // Headers that never finish: the connection is closed.
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(server.addr()).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    stream
-        .write_all(b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\n")
-        .expect("writes");
-    let mut buffer = Vec::new();
-    let _ = stream.read_to_end(&mut buffer);
-    assert!(started.elapsed() < Duration::from_secs(5), "closed in time");
+    let (_, elapsed) =
+        send_and_wait_for_close(&server, b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\n");
+    assert!(elapsed < Duration::from_secs(5), "closed in time");
 
     // A body that never finishes: 408.
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(server.addr()).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    stream
-        .write_all(b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=\r\nContent-Length: 1000\r\n\r\n<soap:Env")
-        .expect("writes");
-    let mut buffer = Vec::new();
-    let _ = stream.read_to_end(&mut buffer);
+    let (buffer, elapsed) = send_and_wait_for_close(
+        &server,
+        b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=\r\nContent-Length: 1000\r\n\r\n<soap:Env",
+    );
     let head = String::from_utf8_lossy(&buffer);
     assert!(head.starts_with("HTTP/1.1 408"), "{head}");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "answered in time"
-    );
+    assert!(elapsed < Duration::from_secs(5), "answered in time");
 
     // An idle keep-alive connection is closed after the header timeout, too.
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(server.addr()).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
     let body = envelope("<m:GetImItemList/>");
     let request = format!(
         "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).expect("writes");
-    let mut buffer = Vec::new();
-    let _ = stream.read_to_end(&mut buffer);
+    let (buffer, elapsed) = send_and_wait_for_close(&server, request.as_bytes());
     assert!(String::from_utf8_lossy(&buffer).starts_with("HTTP/1.1 200"));
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        elapsed < Duration::from_secs(5),
         "idle connection closed in time"
     );
     // The server still answers.
