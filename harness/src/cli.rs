@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Auth, Secret, Target, TargetOverrides, vars};
+use crate::reference_server::cli::ServeArgs;
 use crate::reference_server::{self, Quirk, ServerConfig};
 use crate::report::{self, TargetInfo};
 use crate::runner::{self, Partition, RunConfig};
@@ -143,25 +144,6 @@ struct RunArgs {
     shuffle: Option<u64>,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
-}
-
-#[derive(Debug, Args)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    listen: std::net::SocketAddr,
-    /// Server configuration (YAML: users, impersonation rights, distribution groups, limits);
-    /// see harness/reference-server.example.yaml.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// ServerVersionInfo/@Version to announce, e.g. Exchange2013.
-    #[arg(long, value_name = "VERSION")]
-    server_version: Option<String>,
-    /// Misbehave in a named way (self-testing); repeatable. Names: wrong-response-code,
-    /// missing-element, extra-element, https-namespace, wrong-child-order, wrong-message-text,
-    /// soap12-fault, drop-server-version-info, http-200-for-fault.
-    #[arg(long = "quirk", value_name = "NAME")]
-    quirks: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -498,43 +480,10 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
     })
 }
 
+/// `serve`: the flags and the banner are those of `ews-reference-server serve`.
 fn serve(args: ServeArgs) -> u8 {
-    let mut config = match &args.config {
-        Some(path) => match ServerConfig::from_file(path) {
-            Ok(c) => c,
-            Err(e) => return fail(EXIT_USAGE, e),
-        },
-        None => ServerConfig::default(),
-    };
-    config.listen = args.listen;
-    if let Some(v) = args.server_version {
-        config.server_version = v;
-    }
-    for name in &args.quirks {
-        match name.parse::<Quirk>() {
-            Ok(q) if !config.quirks.contains(&q) => config.quirks.push(q),
-            Ok(_) => {}
-            Err(e) => return fail(EXIT_USAGE, e),
-        }
-    }
-    let result = reference_server::serve_blocking(config, |server, config| {
-        println!("EWS reference server listening on {}", server.url());
-        println!("server version: {}", config.server_version);
-        if !config.quirks.is_empty() {
-            let names: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
-            println!("quirks: {}", names.join(", "));
-        }
-        println!("accepted credentials (Basic auth; user name or SMTP address):");
-        for (user, smtp, password) in config.credentials() {
-            println!("  {user:<8} {smtp:<28} password: {password}");
-        }
-        println!("press Ctrl-C to stop");
-    });
-    match result {
-        Ok(()) => {
-            println!("stopped");
-            EXIT_OK
-        }
+    match reference_server::cli::serve(&args) {
+        Ok(()) => EXIT_OK,
         Err(e) => fail(EXIT_USAGE, e),
     }
 }

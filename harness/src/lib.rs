@@ -10,16 +10,20 @@
 //! case file → [`case`] (typed case) → [`runner`] (libtest-mimic trial, steps, captures) →
 //! [`soap`] (envelope) → [`transport`] (HTTP) → [`xml`] (canonical tree → mismatches) →
 //! [`report`] (one result model → terminal, JUnit, JSON, HTML) → exit code.
-//! [`reference_server`] is the embedded EWS server used when no endpoint is given.
+//! [`reference_server`] is the embedded EWS server used when no endpoint is given: the workspace
+//! crate `ews-reference-server` (`harness/server`), re-exported here, as are [`operations`] (the
+//! 125 EWS operations, which live in that crate) and [`yaml`] (crate `ews-yaml`, the one place
+//! that names the YAML backend).
 
 pub mod case;
 pub mod cli;
 pub mod config;
-pub mod operations;
-pub mod reference_server;
 pub mod report;
 pub mod runner;
 pub mod soap;
 pub mod transport;
 pub mod xml;
-pub mod yaml;
+
+pub use ews_reference_server as reference_server;
+pub use ews_reference_server::operations;
+pub use ews_yaml as yaml;

@@ -45,7 +45,7 @@ fn post_as(server: &RunningServer, user: Option<(&str, &str)>, body: &str) -> Re
         request = request.basic_auth(name, Some(password));
     }
     let response = request.send().expect("request is answered");
-    Reply {
+    let reply = Reply {
         status: response.status().as_u16(),
         content_type: response
             .headers()
@@ -55,7 +55,108 @@ fn post_as(server: &RunningServer, user: Option<(&str, &str)>, body: &str) -> Re
             .to_string(),
         headers: response.headers().clone(),
         body: response.text().unwrap_or_default(),
+    };
+    if reply.content_type.contains("xml") {
+        assert_strict_xml(&reply.body);
     }
+    reply
+}
+
+/// Checks a response body the strict way: quick-xml with every check on (end names, attribute
+/// syntax and duplicates, namespaces bound, references resolvable), one root, and no character
+/// outside the XML 1.0 `Char` production, literal or by reference.
+/// (To be replaced by the harness's strict checker.)
+fn assert_strict_xml(body: &str) {
+    if let Err(message) = strict_xml(body) {
+        panic!("ill-formed response ({message}):\n{body}");
+    }
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn strict_xml(body: &str) -> Result<(), String> {
+    if let Some((at, c)) = body.char_indices().find(|(_, c)| !is_xml_char(*c)) {
+        return Err(format!(
+            "character U+{:04X} at byte {at} is not an XML Char",
+            c as u32
+        ));
+    }
+    let mut reader = quick_xml::NsReader::from_str(body);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.check_comments = true;
+    config.allow_unmatched_ends = false;
+    config.trim_text(false);
+    let mut depth = 0usize;
+    let mut roots = 0usize;
+    let check_ref = |name: &str| -> Result<(), String> {
+        let value = match name {
+            "lt" | "gt" | "amp" | "apos" | "quot" => return Ok(()),
+            _ => name
+                .strip_prefix('#')
+                .ok_or(format!("unknown entity &{name};"))?,
+        };
+        let code = match value.strip_prefix('x') {
+            Some(hex) => u32::from_str_radix(hex, 16),
+            None => value.parse::<u32>(),
+        }
+        .map_err(|e| format!("bad reference &{name};: {e}"))?;
+        match char::from_u32(code) {
+            Some(c) if is_xml_char(c) => Ok(()),
+            _ => Err(format!("reference &{name}; is not an XML Char")),
+        }
+    };
+    let check_start = |start: &quick_xml::events::BytesStart<'_>| -> Result<(), String> {
+        for attr in start.attributes().with_checks(true) {
+            let attr = attr.map_err(|e| format!("attribute: {e}"))?;
+            let raw: &str = attr.value.as_ref();
+            let mut rest = raw;
+            while let Some(amp) = rest.find('&') {
+                let after = &rest[amp + 1..];
+                let semi = after.find(';').ok_or("raw & in an attribute")?;
+                check_ref(&after[..semi])?;
+                rest = &after[semi + 1..];
+            }
+            if raw.contains('<') {
+                return Err("raw < in an attribute".into());
+            }
+        }
+        Ok(())
+    };
+    loop {
+        let (resolved, event) = match reader.read_resolved_event() {
+            Ok(read) => read,
+            Err(e) => return Err(format!("{e} at byte {}", reader.error_position())),
+        };
+        if let quick_xml::name::ResolveResult::Unknown(prefix) = resolved {
+            return Err(format!("unbound prefix {prefix:?}"));
+        }
+        match event {
+            Event::Start(start) => {
+                check_start(&start)?;
+                roots += usize::from(depth == 0);
+                depth += 1;
+            }
+            Event::Empty(start) => {
+                check_start(&start)?;
+                roots += usize::from(depth == 0);
+            }
+            Event::End(_) => depth -= 1,
+            Event::Text(text) if depth == 0 && !text.to_string().trim().is_empty() => {
+                return Err("text outside the root".into());
+            }
+            Event::GeneralRef(name) => check_ref(&name)?,
+            Event::DocType(_) => return Err("a DTD in a response".into()),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if roots != 1 || depth != 0 {
+        return Err(format!("{roots} root elements, {depth} left open"));
+    }
+    Ok(())
 }
 
 fn post(server: &RunningServer, body: &str) -> Reply {
@@ -1652,4 +1753,158 @@ fn mutated_requests_never_panic_the_parser() {
         faults > 1_000,
         "mutations mostly break requests ({faults} faults)"
     );
+}
+
+/// HTTPS with a generated certificate: a client that trusts exactly that certificate gets the
+/// same answers as over HTTP; one that does not trust it is refused by its own TLS check.
+#[test]
+fn https_with_a_self_signed_certificate_serves_clients_that_trust_it() {
+    use ews_conformance::reference_server::TlsIdentity;
+    let identity = TlsIdentity::self_signed().expect("certificate");
+    let cert_pem = identity.cert_pem().to_string();
+    let server = server_with(ServerConfig {
+        tls: Some(identity),
+        ..ServerConfig::default()
+    });
+    assert!(
+        server.url().starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url()
+    );
+    for host in ["127.0.0.1", "localhost"] {
+        let url = server.url().replace("127.0.0.1", host);
+        let trusting = reqwest::blocking::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("pem"))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        let response = trusting
+            .post(&url)
+            .basic_auth("alice", Some("alice-password"))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(envelope("<m:GetImItemList/>"))
+            .send()
+            .expect("https request is answered");
+        assert_eq!(response.status().as_u16(), 200, "{url}");
+        let body = response.text().expect("body");
+        assert_strict_xml(&body);
+        assert_eq!(text(&body, "ResponseCode"), "NoError", "{body}");
+    }
+    let error = client()
+        .post(server.url())
+        .body(envelope("<m:GetImItemList/>"))
+        .send()
+        .expect_err("an untrusted certificate is refused");
+    assert!(error.is_connect(), "{error:?}");
+    // A plain-HTTP client on the TLS port gets no EWS answer, and the server keeps serving.
+    let plain = server.url().replace("https://", "http://");
+    assert!(client().post(&plain).body("x").send().is_err());
+}
+
+/// `serve --tls-self-signed` writes the certificate where asked, prints its path and an https
+/// URL, and answers a client that trusts the printed file.
+#[test]
+fn serve_tls_self_signed_prints_the_certificate_path_clients_trust() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cert_path = dir.path().join("server.crt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-self-signed",
+            "--tls-cert-out",
+        ])
+        .arg(&cert_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut banner = Vec::new();
+    for line in lines.by_ref().map_while(Result::ok) {
+        let done = line.contains("Ctrl-C");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let url = banner
+        .first()
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or_default()
+        .to_string();
+    let printed = banner
+        .iter()
+        .find_map(|l| l.strip_prefix("self-signed certificate (trust it in clients): "))
+        .map(std::path::PathBuf::from);
+    let _guard = KillOnDrop(child);
+    assert!(url.starts_with("https://127.0.0.1:"), "{banner:?}");
+    assert_eq!(printed.as_deref(), Some(cert_path.as_path()), "{banner:?}");
+    let pem = std::fs::read(&cert_path).expect("certificate written");
+    let response = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+        .post(&url)
+        .basic_auth("bob", Some("bob-password"))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(envelope("<m:GetImItemList/>"))
+        .send()
+        .expect("https request is answered");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.text().unwrap_or_default();
+    assert_strict_xml(&body);
+    assert!(body.contains("GetImItemListResponse"), "{body}");
+}
+
+/// Kills (and reaps) a child process this test started, also when the test fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The server names its target variables itself; they must be the harness's built-in ones.
+#[test]
+fn the_server_target_variables_are_the_harness_built_in_variables() {
+    use ews_conformance::config::vars;
+    let mut harness: Vec<&str> = vars::ALL
+        .iter()
+        .copied()
+        .filter(|v| *v != vars::RUN_ID)
+        .collect();
+    harness.sort_unstable();
+    let mut server = ews_conformance::reference_server::vars::ALL.to_vec();
+    server.sort_unstable();
+    assert_eq!(server, harness);
+}
+
+/// The strict checker used on every response above rejects what it must.
+#[test]
+fn the_strict_response_checker_rejects_ill_formed_xml() {
+    assert_eq!(strict_xml("<a b=\"1\">x&amp;&#x41;</a>"), Ok(()));
+    for bad in [
+        "<a>\u{0}</a>",
+        "<a>\u{1}</a>",
+        "<a>&#0;</a>",
+        "<a b=\"&#x1;\"/>",
+        "<a>&#xFFFE;</a>",
+        "<a>",
+        "<a></b>",
+        "<a/><b/>",
+        "<p:a/>",
+        "<a b=\"1\" b=\"2\"/>",
+        "<a>&nbsp;</a>",
+        "x<a/>",
+    ] {
+        assert!(strict_xml(bad).is_err(), "accepted {bad:?}");
+    }
 }

@@ -6,10 +6,10 @@
 //! the contact is not an IM contact of this mailbox → `ErrorInvalidImContactId`.
 
 use super::{OpContext, Outcome, ensure_contact_group};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::schema::IdRef;
-use crate::reference_server::store::{GroupKind, MailboxStore};
+use crate::faults::{ResponseCode, ResponseError};
+use crate::ids::IdKind;
+use crate::schema::IdRef;
+use crate::store::{GroupKind, MailboxStore};
 
 pub fn handle(
     ctx: &OpContext<'_>,

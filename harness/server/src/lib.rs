@@ -12,7 +12,7 @@
 //!
 //! # Quick start
 //! ```no_run
-//! use ews_conformance::reference_server::{start, ServerConfig};
+//! use ews_reference_server::{start, ServerConfig};
 //! let server = start(ServerConfig::default()).expect("starts");
 //! println!("{}", server.url()); // http://127.0.0.1:PORT/EWS/Exchange.asmx
 //! server.shutdown();
@@ -65,7 +65,7 @@
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
-//! - A well-formed request for another EWS operation (one of the 125 in `crate::operations`) →
+//! - A well-formed request for another EWS operation (one of the 125 in [`operations`]) →
 //!   `ErrorInvalidRequest` ("not implemented by the reference server"); an element that is no
 //!   EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
 //! - Impersonating a mailbox the caller is not granted → `ErrorImpersonationDenied`; an address
@@ -103,17 +103,20 @@
 //!
 //! Quirks are listed in `quirks.rs`.
 
+pub mod cli;
 mod config;
 mod dispatch;
 mod faults;
 mod http;
 mod ids;
+pub mod operations;
 mod ops;
 mod quirks;
 mod render;
 mod schema;
 mod soap;
 mod store;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -127,6 +130,7 @@ use tokio::sync::watch;
 
 pub use dispatch::SERVER_BUILD;
 pub use quirks::{EXTRA_ELEMENT, WRONG_MESSAGE_TEXT};
+pub use tls::TlsIdentity;
 
 /// A named way for the server to misbehave, so tests can prove the suite catches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -244,6 +248,35 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// A client must send its body within this time, or gets 408.
     pub body_read_timeout: Duration,
+    /// Serve HTTPS with this certificate and key instead of HTTP.
+    pub tls: Option<TlsIdentity>,
+}
+
+/// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
+/// built-in target variables (`ews_conformance::config::vars`, which a test keeps equal to
+/// these); the server names them itself so that it depends on no harness code.
+pub mod vars {
+    /// Primary SMTP address of the first configured user.
+    pub const MAILBOX: &str = "mailbox";
+    /// Domain part of `mailbox`.
+    pub const DOMAIN: &str = "domain";
+    /// A user the first user may impersonate.
+    pub const IMPERSONATION_TARGET: &str = "impersonation_target";
+    /// A user the first user may not impersonate.
+    pub const IMPERSONATION_DENIED_TARGET: &str = "impersonation_denied_target";
+    /// SMTP address of the first distribution group.
+    pub const DISTRIBUTION_GROUP: &str = "distribution_group";
+    /// Display name of that distribution group.
+    pub const DISTRIBUTION_GROUP_NAME: &str = "distribution_group_name";
+    /// Every name above.
+    pub const ALL: &[&str] = &[
+        MAILBOX,
+        DOMAIN,
+        IMPERSONATION_TARGET,
+        IMPERSONATION_DENIED_TARGET,
+        DISTRIBUTION_GROUP,
+        DISTRIBUTION_GROUP_NAME,
+    ];
 }
 
 /// The domain of the default users.
@@ -280,6 +313,7 @@ impl Default for ServerConfig {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -289,7 +323,6 @@ impl ServerConfig {
     /// impersonation targets, distribution group. A variable the configuration cannot provide
     /// (e.g. no user the primary user may not impersonate) is left out.
     pub fn target_variables(&self) -> BTreeMap<String, String> {
-        use crate::config::vars;
         let mut out = BTreeMap::new();
         let Some(primary) = self.users.first() else {
             return out;
@@ -370,6 +403,9 @@ pub enum ServerError {
         column: Option<usize>,
         message: String,
     },
+    /// A certificate or key that cannot be read or used.
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("cannot wait for Ctrl-C: {0}")]
     Signal(std::io::Error),
 }
@@ -385,6 +421,7 @@ fn location(path: &str, line: Option<usize>, column: Option<usize>) -> String {
 /// A server running on its own runtime thread. Dropping it shuts it down.
 pub struct RunningServer {
     addr: SocketAddr,
+    https: bool,
     stop: Option<watch::Sender<bool>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -394,9 +431,10 @@ impl RunningServer {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
-    /// `http://ADDR/EWS/Exchange.asmx`.
+    /// `http://ADDR/EWS/Exchange.asmx` (`https://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}{}", self.addr, http::EWS_PATH)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.addr, http::EWS_PATH)
     }
     /// Stops accepting, finishes in-flight requests, joins the runtime thread.
     pub fn shutdown(self) {
@@ -430,6 +468,8 @@ impl fmt::Debug for RunningServer {
 /// Starts the server; returns once it is listening.
 pub fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     config::validate(&config).map_err(ServerError::Config)?;
+    let acceptor = config.tls.as_ref().map(TlsIdentity::acceptor).transpose()?;
+    let https = acceptor.is_some();
     let listener =
         std::net::TcpListener::bind(config.listen).map_err(|source| ServerError::Bind {
             addr: config.listen,
@@ -462,12 +502,13 @@ pub fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let thread = std::thread::Builder::new()
         .name("ews-reference-server-main".into())
         .spawn(move || {
-            runtime.block_on(http::serve(listener, state, stopped));
+            runtime.block_on(http::serve(listener, state, acceptor, stopped));
             runtime.shutdown_timeout(Duration::from_secs(1));
         })
         .map_err(ServerError::Runtime)?;
     Ok(RunningServer {
         addr,
+        https,
         stop: Some(stop),
         thread: Some(thread),
     })
@@ -506,11 +547,7 @@ mod tests {
     fn default_config_defines_every_target_variable() {
         let config = ServerConfig::default();
         let vars = config.target_variables();
-        let expected: Vec<&str> = crate::config::vars::ALL
-            .iter()
-            .copied()
-            .filter(|v| *v != crate::config::vars::RUN_ID)
-            .collect();
+        let expected: Vec<&str> = vars::ALL.to_vec();
         let names: Vec<&str> = vars.keys().map(String::as_str).collect();
         let mut expected_sorted = expected.clone();
         expected_sorted.sort_unstable();

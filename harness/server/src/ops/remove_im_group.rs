@@ -6,10 +6,10 @@
 //! removed) → `ErrorInvalidImGroupId`.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::schema::IdRef;
-use crate::reference_server::store::MailboxStore;
+use crate::faults::{ResponseCode, ResponseError};
+use crate::ids::IdKind;
+use crate::schema::IdRef;
+use crate::store::MailboxStore;
 
 pub fn handle(ctx: &OpContext<'_>, store: &mut MailboxStore, group_id: &IdRef) -> Outcome {
     let group = ctx.resolve(group_id, IdKind::Group, ResponseCode::ErrorInvalidImGroupId)?;

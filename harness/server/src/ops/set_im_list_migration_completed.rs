@@ -2,7 +2,7 @@
 //! (the docs mark the operation "not for public use"). Always succeeds, without payload.
 
 use super::Outcome;
-use crate::reference_server::store::MailboxStore;
+use crate::store::MailboxStore;
 
 pub fn handle(store: &mut MailboxStore, completed: bool) -> Outcome {
     store.migration_completed = completed;

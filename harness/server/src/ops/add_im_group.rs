@@ -5,9 +5,9 @@
 //! `max_im_groups` user and distribution groups → `ErrorImGroupLimitReached`.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::render::Node;
-use crate::reference_server::store::{GroupKind, MailboxStore};
+use crate::faults::{ResponseCode, ResponseError};
+use crate::render::Node;
+use crate::store::{GroupKind, MailboxStore};
 
 pub fn handle(ctx: &OpContext<'_>, store: &mut MailboxStore, display_name: &str) -> Outcome {
     if name_taken(store, display_name, None) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{DistributionGroupConfig, Quirk, ServerConfig, ServerError, UserConfig};
-use crate::yaml;
+use ews_yaml as yaml;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

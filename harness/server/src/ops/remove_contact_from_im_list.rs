@@ -5,10 +5,10 @@
 //! on the list, or not a contact id → `ErrorItemNotFound`, as documented.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::schema::IdRef;
-use crate::reference_server::store::MailboxStore;
+use crate::faults::{ResponseCode, ResponseError};
+use crate::ids::IdKind;
+use crate::schema::IdRef;
+use crate::store::MailboxStore;
 
 pub fn handle(ctx: &OpContext<'_>, store: &mut MailboxStore, contact_id: &IdRef) -> Outcome {
     let contact = ctx.resolve(contact_id, IdKind::Contact, ResponseCode::ErrorItemNotFound)?;

@@ -8,10 +8,10 @@
 
 use super::add_im_group::name_taken;
 use super::{OpContext, Outcome};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::schema::IdRef;
-use crate::reference_server::store::MailboxStore;
+use crate::faults::{ResponseCode, ResponseError};
+use crate::ids::IdKind;
+use crate::schema::IdRef;
+use crate::store::MailboxStore;
 
 pub fn handle(
     ctx: &OpContext<'_>,

@@ -5,10 +5,10 @@
 //! or the id names a user/default group or a contact) → `ErrorItemNotFound`, as documented.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::schema::IdRef;
-use crate::reference_server::store::{GroupKind, MailboxStore};
+use crate::faults::{ResponseCode, ResponseError};
+use crate::ids::IdKind;
+use crate::schema::IdRef;
+use crate::store::{GroupKind, MailboxStore};
 
 pub fn handle(ctx: &OpContext<'_>, store: &mut MailboxStore, group_id: &IdRef) -> Outcome {
     let group = ctx.resolve(group_id, IdKind::Group, ResponseCode::ErrorItemNotFound)?;

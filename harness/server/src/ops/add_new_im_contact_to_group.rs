@@ -11,11 +11,11 @@
 //!   `ErrorInvalidImGroupId`; `max_im_contacts` reached → `ErrorImContactLimitReached`.
 
 use super::{OpContext, Outcome, ensure_contact_group};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::render::Node;
-use crate::reference_server::schema::IdRef;
-use crate::reference_server::store::{GroupKind, MailboxStore, normalize_address, now_utc};
+use crate::faults::{ResponseCode, ResponseError};
+use crate::ids::IdKind;
+use crate::render::Node;
+use crate::schema::IdRef;
+use crate::store::{GroupKind, MailboxStore, normalize_address, now_utc};
 
 pub fn handle(
     ctx: &OpContext<'_>,

@@ -605,7 +605,7 @@ fn check_content(content: Content, element: &Element) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference_server::soap::parse_document;
+    use crate::soap::parse_document;
 
     fn body(xml: &str) -> Element {
         let wrapped = format!("<m:{xml} xmlns:m=\"{MESSAGES_NS}\" xmlns:t=\"{TYPES_NS}\"",);

@@ -7,9 +7,9 @@
 //! `ErrorImGroupLimitReached`.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::faults::{ResponseCode, ResponseError};
-use crate::reference_server::render::Node;
-use crate::reference_server::store::{GroupKind, MailboxStore};
+use crate::faults::{ResponseCode, ResponseError};
+use crate::render::Node;
+use crate::store::{GroupKind, MailboxStore};
 
 pub fn handle(
     ctx: &OpContext<'_>,

@@ -3,9 +3,9 @@
 //! of nothing are skipped without an error.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::ids::IdKind;
-use crate::reference_server::schema::{ExtendedFieldUri, IdRef};
-use crate::reference_server::store::MailboxStore;
+use crate::ids::IdKind;
+use crate::schema::{ExtendedFieldUri, IdRef};
+use crate::store::MailboxStore;
 
 pub fn handle(
     ctx: &OpContext<'_>,

@@ -3,8 +3,8 @@
 //! order). Requested extended properties: see `display_name_property` in `ops/mod.rs`.
 
 use super::{OpContext, Outcome};
-use crate::reference_server::schema::ExtendedFieldUri;
-use crate::reference_server::store::MailboxStore;
+use crate::schema::ExtendedFieldUri;
+use crate::store::MailboxStore;
 
 pub fn handle(
     ctx: &OpContext<'_>,
