@@ -2,6 +2,8 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod case;
+/// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
+mod clients;
 /// The command line: diff, lint, serve, schema, usage errors.
 mod cli;
 mod runner;
