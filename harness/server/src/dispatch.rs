@@ -55,11 +55,8 @@ pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
             });
         }
         if crate::operations::find(&body.local).is_some() {
-            return Err(Fault::new(FaultKind::InvalidRequest {
-                detail: format!(
-                    "The reference server implements only the IM-list operations, not {}.",
-                    body.local
-                ),
+            return Err(Fault::new(FaultKind::NotImplemented {
+                operation: body.local.clone(),
             }));
         }
     }
@@ -191,6 +188,10 @@ impl ServerState {
         ) else {
             return Err(Fault::new(FaultKind::ImpersonationDenied));
         };
+        if caller.can_impersonate.is_empty() {
+            // No impersonation right at all (Exchange: the ms-Exch-EPI-Impersonation right).
+            return Err(Fault::new(FaultKind::ImpersonationDenied));
+        }
         let granted = caller
             .can_impersonate
             .iter()
@@ -198,7 +199,8 @@ impl ServerState {
         if granted {
             Ok(target)
         } else {
-            Err(Fault::new(FaultKind::ImpersonationDenied))
+            // Rights on other users, not this one (ms-Exch-EPI-May-Impersonate).
+            Err(Fault::new(FaultKind::ImpersonateUserDenied))
         }
     }
 
@@ -272,7 +274,7 @@ fn soap12_fault(fault: &Fault, soap11: Node, types_uri: &str) -> Node {
     let class = match fault.kind {
         FaultKind::SchemaValidation { .. }
         | FaultKind::IncorrectSchemaVersion
-        | FaultKind::InvalidRequest { .. } => "s:Sender",
+        | FaultKind::NotImplemented { .. } => "s:Sender",
         _ => "s:Receiver",
     };
     Node::new(Ns::Soap, "Fault")

@@ -1,4 +1,4 @@
-//! Response codes, their message texts, and SOAP faults.
+//! Response codes, their message texts (ONE table: [`ResponseCode`]), and SOAP faults.
 //!
 //! Business errors are response messages with `ResponseClass="Error"`, a `MessageText`, the
 //! `ResponseCode` and `DescriptiveLinkKey` 0 ([`ResponseCode`]). Request-level errors are SOAP 1.1
@@ -8,78 +8,87 @@
 
 use super::render::{Node, Ns};
 
-/// The response codes the IM operations return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseCode {
-    NoError,
-    ErrorInvalidImContactId,
-    ErrorInvalidImGroupId,
-    ErrorInvalidIdMalformed,
-    ErrorImGroupDisplayNameAlreadyExists,
-    ErrorImGroupLimitReached,
-    ErrorImContactLimitReached,
-    ErrorInvalidImDistributionGroupSmtpAddress,
-    ErrorItemNotFound,
-    ErrorNonExistentMailbox,
-    ErrorUnableToRemoveImContactFromGroup,
-    /// Only produced by the `wrong-response-code` quirk.
-    ErrorInternalServerError,
+/// Defines [`ResponseCode`] from the one table below: each code with the `MessageText` /
+/// `e:Message` this server sends with it and whether that text is Exchange's (documented) or the
+/// server's own. `Name as "Wire"` is a second entry for a code sent with another text.
+macro_rules! response_codes {
+    ($($(#[$doc:meta])* $code:ident $(as $wire:literal)? => $text:literal, $source:ident;)*) => {
+        /// Every response code this server can send, in responses and in faults.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ResponseCode {
+            $($(#[$doc])* $code,)*
+        }
+
+        impl ResponseCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ResponseCode] = &[$(ResponseCode::$code,)*];
+
+            /// The code as sent (`ErrorInvalidImGroupId`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ResponseCode::$code => response_codes!(@wire $code $($wire)?),)*
+                }
+            }
+
+            /// The `MessageText` (or fault `e:Message`) sent with this code. `{operation}` in
+            /// a text stands for the operation's name.
+            pub fn message_text(self) -> &'static str {
+                match self {
+                    $(ResponseCode::$code => $text,)*
+                }
+            }
+
+            /// Whether [`message_text`](Self::message_text) is Exchange's own text as the EWS
+            /// documentation shows it (`documented`) or this server's wording (`own`).
+            pub fn text_source(self) -> TextSource {
+                match self {
+                    $(ResponseCode::$code => TextSource::$source,)*
+                }
+            }
+        }
+    };
+    (@wire $code:ident) => { stringify!($code) };
+    (@wire $code:ident $wire:literal) => { $wire };
 }
 
-impl ResponseCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResponseCode::NoError => "NoError",
-            ResponseCode::ErrorInvalidImContactId => "ErrorInvalidImContactId",
-            ResponseCode::ErrorInvalidImGroupId => "ErrorInvalidImGroupId",
-            ResponseCode::ErrorInvalidIdMalformed => "ErrorInvalidIdMalformed",
-            ResponseCode::ErrorImGroupDisplayNameAlreadyExists => {
-                "ErrorImGroupDisplayNameAlreadyExists"
-            }
-            ResponseCode::ErrorImGroupLimitReached => "ErrorImGroupLimitReached",
-            ResponseCode::ErrorImContactLimitReached => "ErrorImContactLimitReached",
-            ResponseCode::ErrorInvalidImDistributionGroupSmtpAddress => {
-                "ErrorInvalidImDistributionGroupSmtpAddress"
-            }
-            ResponseCode::ErrorItemNotFound => "ErrorItemNotFound",
-            ResponseCode::ErrorNonExistentMailbox => "ErrorNonExistentMailbox",
-            ResponseCode::ErrorUnableToRemoveImContactFromGroup => {
-                "ErrorUnableToRemoveImContactFromGroup"
-            }
-            ResponseCode::ErrorInternalServerError => "ErrorInternalServerError",
-        }
-    }
+/// Where a message text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSource {
+    /// Exchange's text, as the EWS documentation shows it.
+    Documented,
+    /// This server's wording: the documentation gives no text.
+    Own,
+}
 
-    /// The `MessageText` sent with this code. Texts marked "not documented" in the module docs of
-    /// `reference_server` are this server's own; the others are Exchange's, as the docs show them.
-    pub fn message_text(self) -> &'static str {
-        match self {
-            ResponseCode::NoError => "",
-            ResponseCode::ErrorInvalidImContactId => "The specified Im Contact Id is invalid.",
-            ResponseCode::ErrorInvalidImGroupId => "The specified Im Group Id is invalid.",
-            ResponseCode::ErrorInvalidIdMalformed => "Id is malformed.",
-            ResponseCode::ErrorImGroupDisplayNameAlreadyExists => {
-                "An IM group with the specified display name already exists."
-            }
-            ResponseCode::ErrorImGroupLimitReached => {
-                "The maximum number of IM groups has been reached."
-            }
-            ResponseCode::ErrorImContactLimitReached => {
-                "The maximum number of IM contacts has been reached."
-            }
-            ResponseCode::ErrorInvalidImDistributionGroupSmtpAddress => {
-                "The specified IM distribution group SMTP address is invalid."
-            }
-            ResponseCode::ErrorItemNotFound => "The specified object was not found in the store.",
-            ResponseCode::ErrorNonExistentMailbox => "No mailbox with such guid.",
-            ResponseCode::ErrorUnableToRemoveImContactFromGroup => {
-                "Unable to remove the IM contact from the group."
-            }
-            ResponseCode::ErrorInternalServerError => {
-                "An internal server error occurred. The operation failed."
-            }
-        }
-    }
+response_codes! {
+    NoError => "", Documented;
+    // Business errors of the IM operations (ResponseClass="Error").
+    ErrorInvalidImContactId => "The specified Im Contact Id is invalid.", Documented;
+    ErrorInvalidImGroupId => "The specified Im Group Id is invalid.", Documented;
+    ErrorInvalidIdMalformed => "Id is malformed.", Documented;
+    /// An `Id=""` attribute (responsecode.md: "the caller specifies an Id attribute that is empty").
+    ErrorInvalidIdEmpty => "Id is empty.", Own;
+    ErrorImGroupDisplayNameAlreadyExists => "An IM group with the specified display name already exists.", Documented;
+    ErrorImGroupLimitReached => "The maximum number of IM groups has been reached.", Own;
+    ErrorImContactLimitReached => "The maximum number of IM contacts has been reached.", Own;
+    ErrorInvalidImDistributionGroupSmtpAddress => "The specified IM distribution group SMTP address is invalid.", Documented;
+    ErrorItemNotFound => "The specified object was not found in the store.", Documented;
+    ErrorNonExistentMailbox => "No mailbox with such guid.", Documented;
+    ErrorUnableToRemoveImContactFromGroup => "Unable to remove the IM contact from the group.", Own;
+    /// Only produced by the `wrong-response-code` quirk.
+    ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
+    // Request-level errors (SOAP faults).
+    ErrorSchemaValidation => "The request failed schema validation.", Documented;
+    ErrorIncorrectSchemaVersion => "The request is valid but does not specify the correct server version in the RequestServerVersion SOAP header.  Ensure that the RequestServerVersion SOAP header is set with the correct RequestServerVersionValue.", Documented;
+    /// A well-formed request for an EWS operation this server does not implement.
+    ErrorInvalidOperation => "The operation {operation} is not implemented by this server.", Own;
+    /// The caller has impersonation rights, but not on the requested user.
+    ErrorImpersonateUserDenied => "The account does not have permission to impersonate the requested user.", Own;
+    /// The caller has no impersonation right at all.
+    ErrorImpersonationDenied => "The account does not have permission to use Exchange Impersonation.", Own;
+    /// ExchangeImpersonation of an address without a mailbox (a fault, unlike the business
+    /// error of the same code, which has its own text).
+    ErrorNonExistentMailboxAddress as "ErrorNonExistentMailbox" => "The SMTP address has no mailbox associated with it.", Documented;
 }
 
 /// A business error of one operation: the code and optional `MessageXml` children.
@@ -124,14 +133,14 @@ pub enum FaultKind {
     /// RequestServerVersion older than the operation (or missing, which means Exchange2007).
     IncorrectSchemaVersion,
     /// A well-formed request for an EWS operation this server does not implement.
-    InvalidRequest { detail: String },
-    /// ExchangeImpersonation of a mailbox the caller may not impersonate.
+    NotImplemented { operation: String },
+    /// ExchangeImpersonation of a user the caller has no right on (it may impersonate others).
+    ImpersonateUserDenied,
+    /// ExchangeImpersonation by a caller without any impersonation right.
     ImpersonationDenied,
     /// ExchangeImpersonation of an address that has no mailbox.
     NonExistentMailbox { address: String },
 }
-
-const INCORRECT_SCHEMA_VERSION_TEXT: &str = "The request is valid but does not specify the correct server version in the RequestServerVersion SOAP header.  Ensure that the RequestServerVersion SOAP header is set with the correct RequestServerVersionValue.";
 
 /// A SOAP fault the server answers with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,40 +161,39 @@ impl Fault {
         })
     }
 
-    /// The EWS response code (`faultcode` local name, `e:ResponseCode`).
-    pub fn code(&self) -> &'static str {
+    /// The entry of the response-code table this fault sends.
+    pub fn response_code(&self) -> ResponseCode {
         match self.kind {
-            FaultKind::SchemaValidation { .. } => "ErrorSchemaValidation",
-            FaultKind::IncorrectSchemaVersion => "ErrorIncorrectSchemaVersion",
-            FaultKind::InvalidRequest { .. } => "ErrorInvalidRequest",
-            FaultKind::ImpersonationDenied => "ErrorImpersonationDenied",
-            FaultKind::NonExistentMailbox { .. } => "ErrorNonExistentMailbox",
+            FaultKind::SchemaValidation { .. } => ResponseCode::ErrorSchemaValidation,
+            FaultKind::IncorrectSchemaVersion => ResponseCode::ErrorIncorrectSchemaVersion,
+            FaultKind::NotImplemented { .. } => ResponseCode::ErrorInvalidOperation,
+            FaultKind::ImpersonateUserDenied => ResponseCode::ErrorImpersonateUserDenied,
+            FaultKind::ImpersonationDenied => ResponseCode::ErrorImpersonationDenied,
+            FaultKind::NonExistentMailbox { .. } => ResponseCode::ErrorNonExistentMailboxAddress,
         }
     }
 
-    /// The `faultstring` text.
+    /// The EWS response code (`faultcode` local name, `e:ResponseCode`).
+    pub fn code(&self) -> &'static str {
+        self.response_code().as_str()
+    }
+
+    /// The `faultstring` text: the message, and for schema errors the violation too.
     pub fn fault_string(&self) -> String {
         match &self.kind {
             FaultKind::SchemaValidation { violation, .. } => {
                 format!("The request failed schema validation: {violation}")
             }
-            FaultKind::InvalidRequest { detail } => format!("The request is invalid. {detail}"),
             _ => self.message(),
         }
     }
 
-    /// The `detail/e:Message` text.
+    /// The `detail/e:Message` text, from the response-code table.
     pub fn message(&self) -> String {
+        let text = self.response_code().message_text();
         match &self.kind {
-            FaultKind::SchemaValidation { .. } => "The request failed schema validation.".into(),
-            FaultKind::IncorrectSchemaVersion => INCORRECT_SCHEMA_VERSION_TEXT.into(),
-            FaultKind::InvalidRequest { .. } => "The request is invalid.".into(),
-            FaultKind::ImpersonationDenied => {
-                "The account does not have permission to impersonate the requested user.".into()
-            }
-            FaultKind::NonExistentMailbox { .. } => {
-                "The SMTP address has no mailbox associated with it.".into()
-            }
+            FaultKind::NotImplemented { operation } => text.replace("{operation}", operation),
+            _ => text.to_string(),
         }
     }
 
@@ -251,6 +259,34 @@ impl Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_has_one_text_per_code_and_every_error_has_a_text() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ResponseCode::ALL {
+            assert!(
+                seen.insert((code.as_str(), code.message_text())),
+                "{code:?} twice"
+            );
+            assert_eq!(
+                code.message_text().is_empty(),
+                *code == ResponseCode::NoError
+            );
+        }
+        assert_eq!(
+            ResponseCode::ErrorNonExistentMailboxAddress.as_str(),
+            "ErrorNonExistentMailbox"
+        );
+        let fault = Fault::new(FaultKind::NotImplemented {
+            operation: "GetFolder".into(),
+        });
+        assert_eq!(fault.code(), "ErrorInvalidOperation");
+        assert_eq!(
+            fault.message(),
+            "The operation GetFolder is not implemented by this server."
+        );
+        assert_eq!(fault.fault_string(), fault.message());
+    }
 
     #[test]
     fn documented_texts_are_exchange_texts() {

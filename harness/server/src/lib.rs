@@ -65,12 +65,27 @@
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
-//! - A well-formed request for another EWS operation (one of the 125 in [`operations`]) →
-//!   `ErrorInvalidRequest` ("not implemented by the reference server"); an element that is no
-//!   EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
-//! - Impersonating a mailbox the caller is not granted → `ErrorImpersonationDenied`; an address
-//!   with no mailbox → `ErrorNonExistentMailbox` ("The SMTP address has no mailbox associated
-//!   with it.").
+//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that is
+//!   not registered, see [`NOT_IMPLEMENTED`]) → `ErrorInvalidOperation`, whose `faultstring`
+//!   and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
+//!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
+//!   Why this code (measured with exchangelib 5.6.0 and ews-javascript-api 0.15.x against
+//!   `serve`, calling GetFolder for the inbox and GetRoomLists):
+//!
+//!   | fault sent | exchangelib shows | ews-javascript-api shows |
+//!   |---|---|---|
+//!   | `ErrorInvalidRequest`, `e:Message` "The request is invalid." (before) | nothing right: it reads the code as a version mismatch (`services/common.py` retries on `ErrorInvalidServerVersion`, `ErrorIncorrectSchemaVersion`, `ErrorInvalidRequest`, `ErrorInvalidSchemaVersionForMailboxVersion`), resends with Exchange2016, then Exchange2015_SP1, and raises `ErrorSchemaValidation` about the version value (or "Tried versions ... but all were invalid") | `SoapFaultDetails`, message "The request is invalid.", ResponseCode `ErrorInvalidRequest` |
+//!   | `ErrorInvalidRequest` naming the operation | the same version retries: the text is never shown | the text |
+//!   | `ErrorInvalidOperation` naming the operation (now) | `ErrorInvalidOperation: The operation GetFolder is not implemented by this server.` at once, no retry | `SoapFaultDetails`, message "The operation GetFolder is not implemented by this server.", ResponseCode `ErrorInvalidOperation` |
+//!
+//!   Both clients show `e:Message` (exchangelib raises the class named by `e:ResponseCode` with
+//!   that text; ews-javascript-api puts it in `message`), so the detail names the operation; the
+//!   faultstring says the same for clients that show only it.
+//! - Impersonating a mailbox the caller has no right on → `ErrorImpersonateUserDenied` when the
+//!   caller may impersonate other users (the per-user right, ms-Exch-EPI-May-Impersonate), and
+//!   `ErrorImpersonationDenied` when it may impersonate nobody (the impersonation right itself,
+//!   ms-Exch-EPI-Impersonation), as `responsecode.md` tells them apart; an address with no
+//!   mailbox → `ErrorNonExistentMailbox` ("The SMTP address has no mailbox associated with it.").
 //!
 //! HTTP: 401 with `WWW-Authenticate: Basic realm="..."` without valid credentials, 413 above the
 //! body limit, 408 when the body stalls, 405/404 for other methods/paths.
@@ -129,6 +144,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 pub use dispatch::SERVER_BUILD;
+pub use faults::{ResponseCode, TextSource};
 pub use quirks::{EXTRA_ELEMENT, WRONG_MESSAGE_TEXT};
 pub use tls::TlsIdentity;
 

@@ -732,8 +732,13 @@ fn impersonation_is_allowed_only_when_granted() {
         !item_list(&server).contains("ViaImpersonation"),
         "not in alice's"
     );
+    // alice may impersonate bob, not carol: the per-user right is missing.
     let reply = post(&server, &impersonate("SmtpAddress", "carol@contoso.com"));
-    assert_fault(&reply, "ErrorImpersonationDenied");
+    assert_fault(&reply, "ErrorImpersonateUserDenied");
+    assert_eq!(
+        text(&reply.body, "Message"),
+        "The account does not have permission to impersonate the requested user."
+    );
     let reply = post(&server, &impersonate("PrincipalName", "nobody@contoso.com"));
     assert_fault(&reply, "ErrorNonExistentMailbox");
     let reply = post_as(
@@ -741,6 +746,7 @@ fn impersonation_is_allowed_only_when_granted() {
         Some(("bob", "bob-password")),
         &impersonate("PrimarySmtpAddress", "alice@contoso.com"),
     );
+    // bob may impersonate nobody: the impersonation right itself is missing.
     assert_fault(&reply, "ErrorImpersonationDenied");
 }
 
@@ -898,7 +904,7 @@ fn versions_before_exchange2013_and_unknown_operations_are_faults() {
     );
     assert_fault(&reply, "ErrorSchemaValidation");
     let reply = post(&server, &envelope("<m:GetFolder/>"));
-    assert_fault(&reply, "ErrorInvalidRequest");
+    assert_fault(&reply, "ErrorInvalidOperation");
     let reply = post(
         &server,
         &envelope_with_header(
@@ -1753,6 +1759,43 @@ fn mutated_requests_never_panic_the_parser() {
         faults > 1_000,
         "mutations mostly break requests ({faults} faults)"
     );
+}
+
+/// An EWS operation the server does not implement is refused so that clients show "not
+/// implemented by this server" naming it (exchangelib shows `e:Message` with the code's class,
+/// ews-javascript-api shows `e:Message`; see the crate docs): `ErrorInvalidOperation`, never
+/// `ErrorInvalidRequest`, which exchangelib reads as a version mismatch and retries.
+#[test]
+fn an_operation_the_server_does_not_implement_is_refused_by_name() {
+    let server = server();
+    for (operation, body) in [
+        (
+            "GetFolder",
+            "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:FolderIds></m:GetFolder>",
+        ),
+        (
+            "FindItem",
+            "<m:FindItem Traversal=\"Shallow\"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:ParentFolderIds></m:FindItem>",
+        ),
+        ("GetRoomLists", "<m:GetRoomLists/>"),
+    ] {
+        for version in ["Exchange2013", "Exchange2016"] {
+            let reply = post(
+                &server,
+                &envelope_with_header(
+                    &format!("<t:RequestServerVersion Version=\"{version}\"/>"),
+                    body,
+                ),
+            );
+            assert_fault(&reply, "ErrorInvalidOperation");
+            let expected = format!("The operation {operation} is not implemented by this server.");
+            assert_eq!(text(&reply.body, "faultstring"), expected, "{}", reply.body);
+            assert_eq!(text(&reply.body, "Message"), expected, "{}", reply.body);
+        }
+    }
+    // Not an EWS operation at all: undeclared, as Exchange's schema check says.
+    let reply = post(&server, &envelope("<m:GetEverything/>"));
+    assert_fault(&reply, "ErrorSchemaValidation");
 }
 
 /// HTTPS with a generated certificate: a client that trusts exactly that certificate gets the
