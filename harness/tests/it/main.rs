@@ -2,10 +2,10 @@
 //! HTTP where a server is involved (127.0.0.1 only).
 
 mod case;
-/// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
-mod clients;
 /// The command line: diff, lint, serve, schema, usage errors.
 mod cli;
+/// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
+mod clients;
 mod runner;
 mod suite;
 mod support;
