@@ -693,7 +693,8 @@ fn locate_quoted(text: &str, message: &str) -> Option<(usize, usize)> {
             let offset = text.find(fragment)?;
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
             Some((line, column))
         })
 }

@@ -18,6 +18,7 @@
 mod diagnostic;
 mod locate;
 mod raw;
+pub mod read;
 mod template;
 mod validate;
 
@@ -419,64 +420,124 @@ pub struct LoadOutcome {
     pub errors: Vec<LoadError>,
 }
 
-/// Loads every `*.yaml` case below `root` (sorted by id). `known_vars` are the variables the
-/// target defines (built-ins + configured); anything else must be captured by an earlier step.
+/// Loads every `*.yaml` (or `*.yml`) case below `root` (sorted by id). `known_vars` are the
+/// variables the target defines (built-ins + configured); anything else must be captured by an
+/// earlier step. Each directory is walked once: a symbolic link leading back to a directory
+/// already walked (a loop) is reported as an error and not followed.
 pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
     let mut files = Vec::new();
     let mut outcome = LoadOutcome::default();
-    collect_case_files(root, &mut files, &mut outcome.errors);
+    let mut walked = BTreeSet::new();
+    collect_case_files(root, &mut walked, &mut files, &mut outcome.errors);
+    for error in &mut outcome.errors {
+        // A directory error is reported under the directory's own id (`im/linked`).
+        error.case_id = case_id(root, &error.pos.file);
+    }
     let mut files: Vec<(String, PathBuf)> = files
         .into_iter()
         .map(|file| (case_id(root, &file), file))
         .collect();
     files.sort();
-    for (_, file) in files {
+    let mut previous: Option<(String, PathBuf)> = None;
+    for (id, file) in files {
+        if let Some((_, first)) = previous.as_ref().filter(|(p, _)| *p == id) {
+            outcome.errors.push(LoadError {
+                case_id: id.clone(),
+                pos: SourcePos {
+                    file: file.clone(),
+                    line: 1,
+                    col: 1,
+                },
+                message: format!(
+                    "case id `{id}` is already taken by `{}`; this file is not loaded",
+                    first.display()
+                ),
+                source_line: None,
+                help: Some("keep one of the `.yaml`/`.yml` files".into()),
+            });
+            continue;
+        }
         match load_file(root, &file, known_vars) {
             Ok(case) => outcome.cases.push(case),
             Err(errors) => outcome.errors.extend(errors),
         }
+        previous = Some((id, file));
     }
     outcome
 }
 
-/// Every `*.yaml` file below `dir`; unreadable directories become errors.
-fn collect_case_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+/// Whether `path` names a case file by its extension (`.yaml` or `.yml`).
+pub fn is_case_file_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext == "yaml" || ext == "yml")
+}
+
+fn dir_error(dir: &Path, message: String) -> LoadError {
+    LoadError {
+        case_id: String::new(),
+        pos: SourcePos {
+            file: dir.to_path_buf(),
+            line: 1,
+            col: 1,
+        },
+        message,
+        source_line: None,
+        help: None,
+    }
+}
+
+/// Every case file below `dir`; unreadable directories and symlink loops become errors.
+/// `walked` holds the canonical path of every directory already walked.
+fn collect_case_files(
+    dir: &Path,
+    walked: &mut BTreeSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<LoadError>,
+) {
+    match std::fs::canonicalize(dir) {
+        Ok(real) => {
+            if !walked.insert(real.clone()) {
+                errors.push(LoadError {
+                    help: Some("remove the link or point it outside the cases folder".into()),
+                    ..dir_error(
+                        dir,
+                        format!(
+                            "symbolic link loop: `{}` leads to `{}`, which is already walked; \
+                             not followed",
+                            dir.display(),
+                            real.display()
+                        ),
+                    )
+                });
+                return;
+            }
+        }
+        Err(e) => {
+            errors.push(dir_error(
+                dir,
+                format!("cannot read the case directory: {e}"),
+            ));
+            return;
+        }
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            errors.push(LoadError {
-                case_id: String::new(),
-                pos: SourcePos {
-                    file: dir.to_path_buf(),
-                    line: 1,
-                    col: 1,
-                },
-                message: format!("cannot read the case directory: {e}"),
-                source_line: None,
-                help: None,
-            });
+            errors.push(dir_error(
+                dir,
+                format!("cannot read the case directory: {e}"),
+            ));
             return;
         }
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
         if path.is_dir() {
-            collect_case_files(&path, files, errors);
-        } else if path.extension().is_some_and(|ext| ext == "yaml") {
+            collect_case_files(&path, walked, files, errors);
+        } else if is_case_file_name(&path) {
+            // Non-regular files (FIFO, device) are refused by the reader with a clear error.
             files.push(path);
-        } else if path.extension().is_some_and(|ext| ext == "yml") {
-            // Not loaded: say so rather than silently skipping a case someone wrote.
-            errors.push(LoadError {
-                case_id: case_id(dir, &path),
-                pos: SourcePos {
-                    file: path.clone(),
-                    line: 1,
-                    col: 1,
-                },
-                message: "case files end in `.yaml`; this `.yml` file is not loaded".to_string(),
-                source_line: None,
-                help: Some("rename it to `.yaml`".to_string()),
-            });
         }
     }
 }
@@ -484,8 +545,12 @@ fn collect_case_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Loa
 /// `root/im/add_group.yaml` -> `im/add_group`.
 fn case_id(root: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(root).unwrap_or(file);
+    let relative = if is_case_file_name(relative) {
+        relative.with_extension("")
+    } else {
+        relative.to_path_buf()
+    };
     let parts: Vec<String> = relative
-        .with_extension("")
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
@@ -499,17 +564,17 @@ pub fn load_file(
     known_vars: &BTreeSet<String>,
 ) -> Result<Case, Vec<LoadError>> {
     let case_id = case_id(root, file);
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let text = read::read_text(file).map_err(|e| {
         vec![LoadError {
             case_id: case_id.clone(),
             pos: SourcePos {
                 file: file.to_path_buf(),
-                line: 1,
-                col: 1,
+                line: e.line,
+                col: e.col,
             },
-            message: format!("cannot read the case file: {e}"),
+            message: e.message,
             source_line: None,
-            help: None,
+            help: e.help,
         }]
     })?;
     if text.trim().is_empty() {

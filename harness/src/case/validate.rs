@@ -63,7 +63,12 @@ impl Origin {
 
     /// The file position of byte `offset` of `text` (text read from this origin).
     fn pos_of(&self, text: &str, offset: usize) -> SourcePos {
-        let before = &text[..offset.min(text.len())];
+        // Offsets come from the XML parser and templates; never cut inside a character.
+        let mut cut = offset.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let before = &text[..cut];
         let line = before.matches('\n').count() + 1;
         let col = before
             .rsplit('\n')
@@ -387,7 +392,7 @@ impl Validator<'_> {
         }
         if let Some(file) = &step.expect_file {
             let dir = self.file.parent().unwrap_or(Path::new(""));
-            if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
+            if let Ok(text) = super::read::read_text(&dir.join(file)) {
                 names.extend(bind_names(&text));
             }
         }
@@ -678,7 +683,7 @@ impl Validator<'_> {
     fn sidecar(&mut self, relative: &str, key_path: &str) -> Option<(String, Origin)> {
         let dir = self.file.parent().unwrap_or(Path::new(""));
         let file = dir.join(relative);
-        match std::fs::read_to_string(&file) {
+        match super::read::read_text(&file) {
             Ok(text) => {
                 self.sources.add(&file, &text);
                 Some((
@@ -694,12 +699,20 @@ impl Validator<'_> {
                     },
                 ))
             }
+            Err(e) if e.in_content => {
+                let pos = SourcePos {
+                    file,
+                    line: e.line,
+                    col: e.col,
+                };
+                self.error(pos, e.message, e.help);
+                None
+            }
             Err(e) => {
-                self.error_at_value(
-                    key_path,
-                    format!("cannot read `{}`: {e}", file.display()),
-                    Some("sidecar paths are relative to the case file".into()),
-                );
+                let help = e
+                    .help
+                    .or_else(|| Some("sidecar paths are relative to the case file".into()));
+                self.error_at_value(key_path, e.message, help);
                 None
             }
         }

@@ -418,35 +418,31 @@ fn expected_document<'a>(
 }
 
 /// Returns the text to parse and how many columns were inserted before line 1's content.
+///
+/// Every cut below is at a position `str::find` returned (a char boundary), so any text — a
+/// byte-order mark, non-ASCII names — is safe. A leading UTF-8 BOM is dropped: it marks the
+/// encoding of a file and is not part of the expectation.
 pub fn wrap_expected(rendered: &str) -> (String, u32) {
+    let rendered = rendered.strip_prefix('\u{feff}').unwrap_or(rendered);
     let trimmed = rendered.trim_start();
     let lead = rendered.len() - trimmed.len();
-    let is_envelope = {
-        let name_end = trimmed[1.min(trimmed.len())..]
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .map(|i| i + 1)
-            .unwrap_or(trimmed.len());
-        let name = &trimmed[1.min(trimmed.len())..name_end];
-        trimmed.starts_with('<') && (name == "Envelope" || name.ends_with(":Envelope"))
-    };
+    let is_name_end = |c: char| c.is_whitespace() || c == '>' || c == '/';
+    let root_name = trimmed
+        .strip_prefix('<')
+        .map(|rest| rest.find(is_name_end).map_or(rest, |end| &rest[..end]));
+    let is_envelope = root_name.is_some_and(|n| n == "Envelope" || n.ends_with(":Envelope"));
     if is_envelope {
         // Inject declarations for predeclared prefixes the envelope does not declare itself.
-        let name_end = trimmed
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .unwrap_or(trimmed.len());
-        let open_tag_end = trimmed.find('>').unwrap_or(trimmed.len());
-        let open_tag = &trimmed[..open_tag_end];
+        let name_end = trimmed.find(is_name_end).unwrap_or(trimmed.len());
+        let open_tag = trimmed.find('>').map_or(trimmed, |end| &trimmed[..end]);
         let extra: String = soap::PREDECLARED
             .iter()
             .filter(|(p, _)| !open_tag.contains(&format!("xmlns:{p}=")))
             .map(|(p, uri)| format!(" xmlns:{p}=\"{uri}\""))
             .collect();
-        let mut out = String::with_capacity(rendered.len() + extra.len());
-        out.push_str(&rendered[..lead + name_end]);
-        out.push_str(&extra);
-        out.push_str(&rendered[lead + name_end..]);
+        let (head, tail) = rendered.split_at(lead + name_end);
         // Columns after the root name on line 1 shift; positions of interest are later nodes.
-        (out, 0)
+        (format!("{head}{extra}{tail}"), 0)
     } else {
         let prefix = format!("<soap:Envelope{}><soap:Body>", soap::predeclared_xmlns());
         let shift = prefix.chars().count() as u32;

@@ -415,11 +415,11 @@ fn hostile_files_are_errors_not_panics() {
     assert_eq!(
         files,
         [
-            "old_extension.yml",
             "deep.yaml",
             "empty.yaml",
             "list.yaml",
             "not_utf8.yaml",
+            "old_extension.yml",
             "tabs.yaml"
         ],
         "{}",

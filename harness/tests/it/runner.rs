@@ -290,11 +290,24 @@ fn ctrl_c_finishes_the_running_case_skips_the_rest_and_still_writes_reports() {
         report.interrupted,
         "the report says the run was interrupted"
     );
-    // The case in flight finished (with the request timeout); nothing started after Ctrl-C.
-    assert_eq!(report.cases.len(), 1, "{report:#?}");
-    assert_eq!(report.cases[0].status, CaseStatus::Error);
+    // The case in flight finished (with the request timeout); nothing started after Ctrl-C,
+    // and every selected case that did not start is in the report as not run.
+    let ran: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| !c.steps.is_empty())
+        .collect();
+    assert_eq!(ran.len(), 1, "{report:#?}");
+    assert_eq!(ran[0].status, CaseStatus::Error);
+    for c in report.cases.iter().filter(|c| c.steps.is_empty()) {
+        assert_eq!(c.status, CaseStatus::Ignored, "{c:#?}");
+        assert!(
+            c.reason.as_deref().unwrap_or("").starts_with("not run"),
+            "{c:#?}"
+        );
+    }
     assert!(
-        report.cases[0].steps[0]
+        ran[0].steps[0]
             .error
             .as_deref()
             .unwrap_or("")
@@ -313,9 +326,15 @@ fn the_whole_run_timeout_reports_what_finished_and_fails_the_run() {
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let report = read_report(reports.path());
     assert!(report.interrupted);
-    assert!(
-        report.cases.is_empty(),
-        "no case started after the deadline: {report:#?}"
+    let c = case(&report, "im/add_and_remove_group");
+    assert_eq!(
+        (c.status, c.steps.len()),
+        (CaseStatus::Ignored, 0),
+        "no case started after the deadline, and it is reported as not run: {report:#?}"
+    );
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("not run: the run was interrupted or hit its time limit")
     );
 }
 
@@ -371,4 +390,153 @@ fn a_case_needing_a_variable_the_target_lacks_is_ignored_with_the_fix_and_its_cl
         "{cleanup:#?}"
     );
     server.shutdown();
+}
+
+/// A loopback EWS stand-in: answers every request with HTTP 200, `text/xml` and `body`, and sends
+/// each request body it received on the channel (so a test knows what reached the server).
+fn recording_server(body: &'static str) -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().expect("addr")
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(32).flatten() {
+            let mut stream = stream;
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let Some(request) = read_http_request(&mut stream) else {
+                continue;
+            };
+            let _ = tx.send(request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, rx)
+}
+
+/// Reads one HTTP/1.1 request (head + Content-Length body) and returns its body as text.
+fn read_http_request(stream: &mut std::net::TcpStream) -> Option<String> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let Some(head_end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if data.len() >= head_end + 4 + length {
+            let body = &data[head_end + 4..head_end + 4 + length];
+            return Some(String::from_utf8_lossy(body).into_owned());
+        }
+    }
+}
+
+const ADD_GROUP_RESPONSE: &str = concat!(
+    r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#,
+    r#"<AddImGroupResponse xmlns="http://schemas.microsoft.com/exchange/services/2006/messages" ResponseClass="Success">"#,
+    r#"<ResponseCode>NoError</ResponseCode><ImGroup xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">"#,
+    r#"<t:DisplayName>g</t:DisplayName><t:GroupType>IPM.DistList.MOC.UserGroup</t:GroupType>"#,
+    r#"<t:ExchangeStoreId Id="AAMkAQEAAAAAAAV3Lg==" ChangeKey="EgAAAAAAAAE="/></ImGroup>"#,
+    r#"</AddImGroupResponse></s:Body></s:Envelope>"#
+);
+
+/// Regression ("a verdict is never greener than the truth"): a panic inside a case used to leave
+/// `cases: []`, `tests="0"` and exit 0, with the cleanups never run.
+#[test]
+fn a_panic_inside_a_case_is_an_error_in_every_report_its_cleanup_runs_and_the_run_exits_1() {
+    let (url, requests) = recording_server(ADD_GROUP_RESPONSE);
+    let reports = TempDir::new("runner-panic");
+    let cases = fixture("runner/panic");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--auth",
+            "none",
+            "--var",
+            "mailbox=a@example.com",
+        ],
+        &[(
+            ews_conformance::runner::guard::INJECT_PANIC_ENV,
+            "the harness panics here",
+        )],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+
+    // The server saw the create, then the cleanup (the panicking step sent nothing).
+    let seen: Vec<String> = requests.try_iter().collect();
+    assert_eq!(seen.len(), 2, "{seen:#?}");
+    assert!(seen[0].contains("AddImGroup"), "{}", seen[0]);
+    assert!(
+        seen[1].contains("RemoveImGroup") && seen[1].contains("AAMkAQEAAAAAAAV3Lg=="),
+        "the cleanup request reached the server with the bound id: {}",
+        seen[1]
+    );
+
+    // JSON: one error result carrying the panic message and its location.
+    let report = read_report(reports.path());
+    assert_eq!(report.cases.len(), 1, "{report:#?}");
+    let c = case(&report, "im/panic_then_cleanup");
+    assert_eq!(c.status, CaseStatus::Error, "{c:#?}");
+    let panicked = &c.steps[1];
+    assert_eq!(panicked.status, StepStatus::Error);
+    let error = panicked.error.as_deref().unwrap_or("");
+    assert!(
+        error.contains("harness bug: panicked at ")
+            && error.contains("guard.rs:")
+            && error.contains("self-test panic injected into step `the harness panics here`"),
+        "{error}"
+    );
+    let cleanup = c.steps.last().expect("cleanup step");
+    assert_eq!(
+        (cleanup.phase, cleanup.status),
+        (StepPhase::Cleanup, StepStatus::Pass),
+        "{cleanup:#?}"
+    );
+
+    // JUnit: one test, one error, naming the panic.
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"tests="1""#) && junit.contains(r#"errors="1""#),
+        "{junit}"
+    );
+    assert!(junit.contains("<error") && junit.contains("self-test panic injected"));
+    // HTML and the terminal name it too.
+    let html = std::fs::read_to_string(reports.path().join("report.html")).unwrap();
+    assert!(html.contains("panic_then_cleanup") && html.contains("self-test panic injected"));
+    assert!(text.contains("self-test panic injected"), "{text}");
+}
+
+/// Regression: an `expect_file` starting with a UTF-8 BOM panicked in `wrap_expected` (a byte
+/// index inside the BOM). It is now read like any other sidecar.
+#[test]
+fn a_sidecar_expectation_with_a_bom_passes_instead_of_panicking() {
+    let reports = TempDir::new("runner-bom");
+    let out = run_fixture("runner/bom_sidecar", &[], reports.path());
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let report = read_report(reports.path());
+    let c = case(&report, "im/bom_sidecar");
+    assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
+    assert_eq!(c.steps.len(), 2, "the create step and its cleanup ran");
 }
