@@ -176,10 +176,6 @@ fn plain_type_names(message: &str) -> String {
             "struct RawStep",
             "a step (a mapping with name, body, expect, ...)",
         ),
-        (
-            "struct RawCleanupStep",
-            "a cleanup step (a mapping with body, expect, ...)",
-        ),
         ("struct RawHeaders", "a headers mapping"),
         ("struct RawFault", "a fault mapping (code, response_code)"),
         ("struct RawOptions", "an options mapping"),

@@ -287,6 +287,80 @@ pub struct Expectation {
     /// Expected XML: the Body's child (response element or Fault), or a whole Envelope when the
     /// root is `soap:Envelope`.
     pub xml: Option<XmlText>,
+    /// Response headers the step requires (`expect_headers`), in file order.
+    pub headers: Vec<HeaderExpectation>,
+}
+
+impl Expectation {
+    /// Whether the step states its own `Content-Type` expectation (which replaces the default
+    /// `text/xml` check).
+    pub fn states_content_type(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+    }
+}
+
+/// One `expect_headers` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderExpectation {
+    /// The header name as written (compared case-insensitively).
+    pub name: String,
+    pub matcher: HeaderMatcher,
+    /// Where the value is written in the case file.
+    pub pos: SourcePos,
+}
+
+/// How a response header value must look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderMatcher {
+    /// Exactly this value (after variable substitution; surrounding spaces do not count).
+    Exact(Template),
+    /// `{{regex RE}}`: the whole value matches RE.
+    Regex(HeaderRegex),
+    /// `{{any}}`: the header is present, with any value.
+    Any,
+    /// `{{absent}}`: the header is not in the response.
+    Absent,
+}
+
+/// A compiled, anchored regular expression that compares by its source.
+#[derive(Debug, Clone)]
+pub struct HeaderRegex {
+    /// The expression as written.
+    pub source: String,
+    pub regex: regex::Regex,
+}
+
+impl HeaderRegex {
+    /// Compiles `source` so that it must match the whole value.
+    pub fn new(source: &str) -> Result<HeaderRegex, String> {
+        regex::Regex::new(&format!("^(?:{source})$"))
+            .map(|regex| HeaderRegex {
+                source: source.to_string(),
+                regex,
+            })
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl PartialEq for HeaderRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for HeaderRegex {}
+
+impl fmt::Display for HeaderMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderMatcher::Exact(t) => write!(f, "`{}`", t.source),
+            HeaderMatcher::Regex(r) => write!(f, "a value matching `{}`", r.source),
+            HeaderMatcher::Any => f.write_str("present (any value)"),
+            HeaderMatcher::Absent => f.write_str("absent"),
+        }
+    }
 }
 
 impl Expectation {

@@ -103,7 +103,7 @@ pub fn run_step(
     };
     result.request = Some(Exchange {
         status: None,
-        headers: ctx.redact_headers(&request_headers(&request)),
+        headers: ctx.redact_headers(&ctx.transport.headers_for(&request)),
         body: ctx.capped(&request.body),
         truncated: request.body.len() > REPORT_BODY_CAP,
     });
@@ -123,6 +123,10 @@ pub fn run_step(
             response.throttle_wait.as_millis()
         ));
     }
+    // Show what was actually sent (target-level headers and credentials included, masked).
+    if let Some(sent) = result.request.as_mut() {
+        sent.headers = ctx.redact_headers(&response.request_headers);
+    }
     result.response = Some(Exchange {
         status: Some(response.status),
         headers: ctx.redact_headers(&response.headers),
@@ -132,18 +136,6 @@ pub fn run_step(
 
     judge(ctx, step, &response, vars, &mut result);
     finish(result, true)
-}
-
-fn request_headers(request: &HttpRequest) -> Vec<(String, String)> {
-    let mut headers = vec![(
-        "Content-Type".to_string(),
-        "text/xml; charset=utf-8".to_string(),
-    )];
-    if let Some(action) = &request.soap_action {
-        headers.push(("SOAPAction".to_string(), action.clone()));
-    }
-    headers.extend(request.headers.iter().cloned());
-    headers
 }
 
 /// Renders the step's request; `Err(name)` when a variable is not defined.

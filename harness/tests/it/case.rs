@@ -525,8 +525,24 @@ fn the_schema_describes_every_key() {
     );
     let step = &schema["$defs"]["RawStep"];
     assert_eq!(step["additionalProperties"], false);
-    assert_eq!(step["required"], serde_json::json!(["name"]));
     assert!(step["properties"]["expect"]["description"].is_string());
+    assert!(step["properties"]["expect_headers"]["description"].is_string());
+    // One step type: `steps` items need a name; cleanup items may not nest a cleanup.
+    let main_items = &schema["properties"]["steps"]["items"]["allOf"];
+    assert_eq!(main_items[0]["$ref"], "#/$defs/RawStep");
+    assert_eq!(main_items[1]["required"], serde_json::json!(["name"]));
+    for cleanup in [
+        &schema["properties"]["cleanup"],
+        &step["properties"]["cleanup"],
+    ] {
+        let items = &cleanup["items"]["allOf"];
+        assert_eq!(items[0]["$ref"], "#/$defs/RawStep", "{cleanup}");
+        assert_eq!(
+            items[1]["not"]["required"],
+            serde_json::json!(["cleanup"]),
+            "{cleanup}"
+        );
+    }
 }
 
 /// The YAML block between the worked-example markers of cases/FORMAT.md.
@@ -676,6 +692,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         7,
                         6,
                     )),
+                    headers: Vec::new(),
                 },
                 captures: vec![Capture {
                     name: "change_key".into(),
@@ -703,6 +720,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         status: None,
                         fault: None,
                         xml: None,
+                        headers: Vec::new(),
                     },
                     captures: vec![],
                     options: defaults.clone(),
@@ -737,6 +755,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         response_code: Some("ErrorSchemaValidation".into()),
                     }),
                     xml: None,
+                    headers: Vec::new(),
                 },
                 captures: vec![],
                 options: defaults.clone(),
@@ -755,6 +774,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     status: Some(400),
                     fault: None,
                     xml: None,
+                    headers: Vec::new(),
                 },
                 captures: vec![],
                 options: defaults.clone(),
@@ -780,6 +800,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 status: None,
                 fault: None,
                 xml: None,
+                headers: Vec::new(),
             },
             captures: vec![],
             options: defaults,
