@@ -8,6 +8,7 @@
 //! baseline applied and reports written.
 
 pub mod guard;
+pub mod headers;
 pub mod message;
 pub mod partition;
 pub mod step;

@@ -1,8 +1,10 @@
 //! Runs one step: renders the request, sends it, judges the response.
 //!
-//! Judging order: transport error → step error; unparseable or non-SOAP body → step error
-//! ("could not test"); otherwise every check adds mismatches (HTTP status, SOAP fault, the
-//! expected XML, captures) and a step with mismatches fails.
+//! Judging order: transport error → step error; response headers are checked first (media
+//! type, charset, `expect_headers`: [`super::headers`]) and their mismatches kept; then an
+//! unparseable or non-SOAP body → step error ("could not test"); otherwise every check adds
+//! mismatches (HTTP status, SOAP fault, the expected XML, captures) and a step with mismatches
+//! fails.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -204,9 +206,12 @@ fn judge(
         trim_text: step.options.trim_text,
     };
 
+    // Headers first: their mismatches are reported even when the body cannot be tested.
+    let mut mismatches = super::headers::check(step, response, vars);
     let actual = match xml::parse(&response.body, &parse_opts) {
         Ok(doc) if doc.root.name.local == "Envelope" => doc,
         Ok(doc) => {
+            result.mismatches = scrubbed(ctx, mismatches);
             result.status = StepStatus::Error;
             result.error = Some(format!(
                 "could not test: HTTP {} response is not a SOAP envelope (root element `{}`)",
@@ -215,6 +220,7 @@ fn judge(
             return;
         }
         Err(e) => {
+            result.mismatches = scrubbed(ctx, mismatches);
             result.status = StepStatus::Error;
             let what = match e.kind {
                 xml::XmlErrorKind::Dtd => "declares a DTD or entities (refused, never expanded)",
@@ -232,7 +238,6 @@ fn judge(
     };
     ctx.note_server_version(&actual);
 
-    let mut mismatches = Vec::new();
     if response.status != expected_status {
         mismatches.push(MismatchRecord {
             kind: "http-status".into(),
@@ -273,6 +278,7 @@ fn judge(
                 vars.extend(comparison.bound);
             }
             Err(message) => {
+                result.mismatches = scrubbed(ctx, mismatches);
                 result.status = StepStatus::Error;
                 result.error = Some(format!(
                     "harness could not build the expectation: {message}"
@@ -305,14 +311,19 @@ fn judge(
 
     if !mismatches.is_empty() {
         result.status = StepStatus::Fail;
-        for m in &mut mismatches {
-            m.expected = m.expected.as_deref().map(|v| ctx.scrub(v));
-            m.actual = m.actual.as_deref().map(|v| ctx.scrub(v));
-            m.message = ctx.scrub(&m.message);
-        }
         result.diff = result.diff.take().map(|d| ctx.scrub(&d));
     }
-    result.mismatches = mismatches;
+    result.mismatches = scrubbed(ctx, mismatches);
+}
+
+/// Mismatches with every secret removed from their values and messages.
+fn scrubbed(ctx: &CaseContext<'_>, mut mismatches: Vec<MismatchRecord>) -> Vec<MismatchRecord> {
+    for m in &mut mismatches {
+        m.expected = m.expected.as_deref().map(|v| ctx.scrub(v));
+        m.actual = m.actual.as_deref().map(|v| ctx.scrub(v));
+        m.message = ctx.scrub(&m.message);
+    }
+    mismatches
 }
 
 /// Checks `fault:` expectations and reports an unexpected fault readably.

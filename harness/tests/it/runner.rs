@@ -395,6 +395,14 @@ fn a_case_needing_a_variable_the_target_lacks_is_ignored_with_the_fix_and_its_cl
 /// A loopback EWS stand-in: answers every request with HTTP 200, `text/xml` and `body`, and sends
 /// each request body it received on the channel (so a test knows what reached the server).
 fn recording_server(body: &'static str) -> (String, std::sync::mpsc::Receiver<String>) {
+    canned_server("Content-Type: text/xml; charset=utf-8\r\n", body)
+}
+
+/// Like [`recording_server`] with the given header lines (each ending in CRLF).
+fn canned_server(
+    headers: &'static str,
+    body: &'static str,
+) -> (String, std::sync::mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!(
         "http://{}/EWS/Exchange.asmx",
@@ -411,7 +419,7 @@ fn recording_server(body: &'static str) -> (String, std::sync::mpsc::Receiver<St
             let _ = tx.send(request);
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 200 OK\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
@@ -539,4 +547,218 @@ fn a_sidecar_expectation_with_a_bom_passes_instead_of_panicking() {
     let c = case(&report, "im/bom_sidecar");
     assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
     assert_eq!(c.steps.len(), 2, "the create step and its cleanup ran");
+}
+
+/// Runs a `runner/headers/...` fixture against a canned server; returns the exit code and the
+/// one step's result.
+fn run_against_canned(
+    fixture_dir: &str,
+    headers: &'static str,
+    body: &'static str,
+) -> (Option<i32>, ews_conformance::report::StepResult, String) {
+    let (url, _requests) = canned_server(headers, body);
+    let reports = TempDir::new("runner-headers");
+    let cases = fixture(fixture_dir);
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--auth",
+            "none",
+            "--var",
+            "mailbox=alice@example.com",
+        ],
+        &[],
+    );
+    let report = read_report(reports.path());
+    assert_eq!(report.cases.len(), 1, "{report:#?}");
+    let step = report.cases[0].steps[0].clone();
+    (out.status.code(), step, all_output(&out))
+}
+
+fn header_mismatch<'a>(
+    step: &'a ews_conformance::report::StepResult,
+    header: &str,
+) -> &'a ews_conformance::report::MismatchRecord {
+    step.mismatches
+        .iter()
+        .find(|m| m.kind == "http-header" && m.expected_path == format!("HTTP header {header}"))
+        .unwrap_or_else(|| panic!("a mismatch for header {header}: {step:#?}"))
+}
+
+#[test]
+fn a_response_that_is_not_text_xml_fails_the_case_as_a_non_conformance() {
+    for media in [
+        "text/html; charset=utf-8",
+        "application/soap+xml; charset=utf-8",
+    ] {
+        let headers: &'static str =
+            Box::leak(format!("Content-Type: {media}\r\n").into_boxed_str());
+        let (code, step, text) =
+            run_against_canned("runner/headers/strict", headers, ADD_GROUP_RESPONSE);
+        assert_eq!(code, Some(1), "{text}");
+        assert_eq!(
+            step.status,
+            StepStatus::Fail,
+            "a failure, not an error: {step:#?}"
+        );
+        let m = header_mismatch(&step, "Content-Type");
+        assert_eq!(m.expected.as_deref(), Some("text/xml"));
+        assert_eq!(m.actual.as_deref(), Some(media));
+        assert!(
+            text.contains("Content-Type"),
+            "the terminal names the header: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_content_type_fails_and_text_xml_passes() {
+    let (code, step, text) = run_against_canned("runner/headers/strict", "", ADD_GROUP_RESPONSE);
+    assert_eq!(code, Some(1), "{text}");
+    let m = header_mismatch(&step, "Content-Type");
+    assert_eq!(m.actual, None);
+    let (code, step, text) = run_against_canned(
+        "runner/headers/strict",
+        "content-type: Text/XML\r\n",
+        ADD_GROUP_RESPONSE,
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(step.status, StepStatus::Pass, "{step:#?}");
+}
+
+const ADD_GROUP_RESPONSE_DECLARED_UTF8: &str = concat!(
+    r#"<?xml version="1.0" encoding="utf-8"?>"#,
+    r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#,
+    r#"<AddImGroupResponse xmlns="http://schemas.microsoft.com/exchange/services/2006/messages" ResponseClass="Success">"#,
+    r#"<ResponseCode>NoError</ResponseCode></AddImGroupResponse></s:Body></s:Envelope>"#
+);
+
+#[test]
+fn a_charset_contradicting_the_xml_declaration_fails_with_both_values() {
+    let (code, step, text) = run_against_canned(
+        "runner/headers/strict",
+        "Content-Type: text/xml; charset=iso-8859-1\r\n",
+        ADD_GROUP_RESPONSE_DECLARED_UTF8,
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(step.status, StepStatus::Fail, "{step:#?}");
+    let m = header_mismatch(&step, "Content-Type");
+    assert_eq!(m.actual.as_deref(), Some("charset=iso-8859-1"));
+    assert_eq!(
+        m.expected.as_deref(),
+        Some("charset=utf-8 (the XML declaration)")
+    );
+    assert!(m.message.contains("RFC 7303"), "{}", m.message);
+    // The same labels agreeing pass.
+    let (code, _, text) = run_against_canned(
+        "runner/headers/strict",
+        "Content-Type: text/xml; charset=UTF-8\r\n",
+        ADD_GROUP_RESPONSE_DECLARED_UTF8,
+    );
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn expect_headers_are_checked_entry_by_entry_with_expected_and_actual() {
+    // Every entry satisfied: the stated Content-Type replaces the text/xml default.
+    let (code, step, text) = run_against_canned(
+        "runner/headers/declared",
+        "Content-Type: application/soap+xml; charset=utf-8\r\nX-Request-Id: 42\r\nX-Mailbox: alice@example.com\r\n",
+        ADD_GROUP_RESPONSE,
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(step.status, StepStatus::Pass, "{step:#?}");
+
+    // Every entry violated: four mismatches, each naming its header.
+    let (code, step, text) = run_against_canned(
+        "runner/headers/declared",
+        "Content-Type: text/xml\r\nX-Powered-By: ASP.NET\r\nX-Mailbox: bob@example.com\r\n",
+        ADD_GROUP_RESPONSE,
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(step.status, StepStatus::Fail);
+    let ct = header_mismatch(&step, "Content-Type");
+    assert_eq!(ct.actual.as_deref(), Some("text/xml"));
+    assert!(
+        ct.expected
+            .as_deref()
+            .unwrap_or("")
+            .contains("application/soap"),
+        "{ct:#?}"
+    );
+    let id = header_mismatch(&step, "x-request-id");
+    assert_eq!(id.actual, None);
+    let powered = header_mismatch(&step, "X-Powered-By");
+    assert_eq!(
+        (powered.expected.as_deref(), powered.actual.as_deref()),
+        (Some("absent"), Some("ASP.NET"))
+    );
+    let mailbox = header_mismatch(&step, "X-Mailbox");
+    assert_eq!(
+        (mailbox.expected.as_deref(), mailbox.actual.as_deref()),
+        (Some("alice@example.com"), Some("bob@example.com"))
+    );
+    assert!(
+        mailbox
+            .location
+            .as_deref()
+            .unwrap_or("")
+            .contains("declared_headers.yaml:12:19"),
+        "the position of the expectation: {mailbox:#?}"
+    );
+}
+
+#[test]
+fn the_report_shows_the_request_headers_actually_sent_including_target_headers() {
+    let (url, _requests) = recording_server(ADD_GROUP_RESPONSE);
+    let reports = TempDir::new("runner-sent-headers");
+    let cases = fixture("runner/headers/strict");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--auth",
+            "basic",
+            "--username",
+            "alice",
+            "--header",
+            "X-AnchorMailbox: alice@example.com",
+            "--var",
+            "mailbox=alice@example.com",
+        ],
+        &[("EWS_PASSWORD", "s3cret-pw")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    let sent = &report.cases[0].steps[0]
+        .request
+        .as_ref()
+        .expect("request recorded")
+        .headers;
+    let get = |name: &str| {
+        sent.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        get("x-anchormailbox"),
+        Some("alice@example.com"),
+        "{sent:?}"
+    );
+    assert_eq!(get("authorization"), Some("Basic ***"), "{sent:?}");
+    assert_eq!(
+        get("soapaction").map(|v| v.contains("AddImGroup")),
+        Some(true)
+    );
+    let json = std::fs::read_to_string(reports.path().join("report.json")).unwrap();
+    assert!(!json.contains("s3cret-pw"));
 }
