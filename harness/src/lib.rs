@@ -12,6 +12,7 @@
 //! [`report`] (one result model → terminal, JUnit, JSON, HTML) → exit code.
 //! [`reference_server`] is the embedded EWS server used when no endpoint is given.
 
+pub mod bless;
 pub mod case;
 pub mod cli;
 pub mod config;

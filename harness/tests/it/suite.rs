@@ -189,13 +189,13 @@ fn every_quirk_of_the_reference_server_is_caught_and_its_node_named() {
     };
     let current = &readme[b + begin.len()..e];
     if current != table {
-        if std::env::var_os("EWS_BLESS").is_some() && std::env::var_os("CI").is_none() {
+        if crate::support::bless_mode().may_overwrite() {
             let updated = format!("{}{begin}{table}{}", &readme[..b], &readme[e..]);
             std::fs::write(&readme_path, updated).expect("write cases/README.md");
         } else {
             panic!(
                 "the quirk table in cases/README.md is out of date; it should read:\n{table}\n\
-                 rerun with EWS_BLESS=1 cargo test --test it suite:: to update it"
+                 rerun with EWS_BLESS=overwrite cargo test --test it suite:: to update it"
             );
         }
     }
