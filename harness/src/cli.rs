@@ -399,7 +399,7 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
             ..TargetInfo::default()
         }
     };
-    target.variables.extend(extra_vars);
+    target.apply_var_settings(&extra_vars);
 
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(Arc::clone(&interrupt));

@@ -335,6 +335,16 @@ pub struct HeaderRegex {
 impl HeaderRegex {
     /// Compiles `source` so that it must match the whole value.
     pub fn new(source: &str) -> Result<HeaderRegex, String> {
+        // Errors are reported for the expression as written, not the anchored one.
+        regex::Regex::new(source).map_err(|e| match e {
+            regex::Error::Syntax(text) => text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim_start_matches("error: ").to_string())
+                .unwrap_or(text),
+            other => other.to_string(),
+        })?;
         regex::Regex::new(&format!("^(?:{source})$"))
             .map(|regex| HeaderRegex {
                 source: source.to_string(),
@@ -666,6 +676,25 @@ pub fn load_file(
     }
     let mut sources = diagnostic::Sources::default();
     sources.add(file, &text);
+    let tags = crate::yaml::custom_tags(&text);
+    if !tags.is_empty() {
+        return Err(tags
+            .into_iter()
+            .map(|(tag, line, col)| {
+                let pos = SourcePos {
+                    file: file.to_path_buf(),
+                    line,
+                    col,
+                };
+                sources.error(
+                    &case_id,
+                    pos,
+                    format!("unknown YAML tag `{tag}`; the case format has no tags"),
+                    Some("remove the tag (quote the value if it starts with `!`)".into()),
+                )
+            })
+            .collect());
+    }
     let outline = locate::Outline::new(&text);
     let raw: raw::RawCase = crate::yaml::from_str(&text).map_err(|e| {
         let first = diagnostic::from_yaml_error(&e, &case_id, file, &sources, &outline);

@@ -762,3 +762,53 @@ fn the_report_shows_the_request_headers_actually_sent_including_target_headers()
     let json = std::fs::read_to_string(reports.path().join("report.json")).unwrap();
     assert!(!json.contains("s3cret-pw"));
 }
+
+#[test]
+fn a_file_with_three_errors_is_one_failing_trial_listing_all_three_and_yml_runs_like_yaml() {
+    let dir = TempDir::new("runner-n-errors");
+    let im = dir.path().join("im");
+    std::fs::create_dir_all(&im).unwrap();
+    std::fs::write(
+        im.join("broken.yaml"),
+        "title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n    expext: x\n    captur: {}\n    statuss: 200\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("runner/good/im/add_and_remove_group.yaml"),
+        im.join("good.yml"),
+    )
+    .unwrap();
+    let reports = TempDir::new("runner-n-errors-reports");
+    let out = run_bin(
+        &[
+            "--cases",
+            dir.path().to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--test-threads",
+            "1",
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert_eq!(
+        stdout.matches("im/broken ... FAILED").count(),
+        1,
+        "one trial for the file: {stdout}"
+    );
+    assert!(
+        stdout.contains("test result: FAILED. 1 passed; 1 failed"),
+        "{stdout}"
+    );
+    let report = read_report(reports.path());
+    assert_eq!(report.cases.len(), 2, "{report:#?}");
+    let broken = case(&report, "im/broken");
+    assert_eq!(broken.status, CaseStatus::Error);
+    let reason = broken.reason.as_deref().unwrap_or("");
+    assert!(reason.starts_with("3 errors in this case file"), "{reason}");
+    for key in ["`expext`", "`captur`", "`statuss`"] {
+        assert!(reason.contains(key), "{key} in {reason}");
+    }
+    assert_eq!(case(&report, "im/good").status, CaseStatus::Pass);
+}

@@ -245,13 +245,17 @@ impl Validator<'_> {
         place: &StepPlace<'_>,
     ) -> Vec<HeaderExpectation> {
         let mut expected: Vec<HeaderExpectation> = Vec::new();
+        // Every name seen (also those whose value is wrong), with the position of its key.
+        let mut seen: Vec<(String, SourcePos)> = Vec::new();
         for (name, value) in raw.map(|p| p.0).unwrap_or_default() {
             let key_path = place.key(&format!("expect_headers.{name}"));
             if !self.check_header_name(&name, &key_path) {
                 continue;
             }
-            if let Some(first) = expected.iter().find(|h| h.name.eq_ignore_ascii_case(&name)) {
-                let help = format!("`{}` is already expected at {}", first.name, first.pos);
+            if let Some((first, first_pos)) =
+                seen.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name))
+            {
+                let help = format!("`{first}` is already expected at {first_pos}");
                 self.error_at_key(
                     &key_path,
                     format!("header `{name}` is expected twice (names are case-insensitive)"),
@@ -259,6 +263,7 @@ impl Validator<'_> {
                 );
                 continue;
             }
+            seen.push((name.clone(), self.key_pos(&key_path)));
             let pos = self.value_pos(&key_path);
             if let Some(matcher) = self.header_matcher(&value, &key_path, place) {
                 expected.push(HeaderExpectation { name, matcher, pos });
