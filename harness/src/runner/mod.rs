@@ -126,8 +126,15 @@ impl CaseContext<'_> {
 
     /// Body text for reports: lossy UTF-8, capped, secrets removed.
     pub fn capped(&self, body: &[u8]) -> String {
-        let cut = &body[..body.len().min(step::REPORT_BODY_CAP)];
-        self.scrub(&String::from_utf8_lossy(cut))
+        let mut end = body.len().min(step::REPORT_BODY_CAP);
+        // Never cut a UTF-8 character in two: back up to the start of the one at the cap
+        // (continuation bytes are 0b10xx_xxxx; at most three to skip).
+        let mut backed = 0;
+        while end < body.len() && end > 0 && backed < 3 && body[end] & 0xc0 == 0x80 {
+            end -= 1;
+            backed += 1;
+        }
+        self.scrub(&String::from_utf8_lossy(&body[..end]))
     }
 
     /// Headers for reports: credentials masked, secrets removed from the rest.
@@ -319,6 +326,17 @@ fn missing_result(id: &str) -> CaseResult {
         duration_ms: 0,
         steps: Vec::new(),
     }
+}
+
+/// Gives every selected case without a result an `error` result saying so.
+fn add_missing_results(cases: &mut Vec<CaseResult>, selected: &BTreeSet<String>) {
+    let reported: BTreeSet<String> = cases.iter().map(|c| c.id.clone()).collect();
+    cases.extend(
+        selected
+            .iter()
+            .filter(|id| !reported.contains(*id))
+            .map(|id| missing_result(id)),
+    );
 }
 
 /// State every trial of one run shares.
@@ -532,13 +550,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     cases.extend(ignored_results);
     let listed_only = config.libtest.list;
     if !listed_only {
-        let reported: BTreeSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-        let missing: Vec<CaseResult> = selected_ids
-            .iter()
-            .filter(|id| !reported.contains(id.as_str()))
-            .map(|id| missing_result(id))
-            .collect();
-        cases.extend(missing);
+        add_missing_results(&mut cases, &selected_ids);
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     let mut target_info = config.target_info.clone();
@@ -673,9 +685,78 @@ mod tests {
     }
 
     #[test]
+    fn a_selected_case_without_a_result_becomes_an_error_and_fails_the_run() {
+        let mut cases = vec![missing_result("im/reported")];
+        cases[0].status = CaseStatus::Pass;
+        let selected: BTreeSet<String> = ["im/reported", "im/silent"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        add_missing_results(&mut cases, &selected);
+        assert_eq!(cases.len(), 2);
+        let silent = &cases[1];
+        assert_eq!(
+            (silent.id.as_str(), silent.status),
+            ("im/silent", CaseStatus::Error)
+        );
+        assert!(
+            silent
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("produced no result")
+        );
+        let outcome = RunOutcome {
+            report: RunReport {
+                schema_version: report::REPORT_SCHEMA_VERSION,
+                harness_version: String::new(),
+                run_id: String::new(),
+                target: TargetInfo::default(),
+                started_at: String::new(),
+                duration_ms: 0,
+                partition: None,
+                interrupted: false,
+                cases,
+            },
+            written: Vec::new(),
+            load_errors: Vec::new(),
+            listed_only: false,
+            libtest_failed: 0,
+        };
+        assert_eq!(outcome.exit_code(false), 1);
+    }
+
+    #[test]
+    fn libtests_failed_count_alone_fails_the_run() {
+        let outcome = RunOutcome {
+            report: RunReport {
+                schema_version: report::REPORT_SCHEMA_VERSION,
+                harness_version: String::new(),
+                run_id: String::new(),
+                target: TargetInfo::default(),
+                started_at: String::new(),
+                duration_ms: 0,
+                partition: None,
+                interrupted: false,
+                cases: Vec::new(),
+            },
+            written: Vec::new(),
+            load_errors: Vec::new(),
+            listed_only: false,
+            libtest_failed: 1,
+        };
+        assert_eq!(
+            outcome.exit_code(false),
+            1,
+            "results say green, libtest says red"
+        );
+    }
+
+    #[test]
     fn run_ids_look_alike_and_differ() {
         let a = new_run_id();
         assert_eq!(a.len(), 11);
-        assert!(a.starts_with('r') && a[1..].chars().all(|c| c.is_ascii_hexdigit()));
+        let digits = a.strip_prefix('r').expect("starts with r");
+        assert!(digits.chars().all(|c| c.is_ascii_hexdigit()));
     }
 }
