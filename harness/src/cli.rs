@@ -430,8 +430,14 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
         return Ok(EXIT_OK);
     }
     if !outcome.load_errors.is_empty() {
+        let files: std::collections::BTreeSet<&str> = outcome
+            .load_errors
+            .iter()
+            .map(|e| e.case_id.as_str())
+            .collect();
         eprintln!(
-            "{} case file(s) failed to load; their errors are listed above with the failures",
+            "{} case file(s) failed to load ({} error(s)); they are listed above with the failures",
+            files.len(),
             outcome.load_errors.len()
         );
     }

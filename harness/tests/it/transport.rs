@@ -26,8 +26,6 @@ use ews_conformance::transport::{HttpRequest, HttpResponse, Transport, Transport
 
 const SOAP_OK: &str = r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetImItemListResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode></m:GetImItemListResponse></s:Body></s:Envelope>"#;
 
-/// How long a test server accepts connections before it stops by itself.
-
 // ---- helpers --------------------------------------------------------------------------------
 
 /// Generous enough for a loaded CI machine; the timeout tests use [`impatient`].
