@@ -30,7 +30,7 @@ pub fn check(
     if !step.expect.states_content_type() {
         mismatches.extend(media_type(content_type.as_deref(), location.clone()));
     }
-    if let Some(content_type) = &content_type {
+    if let Some(content_type) = content_type.as_deref().filter(|c| is_xml_media_type(c)) {
         mismatches.extend(charset(content_type, &response.body, location));
     }
     for expected in &step.expect.headers {
@@ -106,6 +106,12 @@ fn media_type(content_type: Option<&str>, location: Option<String>) -> Option<Mi
             ),
         )
     })
+}
+
+/// Whether RFC 7303's rules apply: `text/xml`, `application/xml` or a `+xml` type.
+pub fn is_xml_media_type(content_type: &str) -> bool {
+    let media = media_type_of(content_type);
+    media == "text/xml" || media == "application/xml" || media.ends_with("+xml")
 }
 
 /// The `charset` parameter of a Content-Type value, unquoted.
@@ -187,8 +193,8 @@ fn charset(content_type: &str, body: &[u8], location: Option<String>) -> Option<
             location,
             format!(
                 "the Content-Type charset `{charset}` contradicts the XML declaration's \
-                 encoding `{declared}`; for text/xml the charset parameter is authoritative \
-                 (RFC 7303), so the document is mislabelled"
+                 encoding `{declared}`; the charset parameter is authoritative (RFC 7303), so \
+                 the document is mislabelled"
             ),
         )
     })
@@ -272,6 +278,8 @@ mod tests {
         assert_eq!(declared_encoding(b"<a/>"), None);
         assert_eq!(bom_encoding(b"\xef\xbb\xbf<a/>"), Some("UTF-8"));
         assert_eq!(media_type_of(" Text/XML ; charset=utf-8"), "text/xml");
+        assert!(is_xml_media_type("application/soap+xml; charset=utf-8"));
+        assert!(!is_xml_media_type("text/html; charset=utf-8"));
         assert!(same_encoding("utf8", "UTF-8"));
         assert!(!same_encoding("utf-8", "iso-8859-1"));
     }
