@@ -328,14 +328,25 @@ fn missing_result(id: &str) -> CaseResult {
     }
 }
 
-/// Gives every selected case without a result an `error` result saying so.
-fn add_missing_results(cases: &mut Vec<CaseResult>, selected: &BTreeSet<String>) {
+/// Gives every selected case without a result an `error` result saying so (`stopped`: why the
+/// test runner stopped early, when it did).
+fn add_missing_results(
+    cases: &mut Vec<CaseResult>,
+    selected: &BTreeSet<String>,
+    stopped: Option<&str>,
+) {
     let reported: BTreeSet<String> = cases.iter().map(|c| c.id.clone()).collect();
     cases.extend(
         selected
             .iter()
             .filter(|id| !reported.contains(*id))
-            .map(|id| missing_result(id)),
+            .map(|id| {
+                let mut result = missing_result(id);
+                if let Some(why) = stopped {
+                    result.reason = Some(format!("not run: the test runner stopped: {why}"));
+                }
+                result
+            }),
     );
 }
 
@@ -481,17 +492,23 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     for error in loaded.errors.iter().filter(|e| selected(&e.case_id)) {
         by_file.entry(&error.case_id).or_default().push(error);
     }
+    // Their results are known before anything runs: recorded here, whatever libtest does.
+    let mut known_results = Vec::new();
     for (case_id, errors) in by_file {
         let message = load_error_message(&errors);
         let result = load_error_result(errors[0], message.clone());
         let shared = Arc::clone(&shared);
-        trials.push(
-            Trial::test(case_id.to_string(), move || {
-                shared.push(result);
-                Err(Failed::from(message))
-            })
-            .with_kind("load-error"),
-        );
+        let trial = Trial::test(case_id.to_string(), move || {
+            if let Some(progress) = shared.progress.get() {
+                progress.case_finished(&result);
+            }
+            Err(Failed::from(message))
+        })
+        .with_kind("load-error");
+        if !config.libtest.is_filtered_out(&trial) {
+            known_results.push(load_error_result(errors[0], load_error_message(&errors)));
+        }
+        trials.push(trial);
     }
     // Cases flagged `ignore:` that the arguments select but libtest will not run still get a result.
     let mut ignored_results = Vec::new();
@@ -541,16 +558,37 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         shuffle(&mut trials, seed);
     }
     // libtest-mimic prints per-trial lines and counts; the verdict comes from our own results.
-    let counts = libtest_mimic::run(&config.libtest, trials);
+    // libtest-mimic panics when it cannot print (stdout closed by `| head`); the run then still
+    // ends with a result for every selected case and with its reports.
+    let args = &config.libtest;
+    let (counts, stopped) = match guard::catch(move || libtest_mimic::run(args, trials)) {
+        Ok(counts) => (counts, None),
+        Err(panicked) => {
+            eprintln!("error: the test runner stopped: {}", panicked.message);
+            // Its counts are lost; the verdict comes from the results, where every selected case
+            // that did not report is an error.
+            (
+                libtest_mimic::Conclusion {
+                    num_filtered_out: 0,
+                    num_passed: 0,
+                    num_failed: 0,
+                    num_ignored: 0,
+                    num_measured: 0,
+                },
+                Some(panicked.message),
+            )
+        }
+    };
     if let Some(progress) = shared.progress.get() {
         progress.finish();
     }
 
     let mut cases = std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
+    cases.extend(known_results);
     let listed_only = config.libtest.list;
     if !listed_only {
-        add_missing_results(&mut cases, &selected_ids);
+        add_missing_results(&mut cases, &selected_ids, stopped.as_deref());
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     let mut target_info = config.target_info.clone();
@@ -692,7 +730,7 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        add_missing_results(&mut cases, &selected);
+        add_missing_results(&mut cases, &selected, None);
         assert_eq!(cases.len(), 2);
         let silent = &cases[1];
         assert_eq!(

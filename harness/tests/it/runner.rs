@@ -812,3 +812,43 @@ fn a_file_with_three_errors_is_one_failing_trial_listing_all_three_and_yml_runs_
     }
     assert_eq!(case(&report, "im/good").status, CaseStatus::Pass);
 }
+
+/// `ews-conformance | head` with the reader gone before the start: libtest cannot print and
+/// stops before running anything. Every selected case is still in the reports, as an error
+/// saying why, and the run fails (1, or 2 with load errors), never a panic's 101 and never 0.
+#[test]
+fn a_run_into_a_closed_stdout_reports_every_case_and_never_exits_green() {
+    for (dir, code) in [("runner/good", 1), ("runner/mixed", 2)] {
+        let reports = TempDir::new("runner-closed-stdout");
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+            .args(["--cases", fixture(dir).to_str().unwrap()])
+            .args(["--reports", reports.path().to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{dir}: {stderr}");
+        assert_eq!(
+            stderr.matches("error: the test runner stopped").count(),
+            1,
+            "{stderr}"
+        );
+        let report = read_report(reports.path());
+        let on_disk = std::fs::read_dir(fixture(dir).join("im")).unwrap().count();
+        assert_eq!(report.cases.len(), on_disk, "{dir}: {report:#?}");
+        for c in &report.cases {
+            assert_eq!(c.status, CaseStatus::Error, "{c:#?}");
+            let reason = c.reason.as_deref().unwrap_or("");
+            if c.id == "im/does_not_load" {
+                // A load error is known before the run: its diagnostic is kept.
+                assert!(reason.contains("error: "), "{c:#?}");
+            } else {
+                assert!(reason.contains("Broken pipe"), "{c:#?}");
+            }
+        }
+    }
+}
