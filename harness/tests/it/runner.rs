@@ -610,8 +610,10 @@ fn a_response_that_is_not_text_xml_fails_the_case_as_a_non_conformance() {
         assert_eq!(m.expected.as_deref(), Some("text/xml"));
         assert_eq!(m.actual.as_deref(), Some(media));
         assert!(
-            text.contains("Content-Type"),
-            "the terminal names the header: {text}"
+            text.contains("HTTP header Content-Type [http-header]")
+                && text.contains("expected: text/xml")
+                && text.contains(&format!("actual:   {media}")),
+            "the terminal names the header with both values: {text}"
         );
     }
 }
