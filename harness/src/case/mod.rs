@@ -11,7 +11,12 @@
 //! - `locate`: where each YAML value starts in the file (the backend only knows error positions);
 //! - `template`: `{{expr}}` splitting, rendering, escaping;
 //! - `validate`: raw -> typed, collecting every error with its exact position;
-//! - `diagnostic`: source lines, did-you-mean, YAML backend errors -> [`LoadError`].
+//! - `diagnostic`: source lines, did-you-mean, YAML backend errors -> [`LoadError`];
+//! - [`read`]: reading files defensively (regular files only, size limit, UTF-8 with positions,
+//!   BOM dropped).
+//!
+//! The directory walk ([`load_dir`]) visits each directory once (symlink loops are reported, not
+//! followed) and takes `*.yaml` and `*.yml` alike.
 //!
 //! CONTRACT (used by runner, lint, schema): the items below keep these names and signatures.
 

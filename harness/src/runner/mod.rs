@@ -2,10 +2,16 @@
 //! one [`CaseResult`] per case (libtest-mimic itself only returns counts) into the run's
 //! [`RunReport`].
 //!
-//! Data flow: [`crate::case`] gives typed cases → [`run`] builds a trial per case → a trial runs
-//! its steps through [`step::run_step`] (request → [`crate::transport`] → [`crate::xml`] compare)
+//! Data flow: [`crate::case`] gives typed cases → [`run`] builds a trial per case (one per case
+//! file that failed to load, listing all its errors) → a trial runs its steps through
+//! [`step::run_step`] (request → [`crate::transport`] → [`headers`] and [`crate::xml`] checks)
 //! → results land in a shared list → after libtest-mimic returns, the report is assembled, the
 //! baseline applied and reports written.
+//!
+//! The verdict is never greener than the truth: every step runs inside [`guard::catch`] (a
+//! panic becomes an `error` step with its message and location, and cleanups still run), every
+//! selected case ends with exactly one result (a case that reported nothing becomes an `error`),
+//! and [`RunOutcome::exit_code`] takes the worse of the results and libtest's failed count.
 
 pub mod guard;
 pub mod headers;
