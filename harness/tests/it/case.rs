@@ -1157,14 +1157,14 @@ fn expect_headers_load_and_bad_entries_are_errors_at_their_position() {
     assert!(case.steps[0].expect.states_content_type());
 
     let bad = good_case(
-        "    expect_headers:\n      Content-Type: \"{{regex (}}\"\n      x-a: \"{{bogus matcher}}\"\n      X-A: \"1\"\n      \"Bad Name\": \"1\"\n",
+        "    expect_headers:\n      Content-Type: \"{{regex (}}\"\n      x-a: \"{{bogus matcher}}\"\n      X-A: \"1\"\n      \"Bad Name\": \"1\"\n      X-D: \"a {{any}}\"\n",
     );
     let errors = load_text(&dir, "bad.yaml", bad.as_bytes()).unwrap_err();
     let lines: Vec<(usize, &str)> = errors
         .iter()
         .map(|e| (e.pos.line, e.message.as_str()))
         .collect();
-    assert_eq!(errors.len(), 4, "{}", render(&errors));
+    assert_eq!(errors.len(), 5, "{}", render(&errors));
     assert!(
         lines[0].0 == 8 && lines[0].1 == "bad regular expression `(`: unclosed group",
         "{lines:?}"
@@ -1179,6 +1179,11 @@ fn expect_headers_load_and_bad_entries_are_errors_at_their_position() {
     );
     assert!(
         lines[3].0 == 11 && lines[3].1.contains("not a valid HTTP header name"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[4],
+        (12, "`{{any}}` must be the whole header value"),
         "{lines:?}"
     );
 }

@@ -10,7 +10,7 @@ use crate::case::raw::{RawStep, StringPairs};
 use crate::case::template::is_variable_name;
 use crate::case::{
     Capture, Expectation, HeaderExpectation, HeaderMatcher, HeaderRegex, Request, RequestBody,
-    SourcePos, Step, Template, XmlText,
+    Segment, SourcePos, Step, Template, XmlText,
 };
 use crate::xml;
 
@@ -316,6 +316,20 @@ impl Validator<'_> {
                     return None;
                 }
             }
+        }
+        let partial = Template::parse(value.trim()).ok().and_then(|t| {
+            t.segments.into_iter().find_map(|s| match s {
+                Segment::Matcher(m) => Some(m),
+                _ => None,
+            })
+        });
+        if let Some(matcher) = partial {
+            self.error_at_value(
+                key_path,
+                format!("`{{{{{matcher}}}}}` must be the whole header value"),
+                Some("for a partial match write the whole value as `{{regex RE}}`".into()),
+            );
+            return None;
         }
         let origin: Origin = self.inline_origin(key_path);
         self.request_template(value.trim(), &origin, place.scope)
