@@ -1060,3 +1060,62 @@ fn errors_never_carry_the_secret() {
         }
     }
 }
+
+/// The response carries the request headers as they were sent: the fixed ones, the target's,
+/// the request's own (replacing a target header of the same name) and the credentials; what
+/// the server received is the same list.
+#[test]
+fn the_response_lists_the_request_headers_actually_sent() {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let url = serve(move |mut stream| {
+        if let Some((head, _)) = read_request(&mut stream) {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(head);
+            }
+            let _ = stream.write_all(&response("200 OK", "text/xml", SOAP_OK.as_bytes()));
+        }
+    });
+    let mut t = target(&url);
+    t.extra_headers = vec![
+        ("X-AnchorMailbox".into(), "alice@example.com".into()),
+        ("X-Tenant".into(), "target".into()),
+    ];
+    t.auth = Auth::Basic {
+        username: "alice".into(),
+        password: Secret::new("pw"),
+    };
+    let mut request = soap_request();
+    request.headers = vec![("x-tenant".into(), "request".into())];
+    let answer = Transport::new(&t).unwrap().send(&request).unwrap();
+    let sent = |name: &str| -> Vec<&str> {
+        answer
+            .request_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(sent("content-type"), ["text/xml; charset=utf-8"]);
+    assert_eq!(sent("x-anchormailbox"), ["alice@example.com"]);
+    assert_eq!(
+        sent("x-tenant"),
+        ["request"],
+        "the request's header replaces the target's"
+    );
+    assert_eq!(sent("soapaction").len(), 1);
+    assert!(sent("authorization")[0].starts_with("Basic "));
+    let head = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("request reached the server");
+    for (name, value) in &answer.request_headers {
+        assert!(
+            head.to_ascii_lowercase().contains(&format!(
+                "{}: {}",
+                name.to_ascii_lowercase(),
+                value.to_ascii_lowercase()
+            )),
+            "{name} was listed but not received: {head}"
+        );
+    }
+}
