@@ -201,7 +201,8 @@ struct LintArgs {
     variables: Vec<String>,
 }
 
-/// Entry point of the binary.
+/// Entry point of the binary: the one place where outcomes become exit codes and where a
+/// command's error is printed (once).
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -210,23 +211,63 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
-    let code = match cli.command {
+    let result = match cli.command {
         None => run(cli.run),
         Some(Command::Run(args)) => run(args),
         Some(Command::Serve(args)) => serve(args),
-        Some(Command::Diff(args)) => diff(args),
+        Some(Command::Diff(args)) => Ok(diff(args)),
         Some(Command::Lint(args)) => lint(args),
         Some(Command::Merge(args)) => merge(args),
         Some(Command::Coverage(args)) => coverage(args),
-        Some(Command::Schema) => {
-            println!("{}", case::json_schema());
-            EXIT_OK
-        }
+        Some(Command::Schema) => out(case::json_schema()).map(|()| EXIT_OK),
     };
-    ExitCode::from(code)
+    ExitCode::from(exit_code(result))
 }
 
-/// Prints an error the way every command does, once.
+/// Why a command stopped before giving a verdict.
+#[derive(Debug)]
+pub enum CliError {
+    /// Usage, configuration or input error: printed as `error: ...`, exit 2.
+    Usage(String),
+    /// The reader closed stdout (`ews-conformance schema | head`): stop quietly.
+    ClosedPipe,
+    /// stdout could not be written for another reason.
+    Output(std::io::Error),
+}
+
+fn usage(message: impl std::fmt::Display) -> CliError {
+    CliError::Usage(message.to_string())
+}
+
+/// A command's verdict (0, 1, 2) or its error, as the process exit code; errors printed here.
+pub fn exit_code(result: Result<u8, CliError>) -> u8 {
+    match result {
+        Ok(code) => code,
+        Err(CliError::ClosedPipe) => EXIT_OK,
+        Err(CliError::Usage(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(CliError::Output(e)) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe becomes [`CliError::ClosedPipe`].
+fn out(text: impl std::fmt::Display) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::ClosedPipe,
+            _ => CliError::Output(e),
+        })
+}
+
+/// Prints an error the way every command does, once (for commands that return a code).
 fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
     eprintln!("error: {message}");
     code
@@ -254,7 +295,7 @@ fn color_enabled(setting: Option<libtest_mimic::ColorSetting>) -> bool {
     }
 }
 
-fn run(args: RunArgs) -> u8 {
+fn run(args: RunArgs) -> Result<u8, CliError> {
     let quirks: Vec<Quirk> = match args
         .quirks
         .iter()
@@ -262,30 +303,30 @@ fn run(args: RunArgs) -> u8 {
         .collect::<Result<_, _>>()
     {
         Ok(q) => q,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let partition = match args.partition.as_deref().map(Partition::parse).transpose() {
         Ok(p) => p,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let extra_vars = match parse_vars(&args.variables) {
         Ok(v) => v,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let overrides = match target_overrides(&args) {
         Ok(o) => o,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let env = |name: &str| std::env::var(name).ok();
     let mut target = match Target::resolve(args.target_profile.as_deref(), &overrides, &env) {
         Ok(t) => t,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let baseline_path = args.baseline.clone().or_else(|| target.baseline.clone());
     let baseline = match &baseline_path {
         Some(path) => match report::Baseline::load(path) {
             Ok(b) => Some(b),
-            Err(e) => return fail(EXIT_USAGE, e),
+            Err(e) => return Err(usage(e)),
         },
         None => None,
     };
@@ -300,10 +341,9 @@ fn run(args: RunArgs) -> u8 {
         let server = match reference_server::start(config.clone()) {
             Ok(s) => s,
             Err(e) => {
-                return fail(
-                    EXIT_USAGE,
-                    format!("could not start the embedded reference server: {e}"),
-                );
+                return Err(usage(format!(
+                    "could not start the embedded reference server: {e}"
+                )));
             }
         };
         target = embedded_target(&server.url(), &config, target);
@@ -326,10 +366,9 @@ fn run(args: RunArgs) -> u8 {
         info
     } else {
         if !quirks.is_empty() {
-            return fail(
-                EXIT_USAGE,
+            return Err(usage(
                 "--quirk applies to the embedded reference server only (drop --endpoint)",
-            );
+            ));
         }
         if target.tls.insecure {
             eprintln!(
@@ -342,7 +381,7 @@ fn run(args: RunArgs) -> u8 {
             ..TargetInfo::default()
         }
     };
-    target.variables.extend(extra_vars);
+    target.apply_var_settings(&extra_vars);
 
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(Arc::clone(&interrupt));
@@ -367,33 +406,42 @@ fn run(args: RunArgs) -> u8 {
     };
     let outcome = match runner::run(config) {
         Ok(o) => o,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     if outcome.listed_only {
-        return EXIT_OK;
+        return Ok(EXIT_OK);
     }
     if !outcome.load_errors.is_empty() {
+        let files: std::collections::BTreeSet<&str> = outcome
+            .load_errors
+            .iter()
+            .map(|e| e.case_id.as_str())
+            .collect();
         eprintln!(
-            "{} case file(s) failed to load; their errors are listed above with the failures",
+            "{} case file(s) failed to load ({} error(s)); they are listed above with the failures",
+            files.len(),
             outcome.load_errors.len()
         );
     }
-    println!("{}", report::terminal::summary(&outcome.report, color));
+    // A closed stdout never changes the verdict: the summary is best effort.
+    let _ = out(report::terminal::summary(&outcome.report, color));
     if !outcome.written.is_empty() {
-        print!("{}", report::terminal::reports_written(&outcome.written));
+        let _ = out(report::terminal::reports_written(&outcome.written).trim_end());
     }
     if let Some(path) = &write_baseline {
         let baseline = report::Baseline::from_report(&outcome.report);
         match baseline.write(path) {
-            Ok(()) => println!(
-                "baseline: wrote {} known divergence(s) to {}",
-                baseline.entries.len(),
-                path.display()
-            ),
-            Err(e) => return fail(EXIT_USAGE, e),
+            Ok(()) => {
+                let _ = out(format_args!(
+                    "baseline: wrote {} known divergence(s) to {}",
+                    baseline.entries.len(),
+                    path.display()
+                ));
+            }
+            Err(e) => return Err(usage(e)),
         }
     }
-    outcome.exit_code(strict_baseline)
+    Ok(outcome.exit_code(strict_baseline))
 }
 
 /// Ctrl-C once: finish running cases, skip the rest, write reports. Twice: exit at once.
@@ -481,10 +529,10 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
 }
 
 /// `serve`: the flags and the banner are those of `ews-reference-server serve`.
-fn serve(args: ServeArgs) -> u8 {
+fn serve(args: ServeArgs) -> Result<u8, CliError> {
     match reference_server::cli::serve(&args) {
-        Ok(()) => EXIT_OK,
-        Err(e) => fail(EXIT_USAGE, e),
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) => Err(usage(e)),
     }
 }
 
@@ -572,32 +620,33 @@ fn diff(args: DiffArgs) -> u8 {
     EXIT_FAILED
 }
 
-fn merge(args: MergeArgs) -> u8 {
+fn merge(args: MergeArgs) -> Result<u8, CliError> {
     let merged = match report::merge::merge_files(&args.inputs) {
         Ok(r) => r,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let options = report::WriteOptions {
         strict_baseline: args.strict_baseline,
     };
     match report::write_all_with(&merged, &args.reports, options) {
         Ok(paths) => {
-            println!("{}", report::terminal::summary(&merged, false));
-            print!("{}", report::terminal::reports_written(&paths));
-            if merged.is_success(args.strict_baseline) {
+            let code = if merged.is_success(args.strict_baseline) {
                 EXIT_OK
             } else {
                 EXIT_FAILED
-            }
+            };
+            // A closed stdout never changes the verdict.
+            let _ = out(report::terminal::summary(&merged, false))
+                .and_then(|()| out(report::terminal::reports_written(&paths).trim_end()));
+            Ok(code)
         }
-        Err(e) => fail(
-            EXIT_USAGE,
-            format!("could not write the merged reports: {e}"),
-        ),
+        Err(e) => Err(usage(format_args!(
+            "could not write the merged reports: {e}"
+        ))),
     }
 }
 
-fn coverage(args: CoverageArgs) -> u8 {
+fn coverage(args: CoverageArgs) -> Result<u8, CliError> {
     let root = cases_dir(args.cases);
     let mut known: std::collections::BTreeSet<String> =
         vars::ALL.iter().map(|s| s.to_string()).collect();
@@ -605,24 +654,24 @@ fn coverage(args: CoverageArgs) -> u8 {
     let loaded = case::load_dir(&root, &known);
     let run = match args.report.as_deref().map(report::json::read).transpose() {
         Ok(r) => r,
-        Err(e) => return fail(EXIT_USAGE, e),
+        Err(e) => return Err(usage(e)),
     };
     let cases = loaded
         .cases
         .iter()
         .map(|c| (c.id.as_str(), c.operations.as_slice()));
     let table = report::coverage::Coverage::compute(cases, run.as_ref());
-    print!("{}", report::coverage::render_text(&table));
+    out(report::coverage::render_text(&table).trim_end())?;
     if !loaded.errors.is_empty() {
         eprintln!(
             "note: {} case file(s) failed to load and are not counted (run `lint`)",
             loaded.errors.len()
         );
     }
-    EXIT_OK
+    Ok(EXIT_OK)
 }
 
-fn lint(args: LintArgs) -> u8 {
+fn lint(args: LintArgs) -> Result<u8, CliError> {
     let root = cases_dir(args.path);
     let mut known: std::collections::BTreeSet<String> =
         vars::ALL.iter().map(|s| s.to_string()).collect();
@@ -655,10 +704,10 @@ fn lint(args: LintArgs) -> u8 {
     } else if root.is_dir() {
         (root.clone(), case::load_dir(&root, &known))
     } else {
-        return fail(
-            EXIT_USAGE,
-            format!("`{}` is neither a case file nor a folder", root.display()),
-        );
+        return Err(usage(format!(
+            "`{}` is neither a case file nor a folder",
+            root.display()
+        )));
     };
     for error in &outcome.errors {
         eprintln!("{error}\n");
@@ -668,16 +717,16 @@ fn lint(args: LintArgs) -> u8 {
         .iter()
         .map(|e| e.pos.file.as_path())
         .collect();
-    println!(
+    out(format_args!(
         "lint {}: {} case(s) load cleanly, {} error(s) in {} file(s)",
         root_dir.display(),
         outcome.cases.len(),
         outcome.errors.len(),
         files.len()
-    );
-    if outcome.errors.is_empty() {
+    ))?;
+    Ok(if outcome.errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAILED
-    }
+    })
 }

@@ -227,6 +227,26 @@ impl Target {
         names
     }
 
+    /// Applies `--var NAME=VALUE` settings over the resolved variables. A new `mailbox` derives
+    /// `domain` (the part after `@`) unless `domain` is set in the same settings, as the target
+    /// profile does.
+    pub fn apply_var_settings(&mut self, settings: &[(String, String)]) {
+        let sets = |name: &str| settings.iter().any(|(k, _)| k == name);
+        for (name, value) in settings {
+            self.variables.insert(name.clone(), value.clone());
+        }
+        if sets(vars::MAILBOX)
+            && !sets(vars::DOMAIN)
+            && let Some((_, domain)) = self
+                .variables
+                .get(vars::MAILBOX)
+                .and_then(|mailbox| mailbox.rsplit_once('@'))
+        {
+            let domain = domain.to_string();
+            self.variables.insert(vars::DOMAIN.to_string(), domain);
+        }
+    }
+
     /// Endpoint with any `user:pass@` removed, for reports.
     pub fn redacted_endpoint(&self) -> String {
         redact_url(&self.endpoint)
@@ -693,7 +713,8 @@ fn locate_quoted(text: &str, message: &str) -> Option<(usize, usize)> {
             let offset = text.find(fragment)?;
             let before = &text[..offset];
             let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
             Some((line, column))
         })
 }
@@ -957,6 +978,30 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("auth `basic` needs a password"), "{text}");
         assert!(text.contains("EWS_PASSWORD"), "{text}");
+    }
+
+    #[test]
+    fn a_var_mailbox_derives_the_domain_unless_the_domain_is_set_too() {
+        let mut target = Target::default();
+        target.apply_var_settings(&[("mailbox".into(), "alice@contoso.com".into())]);
+        assert_eq!(
+            target.variables.get("domain").map(String::as_str),
+            Some("contoso.com")
+        );
+        target.apply_var_settings(&[
+            ("mailbox".into(), "bob@fabrikam.com".into()),
+            ("domain".into(), "corp.fabrikam.com".into()),
+        ]);
+        assert_eq!(
+            target.variables.get("domain").map(String::as_str),
+            Some("corp.fabrikam.com")
+        );
+        target.apply_var_settings(&[("distribution_group".into(), "g@x.com".into())]);
+        assert_eq!(
+            target.variables.get("domain").map(String::as_str),
+            Some("corp.fabrikam.com"),
+            "only a new mailbox changes the domain"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! 125 EWS operations, which live in that crate) and [`yaml`] (crate `ews-yaml`, the one place
 //! that names the YAML backend).
 
+pub mod bless;
 pub mod case;
 pub mod cli;
 pub mod config;

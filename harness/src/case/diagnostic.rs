@@ -20,6 +20,11 @@ impl Sources {
         self.texts.insert(file.to_path_buf(), text.to_string());
     }
 
+    /// The whole text of `file`, when it was added.
+    pub fn text(&self, file: &Path) -> Option<&str> {
+        self.texts.get(file).map(String::as_str)
+    }
+
     /// Line `line` (1-based) of `file`, without its line break.
     pub fn line(&self, file: &Path, line: usize) -> Option<String> {
         let text = self.texts.get(file)?;
@@ -101,6 +106,34 @@ pub fn from_yaml_error(
     // The backend writes " at line L column C" after the problem; the arrow line says that.
     let text = full.replacen(&format!(" at line {line} column {col}"), "", 1);
     let (context, message) = split_context(&text);
+    if message.contains("more than one document") {
+        if let Some(marker) = sources.text(file).and_then(yaml::second_document_line) {
+            let pos = SourcePos {
+                file: file.to_path_buf(),
+                line: marker,
+                col: 1,
+            };
+            return sources.error(
+                case_id,
+                pos,
+                "a second YAML document starts here; a case file holds one case".to_string(),
+                Some(
+                    "remove this `---` line, or move the second case into a file of its own".into(),
+                ),
+            );
+        }
+    }
+    if let Some(path) = context {
+        // The backend points at the anchor an alias refers to; the mistake is at the alias.
+        let located = outline.value(path);
+        let at_alias = sources
+            .line(file, located.line)
+            .and_then(|l| l.chars().nth(located.col.saturating_sub(1)))
+            == Some('*');
+        if at_alias {
+            (line, col) = (located.line, located.col);
+        }
+    }
     if let Some(rest) = message.strip_prefix("duplicate field ") {
         // The backend points at the mapping; point at the second occurrence of the key.
         if let Some(key) = backticked(rest).first() {
@@ -175,10 +208,6 @@ fn plain_type_names(message: &str) -> String {
         (
             "struct RawStep",
             "a step (a mapping with name, body, expect, ...)",
-        ),
-        (
-            "struct RawCleanupStep",
-            "a cleanup step (a mapping with body, expect, ...)",
         ),
         ("struct RawHeaders", "a headers mapping"),
         ("struct RawFault", "a fault mapping (code, response_code)"),

@@ -11,13 +11,19 @@
 //! - `locate`: where each YAML value starts in the file (the backend only knows error positions);
 //! - `template`: `{{expr}}` splitting, rendering, escaping;
 //! - `validate`: raw -> typed, collecting every error with its exact position;
-//! - `diagnostic`: source lines, did-you-mean, YAML backend errors -> [`LoadError`].
+//! - `diagnostic`: source lines, did-you-mean, YAML backend errors -> [`LoadError`];
+//! - [`read`]: reading files defensively (regular files only, size limit, UTF-8 with positions,
+//!   BOM dropped).
+//!
+//! The directory walk ([`load_dir`]) visits each directory once (symlink loops are reported, not
+//! followed) and takes `*.yaml` and `*.yml` alike.
 //!
 //! CONTRACT (used by runner, lint, schema): the items below keep these names and signatures.
 
 mod diagnostic;
 mod locate;
 mod raw;
+pub mod read;
 mod template;
 mod validate;
 
@@ -286,6 +292,90 @@ pub struct Expectation {
     /// Expected XML: the Body's child (response element or Fault), or a whole Envelope when the
     /// root is `soap:Envelope`.
     pub xml: Option<XmlText>,
+    /// Response headers the step requires (`expect_headers`), in file order.
+    pub headers: Vec<HeaderExpectation>,
+}
+
+impl Expectation {
+    /// Whether the step states its own `Content-Type` expectation (which replaces the default
+    /// `text/xml` check).
+    pub fn states_content_type(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+    }
+}
+
+/// One `expect_headers` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderExpectation {
+    /// The header name as written (compared case-insensitively).
+    pub name: String,
+    pub matcher: HeaderMatcher,
+    /// Where the value is written in the case file.
+    pub pos: SourcePos,
+}
+
+/// How a response header value must look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderMatcher {
+    /// Exactly this value (after variable substitution; surrounding spaces do not count).
+    Exact(Template),
+    /// `{{regex RE}}`: the whole value matches RE.
+    Regex(HeaderRegex),
+    /// `{{any}}`: the header is present, with any value.
+    Any,
+    /// `{{absent}}`: the header is not in the response.
+    Absent,
+}
+
+/// A compiled, anchored regular expression that compares by its source.
+#[derive(Debug, Clone)]
+pub struct HeaderRegex {
+    /// The expression as written.
+    pub source: String,
+    pub regex: regex::Regex,
+}
+
+impl HeaderRegex {
+    /// Compiles `source` so that it must match the whole value.
+    pub fn new(source: &str) -> Result<HeaderRegex, String> {
+        // Errors are reported for the expression as written, not the anchored one.
+        regex::Regex::new(source).map_err(|e| match e {
+            regex::Error::Syntax(text) => text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim_start_matches("error: ").to_string())
+                .unwrap_or(text),
+            other => other.to_string(),
+        })?;
+        regex::Regex::new(&format!("^(?:{source})$"))
+            .map(|regex| HeaderRegex {
+                source: source.to_string(),
+                regex,
+            })
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl PartialEq for HeaderRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for HeaderRegex {}
+
+impl fmt::Display for HeaderMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderMatcher::Exact(t) => write!(f, "`{}`", t.source),
+            HeaderMatcher::Regex(r) => write!(f, "a value matching `{}`", r.source),
+            HeaderMatcher::Any => f.write_str("present (any value)"),
+            HeaderMatcher::Absent => f.write_str("absent"),
+        }
+    }
 }
 
 impl Expectation {
@@ -419,64 +509,124 @@ pub struct LoadOutcome {
     pub errors: Vec<LoadError>,
 }
 
-/// Loads every `*.yaml` case below `root` (sorted by id). `known_vars` are the variables the
-/// target defines (built-ins + configured); anything else must be captured by an earlier step.
+/// Loads every `*.yaml` (or `*.yml`) case below `root` (sorted by id). `known_vars` are the
+/// variables the target defines (built-ins + configured); anything else must be captured by an
+/// earlier step. Each directory is walked once: a symbolic link leading back to a directory
+/// already walked (a loop) is reported as an error and not followed.
 pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
     let mut files = Vec::new();
     let mut outcome = LoadOutcome::default();
-    collect_case_files(root, &mut files, &mut outcome.errors);
+    let mut walked = BTreeSet::new();
+    collect_case_files(root, &mut walked, &mut files, &mut outcome.errors);
+    for error in &mut outcome.errors {
+        // A directory error is reported under the directory's own id (`im/linked`).
+        error.case_id = case_id(root, &error.pos.file);
+    }
     let mut files: Vec<(String, PathBuf)> = files
         .into_iter()
         .map(|file| (case_id(root, &file), file))
         .collect();
     files.sort();
-    for (_, file) in files {
+    let mut previous: Option<(String, PathBuf)> = None;
+    for (id, file) in files {
+        if let Some((_, first)) = previous.as_ref().filter(|(p, _)| *p == id) {
+            outcome.errors.push(LoadError {
+                case_id: id.clone(),
+                pos: SourcePos {
+                    file: file.clone(),
+                    line: 1,
+                    col: 1,
+                },
+                message: format!(
+                    "case id `{id}` is already taken by `{}`; this file is not loaded",
+                    first.display()
+                ),
+                source_line: None,
+                help: Some("keep one of the `.yaml`/`.yml` files".into()),
+            });
+            continue;
+        }
         match load_file(root, &file, known_vars) {
             Ok(case) => outcome.cases.push(case),
             Err(errors) => outcome.errors.extend(errors),
         }
+        previous = Some((id, file));
     }
     outcome
 }
 
-/// Every `*.yaml` file below `dir`; unreadable directories become errors.
-fn collect_case_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+/// Whether `path` names a case file by its extension (`.yaml` or `.yml`).
+pub fn is_case_file_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext == "yaml" || ext == "yml")
+}
+
+fn dir_error(dir: &Path, message: String) -> LoadError {
+    LoadError {
+        case_id: String::new(),
+        pos: SourcePos {
+            file: dir.to_path_buf(),
+            line: 1,
+            col: 1,
+        },
+        message,
+        source_line: None,
+        help: None,
+    }
+}
+
+/// Every case file below `dir`; unreadable directories and symlink loops become errors.
+/// `walked` holds the canonical path of every directory already walked.
+fn collect_case_files(
+    dir: &Path,
+    walked: &mut BTreeSet<PathBuf>,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<LoadError>,
+) {
+    match std::fs::canonicalize(dir) {
+        Ok(real) => {
+            if !walked.insert(real.clone()) {
+                errors.push(LoadError {
+                    help: Some("remove the link or point it outside the cases folder".into()),
+                    ..dir_error(
+                        dir,
+                        format!(
+                            "symbolic link loop: `{}` leads to `{}`, which is already walked; \
+                             not followed",
+                            dir.display(),
+                            real.display()
+                        ),
+                    )
+                });
+                return;
+            }
+        }
+        Err(e) => {
+            errors.push(dir_error(
+                dir,
+                format!("cannot read the case directory: {e}"),
+            ));
+            return;
+        }
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            errors.push(LoadError {
-                case_id: String::new(),
-                pos: SourcePos {
-                    file: dir.to_path_buf(),
-                    line: 1,
-                    col: 1,
-                },
-                message: format!("cannot read the case directory: {e}"),
-                source_line: None,
-                help: None,
-            });
+            errors.push(dir_error(
+                dir,
+                format!("cannot read the case directory: {e}"),
+            ));
             return;
         }
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
         if path.is_dir() {
-            collect_case_files(&path, files, errors);
-        } else if path.extension().is_some_and(|ext| ext == "yaml") {
+            collect_case_files(&path, walked, files, errors);
+        } else if is_case_file_name(&path) {
+            // Non-regular files (FIFO, device) are refused by the reader with a clear error.
             files.push(path);
-        } else if path.extension().is_some_and(|ext| ext == "yml") {
-            // Not loaded: say so rather than silently skipping a case someone wrote.
-            errors.push(LoadError {
-                case_id: case_id(dir, &path),
-                pos: SourcePos {
-                    file: path.clone(),
-                    line: 1,
-                    col: 1,
-                },
-                message: "case files end in `.yaml`; this `.yml` file is not loaded".to_string(),
-                source_line: None,
-                help: Some("rename it to `.yaml`".to_string()),
-            });
         }
     }
 }
@@ -484,8 +634,12 @@ fn collect_case_files(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Loa
 /// `root/im/add_group.yaml` -> `im/add_group`.
 fn case_id(root: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(root).unwrap_or(file);
+    let relative = if is_case_file_name(relative) {
+        relative.with_extension("")
+    } else {
+        relative.to_path_buf()
+    };
     let parts: Vec<String> = relative
-        .with_extension("")
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
@@ -499,17 +653,17 @@ pub fn load_file(
     known_vars: &BTreeSet<String>,
 ) -> Result<Case, Vec<LoadError>> {
     let case_id = case_id(root, file);
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let text = read::read_text(file).map_err(|e| {
         vec![LoadError {
             case_id: case_id.clone(),
             pos: SourcePos {
                 file: file.to_path_buf(),
-                line: 1,
-                col: 1,
+                line: e.line,
+                col: e.col,
             },
-            message: format!("cannot read the case file: {e}"),
+            message: e.message,
             source_line: None,
-            help: None,
+            help: e.help,
         }]
     })?;
     if text.trim().is_empty() {
@@ -527,6 +681,25 @@ pub fn load_file(
     }
     let mut sources = diagnostic::Sources::default();
     sources.add(file, &text);
+    let tags = crate::yaml::custom_tags(&text);
+    if !tags.is_empty() {
+        return Err(tags
+            .into_iter()
+            .map(|(tag, line, col)| {
+                let pos = SourcePos {
+                    file: file.to_path_buf(),
+                    line,
+                    col,
+                };
+                sources.error(
+                    &case_id,
+                    pos,
+                    format!("unknown YAML tag `{tag}`; the case format has no tags"),
+                    Some("remove the tag (quote the value if it starts with `!`)".into()),
+                )
+            })
+            .collect());
+    }
     let outline = locate::Outline::new(&text);
     let raw: raw::RawCase = crate::yaml::from_str(&text).map_err(|e| {
         let first = diagnostic::from_yaml_error(&e, &case_id, file, &sources, &outline);

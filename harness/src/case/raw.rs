@@ -42,13 +42,18 @@ pub struct RawCase {
     pub ignore: Option<String>,
     /// Comparison options applied to every step (a step's own `options` override them).
     pub options: Option<RawOptions>,
-    /// The request/response exchanges, run in order.
+    /// The request/response exchanges, run in order. Each needs a `name`.
+    #[schemars(schema_with = "main_steps_schema")]
     pub steps: Vec<RawStep>,
-    /// Steps that always run last, even after a failure, after every step cleanup.
-    pub cleanup: Option<Vec<RawCleanupStep>>,
+    /// Steps that always run last, even after a failure, after every step cleanup. `name` is
+    /// optional; a cleanup step has no `cleanup` of its own.
+    #[serde(default)]
+    #[schemars(schema_with = "cleanup_steps_schema")]
+    pub cleanup: Option<Vec<RawStep>>,
 }
 
-/// One request/response exchange.
+/// One request/response exchange: a step of `steps`, or a cleanup step (then `name` is optional
+/// and `cleanup` is refused by the validation, with a clear error).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("oneOf" = [
@@ -60,8 +65,9 @@ pub struct RawCase {
     { "required": ["raw_file"] }
 ]))]
 pub struct RawStep {
-    /// What the step does; unique within the case.
-    pub name: String,
+    /// What the step does; unique within the case. Required for steps; a cleanup step defaults
+    /// to `cleanup after <step name>` (`case cleanup <n>` at case level).
+    pub name: Option<String>,
     /// The SOAP Body content (the envelope and headers are built). A template.
     pub body: Option<String>,
     /// A whole SOAP envelope, sent as written after variable substitution. A template.
@@ -95,60 +101,19 @@ pub struct RawStep {
     /// (`//t:Persona/t:Attributions/t:Attribution/t:SourceId/@Id`).
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub capture: Option<StringPairs>,
+    /// Response headers the step requires: header name (case-insensitive) -> an exact value (a
+    /// template), `{{regex RE}}` (the whole value matches RE), `{{any}}` (present) or
+    /// `{{absent}}` (must not be sent). A `Content-Type` entry replaces the default check that
+    /// SOAP 1.1 responses are `text/xml`.
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub expect_headers: Option<StringPairs>,
     /// Comparison options for this step (override the case's).
     pub options: Option<RawOptions>,
     /// Steps that undo this one; registered once this step has run, run after the case (last
-    /// registered first), even after a failure.
-    pub cleanup: Option<Vec<RawCleanupStep>>,
-}
-
-/// A cleanup step: the keys of a step, `name` optional, no nested `cleanup`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(extend("oneOf" = [
-    { "required": ["body"] },
-    { "required": ["envelope"] },
-    { "required": ["raw"] },
-    { "required": ["body_file"] },
-    { "required": ["envelope_file"] },
-    { "required": ["raw_file"] }
-]))]
-pub struct RawCleanupStep {
-    /// What the cleanup does; default `cleanup after <step name>` (`case cleanup <n>` at case
-    /// level).
-    pub name: Option<String>,
-    /// The SOAP Body content (the envelope and headers are built). A template.
-    pub body: Option<String>,
-    /// A whole SOAP envelope, sent as written after variable substitution. A template.
-    pub envelope: Option<String>,
-    /// Bytes sent as they are; variables are substituted, nothing is checked.
-    pub raw: Option<String>,
-    /// Like `body`, read from a file relative to the case file.
-    pub body_file: Option<String>,
-    /// Like `envelope`, read from a file relative to the case file.
-    pub envelope_file: Option<String>,
-    /// Like `raw`, read from a file relative to the case file.
-    pub raw_file: Option<String>,
-    /// SOAP headers of a `body` request (not allowed with envelope/raw).
-    pub headers: Option<RawHeaders>,
-    /// The SOAPAction HTTP header; default derived from the operation; `""` sends none.
-    pub soap_action: Option<String>,
-    /// Extra HTTP headers (values are templates).
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
-    pub http_headers: Option<StringPairs>,
-    /// Expected HTTP status; default 200, or 500 when `fault` is given.
-    pub status: Option<u16>,
-    /// The SOAP fault the response must be.
-    pub fault: Option<RawFault>,
-    /// Expected XML (Body child or whole envelope); matchers allowed. A template.
-    pub expect: Option<String>,
-    /// Like `expect`, read from a file relative to the case file.
-    pub expect_file: Option<String>,
-    /// Values to take from the response: variable name -> path.
-    #[schemars(with = "Option<BTreeMap<String, String>>")]
-    pub capture: Option<StringPairs>,
-    /// Comparison options for this cleanup step.
-    pub options: Option<RawOptions>,
+    /// registered first), even after a failure. Not allowed inside a cleanup step.
+    #[serde(default)]
+    #[schemars(schema_with = "cleanup_steps_schema")]
+    pub cleanup: Option<Vec<RawStep>>,
 }
 
 /// SOAP headers built around a `body`.
@@ -221,6 +186,24 @@ fn header_version_schema(_: &mut SchemaGenerator) -> Schema {
     let mut names = version_names();
     names.push(super::validate::NO_SERVER_VERSION);
     json_schema!({ "type": ["string", "null"], "enum": optional_enum(names) })
+}
+
+/// `steps`: an array of steps, each with a `name`.
+fn main_steps_schema(generator: &mut SchemaGenerator) -> Schema {
+    let step = generator.subschema_for::<RawStep>();
+    json_schema!({
+        "type": "array",
+        "items": { "allOf": [step, { "required": ["name"] }] }
+    })
+}
+
+/// `cleanup`: an optional array of steps without a `cleanup` of their own.
+fn cleanup_steps_schema(generator: &mut SchemaGenerator) -> Schema {
+    let step = generator.subschema_for::<RawStep>();
+    json_schema!({
+        "type": ["array", "null"],
+        "items": { "allOf": [step, { "not": { "required": ["cleanup"] } }] }
+    })
 }
 
 fn operation_schema(_: &mut SchemaGenerator) -> Schema {

@@ -11,15 +11,18 @@ use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Sources, did_you_mean};
 use super::locate::{Located, Outline};
-use super::raw::{RawCase, RawCleanupStep, RawFault, RawHeaders, RawOptions, RawStep, StringPairs};
-use super::template::{Spanned, TemplateError, is_variable_name, placeholder_text};
+use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
+use super::template::{Spanned, TemplateError, placeholder_text};
 use super::{
-    Capture, Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SUBSET, DEFAULT_TRIM, Expectation,
-    FaultExpectation, HeaderOverrides, LoadError, Request, RequestBody, Segment, ServerVersion,
-    SourcePos, Step, StepOptions, Template, XmlText,
+    Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation, HeaderOverrides,
+    LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions, Template, XmlText,
 };
 use crate::config::vars;
 use crate::{operations, xml};
+
+mod step;
+
+use step::{StepKind, StepPlace};
 
 /// The word in `headers.server_version` that sends no RequestServerVersion header.
 pub const NO_SERVER_VERSION: &str = "none";
@@ -63,7 +66,12 @@ impl Origin {
 
     /// The file position of byte `offset` of `text` (text read from this origin).
     fn pos_of(&self, text: &str, offset: usize) -> SourcePos {
-        let before = &text[..offset.min(text.len())];
+        // Offsets come from the XML parser and templates; never cut inside a character.
+        let mut cut = offset.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let before = &text[..cut];
         let line = before.matches('\n').count() + 1;
         let col = before
             .rsplit('\n')
@@ -110,74 +118,6 @@ const REQUEST_KEYS: &[&str] = &[
     "envelope_file",
     "raw_file",
 ];
-
-/// A step or a cleanup step, with the keys both have.
-struct StepFields {
-    name: Option<String>,
-    requests: [Option<String>; 6],
-    headers: Option<RawHeaders>,
-    soap_action: Option<String>,
-    http_headers: Option<StringPairs>,
-    status: Option<u16>,
-    fault: Option<RawFault>,
-    expect: Option<String>,
-    expect_file: Option<String>,
-    capture: Option<StringPairs>,
-    options: Option<RawOptions>,
-    cleanup: Vec<RawCleanupStep>,
-}
-
-impl From<RawStep> for StepFields {
-    fn from(s: RawStep) -> StepFields {
-        StepFields {
-            name: Some(s.name),
-            requests: [
-                s.body,
-                s.envelope,
-                s.raw,
-                s.body_file,
-                s.envelope_file,
-                s.raw_file,
-            ],
-            headers: s.headers,
-            soap_action: s.soap_action,
-            http_headers: s.http_headers,
-            status: s.status,
-            fault: s.fault,
-            expect: s.expect,
-            expect_file: s.expect_file,
-            capture: s.capture,
-            options: s.options,
-            cleanup: s.cleanup.unwrap_or_default(),
-        }
-    }
-}
-
-impl From<RawCleanupStep> for StepFields {
-    fn from(s: RawCleanupStep) -> StepFields {
-        StepFields {
-            name: s.name,
-            requests: [
-                s.body,
-                s.envelope,
-                s.raw,
-                s.body_file,
-                s.envelope_file,
-                s.raw_file,
-            ],
-            headers: s.headers,
-            soap_action: s.soap_action,
-            http_headers: s.http_headers,
-            status: s.status,
-            fault: s.fault,
-            expect: s.expect,
-            expect_file: s.expect_file,
-            capture: s.capture,
-            options: s.options,
-            cleanup: Vec::new(),
-        }
-    }
-}
 
 /// Names a step may use, and who captures the ones it may not use yet (for the help text).
 struct Scope<'s> {
@@ -274,7 +214,11 @@ impl Validator<'_> {
             .collect();
         let mut base_vars: BTreeSet<String> = self.known.clone();
         base_vars.insert(vars::RUN_ID.to_string());
-        let step_names: Vec<String> = raw.steps.iter().map(|s| s.name.clone()).collect();
+        let step_names: Vec<String> = raw
+            .steps
+            .iter()
+            .map(|s| s.name.clone().unwrap_or_default())
+            .collect();
         for (i, names) in captures.iter().enumerate() {
             for name in names {
                 if base_vars.contains(name) {
@@ -293,11 +237,14 @@ impl Validator<'_> {
         let mut available = base_vars.clone();
         for (i, raw_step) in raw.steps.into_iter().enumerate() {
             let path = format!("steps[{i}]");
-            let first = *names_seen.entry(raw_step.name.clone()).or_insert(i);
+            let first = match &raw_step.name {
+                Some(name) => *names_seen.entry(name.clone()).or_insert(i),
+                None => i,
+            };
             if first != i {
                 self.error_at_value(
                     &format!("{path}.name"),
-                    format!("step name `{}` is used twice", raw_step.name),
+                    format!("step name `{}` is used twice", step_names[i]),
                     Some(format!(
                         "the first is step {} (line {}); names must be unique",
                         first + 1,
@@ -317,18 +264,15 @@ impl Validator<'_> {
                 available: &available,
                 later: &later,
             };
-            let own_name = raw_step.name.clone();
-            let fields = StepFields::from(raw_step);
-            let step = self.step(
-                fields,
-                &path,
-                &scope,
-                &base,
-                String::new(),
-                Some(&captures[i]),
-                &own_name,
-            );
-            if let Some(step) = step {
+            let place = StepPlace {
+                path,
+                scope: &scope,
+                base: &base,
+                kind: StepKind::Main {
+                    captures: &captures[i],
+                },
+            };
+            if let Some(step) = self.step(raw_step, &place) {
                 steps.push(step);
             }
             available.extend(captures[i].iter().cloned());
@@ -341,17 +285,15 @@ impl Validator<'_> {
         };
         let mut cleanup = Vec::new();
         for (i, raw_cleanup) in raw.cleanup.unwrap_or_default().into_iter().enumerate() {
-            let path = format!("cleanup[{i}]");
-            let default_name = format!("case cleanup {}", i + 1);
-            if let Some(step) = self.step(
-                raw_cleanup.into(),
-                &path,
-                &scope,
-                &base,
-                default_name,
-                None,
-                "",
-            ) {
+            let place = StepPlace {
+                path: format!("cleanup[{i}]"),
+                scope: &scope,
+                base: &base,
+                kind: StepKind::Cleanup {
+                    default_name: format!("case cleanup {}", i + 1),
+                },
+            };
+            if let Some(step) = self.step(raw_cleanup, &place) {
                 cleanup.push(step);
             }
         }
@@ -387,7 +329,7 @@ impl Validator<'_> {
         }
         if let Some(file) = &step.expect_file {
             let dir = self.file.parent().unwrap_or(Path::new(""));
-            if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
+            if let Ok(text) = super::read::read_text(&dir.join(file)) {
                 names.extend(bind_names(&text));
             }
         }
@@ -487,198 +429,11 @@ impl Validator<'_> {
     /// Validates one step (or cleanup step). `own_captures` is given for top-level steps: their
     /// cleanup may use them.
     #[allow(clippy::too_many_arguments)]
-    fn step(
-        &mut self,
-        fields: StepFields,
-        path: &str,
-        scope: &Scope<'_>,
-        base: &BaseOptions,
-        default_name: String,
-        own_captures: Option<&Vec<String>>,
-        own_name: &str,
-    ) -> Option<Step> {
-        let errors_before = self.errors.len();
-        let name = fields.name.clone().unwrap_or(default_name);
-        if name.trim().is_empty() {
-            self.error_at_value(&format!("{path}.name"), "the step name is empty", None);
-        }
-        let pos = self.value_pos(path);
-
-        // The request: exactly one of the request keys.
-        let given: Vec<usize> = (0..REQUEST_KEYS.len())
-            .filter(|&k| fields.requests[k].is_some())
-            .collect();
-        let mut request_body = None;
-        let mut operation = None;
-        match given.as_slice() {
-            [] => self.error(
-                pos.clone(),
-                format!("step `{name}` has no request"),
-                Some(format!("give one of {}", keys_list(REQUEST_KEYS))),
-            ),
-            [k] => {
-                let key = REQUEST_KEYS[*k];
-                let text = fields.requests[*k].clone().unwrap_or_default();
-                if let Some((body, op)) =
-                    self.request_body(key, text, path, scope, fields.headers.as_ref())
-                {
-                    request_body = Some(body);
-                    operation = op;
-                }
-            }
-            [first, second, ..] => self.error_at_key(
-                &format!("{path}.{}", REQUEST_KEYS[*second]),
-                format!(
-                    "a step has exactly one request: `{}` and `{}` are both given",
-                    REQUEST_KEYS[*first], REQUEST_KEYS[*second]
-                ),
-                None,
-            ),
-        }
-        if fields.headers.is_some() && !given.is_empty() && !matches!(given.as_slice(), [0] | [3]) {
-            self.error_at_key(
-                &format!("{path}.headers"),
-                "`headers` only apply to `body` / `body_file` requests",
-                Some("an envelope carries its own headers; a raw request is sent as it is".into()),
-            );
-        }
-        let mut http_headers = Vec::new();
-        for (header, value) in fields.http_headers.map(|p| p.0).unwrap_or_default() {
-            let value_path = format!("{path}.http_headers.{header}");
-            if header.is_empty() || !header.bytes().all(is_token_byte) {
-                self.error_at_key(
-                    &value_path,
-                    format!("`{header}` is not a valid HTTP header name"),
-                    None,
-                );
-            }
-            let origin = self.inline_origin(&value_path);
-            if let Some(template) = self.request_template(&value, &origin, scope) {
-                http_headers.push((header, template));
-            }
-        }
-
-        // The expectation.
-        let status = fields.status;
-        if let Some(code) = status {
-            if !(100..=599).contains(&code) {
-                self.error_at_value(
-                    &format!("{path}.status"),
-                    format!("`{code}` is not an HTTP status (100-599)"),
-                    None,
-                );
-            }
-        }
-        let fault = fields.fault.map(|f| self.fault(f, path));
-        let mut binds = Vec::new();
-        let expect_xml = match (fields.expect, fields.expect_file) {
-            (Some(_), Some(_)) => {
-                self.error_at_key(
-                    &format!("{path}.expect_file"),
-                    "give either `expect` or `expect_file`, not both",
-                    None,
-                );
-                None
-            }
-            (Some(text), None) => {
-                let origin = self.inline_origin(&format!("{path}.expect"));
-                self.expectation(&text, origin, scope, &mut binds)
-            }
-            (None, Some(file)) => {
-                let key_path = format!("{path}.expect_file");
-                self.sidecar(&file, &key_path)
-                    .and_then(|(text, origin)| self.expectation(&text, origin, scope, &mut binds))
-            }
-            (None, None) => None,
-        };
-
-        let mut captures = Vec::new();
-        for (capture_name, text) in fields.capture.map(|p| p.0).unwrap_or_default() {
-            let capture_path = format!("{path}.capture.{capture_name}");
-            if !is_variable_name(&capture_name) {
-                self.error_at_key(
-                    &capture_path,
-                    format!("`{capture_name}` is not a variable name ([A-Za-z_][A-Za-z0-9_]*)"),
-                    None,
-                );
-                continue;
-            }
-            match xml::Path::parse(&text) {
-                Ok(p) => captures.push(Capture {
-                    name: capture_name,
-                    path: p,
-                    pos: self.value_pos(&capture_path),
-                }),
-                Err(message) => {
-                    self.error_at_value(&capture_path, path_message(&text, &message), None)
-                }
-            }
-        }
-
-        let options = match fields.options {
-            Some(raw) => {
-                let own = self.base_options(raw, &format!("{path}.options"));
-                merge_options(base, &own)
-            }
-            None => merge_options(base, &BaseOptions::default()),
-        };
-
-        // Cleanup of a step may use what the step itself captured.
-        let mut cleanup = Vec::new();
-        if !fields.cleanup.is_empty() {
-            let mut cleanup_vars = scope.available.clone();
-            if let Some(own) = own_captures {
-                cleanup_vars.extend(own.iter().cloned());
-            }
-            let cleanup_scope = Scope {
-                available: &cleanup_vars,
-                later: scope.later,
-            };
-            for (i, raw_cleanup) in fields.cleanup.into_iter().enumerate() {
-                let cleanup_path = format!("{path}.cleanup[{i}]");
-                let default = format!("cleanup after {own_name}");
-                if let Some(step) = self.step(
-                    raw_cleanup.into(),
-                    &cleanup_path,
-                    &cleanup_scope,
-                    base,
-                    default,
-                    None,
-                    "",
-                ) {
-                    cleanup.push(step);
-                }
-            }
-        }
-
-        if self.errors.len() > errors_before {
-            return None;
-        }
-        Some(Step {
-            name,
-            operation,
-            request: Request {
-                body: request_body?,
-                soap_action: fields.soap_action,
-                http_headers,
-            },
-            expect: Expectation {
-                status,
-                fault,
-                xml: expect_xml,
-            },
-            captures,
-            options,
-            cleanup,
-            pos,
-        })
-    }
-
     /// Reads a sidecar file named at `key_path` (relative to the case file).
     fn sidecar(&mut self, relative: &str, key_path: &str) -> Option<(String, Origin)> {
         let dir = self.file.parent().unwrap_or(Path::new(""));
         let file = dir.join(relative);
-        match std::fs::read_to_string(&file) {
+        match super::read::read_text(&file) {
             Ok(text) => {
                 self.sources.add(&file, &text);
                 Some((
@@ -694,12 +449,20 @@ impl Validator<'_> {
                     },
                 ))
             }
+            Err(e) if e.in_content => {
+                let pos = SourcePos {
+                    file,
+                    line: e.line,
+                    col: e.col,
+                };
+                self.error(pos, e.message, e.help);
+                None
+            }
             Err(e) => {
-                self.error_at_value(
-                    key_path,
-                    format!("cannot read `{}`: {e}", file.display()),
-                    Some("sidecar paths are relative to the case file".into()),
-                );
+                let help = e
+                    .help
+                    .or_else(|| Some("sidecar paths are relative to the case file".into()));
+                self.error_at_value(key_path, e.message, help);
                 None
             }
         }
@@ -831,7 +594,7 @@ impl Validator<'_> {
         ok.then_some(headers)
     }
 
-    fn fault(&mut self, raw: RawFault, path: &str) -> FaultExpectation {
+    fn fault(&mut self, raw: &RawFault, path: &str) -> FaultExpectation {
         let code = raw.code.as_deref().and_then(|text| {
             parse_fault_code(text)
                 .map_err(|message| {
@@ -841,7 +604,7 @@ impl Validator<'_> {
         });
         FaultExpectation {
             code,
-            response_code: raw.response_code,
+            response_code: raw.response_code.clone(),
         }
     }
 
@@ -929,7 +692,7 @@ impl Validator<'_> {
         text: &str,
         origin: Origin,
         scope: &Scope<'_>,
-        binds: &mut Vec<String>,
+        binds: &mut Vec<(String, SourcePos)>,
     ) -> Option<XmlText> {
         let (template, spans) = self.template(text, &origin)?;
         let mut ok = true;
@@ -938,7 +701,9 @@ impl Validator<'_> {
                 Segment::Literal(_) => {}
                 Segment::Var(name) => ok &= self.check_var(name, text, span, &origin, scope),
                 Segment::Matcher(expr) => match xml::parse_matcher(expr) {
-                    Ok(xml::Matcher::Bind { name, .. }) => binds.push(name),
+                    Ok(xml::Matcher::Bind { name, .. }) => {
+                        binds.push((name, origin.pos_of(text, span.range.start)));
+                    }
                     Ok(_) => {}
                     Err(message) => {
                         ok = false;
@@ -1148,7 +913,8 @@ pub struct UnknownKey {
 pub fn unknown_keys(outline: &Outline) -> Vec<UnknownKey> {
     let case_keys = allowed_keys::<RawCase>();
     let step_keys = allowed_keys::<RawStep>();
-    let cleanup_keys = allowed_keys::<RawCleanupStep>();
+    // Cleanup steps have the keys of a step; a nested `cleanup` is refused by the validation.
+    let cleanup_keys = step_keys.clone();
     let header_keys = allowed_keys::<RawHeaders>();
     let fault_keys = allowed_keys::<RawFault>();
     let option_keys = allowed_keys::<RawOptions>();

@@ -336,9 +336,10 @@ fn refine_unknown_field(text: &str, message: &str, line: usize) -> Option<(usize
         .skip(line.saturating_sub(1))
         .find_map(|(index, content)| {
             let trimmed = content.trim_start();
-            trimmed
-                .starts_with(&wanted)
-                .then(|| (index + 1, content.len() - trimmed.len() + 1))
+            trimmed.starts_with(&wanted).then(|| {
+                let indent = &content[..content.len() - trimmed.len()];
+                (index + 1, indent.chars().count() + 1)
+            })
         })
 }
 

@@ -37,7 +37,7 @@ struct SchemaProbe {
     schema_version: u32,
 }
 
-/// Reads a JSON report written by [`write`] (of this schema version).
+/// Reads a JSON report written by [`write()`] (of this schema version).
 pub fn read(path: impl AsRef<Path>) -> Result<RunReport, ReportError> {
     let path = path.as_ref();
     let text = fs::read_to_string(path).map_err(|source| ReportError::Io {

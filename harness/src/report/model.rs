@@ -27,8 +27,8 @@ pub struct RunReport {
     /// `hash:K/N` when this is one shard of a partitioned run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<String>,
-    /// True when the run was interrupted (Ctrl-C, whole-run timeout): the cases below are those
-    /// that finished.
+    /// True when the run was interrupted (Ctrl-C, whole-run timeout): the selected cases that
+    /// did not start are listed as ignored with a `not run: ...` reason.
     #[serde(default)]
     pub interrupted: bool,
     /// One entry per case that was selected, sorted by id.

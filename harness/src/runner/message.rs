@@ -49,6 +49,12 @@ pub fn failure(case: &Case, result: &CaseResult, color: bool) -> String {
                 let _ = writeln!(out, "       actual path: {}", m.actual_path);
             }
             let _ = writeln!(out, "       {}", m.message);
+            if m.kind == "http-header" {
+                // Header values are short: show both sides in full.
+                let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".into());
+                let _ = writeln!(out, "       expected: {}", shown(&m.expected));
+                let _ = writeln!(out, "       actual:   {}", shown(&m.actual));
+            }
             if let Some(loc) = &m.location {
                 let _ = writeln!(out, "       expectation at {loc}");
             }

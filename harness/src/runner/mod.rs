@@ -2,11 +2,19 @@
 //! one [`CaseResult`] per case (libtest-mimic itself only returns counts) into the run's
 //! [`RunReport`].
 //!
-//! Data flow: [`crate::case`] gives typed cases → [`run`] builds a trial per case → a trial runs
-//! its steps through [`step::run_step`] (request → [`crate::transport`] → [`crate::xml`] compare)
+//! Data flow: [`crate::case`] gives typed cases → [`run`] builds a trial per case (one per case
+//! file that failed to load, listing all its errors) → a trial runs its steps through
+//! [`step::run_step`] (request → [`crate::transport`] → [`headers`] and [`crate::xml`] checks)
 //! → results land in a shared list → after libtest-mimic returns, the report is assembled, the
 //! baseline applied and reports written.
+//!
+//! The verdict is never greener than the truth: every step runs inside [`guard::catch`] (a
+//! panic becomes an `error` step with its message and location, and cleanups still run), every
+//! selected case ends with exactly one result (a case that reported nothing becomes an `error`),
+//! and [`RunOutcome::exit_code`] takes the worse of the results and libtest's failed count.
 
+pub mod guard;
+pub mod headers;
 pub mod message;
 pub mod partition;
 pub mod step;
@@ -73,17 +81,20 @@ pub struct RunOutcome {
     pub load_errors: Vec<LoadError>,
     /// True when `--list` only listed trials.
     pub listed_only: bool,
+    /// How many trials libtest counted as failed (a second witness beside the results).
+    pub libtest_failed: u64,
 }
 
 impl RunOutcome {
     /// The process exit code: 0 all passed (expected failures allowed), 1 failures or
-    /// regressions or an interrupted run, 2 case-load errors.
+    /// regressions or an interrupted run, 2 case-load errors. The verdict is the worse of the
+    /// collected results and libtest's own count: a trial libtest saw fail never exits 0.
     pub fn exit_code(&self, strict_baseline: bool) -> u8 {
         if self.listed_only {
             0
         } else if !self.load_errors.is_empty() {
             2
-        } else if self.report.is_success(strict_baseline) {
+        } else if self.report.is_success(strict_baseline) && self.libtest_failed == 0 {
             0
         } else {
             1
@@ -121,8 +132,15 @@ impl CaseContext<'_> {
 
     /// Body text for reports: lossy UTF-8, capped, secrets removed.
     pub fn capped(&self, body: &[u8]) -> String {
-        let cut = &body[..body.len().min(step::REPORT_BODY_CAP)];
-        self.scrub(&String::from_utf8_lossy(cut))
+        let mut end = body.len().min(step::REPORT_BODY_CAP);
+        // Never cut a UTF-8 character in two: back up to the start of the one at the cap
+        // (continuation bytes are 0b10xx_xxxx; at most three to skip).
+        let mut backed = 0;
+        while end < body.len() && end > 0 && backed < 3 && body[end] & 0xc0 == 0x80 {
+            end -= 1;
+            backed += 1;
+        }
+        self.scrub(&String::from_utf8_lossy(&body[..end]))
     }
 
     /// Headers for reports: credentials masked, secrets removed from the rest.
@@ -177,7 +195,7 @@ pub fn run_case(
             ));
             continue;
         }
-        let run = step::run_step(ctx, step, StepPhase::Main, &mut vars);
+        let run = guarded_step(ctx, step, StepPhase::Main, &mut vars);
         if run.sent {
             cleanups.extend(step.cleanup.iter());
         }
@@ -186,7 +204,7 @@ pub fn run_case(
         steps.push(run.result);
     }
     for step in cleanups.into_iter().rev().chain(case.cleanup.iter()) {
-        steps.push(step::run_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
+        steps.push(guarded_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
     }
     let mut status = case_status(&steps);
     let mut reason = steps
@@ -205,6 +223,32 @@ pub fn run_case(
         steps,
         ..not_run(case, status, String::new())
     }
+}
+
+/// Runs one step; a panic inside it (a harness bug) becomes an `error` step result carrying the
+/// panic's message and location. The request may have been sent before the panic, so the step's
+/// cleanups are registered as if it was.
+fn guarded_step(
+    ctx: &CaseContext<'_>,
+    step: &case::Step,
+    phase: StepPhase,
+    vars: &mut BTreeMap<String, String>,
+) -> step::StepRun {
+    let started = Instant::now();
+    guard::catch(|| {
+        guard::maybe_inject(&step.name);
+        step::run_step(ctx, step, phase, vars)
+    })
+    .unwrap_or_else(|panicked| step::StepRun {
+        result: StepResult {
+            status: StepStatus::Error,
+            error: Some(ctx.scrub(&panicked.to_string())),
+            duration_ms: started.elapsed().as_millis() as u64,
+            ..step::blank_result(step, phase)
+        },
+        sent: true,
+        unconfigured: None,
+    })
 }
 
 /// A case errors when any step errored, fails when any step failed, passes otherwise.
@@ -265,6 +309,53 @@ fn load_error_result(error: &LoadError, message: String) -> CaseResult {
     }
 }
 
+/// Why a case that was selected did not start.
+const NOT_RUN_INTERRUPTED: &str = "not run: the run was interrupted or hit its time limit";
+
+/// The result of a selected case that reported nothing: a harness bug, an error.
+fn missing_result(id: &str) -> CaseResult {
+    CaseResult {
+        id: id.to_string(),
+        file: String::new(),
+        title: String::new(),
+        operation: String::new(),
+        operations: Vec::new(),
+        family: id.split('/').next().unwrap_or(id).to_string(),
+        tags: Vec::new(),
+        spec: None,
+        status: CaseStatus::Error,
+        reason: Some(
+            "harness bug: the case was selected but produced no result (see the run's output)"
+                .to_string(),
+        ),
+        raw_status: None,
+        duration_ms: 0,
+        steps: Vec::new(),
+    }
+}
+
+/// Gives every selected case without a result an `error` result saying so (`stopped`: why the
+/// test runner stopped early, when it did).
+fn add_missing_results(
+    cases: &mut Vec<CaseResult>,
+    selected: &BTreeSet<String>,
+    stopped: Option<&str>,
+) {
+    let reported: BTreeSet<String> = cases.iter().map(|c| c.id.clone()).collect();
+    cases.extend(
+        selected
+            .iter()
+            .filter(|id| !reported.contains(*id))
+            .map(|id| {
+                let mut result = missing_result(id);
+                if let Some(why) = stopped {
+                    result.reason = Some(format!("not run: the test runner stopped: {why}"));
+                }
+                result
+            }),
+    );
+}
+
 /// State every trial of one run shares.
 struct Shared {
     transport: Transport,
@@ -315,9 +406,12 @@ fn run_trial(
         || shared.deadline.is_some_and(|d| Instant::now() >= d)
     {
         shared.interrupted.store(true, Ordering::SeqCst);
-        return Ok(Completion::ignored_with(
-            "not run: the run was interrupted or hit its time limit",
+        shared.push(not_run(
+            case,
+            CaseStatus::Ignored,
+            NOT_RUN_INTERRUPTED.to_string(),
         ));
+        return Ok(Completion::ignored_with(NOT_RUN_INTERRUPTED));
     }
     let ctx = CaseContext {
         transport: &shared.transport,
@@ -325,7 +419,12 @@ fn run_trial(
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
     };
-    let result = run_case(&ctx, case, &shared.variables);
+    // Steps are guarded one by one (so cleanups run); this catches what lies between them.
+    let result =
+        guard::catch(|| run_case(&ctx, case, &shared.variables)).unwrap_or_else(|p| CaseResult {
+            reason: Some(shared.redactor.scrub(&p.to_string())),
+            ..not_run(case, CaseStatus::Error, String::new())
+        });
     let outcome = match (result.status, shared.baseline_ids.contains(&case.id)) {
         (CaseStatus::Ignored, _) => Ok(Completion::ignored_with(
             result
@@ -340,7 +439,10 @@ fn run_trial(
         (_, true) => Ok(Completion::ignored_with(
             "expected failure (listed in the baseline)",
         )),
-        (_, false) => Err(Failed::from(message::failure(case, &result, shared.color))),
+        (_, false) => Err(Failed::from(
+            guard::catch(|| message::failure(case, &result, shared.color))
+                .unwrap_or_else(|p| format!("{}\n{p}", result.status.label())),
+        )),
     };
     shared.push(result);
     outcome
@@ -391,17 +493,28 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
 
     let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
     let mut trials = Vec::new();
+    // One failing trial per case file that did not load, listing all of its errors.
+    let mut by_file: BTreeMap<&str, Vec<&LoadError>> = BTreeMap::new();
     for error in loaded.errors.iter().filter(|e| selected(&e.case_id)) {
-        let message = error.to_string();
-        let result = load_error_result(error, message.clone());
+        by_file.entry(&error.case_id).or_default().push(error);
+    }
+    // Their results are known before anything runs: recorded here, whatever libtest does.
+    let mut known_results = Vec::new();
+    for (case_id, errors) in by_file {
+        let message = load_error_message(&errors);
+        let result = load_error_result(errors[0], message.clone());
         let shared = Arc::clone(&shared);
-        trials.push(
-            Trial::test(error.case_id.clone(), move || {
-                shared.push(result);
-                Err(Failed::from(message))
-            })
-            .with_kind("load-error"),
-        );
+        let trial = Trial::test(case_id.to_string(), move || {
+            if let Some(progress) = shared.progress.get() {
+                progress.case_finished(&result);
+            }
+            Err(Failed::from(message))
+        })
+        .with_kind("load-error");
+        if !config.libtest.is_filtered_out(&trial) {
+            known_results.push(load_error_result(errors[0], load_error_message(&errors)));
+        }
+        trials.push(trial);
     }
     // Cases flagged `ignore:` that the arguments select but libtest will not run still get a result.
     let mut ignored_results = Vec::new();
@@ -434,6 +547,12 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         .filter(|t| t.kind() == "load-error" && !config.libtest.is_filtered_out(t))
         .map(|t| t.name().to_string())
         .collect();
+    // Every selected trial must end with exactly one result (checked after the run).
+    let selected_ids: BTreeSet<String> = trials
+        .iter()
+        .filter(|t| !config.libtest.is_filtered_out(t))
+        .map(|t| t.name().to_string())
+        .collect();
     let selected_total = trials
         .iter()
         .filter(|t| !config.libtest.is_filtered_out(t) && !config.libtest.is_ignored(t))
@@ -445,13 +564,38 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         shuffle(&mut trials, seed);
     }
     // libtest-mimic prints per-trial lines and counts; the verdict comes from our own results.
-    let _counts = libtest_mimic::run(&config.libtest, trials);
+    // libtest-mimic panics when it cannot print (stdout closed by `| head`); the run then still
+    // ends with a result for every selected case and with its reports.
+    let args = &config.libtest;
+    let (counts, stopped) = match guard::catch(move || libtest_mimic::run(args, trials)) {
+        Ok(counts) => (counts, None),
+        Err(panicked) => {
+            eprintln!("error: the test runner stopped: {}", panicked.message);
+            // Its counts are lost; the verdict comes from the results, where every selected case
+            // that did not report is an error.
+            (
+                libtest_mimic::Conclusion {
+                    num_filtered_out: 0,
+                    num_passed: 0,
+                    num_failed: 0,
+                    num_ignored: 0,
+                    num_measured: 0,
+                },
+                Some(panicked.message),
+            )
+        }
+    };
     if let Some(progress) = shared.progress.get() {
         progress.finish();
     }
 
     let mut cases = std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
+    cases.extend(known_results);
+    let listed_only = config.libtest.list;
+    if !listed_only {
+        add_missing_results(&mut cases, &selected_ids, stopped.as_deref());
+    }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     let mut target_info = config.target_info.clone();
     if let Some((version, build)) = shared.server_seen.lock().ok().and_then(|seen| seen.clone()) {
@@ -473,7 +617,6 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     if let Some(baseline) = &config.baseline {
         report::apply_baseline(&mut report, baseline);
     }
-    let listed_only = config.libtest.list;
     let mut written = Vec::new();
     if let (false, Some(dir)) = (listed_only, &config.reports_dir) {
         let options = report::WriteOptions {
@@ -495,7 +638,19 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         written,
         load_errors,
         listed_only,
+        libtest_failed: counts.num_failed,
     })
+}
+
+/// The message of a case file's load errors: all of them, in file order.
+fn load_error_message(errors: &[&LoadError]) -> String {
+    let mut message = String::new();
+    if errors.len() > 1 {
+        message.push_str(&format!("{} errors in this case file\n\n", errors.len()));
+    }
+    let rendered: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    message.push_str(&rendered.join("\n\n"));
+    message
 }
 
 /// Fisher-Yates with a SplitMix64 stream: the same seed gives the same order on every machine.
@@ -574,9 +729,78 @@ mod tests {
     }
 
     #[test]
+    fn a_selected_case_without_a_result_becomes_an_error_and_fails_the_run() {
+        let mut cases = vec![missing_result("im/reported")];
+        cases[0].status = CaseStatus::Pass;
+        let selected: BTreeSet<String> = ["im/reported", "im/silent"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        add_missing_results(&mut cases, &selected, None);
+        assert_eq!(cases.len(), 2);
+        let silent = &cases[1];
+        assert_eq!(
+            (silent.id.as_str(), silent.status),
+            ("im/silent", CaseStatus::Error)
+        );
+        assert!(
+            silent
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("produced no result")
+        );
+        let outcome = RunOutcome {
+            report: RunReport {
+                schema_version: report::REPORT_SCHEMA_VERSION,
+                harness_version: String::new(),
+                run_id: String::new(),
+                target: TargetInfo::default(),
+                started_at: String::new(),
+                duration_ms: 0,
+                partition: None,
+                interrupted: false,
+                cases,
+            },
+            written: Vec::new(),
+            load_errors: Vec::new(),
+            listed_only: false,
+            libtest_failed: 0,
+        };
+        assert_eq!(outcome.exit_code(false), 1);
+    }
+
+    #[test]
+    fn libtests_failed_count_alone_fails_the_run() {
+        let outcome = RunOutcome {
+            report: RunReport {
+                schema_version: report::REPORT_SCHEMA_VERSION,
+                harness_version: String::new(),
+                run_id: String::new(),
+                target: TargetInfo::default(),
+                started_at: String::new(),
+                duration_ms: 0,
+                partition: None,
+                interrupted: false,
+                cases: Vec::new(),
+            },
+            written: Vec::new(),
+            load_errors: Vec::new(),
+            listed_only: false,
+            libtest_failed: 1,
+        };
+        assert_eq!(
+            outcome.exit_code(false),
+            1,
+            "results say green, libtest says red"
+        );
+    }
+
+    #[test]
     fn run_ids_look_alike_and_differ() {
         let a = new_run_id();
         assert_eq!(a.len(), 11);
-        assert!(a.starts_with('r') && a[1..].chars().all(|c| c.is_ascii_hexdigit()));
+        let digits = a.strip_prefix('r').expect("starts with r");
+        assert!(digits.chars().all(|c| c.is_ascii_hexdigit()));
     }
 }

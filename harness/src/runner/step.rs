@@ -1,8 +1,10 @@
 //! Runs one step: renders the request, sends it, judges the response.
 //!
-//! Judging order: transport error → step error; unparseable or non-SOAP body → step error
-//! ("could not test"); otherwise every check adds mismatches (HTTP status, SOAP fault, the
-//! expected XML, captures) and a step with mismatches fails.
+//! Judging order: transport error → step error; response headers are checked first (media
+//! type, charset, `expect_headers`: [`super::headers`]) and their mismatches kept; then an
+//! unparseable or non-SOAP body → step error ("could not test"); otherwise every check adds
+//! mismatches (HTTP status, SOAP fault, the expected XML, captures) and a step with mismatches
+//! fails.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -103,7 +105,7 @@ pub fn run_step(
     };
     result.request = Some(Exchange {
         status: None,
-        headers: ctx.redact_headers(&request_headers(&request)),
+        headers: ctx.redact_headers(&ctx.transport.headers_for(&request)),
         body: ctx.capped(&request.body),
         truncated: request.body.len() > REPORT_BODY_CAP,
     });
@@ -123,6 +125,10 @@ pub fn run_step(
             response.throttle_wait.as_millis()
         ));
     }
+    // Show what was actually sent (target-level headers and credentials included, masked).
+    if let Some(sent) = result.request.as_mut() {
+        sent.headers = ctx.redact_headers(&response.request_headers);
+    }
     result.response = Some(Exchange {
         status: Some(response.status),
         headers: ctx.redact_headers(&response.headers),
@@ -132,18 +138,6 @@ pub fn run_step(
 
     judge(ctx, step, &response, vars, &mut result);
     finish(result, true)
-}
-
-fn request_headers(request: &HttpRequest) -> Vec<(String, String)> {
-    let mut headers = vec![(
-        "Content-Type".to_string(),
-        "text/xml; charset=utf-8".to_string(),
-    )];
-    if let Some(action) = &request.soap_action {
-        headers.push(("SOAPAction".to_string(), action.clone()));
-    }
-    headers.extend(request.headers.iter().cloned());
-    headers
 }
 
 /// Renders the step's request; `Err(name)` when a variable is not defined.
@@ -212,9 +206,12 @@ fn judge(
         trim_text: step.options.trim_text,
     };
 
+    // Headers first: their mismatches are reported even when the body cannot be tested.
+    let mut mismatches = super::headers::check(step, response, vars);
     let actual = match xml::parse(&response.body, &parse_opts) {
         Ok(doc) if doc.root.name.local == "Envelope" => doc,
         Ok(doc) => {
+            result.mismatches = scrubbed(ctx, mismatches);
             result.status = StepStatus::Error;
             result.error = Some(format!(
                 "could not test: HTTP {} response is not a SOAP envelope (root element `{}`)",
@@ -223,6 +220,7 @@ fn judge(
             return;
         }
         Err(e) => {
+            result.mismatches = scrubbed(ctx, mismatches);
             result.status = StepStatus::Error;
             let what = match e.kind {
                 xml::XmlErrorKind::Dtd => "declares a DTD or entities (refused, never expanded)",
@@ -240,7 +238,6 @@ fn judge(
     };
     ctx.note_server_version(&actual);
 
-    let mut mismatches = Vec::new();
     if response.status != expected_status {
         mismatches.push(MismatchRecord {
             kind: "http-status".into(),
@@ -281,6 +278,7 @@ fn judge(
                 vars.extend(comparison.bound);
             }
             Err(message) => {
+                result.mismatches = scrubbed(ctx, mismatches);
                 result.status = StepStatus::Error;
                 result.error = Some(format!(
                     "harness could not build the expectation: {message}"
@@ -313,14 +311,19 @@ fn judge(
 
     if !mismatches.is_empty() {
         result.status = StepStatus::Fail;
-        for m in &mut mismatches {
-            m.expected = m.expected.as_deref().map(|v| ctx.scrub(v));
-            m.actual = m.actual.as_deref().map(|v| ctx.scrub(v));
-            m.message = ctx.scrub(&m.message);
-        }
         result.diff = result.diff.take().map(|d| ctx.scrub(&d));
     }
-    result.mismatches = mismatches;
+    result.mismatches = scrubbed(ctx, mismatches);
+}
+
+/// Mismatches with every secret removed from their values and messages.
+fn scrubbed(ctx: &CaseContext<'_>, mut mismatches: Vec<MismatchRecord>) -> Vec<MismatchRecord> {
+    for m in &mut mismatches {
+        m.expected = m.expected.as_deref().map(|v| ctx.scrub(v));
+        m.actual = m.actual.as_deref().map(|v| ctx.scrub(v));
+        m.message = ctx.scrub(&m.message);
+    }
+    mismatches
 }
 
 /// Checks `fault:` expectations and reports an unexpected fault readably.
@@ -418,35 +421,31 @@ fn expected_document<'a>(
 }
 
 /// Returns the text to parse and how many columns were inserted before line 1's content.
+///
+/// Every cut below is at a position `str::find` returned (a char boundary), so any text — a
+/// byte-order mark, non-ASCII names — is safe. A leading UTF-8 BOM is dropped: it marks the
+/// encoding of a file and is not part of the expectation.
 pub fn wrap_expected(rendered: &str) -> (String, u32) {
+    let rendered = rendered.strip_prefix('\u{feff}').unwrap_or(rendered);
     let trimmed = rendered.trim_start();
     let lead = rendered.len() - trimmed.len();
-    let is_envelope = {
-        let name_end = trimmed[1.min(trimmed.len())..]
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .map(|i| i + 1)
-            .unwrap_or(trimmed.len());
-        let name = &trimmed[1.min(trimmed.len())..name_end];
-        trimmed.starts_with('<') && (name == "Envelope" || name.ends_with(":Envelope"))
-    };
+    let is_name_end = |c: char| c.is_whitespace() || c == '>' || c == '/';
+    let root_name = trimmed
+        .strip_prefix('<')
+        .map(|rest| rest.find(is_name_end).map_or(rest, |end| &rest[..end]));
+    let is_envelope = root_name.is_some_and(|n| n == "Envelope" || n.ends_with(":Envelope"));
     if is_envelope {
         // Inject declarations for predeclared prefixes the envelope does not declare itself.
-        let name_end = trimmed
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .unwrap_or(trimmed.len());
-        let open_tag_end = trimmed.find('>').unwrap_or(trimmed.len());
-        let open_tag = &trimmed[..open_tag_end];
+        let name_end = trimmed.find(is_name_end).unwrap_or(trimmed.len());
+        let open_tag = trimmed.find('>').map_or(trimmed, |end| &trimmed[..end]);
         let extra: String = soap::PREDECLARED
             .iter()
             .filter(|(p, _)| !open_tag.contains(&format!("xmlns:{p}=")))
             .map(|(p, uri)| format!(" xmlns:{p}=\"{uri}\""))
             .collect();
-        let mut out = String::with_capacity(rendered.len() + extra.len());
-        out.push_str(&rendered[..lead + name_end]);
-        out.push_str(&extra);
-        out.push_str(&rendered[lead + name_end..]);
+        let (head, tail) = rendered.split_at(lead + name_end);
         // Columns after the root name on line 1 shift; positions of interest are later nodes.
-        (out, 0)
+        (format!("{head}{extra}{tail}"), 0)
     } else {
         let prefix = format!("<soap:Envelope{}><soap:Body>", soap::predeclared_xmlns());
         let shift = prefix.chars().count() as u32;

@@ -64,6 +64,10 @@ pub struct HttpResponse {
     /// How often the server throttled this request and how long the transport waited.
     pub throttled: u32,
     pub throttle_wait: Duration,
+    /// The headers the request was actually sent with (last attempt), target-level headers and
+    /// `Authorization` included. Mask credentials before showing them
+    /// ([`redact::redact_headers`]).
+    pub request_headers: Vec<(String, String)>,
 }
 
 impl HttpResponse {
@@ -218,6 +222,8 @@ struct Exchange {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// The request headers as sent.
+    sent: Vec<(String, String)>,
 }
 
 impl Transport {
@@ -294,6 +300,7 @@ impl Transport {
                     elapsed: started.elapsed(),
                     throttled,
                     throttle_wait: waited,
+                    request_headers: exchange.sent,
                 });
             };
             if throttled >= self.limits.max_throttle_retries {
@@ -469,6 +476,36 @@ impl Transport {
         })
     }
 
+    /// The headers `request` will be sent with, before authentication adds `Authorization`:
+    /// Content-Type, SOAPAction, the target's headers, the request's own (which replace the
+    /// target's of the same name). Invalid names or values are left out (sending reports them).
+    pub fn headers_for(&self, request: &HttpRequest) -> Vec<(String, String)> {
+        match self.header_map(request) {
+            Ok(map) => header_list(&map),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn header_map(&self, request: &HttpRequest) -> Result<HeaderMap, TransportError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        if let Some(action) = &request.soap_action {
+            let (name, value) = header_pair("SOAPAction", action)?;
+            headers.insert(name, value);
+        }
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        for (name, value) in &request.headers {
+            let (name, value) = header_pair(name, value)?;
+            headers.insert(name, value);
+        }
+        Ok(headers)
+    }
+
     /// Sends one HTTP request on `client` and reads the whole body within the size limit.
     async fn execute(
         &self,
@@ -477,22 +514,7 @@ impl Transport {
         with_auth: bool,
         authorization: Option<String>,
     ) -> Result<Exchange, RequestFailure> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/xml; charset=utf-8"),
-        );
-        if let Some(action) = &request.soap_action {
-            let (name, value) = header_pair("SOAPAction", action).map_err(RequestFailure::Early)?;
-            headers.insert(name, value);
-        }
-        for (name, value) in &self.headers {
-            headers.insert(name.clone(), value.clone());
-        }
-        for (name, value) in &request.headers {
-            let (name, value) = header_pair(name, value).map_err(RequestFailure::Early)?;
-            headers.insert(name, value);
-        }
+        let mut headers = self.header_map(request).map_err(RequestFailure::Early)?;
         if let Some(authorization) = authorization {
             let mut value = HeaderValue::from_str(&authorization).map_err(|_| {
                 RequestFailure::Early(TransportError::Client(
@@ -515,18 +537,14 @@ impl Transport {
                 Auth::None | Auth::Ntlm { .. } => builder,
             };
         }
-        let mut response = builder.send().await.map_err(RequestFailure::Reqwest)?;
+        let built = builder.build().map_err(RequestFailure::Reqwest)?;
+        let sent = header_list(built.headers());
+        let mut response = client
+            .execute(built)
+            .await
+            .map_err(RequestFailure::Reqwest)?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_list(response.headers());
         let limit = self.limits.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit) {
             return Err(RequestFailure::Early(TransportError::TooLarge { limit }));
@@ -542,6 +560,7 @@ impl Transport {
             status,
             headers,
             body,
+            sent,
         })
     }
 
@@ -729,6 +748,19 @@ fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Tra
         reason: e.to_string(),
     })?;
     Ok((header_name, header_value))
+}
+
+/// A header map as (name, value) pairs in order; values decoded lossily.
+fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// ` (the server offers: Negotiate, NTLM)` from the `WWW-Authenticate` headers, tokens left out.

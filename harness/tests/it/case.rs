@@ -415,11 +415,11 @@ fn hostile_files_are_errors_not_panics() {
     assert_eq!(
         files,
         [
-            "old_extension.yml",
             "deep.yaml",
             "empty.yaml",
             "list.yaml",
             "not_utf8.yaml",
+            "old_extension.yml",
             "tabs.yaml"
         ],
         "{}",
@@ -525,8 +525,24 @@ fn the_schema_describes_every_key() {
     );
     let step = &schema["$defs"]["RawStep"];
     assert_eq!(step["additionalProperties"], false);
-    assert_eq!(step["required"], serde_json::json!(["name"]));
     assert!(step["properties"]["expect"]["description"].is_string());
+    assert!(step["properties"]["expect_headers"]["description"].is_string());
+    // One step type: `steps` items need a name; cleanup items may not nest a cleanup.
+    let main_items = &schema["properties"]["steps"]["items"]["allOf"];
+    assert_eq!(main_items[0]["$ref"], "#/$defs/RawStep");
+    assert_eq!(main_items[1]["required"], serde_json::json!(["name"]));
+    for cleanup in [
+        &schema["properties"]["cleanup"],
+        &step["properties"]["cleanup"],
+    ] {
+        let items = &cleanup["items"]["allOf"];
+        assert_eq!(items[0]["$ref"], "#/$defs/RawStep", "{cleanup}");
+        assert_eq!(
+            items[1]["not"]["required"],
+            serde_json::json!(["cleanup"]),
+            "{cleanup}"
+        );
+    }
 }
 
 /// The YAML block between the worked-example markers of cases/FORMAT.md.
@@ -676,6 +692,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         7,
                         6,
                     )),
+                    headers: Vec::new(),
                 },
                 captures: vec![Capture {
                     name: "change_key".into(),
@@ -703,6 +720,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         status: None,
                         fault: None,
                         xml: None,
+                        headers: Vec::new(),
                     },
                     captures: vec![],
                     options: defaults.clone(),
@@ -737,6 +755,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         response_code: Some("ErrorSchemaValidation".into()),
                     }),
                     xml: None,
+                    headers: Vec::new(),
                 },
                 captures: vec![],
                 options: defaults.clone(),
@@ -755,6 +774,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     status: Some(400),
                     fault: None,
                     xml: None,
+                    headers: Vec::new(),
                 },
                 captures: vec![],
                 options: defaults.clone(),
@@ -780,6 +800,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 status: None,
                 fault: None,
                 xml: None,
+                headers: Vec::new(),
             },
             captures: vec![],
             options: defaults,
@@ -887,4 +908,305 @@ fn xml_errors_point_into_the_yaml_block_or_the_sidecar() {
         "a body must not have an XML declaration: it is placed inside the envelope"
     );
     assert!(errors[7].message.starts_with("malformed XML"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Case trees that fight back: links, special files, sizes, encodings, YAML oddities.
+
+/// A minimal case that loads, with `extra` appended to its only step.
+fn good_case(extra: &str) -> String {
+    format!(
+        "title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n{extra}"
+    )
+}
+
+fn load_text(
+    dir: &crate::support::TempDir,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Case, Vec<LoadError>> {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    case::load_file(dir.path(), &path, &known())
+}
+
+#[test]
+fn a_symlink_loop_is_reported_once_and_not_followed_within_a_second() {
+    let dir = crate::support::TempDir::new("case-loop");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("im/deeper")).unwrap();
+    std::fs::write(root.join("im/a.yaml"), good_case("")).unwrap();
+    std::os::unix::fs::symlink(root.join("im"), root.join("im/deeper/back")).unwrap();
+    std::os::unix::fs::symlink(root, root.join("im/to_root")).unwrap();
+    let started = std::time::Instant::now();
+    let outcome = case::load_dir(root, &known());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        outcome.cases.len(),
+        1,
+        "the case is loaded once: {}",
+        render(&outcome.errors)
+    );
+    let loops: Vec<&LoadError> = outcome
+        .errors
+        .iter()
+        .filter(|e| e.message.starts_with("symbolic link loop"))
+        .collect();
+    assert_eq!(loops.len(), 2, "{}", render(&outcome.errors));
+    assert_eq!(loops[0].case_id, "im/deeper/back");
+    assert!(loops[0].message.contains("not followed"), "{}", loops[0]);
+    assert_eq!(outcome.errors.len(), 2);
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = crate::support::TempDir::new("case-fifo");
+    let fifo = dir.path().join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let outcome = case::load_dir(dir.path(), &known());
+    assert_eq!(outcome.errors.len(), 1, "{}", render(&outcome.errors));
+    let e = &outcome.errors[0];
+    assert!(e.message.contains("is not a regular file (a FIFO)"), "{e}");
+    assert_eq!(e.case_id, "pipe");
+}
+
+#[test]
+fn a_case_file_over_the_size_limit_is_a_clear_error() {
+    let dir = crate::support::TempDir::new("case-size");
+    let big = format!(
+        "{}# {}\n",
+        good_case(""),
+        "x".repeat(case::read::MAX_CASE_FILE_BYTES as usize)
+    );
+    let errors = load_text(&dir, "big.yaml", big.as_bytes()).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .message
+            .contains("more than the 4194304-byte limit"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_bom_is_accepted_and_positions_are_unchanged() {
+    let dir = crate::support::TempDir::new("case-bom");
+    let text = good_case("    expext: x\n");
+    let plain = load_text(&dir, "plain.yaml", text.as_bytes()).unwrap_err();
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(text.as_bytes());
+    let bom = load_text(&dir, "bom.yaml", &with_bom).unwrap_err();
+    assert_eq!(
+        (bom[0].pos.line, bom[0].pos.col, &bom[0].message),
+        (plain[0].pos.line, plain[0].pos.col, &plain[0].message)
+    );
+    assert_eq!((bom[0].pos.line, bom[0].pos.col), (7, 5));
+    let mut ok = b"\xef\xbb\xbf".to_vec();
+    ok.extend_from_slice(good_case("").as_bytes());
+    assert_eq!(load_text(&dir, "ok.yaml", &ok).unwrap().title, "t");
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_line_and_column() {
+    let dir = crate::support::TempDir::new("case-utf8");
+    let mut bytes = good_case("").into_bytes();
+    // Line 5 is `  - name: s`; break it after `na` (col 7 has the bad byte).
+    let at = bytes.windows(4).position(|w| w == b"name").unwrap() + 2;
+    bytes[at] = 0xff;
+    let errors = load_text(&dir, "bad.yaml", &bytes).unwrap_err();
+    assert_eq!(
+        summary(&errors),
+        [(
+            "bad.yaml".to_string(),
+            5,
+            7,
+            "the file is not valid UTF-8 (byte 0xff)".to_string(),
+            Some("save the file as UTF-8".to_string())
+        )]
+    );
+}
+
+#[test]
+fn an_alias_error_is_reported_at_the_alias() {
+    let dir = crate::support::TempDir::new("case-alias");
+    let text = "title: t\ntags: &v [a, b]\noperation: AddImGroup\nsince: *v\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n";
+    let errors = load_text(&dir, "alias.yaml", text.as_bytes()).unwrap_err();
+    assert_eq!(
+        (errors[0].pos.line, errors[0].pos.col),
+        (4, 8),
+        "{}",
+        render(&errors)
+    );
+    let unknown = "title: t\noperation: *nope\nsince: Exchange2013\nsteps: []\n";
+    let errors = load_text(&dir, "unknown.yaml", unknown.as_bytes()).unwrap_err();
+    assert_eq!(
+        (errors[0].pos.line, errors[0].pos.col),
+        (2, 12),
+        "{}",
+        render(&errors)
+    );
+}
+
+#[test]
+fn a_second_yaml_document_is_reported_at_its_marker() {
+    let dir = crate::support::TempDir::new("case-docs");
+    let text = format!("{}---\ntitle: another\n", good_case(""));
+    let errors = load_text(&dir, "two.yaml", text.as_bytes()).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0].pos.line, errors[0].pos.col),
+        (7, 1),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].message.contains("second YAML document"));
+    assert_eq!(errors[0].source_line.as_deref(), Some("---"));
+}
+
+#[test]
+fn unknown_yaml_tags_are_refused_at_the_tag() {
+    let dir = crate::support::TempDir::new("case-tags");
+    let text = good_case("    expect: !include response.xml\n");
+    let errors = load_text(&dir, "tag.yaml", text.as_bytes()).unwrap_err();
+    assert_eq!(
+        summary(&errors)[0],
+        (
+            "tag.yaml".to_string(),
+            7,
+            13,
+            "unknown YAML tag `!include`; the case format has no tags".to_string(),
+            Some("remove the tag (quote the value if it starts with `!`)".to_string())
+        )
+    );
+    // YAML's own tags are fine.
+    let plain = good_case("    status: !!int 200\n");
+    assert!(load_text(&dir, "std.yaml", plain.as_bytes()).is_ok());
+}
+
+#[test]
+fn yml_files_load_like_yaml_files_and_a_clash_of_ids_is_an_error() {
+    let dir = crate::support::TempDir::new("case-yml");
+    std::fs::write(dir.path().join("a.yml"), good_case("")).unwrap();
+    let outcome = case::load_dir(dir.path(), &known());
+    assert_eq!(outcome.cases.len(), 1, "{}", render(&outcome.errors));
+    assert_eq!(outcome.cases[0].id, "a");
+    std::fs::write(dir.path().join("a.yaml"), good_case("")).unwrap();
+    let outcome = case::load_dir(dir.path(), &known());
+    assert_eq!(outcome.cases.len(), 1);
+    assert_eq!(outcome.errors.len(), 1, "{}", render(&outcome.errors));
+    assert!(
+        outcome.errors[0].message.contains("already taken"),
+        "{}",
+        outcome.errors[0]
+    );
+}
+
+#[test]
+fn binding_one_name_twice_in_a_step_is_a_load_error_at_the_second_binding() {
+    let dir = crate::support::TempDir::new("case-bind-twice");
+    let text = good_case(
+        "    expect: <m:R><m:A Id=\"{{bind id}}\"/></m:R>\n    capture:\n      id: //m:A/@Id\n",
+    );
+    let errors = load_text(&dir, "twice.yaml", text.as_bytes()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{}", render(&errors));
+    assert_eq!(
+        (errors[0].pos.line, errors[0].pos.col),
+        (9, 7),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].message.contains("bound twice"), "{}", errors[0]);
+    let text =
+        good_case("    expect: <m:R><m:A Id=\"{{bind id}}\"/><m:B Id=\"{{bind id}}\"/></m:R>\n");
+    let errors = load_text(&dir, "twice2.yaml", text.as_bytes()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{}", render(&errors));
+    assert_eq!(errors[0].pos.line, 7);
+    assert!(
+        errors[0].help.as_deref().unwrap_or("").contains(":7:"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn expect_headers_load_and_bad_entries_are_errors_at_their_position() {
+    let dir = crate::support::TempDir::new("case-expect-headers");
+    let text = good_case(
+        "    expect_headers:\n      Content-Type: \"{{regex text/xml(;.*)?}}\"\n      X-A: \"{{absent}}\"\n      X-B: \"{{any}}\"\n      X-C: \" v-{{mailbox}} \"\n",
+    );
+    let case = load_text(&dir, "ok.yaml", text.as_bytes()).unwrap();
+    let headers = &case.steps[0].expect.headers;
+    assert_eq!(headers.len(), 4);
+    assert!(
+        matches!(&headers[0].matcher, case::HeaderMatcher::Regex(r) if r.source == "text/xml(;.*)?")
+    );
+    assert_eq!(headers[1].matcher, case::HeaderMatcher::Absent);
+    assert_eq!(headers[2].matcher, case::HeaderMatcher::Any);
+    assert!(
+        matches!(&headers[3].matcher, case::HeaderMatcher::Exact(t) if t.source == "v-{{mailbox}}")
+    );
+    assert!(case.steps[0].expect.states_content_type());
+
+    let bad = good_case(
+        "    expect_headers:\n      Content-Type: \"{{regex (}}\"\n      x-a: \"{{bogus matcher}}\"\n      X-A: \"1\"\n      \"Bad Name\": \"1\"\n      X-D: \"a {{any}}\"\n",
+    );
+    let errors = load_text(&dir, "bad.yaml", bad.as_bytes()).unwrap_err();
+    let lines: Vec<(usize, &str)> = errors
+        .iter()
+        .map(|e| (e.pos.line, e.message.as_str()))
+        .collect();
+    assert_eq!(errors.len(), 5, "{}", render(&errors));
+    assert!(
+        lines[0].0 == 8 && lines[0].1 == "bad regular expression `(`: unclosed group",
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].0 == 9 && lines[1].1.contains("is not a header matcher"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].0 == 10 && lines[2].1.contains("expected twice"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[3].0 == 11 && lines[3].1.contains("not a valid HTTP header name"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[4],
+        (12, "`{{any}}` must be the whole header value"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn one_step_type_a_main_step_needs_a_name_and_a_cleanup_step_has_no_cleanup() {
+    let dir = crate::support::TempDir::new("case-one-step-type");
+    let text = "title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - body: <m:AddImGroup/>\n    cleanup:\n      - body: <m:RemoveImGroup/>\n        cleanup:\n          - body: <m:RemoveImGroup/>\n";
+    let errors = load_text(&dir, "steps.yaml", text.as_bytes()).unwrap_err();
+    assert_eq!(
+        summary(&errors)
+            .into_iter()
+            .map(|(_, l, c, m, _)| (l, c, m))
+            .collect::<Vec<_>>(),
+        [
+            (5, 5, "missing key `name` in `steps[0]`".to_string()),
+            (
+                8,
+                9,
+                "a cleanup step cannot have a `cleanup` of its own".to_string()
+            ),
+        ],
+        "{}",
+        render(&errors)
+    );
 }

@@ -205,3 +205,41 @@ fn serve_prints_its_url_and_credentials_answers_ews_and_stops_on_ctrl_c() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
 }
+
+/// `ews-conformance schema | head`: the reader is gone before anything is written (the read end
+/// of the pipe is closed before the process starts), so every write fails with a broken pipe.
+/// That ends the output quietly: exit 0, nothing on stderr, no panic.
+#[test]
+fn output_into_a_closed_pipe_exits_quietly() {
+    for args in [&["schema"][..], &["lint", "--var", "x"][..]] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+            .args(args)
+            .current_dir(repo_root())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// Each error is printed once, by the one place that maps outcomes to exit codes.
+#[test]
+fn a_usage_error_is_printed_once_and_exits_2() {
+    let out = run_bin(&["--partition", "nonsense"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    let out = run_bin(&["lint", "/definitely/not/here"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
+    assert!(stderr.contains("/definitely/not/here"), "{stderr}");
+}

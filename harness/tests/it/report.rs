@@ -5,7 +5,8 @@
 //! binary against the embedded server with a quirk.
 //!
 //! Goldens live in `harness/tests/golden/report/` (see its README). To accept new output run
-//! `UPDATE_GOLDENS=1 cargo test --test it report::` (refused when `CI` is set).
+//! `EWS_BLESS=overwrite cargo test --test it report::` (`new` only creates missing goldens;
+//! nothing is written when `CI` is set).
 
 use std::fs;
 use std::io::{Read, Write};
@@ -225,26 +226,9 @@ fn golden_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Compares `actual` with the golden `name`; `UPDATE_GOLDENS=1` rewrites it (not under CI).
+/// Compares `actual` with the golden `name` (accept new output with `EWS_BLESS=new|overwrite`).
 fn assert_golden(name: &str, actual: &str) {
-    let path = golden_path(name);
-    if std::env::var_os("UPDATE_GOLDENS").is_some() && std::env::var_os("CI").is_none() {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read golden {}: {e}", path.display()));
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, actual)
-            .unified_diff()
-            .header("golden", "actual")
-            .to_string();
-        panic!(
-            "{} differs from the golden:\n{diff}\naccept with: UPDATE_GOLDENS=1 cargo test --test it report::",
-            path.display()
-        );
-    }
+    crate::support::assert_golden_file(&golden_path(name), actual, "report::");
 }
 
 fn to_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {

@@ -44,11 +44,52 @@ fn assert_all_pass(out: &Output, report: &RunReport) {
         all_output(out)
     );
     assert_eq!(out.status.code(), Some(0), "{}", all_output(out));
-    assert!(
-        report.cases.len() >= 60,
-        "the suite has {} cases",
-        report.cases.len()
+    // Exactly one result per case file on disk (counted without the loader), and exactly the
+    // cases flagged `ignore:` are ignored.
+    let files = case_files(&repo_root().join("cases"));
+    assert_eq!(
+        report.cases.len(),
+        files.len(),
+        "one result per case file: {:?}",
+        report.cases.iter().map(|c| &c.id).collect::<Vec<_>>()
     );
+    let flagged = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l.starts_with("ignore:"))
+        })
+        .count();
+    let ignored = report
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Ignored)
+        .count();
+    assert_eq!(ignored, flagged, "only the `ignore:` cases are ignored");
+    assert_eq!(
+        report.cases.len() - ignored,
+        report
+            .cases
+            .iter()
+            .filter(|c| c.status == CaseStatus::Pass)
+            .count()
+    );
+}
+
+/// Every `*.yaml`/`*.yml` file below `dir`.
+fn case_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("cases dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(case_files(&path));
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+    found
 }
 
 #[test]
@@ -189,13 +230,13 @@ fn every_quirk_of_the_reference_server_is_caught_and_its_node_named() {
     };
     let current = &readme[b + begin.len()..e];
     if current != table {
-        if std::env::var_os("EWS_BLESS").is_some() && std::env::var_os("CI").is_none() {
+        if crate::support::bless_mode().may_overwrite() {
             let updated = format!("{}{begin}{table}{}", &readme[..b], &readme[e..]);
             std::fs::write(&readme_path, updated).expect("write cases/README.md");
         } else {
             panic!(
                 "the quirk table in cases/README.md is out of date; it should read:\n{table}\n\
-                 rerun with EWS_BLESS=1 cargo test --test it suite:: to update it"
+                 rerun with EWS_BLESS=overwrite cargo test --test it suite:: to update it"
             );
         }
     }

@@ -79,3 +79,20 @@ pub fn read_report(dir: &Path) -> RunReport {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
     serde_json::from_str(&text).expect("report.json parses into the result model")
 }
+
+/// The bless mode of this test run (`EWS_BLESS=no|new|overwrite`; never writes under `CI`). An
+/// unknown value fails the test that asks.
+pub fn bless_mode() -> ews_conformance::bless::Mode {
+    ews_conformance::bless::Mode::from_env().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Compares the golden file at `path` with `actual` under the run's bless mode; on a mismatch
+/// panics with the diff and the command that accepts the new output (`EWS_BLESS=... cargo test
+/// --test it <test_filter>`). The one golden helper of the test binary.
+pub fn assert_golden_file(path: &Path, actual: &str, test_filter: &str) {
+    if let Err(message) =
+        ews_conformance::bless::check_text(bless_mode(), path, actual, test_filter)
+    {
+        panic!("{message}");
+    }
+}

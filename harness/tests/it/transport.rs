@@ -26,9 +26,6 @@ use ews_conformance::transport::{HttpRequest, HttpResponse, Transport, Transport
 
 const SOAP_OK: &str = r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetImItemListResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode></m:GetImItemListResponse></s:Body></s:Envelope>"#;
 
-/// How long a test server accepts connections before it stops by itself.
-const SERVER_LIFETIME: Duration = Duration::from_secs(20);
-
 // ---- helpers --------------------------------------------------------------------------------
 
 /// Generous enough for a loaded CI machine; the timeout tests use [`impatient`].
@@ -73,8 +70,8 @@ fn send(target: &Target) -> Result<HttpResponse, TransportError> {
         .send(&soap_request())
 }
 
-/// A loopback server that hands every accepted connection to `handler` on its own thread.
-/// Stops accepting after [`SERVER_LIFETIME`].
+/// A loopback server that hands every accepted connection to `handler` on its own thread. The
+/// accept loop blocks (no polling); it ends with the test process.
 fn serve<F>(handler: F) -> String
 where
     F: Fn(TcpStream) + Send + Sync + 'static,
@@ -84,24 +81,25 @@ where
         "http://{}/EWS/Exchange.asmx",
         listener.local_addr().expect("local addr")
     );
-    listener.set_nonblocking(true).expect("nonblocking");
     let handler = Arc::new(handler);
     thread::spawn(move || {
-        let deadline = Instant::now() + SERVER_LIFETIME;
-        while Instant::now() < deadline {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nonblocking(false);
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-                    let handler = Arc::clone(&handler);
-                    thread::spawn(move || handler(stream));
-                }
-                Err(_) => thread::sleep(Duration::from_millis(2)),
-            }
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+            let handler = Arc::clone(&handler);
+            thread::spawn(move || handler(stream));
         }
     });
     url
+}
+
+/// Blocks until the client closes its side of the connection (or 10 s pass): the event a
+/// server waits for instead of sleeping while the client times out.
+fn wait_for_hangup(stream: &mut TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut buf = [0u8; 1024];
+    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
 }
 
 /// Reads one request: (head, body). `None` when the client went away.
@@ -215,13 +213,15 @@ fn reset_or_close_before_headers_is_a_closed_error() {
 }
 
 #[test]
-fn reset_mid_body_is_a_body_error() {
+fn a_connection_closed_mid_body_is_a_body_error() {
+    // The server ends its side cleanly after part of the body (FIN follows the data in order,
+    // so the client always sees the headers first), then waits for the client to hang up.
     let url = serve(|mut stream| {
         let _ = read_request(&mut stream);
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<s:Envelope>");
         let _ = stream.flush();
-        thread::sleep(Duration::from_millis(50));
-        reset(stream);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        wait_for_hangup(&mut stream);
     });
     let error = send(&target(&url)).unwrap_err();
     assert!(matches!(error, TransportError::Body(_)), "{error:?}");
@@ -235,10 +235,10 @@ fn reset_mid_body_is_a_body_error() {
 
 #[test]
 fn slow_headers_time_out_at_the_request_timeout() {
+    // The server never answers; it waits for the client to give up and hang up.
     let url = serve(|mut stream| {
         let _ = read_request(&mut stream);
-        thread::sleep(Duration::from_secs(3));
-        let _ = stream.write_all(&response("200 OK", "text/xml", SOAP_OK.as_bytes()));
+        wait_for_hangup(&mut stream);
     });
     let started = Instant::now();
     let error = send(&impatient(&url)).unwrap_err();
@@ -248,16 +248,11 @@ fn slow_headers_time_out_at_the_request_timeout() {
 }
 
 #[test]
-fn body_dripping_a_byte_a_second_times_out() {
+fn a_body_that_stalls_after_one_byte_times_out() {
     let url = serve(|mut stream| {
         let _ = read_request(&mut stream);
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
-        for _ in 0..5 {
-            if stream.write_all(b"<").is_err() {
-                return;
-            }
-            thread::sleep(Duration::from_secs(1));
-        }
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<");
+        wait_for_hangup(&mut stream);
     });
     let started = Instant::now();
     let error = send(&impatient(&url)).unwrap_err();
@@ -268,6 +263,7 @@ fn body_dripping_a_byte_a_second_times_out() {
 #[test]
 fn request_timeout_bounds_the_whole_body_not_each_read() {
     // A byte every 50 ms never stalls a single read for 300 ms; the total deadline still ends it.
+    // (The sleep paces the drip, the behaviour under test; it synchronises nothing.)
     let url = serve(|mut stream| {
         let _ = read_request(&mut stream);
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
@@ -352,9 +348,16 @@ fn odd_bodies_are_returned_unchanged_for_the_xml_step() {
     }
 }
 
-/// Streams up to 1 GiB of zeros, generated on the fly; returns how many bytes were written.
-fn serve_gigabyte(chunked: bool, written: Arc<AtomicU64>) -> String {
+/// Streams up to 1 GiB of zeros, generated on the fly, counting the bytes written; `done` gets a
+/// message when the handler stops writing (the client went away, or all was sent).
+fn serve_gigabyte(
+    chunked: bool,
+    written: Arc<AtomicU64>,
+    done: std::sync::mpsc::Sender<()>,
+) -> String {
+    let done = std::sync::Mutex::new(done);
     serve(move |mut stream| {
+        let _signal = SignalOnDrop(done.lock().map(|d| d.clone()).ok());
         let _ = read_request(&mut stream);
         let head = if chunked {
             "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -382,11 +385,23 @@ fn serve_gigabyte(chunked: bool, written: Arc<AtomicU64>) -> String {
     })
 }
 
+/// Sends on drop: the handler's end is signalled on every return path.
+struct SignalOnDrop(Option<std::sync::mpsc::Sender<()>>);
+
+impl Drop for SignalOnDrop {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 #[test]
 fn a_gigabyte_body_is_cut_at_the_size_limit_without_being_read() {
     for chunked in [false, true] {
         let written = Arc::new(AtomicU64::new(0));
-        let url = serve_gigabyte(chunked, Arc::clone(&written));
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let url = serve_gigabyte(chunked, Arc::clone(&written), done_tx);
         let mut t = target(&url);
         t.limits.request_timeout = Duration::from_secs(5);
         t.limits.max_response_bytes = 4 << 20;
@@ -403,7 +418,9 @@ fn a_gigabyte_body_is_cut_at_the_size_limit_without_being_read() {
             "{error}"
         );
         assert_quick(started, Duration::from_secs(4));
-        thread::sleep(Duration::from_millis(50));
+        // Wait for the server to notice the client is gone (its write fails), then count.
+        done.recv_timeout(Duration::from_secs(10))
+            .expect("the server stopped writing");
         // The server stops being read once the limit is hit: far less than 1 GiB goes out.
         let sent = written.load(Ordering::Relaxed);
         assert!(
@@ -1041,5 +1058,64 @@ fn errors_never_carry_the_secret() {
             assert!(!Redactor::for_target(&t).finds_secret_in(&shown), "{shown}");
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+}
+
+/// The response carries the request headers as they were sent: the fixed ones, the target's,
+/// the request's own (replacing a target header of the same name) and the credentials; what
+/// the server received is the same list.
+#[test]
+fn the_response_lists_the_request_headers_actually_sent() {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let url = serve(move |mut stream| {
+        if let Some((head, _)) = read_request(&mut stream) {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(head);
+            }
+            let _ = stream.write_all(&response("200 OK", "text/xml", SOAP_OK.as_bytes()));
+        }
+    });
+    let mut t = target(&url);
+    t.extra_headers = vec![
+        ("X-AnchorMailbox".into(), "alice@example.com".into()),
+        ("X-Tenant".into(), "target".into()),
+    ];
+    t.auth = Auth::Basic {
+        username: "alice".into(),
+        password: Secret::new("pw"),
+    };
+    let mut request = soap_request();
+    request.headers = vec![("x-tenant".into(), "request".into())];
+    let answer = Transport::new(&t).unwrap().send(&request).unwrap();
+    let sent = |name: &str| -> Vec<&str> {
+        answer
+            .request_headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(sent("content-type"), ["text/xml; charset=utf-8"]);
+    assert_eq!(sent("x-anchormailbox"), ["alice@example.com"]);
+    assert_eq!(
+        sent("x-tenant"),
+        ["request"],
+        "the request's header replaces the target's"
+    );
+    assert_eq!(sent("soapaction").len(), 1);
+    assert!(sent("authorization")[0].starts_with("Basic "));
+    let head = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("request reached the server");
+    for (name, value) in &answer.request_headers {
+        assert!(
+            head.to_ascii_lowercase().contains(&format!(
+                "{}: {}",
+                name.to_ascii_lowercase(),
+                value.to_ascii_lowercase()
+            )),
+            "{name} was listed but not received: {head}"
+        );
     }
 }
