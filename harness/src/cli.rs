@@ -548,6 +548,7 @@ fn diff(args: DiffArgs) -> u8 {
     };
     let parse_opts = xml::ParseOptions {
         trim_text: !args.no_trim,
+        ..xml::ParseOptions::default()
     };
     let parse = |bytes: &[u8], p: &Path| {
         xml::parse(bytes, &parse_opts).map_err(|e| {

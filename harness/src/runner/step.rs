@@ -210,6 +210,7 @@ fn judge(
         .unwrap_or(if expect.fault.is_some() { 500 } else { 200 });
     let parse_opts = xml::ParseOptions {
         trim_text: step.options.trim_text,
+        ..xml::ParseOptions::default()
     };
 
     let actual = match xml::parse(&response.body, &parse_opts) {

@@ -7,7 +7,9 @@
 //!
 //! CONTRACT (used by runner, case loader, soap, reference server): the items below keep these
 //! names and signatures. Internals live in submodules:
-//! - `canon`: the parser and the ordered canonicalization [`RULES`];
+//! - `encoding`: bytes -> text (BOM, declared encoding, UTF-16, ISO-8859-1, windows-1252);
+//! - `wellformed`: the one strict XML 1.0 + Namespaces checker every document goes through;
+//! - `canon`: the canonical tree builder and the ordered canonicalization [`RULES`];
 //! - `path`: namespace-aware paths ([`Path`]);
 //! - `matcher`: `{{...}}` matcher tokens in expected values;
 //! - `compare`: alignment of two trees and the mismatch list;
@@ -21,9 +23,11 @@ use std::sync::Arc;
 mod canon;
 mod compare;
 mod diff;
+mod encoding;
 mod matcher;
 mod path;
 mod pretty;
+mod wellformed;
 
 pub use canon::{RULES, Rule};
 pub use path::Selection;
@@ -228,11 +232,49 @@ pub struct Document {
 pub struct ParseOptions {
     /// Trim text values (rule `trim-text`); whitespace-only text between elements is always dropped.
     pub trim_text: bool,
+    /// The harness's limits on untrusted XML.
+    pub limits: Limits,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { trim_text: true }
+        ParseOptions {
+            trim_text: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Limits the parser enforces on every document (responses, case XML, `diff` input). Beyond
+/// one, the document is refused with [`XmlErrorKind::TooLarge`] and a message naming the
+/// setting. Raised from the CLI (`--xml-max-depth`, `--xml-max-namespace-bindings`,
+/// `--xml-max-attributes`) or the target profile (`xml_limits:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest element nesting.
+    pub max_depth: usize,
+    /// Namespace declarations in scope at once (summed over the open elements).
+    pub max_namespace_bindings: usize,
+    /// Attributes (namespace declarations included) on one element.
+    pub max_attributes: usize,
+}
+
+impl Limits {
+    /// Deepest element nesting by default.
+    pub const DEFAULT_MAX_DEPTH: usize = 512;
+    /// Namespace declarations in scope by default.
+    pub const DEFAULT_MAX_NAMESPACE_BINDINGS: usize = 1024;
+    /// Attributes per element by default.
+    pub const DEFAULT_MAX_ATTRIBUTES: usize = 1024;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: Limits::DEFAULT_MAX_DEPTH,
+            max_namespace_bindings: Limits::DEFAULT_MAX_NAMESPACE_BINDINGS,
+            max_attributes: Limits::DEFAULT_MAX_ATTRIBUTES,
+        }
     }
 }
 
@@ -250,11 +292,11 @@ pub enum XmlErrorKind {
     Malformed,
     /// A DOCTYPE / entity declaration: refused, never expanded.
     Dtd,
-    /// Not UTF-8.
+    /// Bytes that are not in the document's encoding, or contradict its declaration/BOM.
     Encoding,
     /// No root element.
     Empty,
-    /// Nesting or size beyond the engine's limits.
+    /// Beyond one of the harness's [`Limits`].
     TooLarge,
 }
 
@@ -278,8 +320,17 @@ pub fn escape_value(value: &str) -> String {
 }
 
 /// Parses XML text into the canonical form, applying the ordered canonicalization rules.
+///
+/// The bytes are decoded (BOM and declared encoding honoured) and checked strictly for XML 1.0
+/// + Namespaces 1.0 well-formedness: anything libxml2 refuses is refused, with a plain message
+/// and a 1-based line:column.
 pub fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlError> {
     canon::parse(xml, opts)
+}
+
+/// Checks that `xml` is a well-formed document (the same checker as [`parse`]).
+pub fn check_well_formed(xml: &[u8], opts: &ParseOptions) -> Result<(), XmlError> {
+    canon::parse(xml, opts).map(drop)
 }
 
 /// A namespace-aware path with the predeclared prefixes `soap`, `m`, `t`, `e`, `s`(=soap),
