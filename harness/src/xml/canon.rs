@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-
 use super::encoding;
 use super::ns;
 use super::wellformed::{Checker, NsScope, ScanAttr, Sink};
@@ -171,7 +170,6 @@ pub(crate) fn is_qname_attr(name: &QName) -> bool {
     name.is(ns::XSI, "type")
 }
 
-
 struct Open {
     name: QName,
     attrs: Vec<Attr>,
@@ -246,7 +244,11 @@ impl Builder {
             let (lead, trail) = (&self.text[..start], &self.text[end..]);
             let kept = if self.trim {
                 let from = if has_break(lead) { start } else { 0 };
-                let to = if has_break(trail) { end } else { self.text.len() };
+                let to = if has_break(trail) {
+                    end
+                } else {
+                    self.text.len()
+                };
                 &self.text[from..to]
             } else {
                 self.text.as_str()

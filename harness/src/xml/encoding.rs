@@ -43,7 +43,9 @@ fn declared_encoding(text: &str) -> Option<&str> {
     let decl = &decl[..decl.find("?>")?];
     let at = decl.find("encoding")?;
     let rest = decl[at + "encoding".len()..].trim_start_matches([' ', '\t', '\r', '\n']);
-    let rest = rest.strip_prefix('=')?.trim_start_matches([' ', '\t', '\r', '\n']);
+    let rest = rest
+        .strip_prefix('=')?
+        .trim_start_matches([' ', '\t', '\r', '\n']);
     let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
     let value = &rest[1..];
     Some(&value[..value.find(quote)?])
@@ -63,6 +65,13 @@ fn by_name(name: &str) -> Option<Enc> {
     })
 }
 
+/// EncName: a letter, then letters, digits, `.`, `_`, `-`.
+fn is_enc_name(name: &str) -> bool {
+    let mut cs = name.chars();
+    cs.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && cs.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 fn is_utf16_name(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
@@ -78,7 +87,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
             if by_name(name) != Some(Enc::Utf8) {
                 return Err(err(
                     START,
-                    format!("the document starts with a UTF-8 byte order mark but its XML declaration says encoding=\"{name}\""),
+                    format!(
+                        "the document starts with a UTF-8 byte order mark but its XML declaration says encoding=\"{name}\""
+                    ),
                 ));
             }
         }
@@ -99,10 +110,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
         let text = utf16_decode(body, enc == Enc::Utf16Le)?;
         match declared_encoding(&text) {
             Some(name) if !is_utf16_name(name) => {
-                let how = if bom { "a UTF-16 byte order mark" } else { "UTF-16 bytes" };
+                let how = if bom {
+                    "a UTF-16 byte order mark"
+                } else {
+                    "UTF-16 bytes"
+                };
                 return Err(err(
                     START,
-                    format!("the document is in UTF-16 ({how}) but its XML declaration says encoding=\"{name}\""),
+                    format!(
+                        "the document is in UTF-16 ({how}) but its XML declaration says encoding=\"{name}\""
+                    ),
                 ));
             }
             None if !bom => {
@@ -125,7 +142,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
         Some(Enc::Utf8) => utf8(bytes).map(Cow::Borrowed),
         Some(Enc::Utf16Le | Enc::Utf16Be) => Err(err(
             START,
-            format!("the XML declaration says encoding=\"{name}\" but the bytes are not UTF-16 (no byte order mark; they read as ASCII/UTF-8)"),
+            format!(
+                "the XML declaration says encoding=\"{name}\" but the bytes are not UTF-16 (no byte order mark; they read as ASCII/UTF-8)"
+            ),
         )),
         Some(Enc::Latin1) => Ok(Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect())),
         Some(Enc::Windows1252) => windows1252(bytes),
@@ -133,12 +152,19 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
             None => utf8(bytes).map(Cow::Borrowed),
             Some(at) => Err(err(
                 LineIndex::new(bytes).pos(at),
-                format!("byte 0x{:02X} is not US-ASCII, which the XML declaration says the document is in", bytes[at]),
+                format!(
+                    "byte 0x{:02X} is not US-ASCII, which the XML declaration says the document is in",
+                    bytes[at]
+                ),
             )),
         },
+        // Not even an encoding name: the declaration's grammar check says so, with its place.
+        None if !is_enc_name(name) => utf8(bytes).map(Cow::Borrowed),
         None => Err(err(
             START,
-            format!("unsupported encoding \"{name}\" in the XML declaration (supported: UTF-8, UTF-16, ISO-8859-1, windows-1252, US-ASCII)"),
+            format!(
+                "unsupported encoding \"{name}\" in the XML declaration (supported: UTF-8, UTF-16, ISO-8859-1, windows-1252, US-ASCII)"
+            ),
         )),
     }
 }
@@ -179,7 +205,10 @@ fn utf16_decode(body: &[u8], little: bool) -> Result<String, XmlError> {
                 let pos = LineIndex::new(out.as_bytes()).pos(out.len());
                 return Err(err(
                     pos,
-                    format!("invalid UTF-16: unpaired surrogate 0x{:04X}", e.unpaired_surrogate()),
+                    format!(
+                        "invalid UTF-16: unpaired surrogate 0x{:04X}",
+                        e.unpaired_surrogate()
+                    ),
                 ));
             }
         }
@@ -202,7 +231,9 @@ fn windows1252(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
             if u == 0 {
                 return Err(err(
                     LineIndex::new(bytes).pos(i),
-                    format!("byte 0x{b:02X} is undefined in windows-1252, which the XML declaration says the document is in"),
+                    format!(
+                        "byte 0x{b:02X} is undefined in windows-1252, which the XML declaration says the document is in"
+                    ),
                 ));
             }
             char::from_u32(u32::from(u)).unwrap_or('\u{FFFD}')

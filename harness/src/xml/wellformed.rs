@@ -163,11 +163,106 @@ fn qname_problem(name: &str) -> Option<&'static str> {
         Some("a qualified name cannot start with a colon")
     } else if name.ends_with(':') {
         Some("a qualified name cannot end with a colon")
-    } else if colons == 1 && !name.split(':').nth(1).and_then(|l| l.chars().next()).is_some_and(is_name_start) {
+    } else if colons == 1
+        && !name
+            .split(':')
+            .nth(1)
+            .and_then(|l| l.chars().next())
+            .is_some_and(is_name_start)
+    {
         Some("the local part after the colon must start with a letter or `_`")
     } else {
         None
     }
+}
+
+/// Whether `s` is a URI reference (RFC 3986), as a namespace name must be.
+pub(crate) fn is_uri_reference(s: &str) -> bool {
+    fn unreserved_or_sub(c: u8) -> bool {
+        c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&c)
+    }
+    /// Every byte is allowed by `ok` or starts a `%HH` escape.
+    fn chars(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+                {
+                    return false;
+                }
+                i += 3;
+            } else if ok(b[i]) {
+                i += 1;
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+    let pchar = |c: u8| unreserved_or_sub(c) || c == b':' || c == b'@';
+    let (rest, fragment) = s.split_once('#').unwrap_or((s, ""));
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let tail_ok = |t: &str| chars(t, |c| pchar(c) || c == b'/' || c == b'?');
+    if !tail_ok(fragment) || !tail_ok(query) {
+        return false;
+    }
+    let first_colon = rest.find(':');
+    let first_slash = rest.find('/');
+    let rest = match first_colon {
+        Some(c) if first_slash.is_none_or(|sl| c < sl) => {
+            let scheme = &rest[..c];
+            let valid = scheme
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphabetic)
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+            if !valid {
+                // A relative reference's first segment has no colon.
+                return false;
+            }
+            &rest[c + 1..]
+        }
+        _ => rest,
+    };
+    let path = match rest.strip_prefix("//") {
+        Some(after) => {
+            let end = after.find('/').unwrap_or(after.len());
+            let authority = &after[..end];
+            let (userinfo, hostport) = authority.rsplit_once('@').unwrap_or(("", authority));
+            if !chars(userinfo, |c| unreserved_or_sub(c) || c == b':') {
+                return false;
+            }
+            let (host, port) = if let Some(lit) = hostport.strip_prefix('[') {
+                let Some((inside, after_lit)) = lit.split_once(']') else {
+                    return false;
+                };
+                if inside.is_empty()
+                    || !inside
+                        .bytes()
+                        .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'v' | b'V'))
+                {
+                    return false;
+                }
+                match after_lit.strip_prefix(':') {
+                    Some(p) => ("", p),
+                    None if after_lit.is_empty() => ("", ""),
+                    None => return false,
+                }
+            } else {
+                hostport.split_once(':').unwrap_or((hostport, ""))
+            };
+            if !chars(host, unreserved_or_sub) || !port.bytes().all(|c| c.is_ascii_digit()) {
+                return false;
+            }
+            &after[end..]
+        }
+        None => rest,
+    };
+    chars(path, |c| pchar(c) || c == b'/')
 }
 
 fn is_space(b: u8) -> bool {
@@ -184,8 +279,15 @@ fn first_bad_char(text: &str) -> Option<(usize, char)> {
             if !matches!(c, b'\t' | b'\n' | b'\r') {
                 return Some((i, char::from(c)));
             }
-        } else if c == 0xEF && b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)) {
-            let ch = if b[i + 2] == 0xBE { '\u{FFFE}' } else { '\u{FFFF}' };
+        } else if c == 0xEF
+            && b.get(i + 1) == Some(&0xBF)
+            && matches!(b.get(i + 2), Some(0xBE | 0xBF))
+        {
+            let ch = if b[i + 2] == 0xBE {
+                '\u{FFFE}'
+            } else {
+                '\u{FFFF}'
+            };
             return Some((i, ch));
         }
         i += 1;
@@ -257,7 +359,9 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
     }
 
     fn at(&self, s: &str) -> bool {
-        self.b.get(self.i..).is_some_and(|r| r.starts_with(s.as_bytes()))
+        self.b
+            .get(self.i..)
+            .is_some_and(|r| r.starts_with(s.as_bytes()))
     }
 
     fn skip_space(&mut self) -> bool {
@@ -275,14 +379,22 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
         while let Some(&c) = self.b.get(self.i) {
             if c < 0x80 {
                 let ch = char::from(c);
-                let ok = if first { is_name_start(ch) } else { is_name_char(ch) };
+                let ok = if first {
+                    is_name_start(ch)
+                } else {
+                    is_name_char(ch)
+                };
                 if !ok {
                     break;
                 }
                 self.i += 1;
             } else {
                 let ch = self.input[self.i..].chars().next().unwrap_or('\u{0}');
-                let ok = if first { is_name_start(ch) } else { is_name_char(ch) };
+                let ok = if first {
+                    is_name_start(ch)
+                } else {
+                    is_name_char(ch)
+                };
                 if !ok {
                     break;
                 }
@@ -436,9 +548,7 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 let shown = self.input.get(start..end).unwrap_or("&#");
                 return Err(self.err(
                     start,
-                    format!(
-                        "bad character reference `{shown}` (write `&#NNN;` or `&#xHHHH;`)"
-                    ),
+                    format!("bad character reference `{shown}` (write `&#NNN;` or `&#xHHHH;`)"),
                 ));
             }
             self.i += 1;
@@ -605,7 +715,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 self.i += at + 2;
                 Ok(())
             }
-            None => Err(self.err(start, "processing instruction `<?` is not closed with `?>`".into())),
+            None => Err(self.err(
+                start,
+                "processing instruction `<?` is not closed with `?>`".into(),
+            )),
         }
     }
 
@@ -652,7 +765,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
             self.skip_space();
             if self.b.get(self.i) != Some(&b'=') {
                 let found = self.found(self.i);
-                return Err(self.err(self.i, format!("bad XML declaration: expected `=` after `{name}`, found {found}")));
+                return Err(self.err(
+                    self.i,
+                    format!("bad XML declaration: expected `=` after `{name}`, found {found}"),
+                ));
             }
             self.i += 1;
             self.skip_space();
@@ -664,8 +780,12 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 }
             };
             let value_at = self.i + 1;
-            let Some(close) = memchr::memchr(quote, &self.b[value_at..end]).map(|c| c + value_at) else {
-                return Err(self.err(self.i, format!("bad XML declaration: the value of `{name}` is not closed")));
+            let Some(close) = memchr::memchr(quote, &self.b[value_at..end]).map(|c| c + value_at)
+            else {
+                return Err(self.err(
+                    self.i,
+                    format!("bad XML declaration: the value of `{name}` is not closed"),
+                ));
             };
             let value = &self.input[value_at..close];
             let ok = match order {
@@ -685,7 +805,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                     1 => "a letter followed by letters, digits, `.`, `_` or `-`",
                     _ => "`yes` or `no`",
                 };
-                return Err(self.err(value_at, format!("bad XML declaration: `{name}=\"{value}\"` must be {rule}")));
+                return Err(self.err(
+                    value_at,
+                    format!("bad XML declaration: `{name}=\"{value}\"` must be {rule}"),
+                ));
             }
             self.i = close + 1;
         }
@@ -703,7 +826,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
         self.skip_space();
         if self.b.get(self.i) != Some(&b'>') {
             let found = self.found(self.i);
-            return Err(self.err(self.i, format!("expected `>` to close the end tag `</{name}`, found {found}")));
+            return Err(self.err(
+                self.i,
+                format!("expected `>` to close the end tag `</{name}`, found {found}"),
+            ));
         }
         self.i += 1;
         let Some(open) = self.open.last() else {
@@ -743,7 +869,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
         let open_at = self.i;
         let value_at = self.i + 1;
         let Some(close) = memchr::memchr(quote, &self.b[value_at..]).map(|c| c + value_at) else {
-            return Err(self.err(open_at, format!("the value of attribute `{name}` is not closed")));
+            return Err(self.err(
+                open_at,
+                format!("the value of attribute `{name}` is not closed"),
+            ));
         };
         let raw = &self.input[value_at..close];
         if let Some(lt) = memchr::memchr(b'<', raw.as_bytes()) {
@@ -752,7 +881,9 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 format!("`<` is not allowed in the value of attribute `{name}` (write `&lt;`)"),
             ));
         }
-        let plain = !raw.bytes().any(|c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'));
+        let plain = !raw
+            .bytes()
+            .any(|c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'));
         if plain {
             self.i = close + 1;
             return Ok(Cow::Borrowed(raw));
@@ -776,7 +907,9 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 _ => {
                     let next = memchr::memchr3(b'&', b'\r', b'\n', &self.b[self.i..close])
                         .map_or(close, |n| n + self.i);
-                    let next = self.input[self.i..next].find('\t').map_or(next, |t| t + self.i);
+                    let next = self.input[self.i..next]
+                        .find('\t')
+                        .map_or(next, |t| t + self.i);
                     out.push_str(&self.input[self.i..next]);
                     self.i = next;
                 }
@@ -784,7 +917,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
         }
         if self.i > close {
             // A reference ran into the closing quote (`&amp"`): report it as unterminated.
-            return Err(self.err(close, format!("bad reference in the value of attribute `{name}`")));
+            return Err(self.err(
+                close,
+                format!("bad reference in the value of attribute `{name}`"),
+            ));
         }
         self.i = close + 1;
         Ok(Cow::Owned(out))
@@ -825,11 +961,17 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                     }
                     let found = self.found(self.i + 1);
                     self.raw = raw;
-                    return Err(self.err(self.i, format!("expected `/>` to end the tag `<{qname}`, found `/` then {found}")));
+                    return Err(self.err(
+                        self.i,
+                        format!("expected `/>` to end the tag `<{qname}`, found `/` then {found}"),
+                    ));
                 }
                 None => {
                     self.raw = raw;
-                    return Err(self.err(start, format!("start tag `<{qname}` is not closed with `>`")));
+                    return Err(self.err(
+                        start,
+                        format!("start tag `<{qname}` is not closed with `>`"),
+                    ));
                 }
                 Some(_) => {}
             }
@@ -839,7 +981,9 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 self.raw = raw;
                 return Err(self.err(
                     name_at,
-                    format!("expected whitespace, `>` or `/>` in the tag `<{qname}`, found {found}"),
+                    format!(
+                        "expected whitespace, `>` or `/>` in the tag `<{qname}`, found {found}"
+                    ),
                 ));
             }
             let name = match self.required_name("an attribute name") {
@@ -857,7 +1001,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
             if self.b.get(self.i) != Some(&b'=') {
                 let found = self.found(self.i);
                 self.raw = raw;
-                return Err(self.err(self.i, format!("expected `=` after attribute name `{name}`, found {found}")));
+                return Err(self.err(
+                    self.i,
+                    format!("expected `=` after attribute name `{name}`, found {found}"),
+                ));
             }
             self.i += 1;
             self.skip_space();
@@ -882,7 +1029,10 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 self.raw = raw;
                 return Err(self.err(
                     name_at,
-                    format!("attribute `{name}` appears twice in one tag (first at {}:{})", first_pos.line, first_pos.col),
+                    format!(
+                        "attribute `{name}` appears twice in one tag (first at {}:{})",
+                        first_pos.line, first_pos.col
+                    ),
                 ));
             }
             raw.push(RawAttr {
@@ -930,21 +1080,35 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
             let problem = if prefix == "xmlns" {
                 Some("the prefix `xmlns` is reserved and cannot be declared".to_string())
             } else if prefix == "xml" && uri != ns::XML {
-                Some(format!("the prefix `xml` is bound to `{}` and to nothing else", ns::XML))
+                Some(format!(
+                    "the prefix `xml` is bound to `{}` and to nothing else",
+                    ns::XML
+                ))
             } else if prefix != "xml" && uri == ns::XML {
-                Some(format!("only the prefix `xml` may be bound to `{}`", ns::XML))
+                Some(format!(
+                    "only the prefix `xml` may be bound to `{}`",
+                    ns::XML
+                ))
             } else if uri == XMLNS_NS {
                 Some(format!("`{XMLNS_NS}` cannot be bound to a prefix"))
             } else if !prefix.is_empty() && uri.is_empty() {
                 Some(format!(
                     "`xmlns:{prefix}=\"\"` is not allowed: Namespaces in XML 1.0 cannot undeclare a prefix"
                 ))
+            } else if !uri.is_empty() && !uri.contains('&') && !is_uri_reference(uri) {
+                // (libxml2 does not judge a namespace name holding `&`; neither do we)
+                Some(format!(
+                    "`{uri}` is not a URI reference (RFC 3986: no spaces, non-ASCII or `<>\"{{}}|\\^` characters; `%` only before two hex digits)"
+                ))
             } else {
                 None
             };
             if let Some(problem) = problem {
                 let offset = a.offset;
-                return Err(self.err(offset, format!("namespace declaration `{}`: {problem}", a.qname)));
+                return Err(self.err(
+                    offset,
+                    format!("namespace declaration `{}`: {problem}", a.qname),
+                ));
             }
             let bound = if uri.is_empty() {
                 None
@@ -995,17 +1159,17 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                         self.attrs = attrs;
                         return Err(self.err(
                             a.offset,
-                            format!("undeclared namespace prefix `{prefix}` on attribute `{}`", a.qname),
+                            format!(
+                                "undeclared namespace prefix `{prefix}` on attribute `{}`",
+                                a.qname
+                            ),
                         ));
                     }
                 }
             };
             let apos = self.lines.pos(a.offset);
             if ns.is_some() {
-                if let Some(first) = attrs
-                    .iter()
-                    .find(|x| x.local == local && x.ns == ns)
-                {
+                if let Some(first) = attrs.iter().find(|x| x.local == local && x.ns == ns) {
                     let message = format!(
                         "attribute `{}` appears twice (after namespace resolution; the first is at {}:{})",
                         a.qname, first.pos.line, first.pos.col

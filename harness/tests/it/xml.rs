@@ -167,7 +167,10 @@ fn order_change_fails_ordered_but_passes_unordered() {
 
 #[test]
 fn inner_whitespace_is_kept_and_trim_can_be_turned_off() {
-    let keep = ParseOptions { trim_text: false, ..ParseOptions::default() };
+    let keep = ParseOptions {
+        trim_text: false,
+        ..ParseOptions::default()
+    };
     let a = xml::parse(&read("rules/trim-text.a.xml"), &keep).unwrap();
     let b = xml::parse(&read("rules/trim-text.b.xml"), &keep).unwrap();
     let c = xml::compare(&a, &b, &CompareOptions::default());
