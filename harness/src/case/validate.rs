@@ -945,7 +945,19 @@ impl Validator<'_> {
                 Segment::Literal(_) => {}
                 Segment::Var(name) => ok &= self.check_var(name, text, span, &origin, scope),
                 Segment::Matcher(expr) => match xml::parse_matcher(expr) {
-                    Ok(xml::Matcher::Bind { name, .. }) => binds.push(name),
+                    Ok(xml::Matcher::Bind { name, check }) => {
+                        if let Some(xml::Matcher::Differs { name: old, .. }) = check.as_deref() {
+                            ok &= binds.contains(old)
+                                || self.check_var(old, text, span, &origin, scope);
+                        }
+                        binds.push(name);
+                    }
+                    Ok(xml::Matcher::Differs { name, .. }) => {
+                        // The earlier value must exist: a capture or binding of an earlier
+                        // step, or a binding earlier in this expectation.
+                        ok &= binds.contains(&name)
+                            || self.check_var(&name, text, span, &origin, scope);
+                    }
                     Ok(_) => {}
                     Err(message) => {
                         ok = false;

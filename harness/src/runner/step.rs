@@ -267,16 +267,17 @@ fn judge(
                         opts.ignore.push(p);
                     }
                 }
-                let comparison = xml::compare(&expected.doc, &actual, &opts);
+                let comparison = xml::compare_with(&expected.doc, &actual, &opts, vars);
                 for m in &comparison.mismatches {
                     mismatches.push(record(m, &expected));
                 }
                 if !comparison.mismatches.is_empty() {
-                    result.diff = Some(xml::render_diff(
+                    result.diff = Some(xml::render_diff_with(
                         &expected.doc,
                         &actual,
                         &opts,
                         &xml::DiffOptions::default(),
+                        vars,
                     ));
                 }
                 vars.extend(comparison.bound);

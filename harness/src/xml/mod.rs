@@ -443,8 +443,21 @@ pub struct Comparison {
 }
 
 /// Compares an expectation (which may contain matcher tokens `{{...}}`) with an actual document.
+/// No earlier values are known: a `{{differs NAME}}` matcher is a mismatch (use
+/// [`compare_with`]).
 pub fn compare(expected: &Document, actual: &Document, opts: &CompareOptions) -> Comparison {
-    compare::compare(expected, actual, opts)
+    compare::compare(expected, actual, opts, &BTreeMap::new())
+}
+
+/// [`compare`] with the values captured and bound by earlier steps, which `{{differs NAME}}`
+/// matchers compare against.
+pub fn compare_with(
+    expected: &Document,
+    actual: &Document,
+    opts: &CompareOptions,
+    earlier: &BTreeMap<String, String>,
+) -> Comparison {
+    compare::compare(expected, actual, opts, earlier)
 }
 
 /// Diff rendering settings.
@@ -476,7 +489,19 @@ pub fn render_diff(
     compare: &CompareOptions,
     opts: &DiffOptions,
 ) -> String {
-    diff::render_diff(expected, actual, compare, opts)
+    diff::render_diff(expected, actual, compare, opts, &BTreeMap::new())
+}
+
+/// [`render_diff`] with the earlier values `{{differs NAME}}` matchers compare against (as
+/// given to [`compare_with`]).
+pub fn render_diff_with(
+    expected: &Document,
+    actual: &Document,
+    compare: &CompareOptions,
+    opts: &DiffOptions,
+    earlier: &BTreeMap<String, String>,
+) -> String {
+    diff::render_diff(expected, actual, compare, opts, earlier)
 }
 
 /// Canonical pretty-printed text of a document, with stable prefixes.
@@ -503,11 +528,18 @@ pub enum Matcher {
         name: String,
         check: Option<Box<Matcher>>,
     },
+    /// `{{differs NAME [TYPE]}}`: a value different from the earlier value `NAME` (a capture
+    /// or binding of an earlier step, or a binding earlier in this document), of TYPE if given.
+    Differs {
+        name: String,
+        check: Option<Box<Matcher>>,
+    },
 }
 
 /// Words that start a matcher expression inside `{{ }}`; any other word is a variable.
 pub const MATCHER_WORDS: &[&str] = &[
     "any", "ignore", "regex", "integer", "boolean", "datetime", "base64", "ews_id", "bind",
+    "differs",
 ];
 
 /// Parses the inside of a `{{ }}` expression that starts with a matcher word.
