@@ -248,7 +248,8 @@ impl Default for ParseOptions {
 /// Limits the parser enforces on every document (responses, case XML, `diff` input). Beyond
 /// one, the document is refused with [`XmlErrorKind::TooLarge`] and a message naming the
 /// setting. Raised from the CLI (`--xml-max-depth`, `--xml-max-namespace-bindings`,
-/// `--xml-max-attributes`) or the target profile (`xml_limits:`).
+/// `--xml-max-attributes`) or the target profile (`limits: { xml_max_depth: ... }`), which set
+/// the process-wide defaults with [`set_default_limits`]; [`Limits::default`] reads them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest element nesting.
@@ -260,6 +261,12 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The built-in limits (what [`Limits::default`] is until [`set_default_limits`]).
+    pub const BUILT_IN: Limits = Limits {
+        max_depth: Limits::DEFAULT_MAX_DEPTH,
+        max_namespace_bindings: Limits::DEFAULT_MAX_NAMESPACE_BINDINGS,
+        max_attributes: Limits::DEFAULT_MAX_ATTRIBUTES,
+    };
     /// Deepest element nesting by default.
     pub const DEFAULT_MAX_DEPTH: usize = 512;
     /// Namespace declarations in scope by default.
@@ -268,12 +275,29 @@ impl Limits {
     pub const DEFAULT_MAX_ATTRIBUTES: usize = 1024;
 }
 
+static DEFAULT_LIMITS: [std::sync::atomic::AtomicUsize; 3] = [
+    std::sync::atomic::AtomicUsize::new(Limits::DEFAULT_MAX_DEPTH),
+    std::sync::atomic::AtomicUsize::new(Limits::DEFAULT_MAX_NAMESPACE_BINDINGS),
+    std::sync::atomic::AtomicUsize::new(Limits::DEFAULT_MAX_ATTRIBUTES),
+];
+
+/// Sets the limits [`Limits::default`] (and so [`ParseOptions::default`]) gives from now on,
+/// for the whole process: the CLI calls it once with the resolved target settings, so every
+/// parse of the run (responses, case XML) honours them.
+pub fn set_default_limits(limits: Limits) {
+    use std::sync::atomic::Ordering::Relaxed;
+    DEFAULT_LIMITS[0].store(limits.max_depth, Relaxed);
+    DEFAULT_LIMITS[1].store(limits.max_namespace_bindings, Relaxed);
+    DEFAULT_LIMITS[2].store(limits.max_attributes, Relaxed);
+}
+
 impl Default for Limits {
     fn default() -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
         Limits {
-            max_depth: Limits::DEFAULT_MAX_DEPTH,
-            max_namespace_bindings: Limits::DEFAULT_MAX_NAMESPACE_BINDINGS,
-            max_attributes: Limits::DEFAULT_MAX_ATTRIBUTES,
+            max_depth: DEFAULT_LIMITS[0].load(Relaxed),
+            max_namespace_bindings: DEFAULT_LIMITS[1].load(Relaxed),
+            max_attributes: DEFAULT_LIMITS[2].load(Relaxed),
         }
     }
 }

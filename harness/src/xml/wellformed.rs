@@ -941,7 +941,7 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
             return Err(self.err_kind(
                 start,
                 XmlErrorKind::TooLarge,
-                format!("elements nest deeper than {max} levels (the harness's limit `max_depth`; raise it with --xml-max-depth or `xml_limits.max_depth` in the target profile)"),
+                format!("elements nest deeper than {max} levels (the harness's limit `max_depth`; raise it with --xml-max-depth or `limits: {{ xml_max_depth: N }}` in the target profile)"),
             ));
         }
         let pos = self.lines.pos(start);
@@ -1021,7 +1021,7 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 return Err(self.err_kind(
                     name_at,
                     XmlErrorKind::TooLarge,
-                    format!("element `{qname}` has more than {max} attributes (the harness's limit `max_attributes`; raise it with --xml-max-attributes or `xml_limits.max_attributes` in the target profile)"),
+                    format!("element `{qname}` has more than {max} attributes (the harness's limit `max_attributes`; raise it with --xml-max-attributes or `limits: {{ xml_max_attributes: N }}` in the target profile)"),
                 ));
             }
             if let Some(first) = raw.iter().find(|a| a.qname == name) {
@@ -1121,7 +1121,7 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
                 return Err(self.err_kind(
                     offset,
                     XmlErrorKind::TooLarge,
-                    format!("more than {max} namespace declarations in scope (the harness's limit `max_namespace_bindings`; raise it with --xml-max-namespace-bindings or `xml_limits.max_namespace_bindings` in the target profile)"),
+                    format!("more than {max} namespace declarations in scope (the harness's limit `max_namespace_bindings`; raise it with --xml-max-namespace-bindings or `limits: {{ xml_max_namespace_bindings: N }}` in the target profile)"),
                 ));
             }
             self.scope.bindings.push((prefix.into(), bound));

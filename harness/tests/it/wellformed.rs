@@ -1238,3 +1238,69 @@ fn a_namespace_written_with_character_references_resolves_to_the_decoded_uri() {
         Some("http://schemas.microsoft.com/exchange/services/2006/messages")
     );
 }
+
+// ------------------------------------------------------------ `diff` runs the same checker
+
+fn write_bytes(dir: &TempDir, name: &str, bytes: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+/// `ews-conformance diff`: 2 with the checker's message (file:line:col) when either side is
+/// malformed, 0 when equal, 1 when they differ; the XML limits are its flags.
+#[test]
+fn diff_exits_2_with_the_checkers_message_for_malformed_input_on_either_side() {
+    use crate::support::{all_output, run_bin};
+    let dir = TempDir::new("wellformed-diff");
+    let good = write_bytes(&dir, "good.xml", b"<a><b>x</b></a>");
+    let same = write_bytes(
+        &dir,
+        "same.xml",
+        b"<?xml version=\"1.0\"?>\n<a>\n  <b>x</b>\n</a>\n",
+    );
+    let other = write_bytes(&dir, "other.xml", b"<a><b> x </b></a>");
+    let nul = write_bytes(&dir, "nul.xml", b"<a><b>x\0</b></a>");
+    let lt = write_bytes(&dir, "lt.xml", b"<a><b c=\"<\">x</b></a>");
+    let name = write_bytes(&dir, "name.xml", b"<a><1b>x</1b></a>");
+
+    let out = run_bin(&["diff", &good, &same], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let out = run_bin(&["diff", &good, &other], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    for (bad, words) in [
+        (&nul, "nul.xml:1:8: character U+0000 is not allowed"),
+        (
+            &lt,
+            "lt.xml:1:10: `<` is not allowed in the value of attribute `c`",
+        ),
+        (
+            &name,
+            "name.xml:1:5: an element name after `<` cannot start with `1`",
+        ),
+    ] {
+        for args in [["diff", &good, bad], ["diff", bad, &good]] {
+            let out = run_bin(&args, &[]);
+            let text = all_output(&out);
+            assert_eq!(out.status.code(), Some(2), "{text}");
+            assert!(text.contains(words), "{text}");
+            assert!(!text.contains("panick"), "{text}");
+        }
+    }
+    // The nesting limit is the harness's setting, raised or lowered by a flag.
+    let deep = write_bytes(&dir, "deep.xml", "<a>".repeat(10).as_bytes());
+    let deep_closed = format!("{}{}", "<a>".repeat(10), "</a>".repeat(10));
+    let deep = {
+        std::fs::write(&deep, &deep_closed).expect("write");
+        deep
+    };
+    let out = run_bin(&["diff", "--xml-max-depth", "5", &deep, &deep], &[]);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("max_depth") && text.contains("--xml-max-depth"),
+        "{text}"
+    );
+    let out = run_bin(&["diff", &deep, &deep], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+}
