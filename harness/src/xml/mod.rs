@@ -345,9 +345,9 @@ pub fn escape_value(value: &str) -> String {
 
 /// Parses XML text into the canonical form, applying the ordered canonicalization rules.
 ///
-/// The bytes are decoded (BOM and declared encoding honoured) and checked strictly for XML 1.0
-/// + Namespaces 1.0 well-formedness: anything libxml2 refuses is refused, with a plain message
-/// and a 1-based line:column.
+/// The bytes are decoded (BOM and declared encoding honoured) and checked strictly for
+/// well-formedness (XML 1.0 and Namespaces 1.0): anything libxml2 refuses is refused, with a
+/// plain message and a 1-based line:column.
 pub fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlError> {
     canon::parse(xml, opts)
 }
