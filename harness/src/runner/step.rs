@@ -227,9 +227,9 @@ fn judge(
             result.status = StepStatus::Error;
             let what = match e.kind {
                 xml::XmlErrorKind::Dtd => "declares a DTD or entities (refused, never expanded)",
-                xml::XmlErrorKind::Encoding => "is not valid UTF-8",
+                xml::XmlErrorKind::Encoding => "is not in the encoding it declares",
                 xml::XmlErrorKind::Empty => "is empty",
-                xml::XmlErrorKind::TooLarge => "is nested too deeply",
+                xml::XmlErrorKind::TooLarge => "exceeds an XML limit of the harness",
                 xml::XmlErrorKind::Malformed => "is not well-formed XML",
             };
             result.error = Some(ctx.scrub(&format!(
