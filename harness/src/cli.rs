@@ -114,7 +114,7 @@ struct RunArgs {
     /// Total time one request may wait for throttling back-off (e.g. 2m).
     #[arg(long, value_name = "DURATION")]
     max_throttle_wait: Option<String>,
-    /// Deepest XML element nesting accepted in responses and case XML; default 512.
+    /// Deepest XML element nesting accepted in responses and case XML; default 512, at most 1024.
     #[arg(long, value_name = "N")]
     xml_max_depth: Option<usize>,
     /// Most XML namespace declarations in scope at once; default 1024.
@@ -194,7 +194,7 @@ struct DiffArgs {
     /// Color the diff: auto, always, never.
     #[arg(long, default_value = "auto")]
     color: String,
-    /// Deepest XML element nesting accepted; default 512.
+    /// Deepest XML element nesting accepted; default 512, at most 1024.
     #[arg(long, value_name = "N")]
     xml_max_depth: Option<usize>,
     /// Most XML namespace declarations in scope at once; default 1024.
@@ -570,6 +570,18 @@ fn diff(args: DiffArgs) -> u8 {
         (Err(e), _) | (_, Err(e)) => return fail(EXIT_USAGE, e),
     };
     let built_in = xml::Limits::BUILT_IN;
+    if let Some(depth) = args
+        .xml_max_depth
+        .filter(|&d| d > xml::Limits::MAX_DEPTH_CEILING)
+    {
+        return fail(
+            EXIT_USAGE,
+            format!(
+                "--xml-max-depth {depth} is above the ceiling of {} levels (comparison is recursive)",
+                xml::Limits::MAX_DEPTH_CEILING
+            ),
+        );
+    }
     let parse_opts = xml::ParseOptions {
         trim_text: !args.no_trim,
         limits: xml::Limits {

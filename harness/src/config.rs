@@ -49,7 +49,7 @@
 //!   max_throttle_wait: 2m        # total back-off one request may wait
 //!   max_throttle_retries: 5
 //!   max_redirects: 5
-//!   xml_max_depth: 512           # XML limits on responses and case XML (the harness's own)
+//!   xml_max_depth: 512           # XML limits on responses and case XML (depth at most 1024)
 //!   xml_max_namespace_bindings: 1024
 //!   xml_max_attributes: 1024
 //! ```
@@ -359,6 +359,17 @@ impl Target {
                     .unwrap_or(defaults.xml.max_attributes),
             },
         };
+
+        if limits.xml.max_depth > crate::xml::Limits::MAX_DEPTH_CEILING {
+            return Err(ConfigError::Invalid {
+                origin: "`xml_max_depth` (--xml-max-depth or the profile's limits)".into(),
+                message: format!(
+                    "{} is above the ceiling of {} levels (comparison is recursive)",
+                    limits.xml.max_depth,
+                    crate::xml::Limits::MAX_DEPTH_CEILING
+                ),
+            });
+        }
 
         let tls = TlsSettings {
             cacert: overrides.cacert.clone().or(raw.tls.cacert.map(relative)),
@@ -1065,11 +1076,19 @@ mod tests {
             crate::xml::Limits::DEFAULT_MAX_NAMESPACE_BINDINGS
         );
         let flags = TargetOverrides {
-            xml_max_depth: Some(2048),
+            xml_max_depth: Some(1000),
             ..TargetOverrides::default()
         };
         let target = Target::resolve(Some(&path), &flags, &env_of(&[])).unwrap();
-        assert_eq!(target.limits.xml.max_depth, 2048);
+        assert_eq!(target.limits.xml.max_depth, 1000);
+        let flags = TargetOverrides {
+            xml_max_depth: Some(5000),
+            ..TargetOverrides::default()
+        };
+        let text = Target::resolve(Some(&path), &flags, &env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("ceiling of 1024"), "{text}");
     }
 
     #[test]

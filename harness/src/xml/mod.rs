@@ -269,6 +269,10 @@ impl Limits {
     };
     /// Deepest element nesting by default.
     pub const DEFAULT_MAX_DEPTH: usize = 512;
+    /// The highest `max_depth` honoured: comparison and printing recurse per level, and a
+    /// tree this deep still fits a 2 MiB thread stack. A larger setting is refused by the CLI
+    /// and the target profile, and the parser never goes beyond it.
+    pub const MAX_DEPTH_CEILING: usize = 1024;
     /// Namespace declarations in scope by default.
     pub const DEFAULT_MAX_NAMESPACE_BINDINGS: usize = 1024;
     /// Attributes per element by default.

@@ -936,8 +936,8 @@ impl<'i, 's, S: Sink> Checker<'i, 's, S> {
         if self.open.is_empty() && self.root_seen {
             return Err(self.err(start, "a second root element".into()));
         }
-        if self.open.len() >= self.limits.max_depth {
-            let max = self.limits.max_depth;
+        if self.open.len() >= self.limits.max_depth.min(Limits::MAX_DEPTH_CEILING) {
+            let max = self.limits.max_depth.min(Limits::MAX_DEPTH_CEILING);
             return Err(self.err_kind(
                 start,
                 XmlErrorKind::TooLarge,

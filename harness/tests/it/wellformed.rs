@@ -1229,6 +1229,51 @@ fn limits_are_the_harness_settings_with_their_own_messages() {
     );
 }
 
+/// The deepest tree the settings allow parses, compares, diffs and pretty-prints in a thread
+/// with a 2 MiB stack (what test threads get), never overflowing it; deeper is refused.
+#[test]
+fn the_depth_ceiling_fits_a_small_thread_stack() {
+    let n = Limits::MAX_DEPTH_CEILING;
+    let a = format!("{}<x>1</x>{}", "<a>".repeat(n - 1), "</a>".repeat(n - 1));
+    let b = a.replace("<x>1</x>", "<x>2</x>");
+    let opts = ParseOptions {
+        limits: Limits {
+            max_depth: n,
+            ..Limits::default()
+        },
+        ..ParseOptions::default()
+    };
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let da = xml::parse(a.as_bytes(), &opts).expect("at the ceiling");
+            let db = xml::parse(b.as_bytes(), &opts).expect("at the ceiling");
+            let c = xml::compare(&da, &db, &xml::CompareOptions::default());
+            assert_eq!(c.mismatches.len(), 1);
+            let diff = xml::render_diff(
+                &da,
+                &db,
+                &xml::CompareOptions::default(),
+                &xml::DiffOptions::default(),
+            );
+            assert!(diff.contains("<x>2</x>"));
+            assert!(!xml::pretty(&da).is_empty());
+            let deeper = format!("<a>{a}</a>");
+            let unlimited = ParseOptions {
+                limits: Limits {
+                    max_depth: usize::MAX,
+                    ..Limits::default()
+                },
+                ..ParseOptions::default()
+            };
+            let e = xml::parse(deeper.as_bytes(), &unlimited).unwrap_err();
+            assert_eq!(e.kind, XmlErrorKind::TooLarge);
+        })
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+}
+
 #[test]
 fn a_namespace_written_with_character_references_resolves_to_the_decoded_uri() {
     let d = xml::parse(
@@ -1320,4 +1365,8 @@ fn diff_exits_2_with_the_checkers_message_for_malformed_input_on_either_side() {
     );
     let out = run_bin(&["diff", &deep, &deep], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let out = run_bin(&["diff", "--xml-max-depth", "5000", &deep, &deep], &[]);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("above the ceiling of 1024"), "{text}");
 }
