@@ -1370,3 +1370,28 @@ fn diff_exits_2_with_the_checkers_message_for_malformed_input_on_either_side() {
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("above the ceiling of 1024"), "{text}");
 }
+
+/// `run --xml-max-depth N` reaches every parse of the run (case XML and responses): with a
+/// limit below the depth of the case's envelope, the run fails and the message names the setting.
+#[test]
+fn the_run_honours_the_xml_limit_flags() {
+    use crate::support::{all_output, fixture, run_bin};
+    let reports = TempDir::new("wellformed-run-limits");
+    let cases = fixture("runner/good");
+    let args = [
+        "--cases",
+        cases.to_str().expect("path"),
+        "--reports",
+        reports.path().to_str().expect("path"),
+        "--test-threads",
+        "1",
+    ];
+    let out = run_bin(&args, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let mut tight = args.to_vec();
+    tight.extend(["--xml-max-depth", "3"]);
+    let out = run_bin(&tight, &[]);
+    let text = all_output(&out);
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("max_depth"), "{text}");
+}
