@@ -115,6 +115,15 @@ struct RunArgs {
     /// Total time one request may wait for throttling back-off (e.g. 2m).
     #[arg(long, value_name = "DURATION")]
     max_throttle_wait: Option<String>,
+    /// Deepest XML element nesting accepted in responses and case XML; default 512, at most 1024.
+    #[arg(long, value_name = "N")]
+    xml_max_depth: Option<usize>,
+    /// Most XML namespace declarations in scope at once; default 1024.
+    #[arg(long, value_name = "N")]
+    xml_max_namespace_bindings: Option<usize>,
+    /// Most attributes on one XML element; default 1024.
+    #[arg(long, value_name = "N")]
+    xml_max_attributes: Option<usize>,
     /// Set a case variable (NAME=VALUE), e.g. --var mailbox=user@example.com.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     variables: Vec<String>,
@@ -167,6 +176,15 @@ struct DiffArgs {
     /// Color the diff: auto, always, never.
     #[arg(long, default_value = "auto")]
     color: String,
+    /// Deepest XML element nesting accepted; default 512, at most 1024.
+    #[arg(long, value_name = "N")]
+    xml_max_depth: Option<usize>,
+    /// Most XML namespace declarations in scope at once; default 1024.
+    #[arg(long, value_name = "N")]
+    xml_max_namespace_bindings: Option<usize>,
+    /// Most attributes on one XML element; default 1024.
+    #[arg(long, value_name = "N")]
+    xml_max_attributes: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -322,6 +340,8 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
         Ok(t) => t,
         Err(e) => return Err(usage(e)),
     };
+    // Every XML parse of the run (responses, case XML) uses the target's XML limits.
+    xml::set_default_limits(target.limits.xml);
     let baseline_path = args.baseline.clone().or_else(|| target.baseline.clone());
     let baseline = match &baseline_path {
         Some(path) => match report::Baseline::load(path) {
@@ -524,6 +544,9 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
             .map(|t| config::parse_size(t).map_err(|e| format!("--max-response-size: {e}")))
             .transpose()?,
         max_throttle_wait: duration("max-throttle-wait", &args.max_throttle_wait)?,
+        xml_max_depth: args.xml_max_depth,
+        xml_max_namespace_bindings: args.xml_max_namespace_bindings,
+        xml_max_attributes: args.xml_max_attributes,
         baseline: args.baseline.clone(),
     })
 }
@@ -543,8 +566,28 @@ fn diff(args: DiffArgs) -> u8 {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return fail(EXIT_USAGE, e),
     };
+    let built_in = xml::Limits::BUILT_IN;
+    if let Some(depth) = args
+        .xml_max_depth
+        .filter(|&d| d > xml::Limits::MAX_DEPTH_CEILING)
+    {
+        return fail(
+            EXIT_USAGE,
+            format!(
+                "--xml-max-depth {depth} is above the ceiling of {} levels (comparison is recursive)",
+                xml::Limits::MAX_DEPTH_CEILING
+            ),
+        );
+    }
     let parse_opts = xml::ParseOptions {
         trim_text: !args.no_trim,
+        limits: xml::Limits {
+            max_depth: args.xml_max_depth.unwrap_or(built_in.max_depth),
+            max_namespace_bindings: args
+                .xml_max_namespace_bindings
+                .unwrap_or(built_in.max_namespace_bindings),
+            max_attributes: args.xml_max_attributes.unwrap_or(built_in.max_attributes),
+        },
     };
     let parse = |bytes: &[u8], p: &Path| {
         xml::parse(bytes, &parse_opts).map_err(|e| {

@@ -49,6 +49,9 @@
 //!   max_throttle_wait: 2m        # total back-off one request may wait
 //!   max_throttle_retries: 5
 //!   max_redirects: 5
+//!   xml_max_depth: 512           # XML limits on responses and case XML (depth at most 1024)
+//!   xml_max_namespace_bindings: 1024
+//!   xml_max_attributes: 1024
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -162,6 +165,8 @@ pub struct Limits {
     pub max_redirects: usize,
     /// Whole run; `None` = no limit. Enforced by the runner, not the transport.
     pub run_timeout: Option<Duration>,
+    /// The XML parser's limits (nesting, namespace bindings, attributes per element).
+    pub xml: crate::xml::Limits,
 }
 
 impl Default for Limits {
@@ -174,6 +179,7 @@ impl Default for Limits {
             max_throttle_retries: 5,
             max_redirects: 5,
             run_timeout: None,
+            xml: crate::xml::Limits::BUILT_IN,
         }
     }
 }
@@ -358,7 +364,32 @@ impl Target {
                 .unwrap_or(defaults.max_throttle_retries),
             max_redirects: l.max_redirects.unwrap_or(defaults.max_redirects),
             run_timeout: overrides.run_timeout.or(l.run_timeout),
+            xml: crate::xml::Limits {
+                max_depth: overrides
+                    .xml_max_depth
+                    .or(l.xml_max_depth)
+                    .unwrap_or(defaults.xml.max_depth),
+                max_namespace_bindings: overrides
+                    .xml_max_namespace_bindings
+                    .or(l.xml_max_namespace_bindings)
+                    .unwrap_or(defaults.xml.max_namespace_bindings),
+                max_attributes: overrides
+                    .xml_max_attributes
+                    .or(l.xml_max_attributes)
+                    .unwrap_or(defaults.xml.max_attributes),
+            },
         };
+
+        if limits.xml.max_depth > crate::xml::Limits::MAX_DEPTH_CEILING {
+            return Err(ConfigError::Invalid {
+                origin: "`xml_max_depth` (--xml-max-depth or the profile's limits)".into(),
+                message: format!(
+                    "{} is above the ceiling of {} levels (comparison is recursive)",
+                    limits.xml.max_depth,
+                    crate::xml::Limits::MAX_DEPTH_CEILING
+                ),
+            });
+        }
 
         let tls = TlsSettings {
             cacert: overrides.cacert.clone().or(raw.tls.cacert.map(relative)),
@@ -428,6 +459,12 @@ pub struct TargetOverrides {
     pub max_response_bytes: Option<u64>,
     /// `--max-throttle-wait 2m`
     pub max_throttle_wait: Option<Duration>,
+    /// `--xml-max-depth N`
+    pub xml_max_depth: Option<usize>,
+    /// `--xml-max-namespace-bindings N`
+    pub xml_max_namespace_bindings: Option<usize>,
+    /// `--xml-max-attributes N`
+    pub xml_max_attributes: Option<usize>,
     /// `--baseline FILE`
     pub baseline: Option<PathBuf>,
 }
@@ -634,6 +671,9 @@ struct RawLimits {
     max_throttle_wait: Option<Duration>,
     max_throttle_retries: Option<u32>,
     max_redirects: Option<usize>,
+    xml_max_depth: Option<usize>,
+    xml_max_namespace_bindings: Option<usize>,
+    xml_max_attributes: Option<usize>,
 }
 
 /// A YAML scalar that may be written as a number or a string (`30`, `30s`).
@@ -1067,6 +1107,33 @@ mod tests {
             .to_string();
         assert!(text.contains("target.yaml:2:"), "{text}");
         assert!(text.contains("unknown duration unit"), "{text}");
+    }
+
+    #[test]
+    fn xml_limits_come_from_the_profile_and_flags_win() {
+        let (_dir, path) = profile("limits:\n  xml_max_depth: 64\n  xml_max_attributes: 9\n");
+        let target =
+            Target::resolve(Some(&path), &TargetOverrides::default(), &env_of(&[])).unwrap();
+        assert_eq!(target.limits.xml.max_depth, 64);
+        assert_eq!(target.limits.xml.max_attributes, 9);
+        assert_eq!(
+            target.limits.xml.max_namespace_bindings,
+            crate::xml::Limits::DEFAULT_MAX_NAMESPACE_BINDINGS
+        );
+        let flags = TargetOverrides {
+            xml_max_depth: Some(1000),
+            ..TargetOverrides::default()
+        };
+        let target = Target::resolve(Some(&path), &flags, &env_of(&[])).unwrap();
+        assert_eq!(target.limits.xml.max_depth, 1000);
+        let flags = TargetOverrides {
+            xml_max_depth: Some(5000),
+            ..TargetOverrides::default()
+        };
+        let text = Target::resolve(Some(&path), &flags, &env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("ceiling of 1024"), "{text}");
     }
 
     #[test]

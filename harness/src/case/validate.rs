@@ -501,7 +501,14 @@ impl Validator<'_> {
             );
         }
         ok &= self.check_https(&text, &origin);
-        let doc = self.check_xml(&text, &spans, &origin, Checked::for_request(wrap));
+        // The declaration is reported above; the well-formedness check (which refuses a
+        // declaration inside the envelope) should not report it a second time.
+        let declared = text.find("<?xml").filter(|_| wrap).map(|at| {
+            let end = text[at..].find("?>").map_or(text.len(), |e| at + e + 2);
+            format!("{}{}{}", &text[..at], " ".repeat(end - at), &text[end..])
+        });
+        let xml_text = declared.as_deref().unwrap_or(&text);
+        let doc = self.check_xml(xml_text, &spans, &origin, Checked::for_request(wrap));
         let operation = match &doc {
             Some(doc) if wrap => {
                 let first = first_child_element(&doc.root);
@@ -701,8 +708,18 @@ impl Validator<'_> {
                 Segment::Literal(_) => {}
                 Segment::Var(name) => ok &= self.check_var(name, text, span, &origin, scope),
                 Segment::Matcher(expr) => match xml::parse_matcher(expr) {
-                    Ok(xml::Matcher::Bind { name, .. }) => {
+                    Ok(xml::Matcher::Bind { name, check }) => {
+                        if let Some(xml::Matcher::Differs { name: old, .. }) = check.as_deref() {
+                            ok &= binds.iter().any(|(bound, _)| bound == old)
+                                || self.check_var(old, text, span, &origin, scope);
+                        }
                         binds.push((name, origin.pos_of(text, span.range.start)));
+                    }
+                    Ok(xml::Matcher::Differs { name, .. }) => {
+                        // The earlier value must exist: a capture or binding of an earlier
+                        // step, or a binding earlier in this expectation.
+                        ok &= binds.iter().any(|(bound, _)| *bound == name)
+                            || self.check_var(&name, text, span, &origin, scope);
                     }
                     Ok(_) => {}
                     Err(message) => {

@@ -204,6 +204,7 @@ fn judge(
         .unwrap_or(if expect.fault.is_some() { 500 } else { 200 });
     let parse_opts = xml::ParseOptions {
         trim_text: step.options.trim_text,
+        ..xml::ParseOptions::default()
     };
 
     // Headers first: their mismatches are reported even when the body cannot be tested.
@@ -224,9 +225,9 @@ fn judge(
             result.status = StepStatus::Error;
             let what = match e.kind {
                 xml::XmlErrorKind::Dtd => "declares a DTD or entities (refused, never expanded)",
-                xml::XmlErrorKind::Encoding => "is not valid UTF-8",
+                xml::XmlErrorKind::Encoding => "is not in the encoding it declares",
                 xml::XmlErrorKind::Empty => "is empty",
-                xml::XmlErrorKind::TooLarge => "is nested too deeply",
+                xml::XmlErrorKind::TooLarge => "exceeds an XML limit of the harness",
                 xml::XmlErrorKind::Malformed => "is not well-formed XML",
             };
             result.error = Some(ctx.scrub(&format!(
@@ -263,16 +264,17 @@ fn judge(
                         opts.ignore.push(p);
                     }
                 }
-                let comparison = xml::compare(&expected.doc, &actual, &opts);
+                let comparison = xml::compare_with(&expected.doc, &actual, &opts, vars);
                 for m in &comparison.mismatches {
                     mismatches.push(record(m, &expected));
                 }
                 if !comparison.mismatches.is_empty() {
-                    result.diff = Some(xml::render_diff(
+                    result.diff = Some(xml::render_diff_with(
                         &expected.doc,
                         &actual,
                         &opts,
                         &xml::DiffOptions::default(),
+                        vars,
                     ));
                 }
                 vars.extend(comparison.bound);

@@ -31,8 +31,13 @@ const ALIGN_TIMEOUT: Duration = Duration::from_millis(500);
 /// Candidates tried when looking for the most similar partner of an unordered child.
 const SIMILAR_CANDIDATES: usize = 32;
 
-pub(crate) fn compare(expected: &Document, actual: &Document, opts: &CompareOptions) -> Comparison {
-    let mut engine = Engine::new(expected, actual, opts, false);
+pub(crate) fn compare(
+    expected: &Document,
+    actual: &Document,
+    opts: &CompareOptions,
+    earlier: &BTreeMap<String, String>,
+) -> Comparison {
+    let mut engine = Engine::new(expected, actual, opts, false, earlier);
     engine.run();
     engine.finish()
 }
@@ -55,6 +60,8 @@ pub(crate) struct Engine<'d> {
     unordered: HashSet<usize>,
     mismatches: Vec<Mismatch>,
     bound: BTreeMap<String, String>,
+    /// Values of earlier steps (`{{differs NAME}}` compares against them).
+    earlier: &'d BTreeMap<String, String>,
     /// Chains from the root to the current element, per side.
     chain_e: Vec<&'d Element>,
     chain_a: Vec<&'d Element>,
@@ -74,6 +81,7 @@ impl<'d> Engine<'d> {
         actual: &'d Document,
         opts: &CompareOptions,
         build: bool,
+        earlier: &'d BTreeMap<String, String>,
     ) -> Self {
         let mut skip = Skip::default();
         for path in &opts.ignore {
@@ -109,6 +117,7 @@ impl<'d> Engine<'d> {
             unordered,
             mismatches: Vec::new(),
             bound: BTreeMap::new(),
+            earlier,
             chain_e: Vec::new(),
             chain_a: Vec::new(),
             dry: false,
@@ -427,6 +436,43 @@ impl<'d> Engine<'d> {
                 )
             });
             return false;
+        }
+        let differs = match &m {
+            Matcher::Differs { name, .. } => Some(name),
+            Matcher::Bind { check: Some(c), .. } => match &**c {
+                Matcher::Differs { name, .. } => Some(name),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(name) = differs {
+            let old = self
+                .bound
+                .get(name)
+                .or_else(|| self.earlier.get(name))
+                .cloned();
+            let problem = match &old {
+                None => Some(format!(
+                    "{}: there is no earlier value `{name}` (bind or capture it in an earlier step)",
+                    matcher::describe(expr)
+                )),
+                Some(old) if old == actual => Some(format!(
+                    "`{}` is unchanged: {} requires a value different from `{name}`",
+                    quote(actual),
+                    matcher::describe(expr)
+                )),
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                self.report(MismatchKind::Matcher, tail_e, tail_a, Some(pos), || {
+                    (
+                        Some(format!("a value other than `{}`", old.unwrap_or_default())),
+                        Some(actual.to_string()),
+                        message,
+                    )
+                });
+                return false;
+            }
         }
         if let Matcher::Bind { name, .. } = &m {
             match self.bound.get(name) {

@@ -5,7 +5,7 @@
 //! same on both sides, and unordered children follow the actual order. So the diff shows only
 //! the real differences. Output is capped (`max_lines`) and the line diff is time-bounded.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -30,8 +30,9 @@ pub(crate) fn render_diff(
     actual: &Document,
     compare: &CompareOptions,
     opts: &DiffOptions,
+    earlier: &BTreeMap<String, String>,
 ) -> String {
-    let mut engine = Engine::new(expected, actual, compare, true);
+    let mut engine = Engine::new(expected, actual, compare, true, earlier);
     let view = engine.run().unwrap_or(PNode::Elem(&expected.root));
     if engine.mismatch_count() == 0 {
         return String::new();

@@ -1,4 +1,5 @@
-//! Matcher tokens (`{{any}}`, `{{regex ...}}`, `{{bind id ews_id}}`, ...) in expected values.
+//! Matcher tokens (`{{any}}`, `{{regex ...}}`, `{{bind id ews_id}}`, `{{differs old_key base64}}`,
+//! ...) in expected values.
 //!
 //! A value is a matcher only when the whole trimmed value is one `{{ ... }}` token whose first
 //! word is one of [`MATCHER_WORDS`]; anything else compares literally. Regexes match the whole
@@ -53,6 +54,44 @@ pub(crate) fn parse_matcher(expr: &str) -> Result<Matcher, String> {
             compile(rest)?;
             Ok(Matcher::Regex(rest.to_string()))
         }
+        "differs" => {
+            let (name, check) = match rest.split_once(char::is_whitespace) {
+                Some((n, c)) => (n, c.trim()),
+                None => (rest, ""),
+            };
+            if name.is_empty() {
+                return Err(
+                    "matcher `differs` needs the name of an earlier value: `{{differs old_change_key base64}}`"
+                        .into(),
+                );
+            }
+            if !is_binding_name(name) {
+                return Err(format!(
+                    "`{name}` is not a valid name of an earlier value (letters, digits, `_`, `-`, `.`; starting with a letter or `_`)"
+                ));
+            }
+            let check = if check.is_empty() {
+                None
+            } else {
+                match parse_matcher(check)? {
+                    m @ (Matcher::Integer
+                    | Matcher::Boolean
+                    | Matcher::DateTime
+                    | Matcher::Base64
+                    | Matcher::EwsId
+                    | Matcher::Regex(_)) => Some(Box::new(m)),
+                    _ => {
+                        return Err(format!(
+                            "`{{{{differs {name} {check}}}}}`: the type must be one of integer, boolean, datetime, base64, ews_id or `regex PATTERN`"
+                        ));
+                    }
+                }
+            };
+            Ok(Matcher::Differs {
+                name: name.to_string(),
+                check,
+            })
+        }
         "bind" => {
             let (name, check) = match rest.split_once(char::is_whitespace) {
                 Some((n, c)) => (n, c.trim()),
@@ -76,10 +115,11 @@ pub(crate) fn parse_matcher(expr: &str) -> Result<Matcher, String> {
                     | Matcher::DateTime
                     | Matcher::Base64
                     | Matcher::EwsId
-                    | Matcher::Regex(_) => Some(Box::new(m)),
+                    | Matcher::Regex(_)
+                    | Matcher::Differs { .. } => Some(Box::new(m)),
                     _ => {
                         return Err(format!(
-                            "`{{{{bind {name} {check}}}}}`: the type of a binding must be one of integer, boolean, datetime, base64, ews_id or `regex PATTERN`"
+                            "`{{{{bind {name} {check}}}}}`: the type of a binding must be one of integer, boolean, datetime, base64, ews_id, `regex PATTERN` or `differs NAME [TYPE]`"
                         ));
                     }
                 }
@@ -143,7 +183,7 @@ impl RegexCache {
                     Err(_) => false,
                 }
             }
-            Matcher::Bind { check, .. } => match check {
+            Matcher::Bind { check, .. } | Matcher::Differs { check, .. } => match check {
                 Some(c) => self.check(c, value),
                 None => true,
             },
@@ -290,6 +330,26 @@ mod tests {
                 check: Some(Box::new(Matcher::Regex("[A-Z]\\w+".into())))
             })
         );
+        assert_eq!(
+            parse_matcher("differs old_ck base64"),
+            Ok(Matcher::Differs {
+                name: "old_ck".into(),
+                check: Some(Box::new(Matcher::Base64))
+            })
+        );
+        assert_eq!(
+            parse_matcher("bind new_ck differs old_ck"),
+            Ok(Matcher::Bind {
+                name: "new_ck".into(),
+                check: Some(Box::new(Matcher::Differs {
+                    name: "old_ck".into(),
+                    check: None
+                }))
+            })
+        );
+        assert!(parse_matcher("differs").is_err());
+        assert!(parse_matcher("differs 1x").is_err());
+        assert!(parse_matcher("differs old any").is_err());
         assert!(parse_matcher("regex (").unwrap_err().contains("bad regex"));
         assert!(parse_matcher("bind").is_err());
         assert!(parse_matcher("bind x any").is_err());

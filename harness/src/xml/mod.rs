@@ -7,7 +7,9 @@
 //!
 //! CONTRACT (used by runner, case loader, soap, reference server): the items below keep these
 //! names and signatures. Internals live in submodules:
-//! - `canon`: the parser and the ordered canonicalization [`RULES`];
+//! - `encoding`: bytes -> text (BOM, declared encoding, UTF-16, ISO-8859-1, windows-1252);
+//! - `wellformed`: the one strict XML 1.0 + Namespaces checker every document goes through;
+//! - `canon`: the canonical tree builder and the ordered canonicalization [`RULES`];
 //! - `path`: namespace-aware paths ([`Path`]);
 //! - `matcher`: `{{...}}` matcher tokens in expected values;
 //! - `compare`: alignment of two trees and the mismatch list;
@@ -21,9 +23,11 @@ use std::sync::Arc;
 mod canon;
 mod compare;
 mod diff;
+mod encoding;
 mod matcher;
 mod path;
 mod pretty;
+mod wellformed;
 
 pub use canon::{RULES, Rule};
 pub use path::Selection;
@@ -228,11 +232,77 @@ pub struct Document {
 pub struct ParseOptions {
     /// Trim text values (rule `trim-text`); whitespace-only text between elements is always dropped.
     pub trim_text: bool,
+    /// The harness's limits on untrusted XML.
+    pub limits: Limits,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { trim_text: true }
+        ParseOptions {
+            trim_text: true,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Limits the parser enforces on every document (responses, case XML, `diff` input). Beyond
+/// one, the document is refused with [`XmlErrorKind::TooLarge`] and a message naming the
+/// setting. Raised from the CLI (`--xml-max-depth`, `--xml-max-namespace-bindings`,
+/// `--xml-max-attributes`) or the target profile (`limits: { xml_max_depth: ... }`), which set
+/// the process-wide defaults with [`set_default_limits`]; [`Limits::default`] reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest element nesting.
+    pub max_depth: usize,
+    /// Namespace declarations in scope at once (summed over the open elements).
+    pub max_namespace_bindings: usize,
+    /// Attributes (namespace declarations included) on one element.
+    pub max_attributes: usize,
+}
+
+impl Limits {
+    /// The built-in limits (what [`Limits::default`] is until [`set_default_limits`]).
+    pub const BUILT_IN: Limits = Limits {
+        max_depth: Limits::DEFAULT_MAX_DEPTH,
+        max_namespace_bindings: Limits::DEFAULT_MAX_NAMESPACE_BINDINGS,
+        max_attributes: Limits::DEFAULT_MAX_ATTRIBUTES,
+    };
+    /// Deepest element nesting by default.
+    pub const DEFAULT_MAX_DEPTH: usize = 512;
+    /// The highest `max_depth` honoured: comparison and printing recurse per level, and a
+    /// tree this deep still fits a 2 MiB thread stack. A larger setting is refused by the CLI
+    /// and the target profile, and the parser never goes beyond it.
+    pub const MAX_DEPTH_CEILING: usize = 1024;
+    /// Namespace declarations in scope by default.
+    pub const DEFAULT_MAX_NAMESPACE_BINDINGS: usize = 1024;
+    /// Attributes per element by default.
+    pub const DEFAULT_MAX_ATTRIBUTES: usize = 1024;
+}
+
+static DEFAULT_LIMITS: [std::sync::atomic::AtomicUsize; 3] = [
+    std::sync::atomic::AtomicUsize::new(Limits::DEFAULT_MAX_DEPTH),
+    std::sync::atomic::AtomicUsize::new(Limits::DEFAULT_MAX_NAMESPACE_BINDINGS),
+    std::sync::atomic::AtomicUsize::new(Limits::DEFAULT_MAX_ATTRIBUTES),
+];
+
+/// Sets the limits [`Limits::default`] (and so [`ParseOptions::default`]) gives from now on,
+/// for the whole process: the CLI calls it once with the resolved target settings, so every
+/// parse of the run (responses, case XML) honours them.
+pub fn set_default_limits(limits: Limits) {
+    use std::sync::atomic::Ordering::Relaxed;
+    DEFAULT_LIMITS[0].store(limits.max_depth, Relaxed);
+    DEFAULT_LIMITS[1].store(limits.max_namespace_bindings, Relaxed);
+    DEFAULT_LIMITS[2].store(limits.max_attributes, Relaxed);
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        Limits {
+            max_depth: DEFAULT_LIMITS[0].load(Relaxed),
+            max_namespace_bindings: DEFAULT_LIMITS[1].load(Relaxed),
+            max_attributes: DEFAULT_LIMITS[2].load(Relaxed),
+        }
     }
 }
 
@@ -250,11 +320,11 @@ pub enum XmlErrorKind {
     Malformed,
     /// A DOCTYPE / entity declaration: refused, never expanded.
     Dtd,
-    /// Not UTF-8.
+    /// Bytes that are not in the document's encoding, or contradict its declaration/BOM.
     Encoding,
     /// No root element.
     Empty,
-    /// Nesting or size beyond the engine's limits.
+    /// Beyond one of the harness's [`Limits`].
     TooLarge,
 }
 
@@ -278,8 +348,17 @@ pub fn escape_value(value: &str) -> String {
 }
 
 /// Parses XML text into the canonical form, applying the ordered canonicalization rules.
+///
+/// The bytes are decoded (BOM and declared encoding honoured) and checked strictly for
+/// well-formedness (XML 1.0 and Namespaces 1.0): anything libxml2 refuses is refused, with a
+/// plain message and a 1-based line:column.
 pub fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlError> {
     canon::parse(xml, opts)
+}
+
+/// Checks that `xml` is a well-formed document (the same checker as [`parse`]).
+pub fn check_well_formed(xml: &[u8], opts: &ParseOptions) -> Result<(), XmlError> {
+    canon::parse(xml, opts).map(drop)
 }
 
 /// A namespace-aware path with the predeclared prefixes `soap`, `m`, `t`, `e`, `s`(=soap),
@@ -392,8 +471,21 @@ pub struct Comparison {
 }
 
 /// Compares an expectation (which may contain matcher tokens `{{...}}`) with an actual document.
+/// No earlier values are known: a `{{differs NAME}}` matcher is a mismatch (use
+/// [`compare_with`]).
 pub fn compare(expected: &Document, actual: &Document, opts: &CompareOptions) -> Comparison {
-    compare::compare(expected, actual, opts)
+    compare::compare(expected, actual, opts, &BTreeMap::new())
+}
+
+/// [`compare`] with the values captured and bound by earlier steps, which `{{differs NAME}}`
+/// matchers compare against.
+pub fn compare_with(
+    expected: &Document,
+    actual: &Document,
+    opts: &CompareOptions,
+    earlier: &BTreeMap<String, String>,
+) -> Comparison {
+    compare::compare(expected, actual, opts, earlier)
 }
 
 /// Diff rendering settings.
@@ -425,7 +517,19 @@ pub fn render_diff(
     compare: &CompareOptions,
     opts: &DiffOptions,
 ) -> String {
-    diff::render_diff(expected, actual, compare, opts)
+    diff::render_diff(expected, actual, compare, opts, &BTreeMap::new())
+}
+
+/// [`render_diff`] with the earlier values `{{differs NAME}}` matchers compare against (as
+/// given to [`compare_with`]).
+pub fn render_diff_with(
+    expected: &Document,
+    actual: &Document,
+    compare: &CompareOptions,
+    opts: &DiffOptions,
+    earlier: &BTreeMap<String, String>,
+) -> String {
+    diff::render_diff(expected, actual, compare, opts, earlier)
 }
 
 /// Canonical pretty-printed text of a document, with stable prefixes.
@@ -452,11 +556,18 @@ pub enum Matcher {
         name: String,
         check: Option<Box<Matcher>>,
     },
+    /// `{{differs NAME [TYPE]}}`: a value different from the earlier value `NAME` (a capture
+    /// or binding of an earlier step, or a binding earlier in this document), of TYPE if given.
+    Differs {
+        name: String,
+        check: Option<Box<Matcher>>,
+    },
 }
 
 /// Words that start a matcher expression inside `{{ }}`; any other word is a variable.
 pub const MATCHER_WORDS: &[&str] = &[
     "any", "ignore", "regex", "integer", "boolean", "datetime", "base64", "ews_id", "bind",
+    "differs",
 ];
 
 /// Parses the inside of a `{{ }}` expression that starts with a matcher word.

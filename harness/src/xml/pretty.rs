@@ -448,7 +448,7 @@ impl<'p> Printer<'p> {
                     [] => self.out.push_str("/>\n"),
                     [PChild::Text(t)] => {
                         self.out.push('>');
-                        self.text(t, qtext);
+                        self.text(t, qtext, false);
                         self.close(name);
                     }
                     _ => {
@@ -458,7 +458,7 @@ impl<'p> Printer<'p> {
                                 PChild::Node(n) => self.node(n, Some(name), depth + 1, false),
                                 PChild::Text(t) => {
                                     self.indent(depth + 1);
-                                    self.text(t, false);
+                                    self.text(t, false, true);
                                     self.out.push('\n');
                                 }
                             }
@@ -471,11 +471,35 @@ impl<'p> Printer<'p> {
         }
     }
 
-    fn text(&mut self, t: &str, qname: bool) {
+    /// A text value. Whitespace at its ends that the `trim-text` rule would drop when the
+    /// output is parsed again (next to a line break: always in `mixed` content, which prints
+    /// one child per line) is written as character references, which are never trimmed.
+    fn text(&mut self, t: &str, qname: bool, mixed: bool) {
         if qname {
             self.qname_value(t, false);
+            return;
+        }
+        let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+        let body = t.trim_start_matches(is_space);
+        let lead = &t[..t.len() - body.len()];
+        let inner = body.trim_end_matches(is_space);
+        let trail = &body[inner.len()..];
+        let breaks = |run: &str| run.contains(['\n', '\r']);
+        let refs = |out: &mut String, run: &str| {
+            for c in run.chars() {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+        };
+        if mixed || breaks(lead) {
+            refs(&mut self.out, lead);
         } else {
-            escape_into(&mut self.out, t, false);
+            self.out.push_str(lead);
+        }
+        escape_into(&mut self.out, inner, false);
+        if mixed || breaks(trail) {
+            refs(&mut self.out, trail);
+        } else {
+            self.out.push_str(trail);
         }
     }
 
@@ -516,7 +540,7 @@ impl<'p> Printer<'p> {
             (None, _) => self.out.push_str("/>\n"),
             (Some(Node::Text(t)), None) => {
                 self.out.push('>');
-                self.text(t, qtext);
+                self.text(t, qtext, false);
                 self.close(&e.name);
             }
             _ => {
@@ -528,7 +552,7 @@ impl<'p> Printer<'p> {
                         }
                         Node::Text(t) => {
                             self.indent(depth + 1);
-                            self.text(t, false);
+                            self.text(t, false, true);
                             self.out.push('\n');
                         }
                     }

@@ -24,7 +24,7 @@ fn diff_exits_0_when_equal_after_normalization_1_with_every_path_2_on_bad_input(
     let same = write(
         &dir,
         "same.xml",
-        "<?xml version=\"1.0\"?><R xmlns=\"urn:m\" a=\"1\" b=\"2\"><Code>NoError</Code><Id>AAMk=</Id><Name> x </Name></R>",
+        "<?xml version=\"1.0\"?><R xmlns=\"urn:m\" a=\"1\" b=\"2\"><Code>NoError</Code><Id>AAMk=</Id><Name>\n  x\n</Name></R>",
     );
     let out = run_bin(&["diff", &expected, &same], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));

@@ -11,6 +11,8 @@ mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.
 mod transport;
+/// Strict well-formedness and encodings, libxml2 as the oracle.
+mod wellformed;
 /// The XML engine: rules, matchers, mismatches, diff, robustness.
 mod xml;
 // Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless

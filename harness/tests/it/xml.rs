@@ -167,7 +167,10 @@ fn order_change_fails_ordered_but_passes_unordered() {
 
 #[test]
 fn inner_whitespace_is_kept_and_trim_can_be_turned_off() {
-    let keep = ParseOptions { trim_text: false };
+    let keep = ParseOptions {
+        trim_text: false,
+        ..ParseOptions::default()
+    };
     let a = xml::parse(&read("rules/trim-text.a.xml"), &keep).unwrap();
     let b = xml::parse(&read("rules/trim-text.b.xml"), &keep).unwrap();
     let c = xml::compare(&a, &b, &CompareOptions::default());
@@ -726,4 +729,215 @@ fn mutated_responses_never_panic() {
             &DiffOptions::default(),
         );
     }
+}
+
+// ---------------------------------------------------------------- echoed values keep spaces
+
+/// Rule `trim-text`: whitespace at a value's ends goes only when it holds a line break
+/// (indentation of pretty-printed XML, multi-line YAML expectations); spaces beside the value
+/// on its line are part of it. Goldens under `echoed-spaces/`, both directions.
+#[test]
+fn echoed_values_keep_their_spaces_while_indentation_goes() {
+    let expected = doc_file("echoed-spaces/expected.xml");
+    for equal in [
+        "echoed-spaces/actual-exact.xml",
+        "echoed-spaces/actual-pretty.xml",
+    ] {
+        let c = xml::compare(&expected, &doc_file(equal), &CompareOptions::default());
+        assert!(c.mismatches.is_empty(), "{equal}:\n{}", listing(&c));
+    }
+    // A server that pads the echoed name fails, whichever end the spaces are at.
+    for (actual, golden) in [
+        (
+            "echoed-spaces/actual-padded.xml",
+            "echoed-spaces/padded.txt",
+        ),
+        (
+            "echoed-spaces/actual-trailing-space.xml",
+            "echoed-spaces/trailing-space.txt",
+        ),
+    ] {
+        let c = xml::compare(&expected, &doc_file(actual), &CompareOptions::default());
+        assert_eq!(c.mismatches.len(), 1, "{actual}:\n{}", listing(&c));
+        assert_eq!(c.mismatches[0].kind, MismatchKind::Text);
+        check_golden_text(golden, &listing(&c));
+    }
+    // The other direction: a name sent with spaces must come back with them.
+    let padded = doc_file("echoed-spaces/expected-padded.xml");
+    let c = xml::compare(
+        &padded,
+        &doc_file("echoed-spaces/actual-exact.xml"),
+        &CompareOptions::default(),
+    );
+    assert_eq!(c.mismatches.len(), 1, "{}", listing(&c));
+    check_golden_text("echoed-spaces/trimmed.txt", &listing(&c));
+    let c = xml::compare(
+        &padded,
+        &doc_file("echoed-spaces/actual-padded.xml"),
+        &CompareOptions::default(),
+    );
+    assert!(c.mismatches.is_empty(), "{}", listing(&c));
+    // A character reference is content, never indentation; the pretty print keeps such spaces.
+    let d = doc("<a>&#10;x <b/> y </a>");
+    let text: Vec<_> = d
+        .root
+        .children
+        .iter()
+        .filter_map(|n| match n {
+            xml::Node::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(text, ["\nx ", " y "]);
+    let back = doc(&xml::pretty(&d));
+    let same = xml::compare(&d, &back, &CompareOptions::default());
+    assert!(same.mismatches.is_empty(), "{}", xml::pretty(&d));
+    assert_eq!(back.root.children.len(), 3);
+}
+
+// ---------------------------------------------------------------- differs
+
+fn differs_case(expected: &str, actual: &str, earlier: &[(&str, &str)]) -> xml::Comparison {
+    let e = env(&format!(
+        r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="{expected}"/></m:R>"#
+    ));
+    let a = env(&format!(
+        r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="{actual}"/></m:R>"#
+    ));
+    let earlier = earlier
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    xml::compare_with(&e, &a, &CompareOptions::default(), &earlier)
+}
+
+/// A ChangeKey that does not change is caught: `{{differs NAME [TYPE]}}` requires a value other
+/// than the earlier capture or binding `NAME` (and of TYPE).
+#[test]
+fn differs_catches_a_change_key_that_does_not_change() {
+    let old = [("old_ck", "EgAAAAEAAAA=")];
+    // A new key passes.
+    let c = differs_case("{{differs old_ck base64}}", "EgAAAAIAAAA=", &old);
+    assert!(c.mismatches.is_empty(), "{}", listing(&c));
+    // The same key fails, naming the earlier value.
+    let c = differs_case("{{differs old_ck base64}}", "EgAAAAEAAAA=", &old);
+    assert_eq!(c.mismatches.len(), 1, "{}", listing(&c));
+    let m = &c.mismatches[0];
+    assert_eq!(m.kind, MismatchKind::Matcher);
+    assert_eq!(
+        m.expected_path,
+        "/Envelope/Body/R/ExchangeStoreId/@ChangeKey"
+    );
+    assert!(
+        m.message.contains("unchanged") && m.message.contains("old_ck"),
+        "{}",
+        m.message
+    );
+    assert_eq!(
+        m.expected.as_deref(),
+        Some("a value other than `EgAAAAEAAAA=`")
+    );
+    // The type still applies.
+    let c = differs_case("{{differs old_ck base64}}", "not base64!", &old);
+    assert_eq!(c.mismatches.len(), 1, "{}", listing(&c));
+    // Without the earlier value it can never pass.
+    let c = differs_case("{{differs old_ck}}", "EgAAAAIAAAA=", &[]);
+    assert_eq!(c.mismatches.len(), 1);
+    assert!(
+        c.mismatches[0]
+            .message
+            .contains("no earlier value `old_ck`")
+    );
+    let plain = xml::compare(
+        &env(r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="{{differs old_ck}}"/></m:R>"#),
+        &env(r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="x"/></m:R>"#),
+        &CompareOptions::default(),
+    );
+    assert_eq!(plain.mismatches.len(), 1);
+    // `bind NEW differs OLD TYPE` checks and binds the new value.
+    let c = differs_case(
+        "{{bind new_ck differs old_ck base64}}",
+        "EgAAAAIAAAA=",
+        &old,
+    );
+    assert!(c.mismatches.is_empty(), "{}", listing(&c));
+    assert_eq!(
+        c.bound.get("new_ck").map(String::as_str),
+        Some("EgAAAAIAAAA=")
+    );
+    let c = differs_case(
+        "{{bind new_ck differs old_ck base64}}",
+        "EgAAAAEAAAA=",
+        &old,
+    );
+    assert_eq!(c.mismatches.len(), 1);
+    // The diff shows the unchanged key as the difference; a passing one prints no diff.
+    let e = env(r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="{{differs old_ck base64}}"/></m:R>"#);
+    let a = env(r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="EgAAAAEAAAA="/></m:R>"#);
+    let earlier = old
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let diff = xml::render_diff_with(
+        &e,
+        &a,
+        &CompareOptions::default(),
+        &DiffOptions::default(),
+        &earlier,
+    );
+    assert!(diff.contains("ChangeKey"), "{diff}");
+    let fresh = env(r#"<m:R><t:ExchangeStoreId Id="g1" ChangeKey="EgAAAAIAAAA="/></m:R>"#);
+    let none = xml::render_diff_with(
+        &e,
+        &fresh,
+        &CompareOptions::default(),
+        &DiffOptions::default(),
+        &earlier,
+    );
+    assert!(none.is_empty(), "{none}");
+}
+
+/// The IM cases use `{{differs ...}}` where Exchange documents a new ChangeKey: a server that
+/// never changes a group's ChangeKey fails them (here: the renamed group of
+/// `set_im_group/renames_group` with the key it had when created).
+#[test]
+fn im_cases_require_a_new_change_key_after_rename_and_membership_changes() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cases/im");
+    for (file, old) in [
+        ("set_im_group/renames_group.yaml", "group_ck"),
+        (
+            "remove_im_contact_from_group/removes_member.yaml",
+            "created_ck",
+        ),
+        (
+            "add_new_im_contact_to_group/adds_contact_to_group.yaml",
+            "created_ck",
+        ),
+        (
+            "add_im_contact_to_group/adds_existing_contact.yaml",
+            "group_b_created_ck",
+        ),
+        ("flows/group_lifecycle.yaml", "group_a_member_ck"),
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).expect("case file");
+        assert!(
+            text.contains(&format!("{{{{differs {old} base64}}}}")),
+            "{file} should require a ChangeKey different from `{old}`"
+        );
+    }
+    let unchanged = "EgAAAAEAAAA=";
+    let e = env(
+        r#"<m:GetImItemsResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:ImItemList><t:Groups><t:ImGroup><t:DisplayName>renamed</t:DisplayName><t:GroupType>IPM.DistList.MOC.UserGroup</t:GroupType><t:ExchangeStoreId Id="AAMkAGQ=" ChangeKey="{{differs group_ck base64}}"/></t:ImGroup></t:Groups></m:ImItemList></m:GetImItemsResponse>"#,
+    );
+    let quirky = env(&format!(
+        r#"<m:GetImItemsResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:ImItemList><t:Groups><t:ImGroup><t:DisplayName>renamed</t:DisplayName><t:GroupType>IPM.DistList.MOC.UserGroup</t:GroupType><t:ExchangeStoreId Id="AAMkAGQ=" ChangeKey="{unchanged}"/></t:ImGroup></t:Groups></m:ImItemList></m:GetImItemsResponse>"#
+    ));
+    let earlier = [("group_ck".to_string(), unchanged.to_string())].into();
+    let c = xml::compare_with(&e, &quirky, &CompareOptions::default(), &earlier);
+    assert_eq!(c.mismatches.len(), 1, "{}", listing(&c));
+    assert!(
+        c.mismatches[0]
+            .actual_path
+            .ends_with("ExchangeStoreId/@ChangeKey")
+    );
 }
