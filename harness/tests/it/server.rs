@@ -1951,3 +1951,176 @@ fn the_strict_response_checker_rejects_ill_formed_xml() {
         assert!(strict_xml(bad).is_err(), "accepted {bad:?}");
     }
 }
+
+/// The registry is complete and consistent: every registered operation has its cases folder
+/// (`cases/<family>/<snake_case_operation>/`, holding at least one case), and the registered and
+/// not-implemented operations are, together and without overlap, the 125 EWS operations.
+#[test]
+fn every_registered_operation_has_cases_and_every_ews_operation_is_accounted_for() {
+    use ews_conformance::operations;
+    use ews_conformance::reference_server::registry::{NOT_IMPLEMENTED, REGISTRY};
+    let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
+    for op in REGISTRY {
+        let folder = cases.join(op.cases_folder());
+        let yaml = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: no cases folder {}: {e}", op.name, folder.display()))
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+            .count();
+        assert!(yaml > 0, "{}: {} holds no case", op.name, folder.display());
+        assert!(
+            operations::find(op.name).is_some(),
+            "{} is no EWS operation",
+            op.name
+        );
+        assert!(
+            !NOT_IMPLEMENTED.contains(&op.name),
+            "{} is registered and listed as not implemented",
+            op.name
+        );
+    }
+    let mut names: Vec<&str> = REGISTRY.iter().map(|r| r.name).collect();
+    names.extend_from_slice(NOT_IMPLEMENTED);
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len(), "an operation is listed twice");
+    let all: Vec<&str> = operations::ALL.iter().map(|o| o.name).collect();
+    assert_eq!(names, all);
+    assert_eq!(all.len(), 125);
+}
+
+/// `Id=""` is ErrorInvalidIdEmpty wherever an id is resolved; GetImItems skips it as it skips
+/// every id it cannot use.
+#[test]
+fn an_empty_id_is_error_invalid_id_empty() {
+    let server = server();
+    for (op, body) in [
+        ("RemoveImGroup", "<m:RemoveImGroup><m:GroupId Id=\"\"/></m:RemoveImGroup>".to_string()),
+        ("SetImGroup", "<m:SetImGroup><m:GroupId Id=\"\" ChangeKey=\"\"/><m:NewDisplayName>x</m:NewDisplayName></m:SetImGroup>".to_string()),
+        ("RemoveContactFromImList", "<m:RemoveContactFromImList><m:ContactId Id=\"\"/></m:RemoveContactFromImList>".to_string()),
+        ("AddNewImContactToGroup", "<m:AddNewImContactToGroup><m:ImAddress>sip:x@contoso.com</m:ImAddress><m:GroupId Id=\"\"/></m:AddNewImContactToGroup>".to_string()),
+        ("RemoveDistributionGroupFromImList", "<m:RemoveDistributionGroupFromImList><m:GroupId Id=\"\"/></m:RemoveDistributionGroupFromImList>".to_string()),
+    ] {
+        let reply = post(&server, &envelope(&body));
+        assert_error(&reply, op, "ErrorInvalidIdEmpty", "Id is empty.");
+    }
+    let reply = post(
+        &server,
+        &envelope("<m:GetImItems><m:GroupIds><t:ItemId Id=\"\"/></m:GroupIds></m:GetImItems>"),
+    );
+    assert_success(&reply, "GetImItems");
+}
+
+/// A NUL, another C0 control or a character reference XML 1.0 forbids is an ErrorSchemaValidation
+/// fault at its line and position, and never reaches a response (every body here also passes
+/// the strict checker in `post_as`); legal but hostile text comes back escaped, intact.
+#[test]
+fn forbidden_characters_are_faults_and_hostile_text_is_escaped() {
+    let server = server();
+    let add_group = |name: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:t=\"{T}\" xmlns:m=\"{M}\">\n<soap:Header><t:RequestServerVersion Version=\"Exchange2013\"/></soap:Header>\n<soap:Body><m:AddImGroup><m:DisplayName>{name}</m:DisplayName></m:AddImGroup></soap:Body>\n</soap:Envelope>"
+        )
+    };
+    // Line 4 is the body line; the display name starts at column 41. (U+007F is a legal Char.)
+    for (name, column) in [
+        ("a\u{0}b", 42),
+        ("\u{1}", 41),
+        ("tab\tok\u{1b}", 47),
+        ("x\u{7f}y\u{8}", 44),
+    ] {
+        let reply = post(&server, &add_group(name));
+        assert_fault(&reply, "ErrorSchemaValidation");
+        assert_eq!(
+            text(&reply.body, "LineNumber"),
+            "4",
+            "{name:?}: {}",
+            reply.body
+        );
+        assert_eq!(
+            text(&reply.body, "LinePosition"),
+            column.to_string(),
+            "{name:?}: {}",
+            reply.body
+        );
+        assert!(text(&reply.body, "Violation").contains("is an invalid character"));
+    }
+    for reference in [
+        "&#0;",
+        "&#x1;",
+        "&#x1F;",
+        "&#xFFFE;",
+        "&#xD800;",
+        "&#1114112;",
+    ] {
+        let reply = post(&server, &add_group(&format!("name{reference}")));
+        assert_fault(&reply, "ErrorSchemaValidation");
+        assert_eq!(text(&reply.body, "LineNumber"), "4", "{reference}");
+        assert!(
+            text(&reply.body, "Violation")
+                .contains(&format!("Invalid character reference '{reference}'")),
+            "{reference}: {}",
+            reply.body
+        );
+    }
+    // In an attribute value, raw or by reference.
+    for id in ["\u{2}", "&#x2;"] {
+        let reply = post(
+            &server,
+            &envelope(&format!(
+                "<m:RemoveImGroup><m:GroupId Id=\"{id}\"/></m:RemoveImGroup>"
+            )),
+        );
+        assert_fault(&reply, "ErrorSchemaValidation");
+    }
+    // Legal but hostile: markup characters, a CDATA end, quotes, CR, astral characters.
+    let hostile = "</m:DisplayName><x a=\"'\">&amp;]]>\r\n\u{10FFFF}\u{FFFD}";
+    let escaped = hostile
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\r', "&#xD;");
+    let reply = post(&server, &add_group(&escaped));
+    assert_success(&reply, "AddImGroup");
+    assert!(item_list(&server).contains("&lt;/m:DisplayName&gt;&lt;x a="));
+    let mut reader = quick_xml::Reader::from_str(&reply.body);
+    let mut names = Vec::new();
+    let mut inside = false;
+    loop {
+        match reader.read_event().expect("strict XML") {
+            Event::Start(e) if e.local_name().as_ref() == "DisplayName" => inside = true,
+            Event::Text(t) if inside => names.push(t.to_string()),
+            Event::GeneralRef(r) if inside => {
+                let value = r
+                    .resolve_char_ref()
+                    .expect("char ref")
+                    .map(String::from)
+                    .unwrap_or_else(|| {
+                        quick_xml::escape::resolve_predefined_entity(&r)
+                            .expect("predefined entity")
+                            .to_string()
+                    });
+                names.push(value);
+            }
+            Event::End(e) if e.local_name().as_ref() == "DisplayName" => inside = false,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(names.concat(), hostile, "{}", reply.body);
+    // A violation message quoting request text escapes it.
+    let reply = post(
+        &server,
+        &envelope(
+            "<m:SetImListMigrationCompleted><m:ImListMigrationCompleted>&lt;b&gt;&amp;&quot;</m:ImListMigrationCompleted></m:SetImListMigrationCompleted>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(
+        text(&reply.body, "Violation").contains("'<b>&\"'"),
+        "{}",
+        reply.body
+    );
+}
