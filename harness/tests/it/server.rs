@@ -2124,3 +2124,92 @@ fn forbidden_characters_are_faults_and_hostile_text_is_escaped() {
         reply.body
     );
 }
+
+/// Raises this process's open-file limit to `wanted` when it is lower (Linux `prlimit`), so the
+/// test can hold its connections; says so when it cannot.
+fn ensure_open_files(wanted: u64) {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(3)
+                        .and_then(|v| v.parse::<u64>().ok())
+                })
+        });
+    if soft.is_some_and(|soft| soft < wanted) {
+        let status = std::process::Command::new("prlimit")
+            .arg(format!("--pid={}", std::process::id()))
+            .arg(format!("--nofile={wanted}:{wanted}"))
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "this test needs {wanted} open files (ulimit -n {wanted}); prlimit could not raise the limit"
+        );
+    }
+}
+
+/// With 1,024 idle connections held open (the default `max_connections`), half never sending a
+/// byte and half idle on keep-alive after a request, a new client is answered within one second:
+/// the server closes the longest-idle connection to make room instead of making it wait.
+#[test]
+fn a_new_client_is_answered_within_a_second_while_1024_idle_connections_are_held() {
+    ensure_open_files(8192);
+    let server = server();
+    assert_eq!(ServerConfig::default().max_connections, 1024);
+    let request = envelope("<m:GetImItemList/>");
+    let head = format!(
+        "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+        server.addr(),
+        request.len()
+    );
+    let mut idle = Vec::with_capacity(1024);
+    for i in 0..1024 {
+        let mut stream = TcpStream::connect(server.addr()).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        if i % 2 == 1 {
+            // A complete request, then the connection stays open, idle, on keep-alive.
+            stream.write_all(head.as_bytes()).expect("send head");
+            stream.write_all(request.as_bytes()).expect("send body");
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 8192];
+            while !seen.ends_with(b"</s:Envelope>") {
+                let n = stream.read(&mut buf).expect("response");
+                assert!(n > 0, "closed before answering");
+                seen.extend_from_slice(&buf[..n]);
+            }
+            assert!(
+                seen.starts_with(b"HTTP/1.1 200"),
+                "{}",
+                String::from_utf8_lossy(&seen)
+            );
+        }
+        idle.push(stream);
+    }
+    for round in 0..3 {
+        let started = Instant::now();
+        let reply = post(&server, &request);
+        let took = started.elapsed();
+        assert_eq!(reply.status, 200, "round {round}");
+        assert!(
+            took < Duration::from_secs(1),
+            "round {round}: a new client waited {took:?} behind 1,024 idle connections"
+        );
+    }
+    // The room was made by closing idle connections: some of ours now read end-of-file.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut closed = 0;
+    for stream in &mut idle {
+        stream.set_nonblocking(true).expect("nonblocking");
+        let mut buf = [0u8; 1];
+        if matches!(stream.read(&mut buf), Ok(0)) {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 1, "no idle connection was closed");
+}
