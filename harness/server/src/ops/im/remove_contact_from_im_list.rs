@@ -1,6 +1,6 @@
 //! RemoveContactFromImList: takes a contact off the IM list and out of every group.
 //!
-//! Errors: id malformed (including the empty `Id=""` of the docs' shortened example) →
+//! Errors: `Id=""` (as in the docs' shortened example) → `ErrorInvalidIdEmpty`; id malformed →
 //! `ErrorInvalidIdMalformed`; of another mailbox → `ErrorNonExistentMailbox`; not (or no longer)
 //! on the list, or not a contact id → `ErrorItemNotFound`, as documented.
 
