@@ -19,8 +19,7 @@ use crate::mailbox::{normalize_address, now_utc};
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
-use crate::schema::IdRef;
-use crate::schema::{Content, Particle, RequestView};
+use crate::schema::{Content, IdRef, Particle, RequestView};
 
 /// The AddNewImContactToGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]

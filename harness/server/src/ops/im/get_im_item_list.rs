@@ -7,8 +7,7 @@ use crate::faults::ResponseCode;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::ExtendedFieldUri;
-use crate::schema::{Content, Particle, RequestView};
+use crate::schema::{Content, ExtendedFieldUri, Particle, RequestView};
 
 /// The GetImItemList request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]

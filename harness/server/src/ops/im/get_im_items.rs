@@ -8,8 +8,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, Particle, RequestView};
-use crate::schema::{ExtendedFieldUri, IdRef};
+use crate::schema::{Content, ExtendedFieldUri, IdRef, Particle, RequestView};
 
 /// The GetImItems request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::IdRef;
-use crate::schema::{Content, Particle, RequestView};
+use crate::schema::{Content, IdRef, Particle, RequestView};
 
 /// The RemoveDistributionGroupFromImList request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
