@@ -59,7 +59,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
                 request: operation.view(&view),
             });
         }
-        if registry::NOT_IMPLEMENTED.contains(&body.local.as_str()) {
+        if registry::is_not_implemented(&body.local) {
             return Err(Fault::new(FaultKind::NotImplemented {
                 operation: body.local.clone(),
             }));

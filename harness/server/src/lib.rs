@@ -76,7 +76,7 @@
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
 //! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that is
-//!   not registered, see [`registry::NOT_IMPLEMENTED`]) → `ErrorInvalidOperation`, whose `faultstring`
+//!   a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose `faultstring`
 //!   and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
 //!   Why this code (measured with exchangelib 5.6.0 and ews-javascript-api 0.15.x against

@@ -1,15 +1,16 @@
-//! The operation registry: every operation the server implements, registered with one line in
-//! [`REGISTRY`], and every other EWS operation listed in [`NOT_IMPLEMENTED`]. Dispatch looks an
-//! operation up by name ([`find`]).
+//! The operation registry: one line per EWS operation in [`REGISTRY`], either
+//! `implemented::<Type>()` or `not_implemented("Name")`. Dispatch looks an operation up by name
+//! ([`find`]); an EWS operation that is not implemented is refused naming it.
 //!
 //! An operation is one file under `ops/<area>/` holding a type that implements [`Handler`]: its
 //! name, its cases family, the oldest version that has it, the response codes it can give (from
 //! the one table, [`ResponseCode`]), its request schema, how its typed request is read from a
 //! validated body ([`Handler::view`]) and what it does to the mailbox ([`Request::handle`]).
-//! [`register`] turns that type into a [`Registration`]. Adding an operation is that file, one
-//! line below, and one cases folder `cases/<family>/<snake_case_operation>/` (a test checks the
-//! folder exists for every registered operation, and that the registered and not-implemented
-//! lists together are exactly the 125 EWS operations of [`crate::operations`]).
+//! [`register`] turns that type into a [`Registration`]. Adding an operation is that file, its
+//! line below turned from `not_implemented` into `implemented`, and one cases folder
+//! `cases/<family>/<snake_case_operation>/` (a test checks the folder exists for every
+//! implemented operation, and that the registry's lines are exactly the 125 EWS operations of
+//! [`crate::operations`], in order).
 
 use std::fmt;
 
@@ -90,25 +91,189 @@ pub const fn register<H: Handler>() -> Registration {
     }
 }
 
-/// Every operation the server implements: one line each.
-pub static REGISTRY: &[Registration] = &[
-    register::<im::add_distribution_group_to_im_list::AddDistributionGroupToImList>(),
-    register::<im::add_im_contact_to_group::AddImContactToGroup>(),
-    register::<im::add_im_group::AddImGroup>(),
-    register::<im::add_new_im_contact_to_group::AddNewImContactToGroup>(),
-    register::<im::get_im_item_list::GetImItemList>(),
-    register::<im::get_im_items::GetImItems>(),
-    register::<im::remove_contact_from_im_list::RemoveContactFromImList>(),
-    register::<im::remove_distribution_group_from_im_list::RemoveDistributionGroupFromImList>(),
-    register::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
-    register::<im::remove_im_group::RemoveImGroup>(),
-    register::<im::set_im_group::SetImGroup>(),
-    register::<im::set_im_list_migration_completed::SetImListMigrationCompleted>(),
+/// One EWS operation's line in the registry.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry {
+    /// The server implements it.
+    Implemented(Registration),
+    /// The server refuses it with `ErrorInvalidOperation` naming it.
+    NotImplemented(&'static str),
+}
+
+impl Entry {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Entry::Implemented(registration) => registration.name,
+            Entry::NotImplemented(name) => name,
+        }
+    }
+}
+
+/// The line of an implemented operation.
+const fn implemented<H: Handler>() -> Entry {
+    Entry::Implemented(register::<H>())
+}
+
+/// The line of an operation the server does not implement.
+const fn not_implemented(name: &'static str) -> Entry {
+    Entry::NotImplemented(name)
+}
+
+/// Every EWS operation, one line each, sorted by name like [`crate::operations::ALL`]:
+/// implementing an operation turns its `not_implemented("Name")` line into
+/// `implemented::<area::file::Type>()`.
+pub static REGISTRY: &[Entry] = &[
+    not_implemented("AddDelegate"),
+    implemented::<im::add_distribution_group_to_im_list::AddDistributionGroupToImList>(),
+    implemented::<im::add_im_contact_to_group::AddImContactToGroup>(),
+    implemented::<im::add_im_group::AddImGroup>(),
+    implemented::<im::add_new_im_contact_to_group::AddNewImContactToGroup>(),
+    not_implemented("AddNewTelUriContactToGroup"),
+    not_implemented("AddTag"),
+    not_implemented("ApplyConversationAction"),
+    not_implemented("ArchiveItem"),
+    not_implemented("ConvertId"),
+    not_implemented("CopyFolder"),
+    not_implemented("CopyItem"),
+    not_implemented("CreateAttachment"),
+    not_implemented("CreateFolder"),
+    not_implemented("CreateFolderPath"),
+    not_implemented("CreateItem"),
+    not_implemented("CreateManagedFolder"),
+    not_implemented("CreateMeetingInstance"),
+    not_implemented("CreateMeetingSpace"),
+    not_implemented("CreateUserConfiguration"),
+    not_implemented("DeleteAttachment"),
+    not_implemented("DeleteFolder"),
+    not_implemented("DeleteItem"),
+    not_implemented("DeleteMeetingInstance"),
+    not_implemented("DeleteMeetingSpace"),
+    not_implemented("DeleteSearchSuggestion"),
+    not_implemented("DeleteUserConfiguration"),
+    not_implemented("DisableApp"),
+    not_implemented("DisconnectPhoneCall"),
+    not_implemented("EmptyFolder"),
+    not_implemented("EndSearchSession"),
+    not_implemented("ExecuteSearch"),
+    not_implemented("ExpandDL"),
+    not_implemented("ExportItems"),
+    not_implemented("FindAvailableMeetingTimes"),
+    not_implemented("FindConversation"),
+    not_implemented("FindFolder"),
+    not_implemented("FindItem"),
+    not_implemented("FindMeetingSpaceByJoinUrl"),
+    not_implemented("FindMeetingTimeCandidates"),
+    not_implemented("FindMessageTrackingReport"),
+    not_implemented("FindPeople"),
+    not_implemented("FindTags"),
+    not_implemented("GetAppManifests"),
+    not_implemented("GetAppMarketplaceUrl"),
+    not_implemented("GetAttachment"),
+    not_implemented("GetClientAccessToken"),
+    not_implemented("GetConversationItems"),
+    not_implemented("GetDelegate"),
+    not_implemented("GetDiscoverySearchConfiguration"),
+    not_implemented("GetEvents"),
+    not_implemented("GetFolder"),
+    not_implemented("GetHoldOnMailboxes"),
+    implemented::<im::get_im_item_list::GetImItemList>(),
+    implemented::<im::get_im_items::GetImItems>(),
+    not_implemented("GetInboxRules"),
+    not_implemented("GetItem"),
+    not_implemented("GetLastPrivateCatalogUpdate"),
+    not_implemented("GetMailTips"),
+    not_implemented("GetMeetingInstance"),
+    not_implemented("GetMeetingSpace"),
+    not_implemented("GetMessageTrackingReport"),
+    not_implemented("GetNonIndexableItemDetails"),
+    not_implemented("GetNonIndexableItemStatistics"),
+    not_implemented("GetPasswordExpirationDate"),
+    not_implemented("GetPersona"),
+    not_implemented("GetPhoneCallInformation"),
+    not_implemented("GetPrivateCatalogAddIns"),
+    not_implemented("GetReminders"),
+    not_implemented("GetRoomLists"),
+    not_implemented("GetRooms"),
+    not_implemented("GetSearchSuggestions"),
+    not_implemented("GetSearchableMailboxes"),
+    not_implemented("GetServerTimeZones"),
+    not_implemented("GetServiceConfiguration"),
+    not_implemented("GetSharingFolder"),
+    not_implemented("GetSharingMetadata"),
+    not_implemented("GetSpecificUserConfiguration"),
+    not_implemented("GetStreamingEvents"),
+    not_implemented("GetUserAvailability"),
+    not_implemented("GetUserConfiguration"),
+    not_implemented("GetUserOofSettings"),
+    not_implemented("GetUserPhoto"),
+    not_implemented("GetUserRetentionPolicyTags"),
+    not_implemented("HideTag"),
+    not_implemented("InstallApp"),
+    not_implemented("MarkAllItemsAsRead"),
+    not_implemented("MarkAsJunk"),
+    not_implemented("MoveFolder"),
+    not_implemented("MoveItem"),
+    not_implemented("PerformReminderAction"),
+    not_implemented("PlayOnPhone"),
+    not_implemented("RefreshSharingFolder"),
+    implemented::<im::remove_contact_from_im_list::RemoveContactFromImList>(),
+    not_implemented("RemoveDelegate"),
+    implemented::<im::remove_distribution_group_from_im_list::RemoveDistributionGroupFromImList>(),
+    implemented::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
+    implemented::<im::remove_im_group::RemoveImGroup>(),
+    not_implemented("ReportMessage"),
+    not_implemented("ResolveNames"),
+    not_implemented("SearchMailboxes"),
+    not_implemented("SendItem"),
+    not_implemented("SetHoldOnMailboxes"),
+    implemented::<im::set_im_group::SetImGroup>(),
+    implemented::<im::set_im_list_migration_completed::SetImListMigrationCompleted>(),
+    not_implemented("SetTeamMailbox"),
+    not_implemented("SetUserOofSettings"),
+    not_implemented("SetUserPhoto"),
+    not_implemented("StartSearchSession"),
+    not_implemented("Subscribe"),
+    not_implemented("SyncFolderHierarchy"),
+    not_implemented("SyncFolderItems"),
+    not_implemented("UninstallApp"),
+    not_implemented("UnpinTeamMailbox"),
+    not_implemented("Unsubscribe"),
+    not_implemented("UpdateDelegate"),
+    not_implemented("UpdateExtensionUsage"),
+    not_implemented("UpdateFolder"),
+    not_implemented("UpdateInboxRules"),
+    not_implemented("UpdateItem"),
+    not_implemented("UpdateItemInRecoverableItems"),
+    not_implemented("UpdateMeetingInstance"),
+    not_implemented("UpdateMeetingSpace"),
+    not_implemented("UpdateUserConfiguration"),
+    not_implemented("UploadItems"),
 ];
 
-/// The registered operation named `name` (case-sensitive, as XML names are).
+/// The operations the server implements.
+pub fn implemented_operations() -> impl Iterator<Item = &'static Registration> {
+    REGISTRY.iter().filter_map(|entry| match entry {
+        Entry::Implemented(registration) => Some(registration),
+        Entry::NotImplemented(_) => None,
+    })
+}
+
+/// The EWS operations the server refuses as not implemented.
+pub fn not_implemented_operations() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().filter_map(|entry| match entry {
+        Entry::Implemented(_) => None,
+        Entry::NotImplemented(name) => Some(*name),
+    })
+}
+
+/// The implemented operation named `name` (case-sensitive, as XML names are).
 pub fn find(name: &str) -> Option<&'static Registration> {
-    REGISTRY.iter().find(|r| r.name == name)
+    implemented_operations().find(|r| r.name == name)
+}
+
+/// Whether `name` is an EWS operation the server does not implement.
+pub fn is_not_implemented(name: &str) -> bool {
+    not_implemented_operations().any(|n| n == name)
 }
 
 /// `AddImGroup` → `add_im_group`: the cases folder naming convention.
@@ -127,124 +292,6 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
-/// The EWS operations the server does not implement: refused with `ErrorInvalidOperation`
-/// naming the operation. Remove a name from here when registering its operation.
-pub const NOT_IMPLEMENTED: &[&str] = &[
-    "AddDelegate",
-    "AddNewTelUriContactToGroup",
-    "AddTag",
-    "ApplyConversationAction",
-    "ArchiveItem",
-    "ConvertId",
-    "CopyFolder",
-    "CopyItem",
-    "CreateAttachment",
-    "CreateFolder",
-    "CreateFolderPath",
-    "CreateItem",
-    "CreateManagedFolder",
-    "CreateMeetingInstance",
-    "CreateMeetingSpace",
-    "CreateUserConfiguration",
-    "DeleteAttachment",
-    "DeleteFolder",
-    "DeleteItem",
-    "DeleteMeetingInstance",
-    "DeleteMeetingSpace",
-    "DeleteSearchSuggestion",
-    "DeleteUserConfiguration",
-    "DisableApp",
-    "DisconnectPhoneCall",
-    "EmptyFolder",
-    "EndSearchSession",
-    "ExecuteSearch",
-    "ExpandDL",
-    "ExportItems",
-    "FindAvailableMeetingTimes",
-    "FindConversation",
-    "FindFolder",
-    "FindItem",
-    "FindMeetingSpaceByJoinUrl",
-    "FindMeetingTimeCandidates",
-    "FindMessageTrackingReport",
-    "FindPeople",
-    "FindTags",
-    "GetAppManifests",
-    "GetAppMarketplaceUrl",
-    "GetAttachment",
-    "GetClientAccessToken",
-    "GetConversationItems",
-    "GetDelegate",
-    "GetDiscoverySearchConfiguration",
-    "GetEvents",
-    "GetFolder",
-    "GetHoldOnMailboxes",
-    "GetInboxRules",
-    "GetItem",
-    "GetLastPrivateCatalogUpdate",
-    "GetMailTips",
-    "GetMeetingInstance",
-    "GetMeetingSpace",
-    "GetMessageTrackingReport",
-    "GetNonIndexableItemDetails",
-    "GetNonIndexableItemStatistics",
-    "GetPasswordExpirationDate",
-    "GetPersona",
-    "GetPhoneCallInformation",
-    "GetPrivateCatalogAddIns",
-    "GetReminders",
-    "GetRoomLists",
-    "GetRooms",
-    "GetSearchSuggestions",
-    "GetSearchableMailboxes",
-    "GetServerTimeZones",
-    "GetServiceConfiguration",
-    "GetSharingFolder",
-    "GetSharingMetadata",
-    "GetSpecificUserConfiguration",
-    "GetStreamingEvents",
-    "GetUserAvailability",
-    "GetUserConfiguration",
-    "GetUserOofSettings",
-    "GetUserPhoto",
-    "GetUserRetentionPolicyTags",
-    "HideTag",
-    "InstallApp",
-    "MarkAllItemsAsRead",
-    "MarkAsJunk",
-    "MoveFolder",
-    "MoveItem",
-    "PerformReminderAction",
-    "PlayOnPhone",
-    "RefreshSharingFolder",
-    "RemoveDelegate",
-    "ReportMessage",
-    "ResolveNames",
-    "SearchMailboxes",
-    "SendItem",
-    "SetHoldOnMailboxes",
-    "SetTeamMailbox",
-    "SetUserOofSettings",
-    "SetUserPhoto",
-    "StartSearchSession",
-    "Subscribe",
-    "SyncFolderHierarchy",
-    "SyncFolderItems",
-    "UninstallApp",
-    "UnpinTeamMailbox",
-    "Unsubscribe",
-    "UpdateDelegate",
-    "UpdateExtensionUsage",
-    "UpdateFolder",
-    "UpdateInboxRules",
-    "UpdateItem",
-    "UpdateItemInRecoverableItems",
-    "UpdateMeetingInstance",
-    "UpdateMeetingSpace",
-    "UpdateUserConfiguration",
-    "UploadItems",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +305,8 @@ mod tests {
             Some("im/remove_im_contact_from_group".to_string())
         );
         assert!(find("addimgroup").is_none());
+        assert!(find("GetFolder").is_none());
+        assert!(is_not_implemented("GetFolder"));
+        assert!(!is_not_implemented("AddImGroup"));
     }
 }

@@ -3,9 +3,9 @@
 //! the request's version, id helpers) and its result type [`Outcome`].
 //!
 //! Adding an operation is one file under its area (its request view, its handler, the response
-//! codes it can give: see [`Handler`](crate::registry::Handler)), one line in
-//! [`REGISTRY`](crate::registry::REGISTRY), and one cases folder
-//! `cases/<family>/<snake_case_operation>/`.
+//! codes it can give: see [`Handler`](crate::registry::Handler)), its line in
+//! [`REGISTRY`](crate::registry::REGISTRY) turned into `implemented::<Type>()`, and one cases
+//! folder `cases/<family>/<snake_case_operation>/`.
 
 pub mod im;
 
