@@ -2210,3 +2210,43 @@ fn a_new_client_is_answered_within_a_second_while_1024_idle_connections_are_held
     }
     assert!(closed >= 1, "no idle connection was closed");
 }
+
+/// Over HTTPS too: clients that connect and never start the TLS handshake are idle, and a full
+/// server closes one of them for a new client instead of making it wait for the handshake
+/// timeout.
+#[test]
+fn https_clients_stalled_before_the_handshake_do_not_starve_new_ones() {
+    use ews_conformance::reference_server::TlsIdentity;
+    let identity = TlsIdentity::self_signed().expect("certificate");
+    let trust = reqwest::Certificate::from_pem(identity.cert_pem().as_bytes()).expect("pem");
+    let server = server_with(ServerConfig {
+        tls: Some(identity),
+        max_connections: 8,
+        ..ServerConfig::default()
+    });
+    let _stalled: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(server.addr()).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    for round in 0..3 {
+        let client = reqwest::blocking::Client::builder()
+            .add_root_certificate(trust.clone())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        let started = Instant::now();
+        let response = client
+            .post(server.url())
+            .basic_auth("alice", Some("alice-password"))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(envelope("<m:GetImItemList/>"))
+            .send()
+            .expect("answered");
+        let took = started.elapsed();
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            took < Duration::from_secs(1),
+            "round {round}: waited {took:?}"
+        );
+    }
+}
