@@ -75,9 +75,9 @@
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
-//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that is
-//!   a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose `faultstring`
-//!   and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
+//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that
+//!   has a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose
+//!   `faultstring` and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
 //!   Why this code (measured with exchangelib 5.6.0 and ews-javascript-api 0.15.x against
 //!   `serve`, calling GetFolder for the inbox and GetRoomLists):
@@ -96,7 +96,6 @@
 //!   `ErrorImpersonationDenied` when it may impersonate nobody (the impersonation right itself,
 //!   ms-Exch-EPI-Impersonation), as `responsecode.md` tells them apart; an address with no
 //!   mailbox → `ErrorNonExistentMailbox` ("The SMTP address has no mailbox associated with it.").
-//!
 //! - A NUL or another character XML 1.0 forbids, raw or as a character reference (`&#0;`,
 //!   `&#x1;`), → `ErrorSchemaValidation` at its line and position; such a character never reaches
 //!   a response (the renderer could not write one either).
