@@ -6,6 +6,8 @@
 //! authenticated as the primary user, so all of them contend for the same mailbox lock), two
 //! workloads: `GetImItemList` (read), and `AddImGroup` + `RemoveImGroup` pairs (write; each pair
 //! counts as two requests). Every figure is the median of 5 runs of a fixed number of requests.
+//! A last table repeats the read workload over HTTPS (a self-signed certificate the clients
+//! trust; each client keeps its TLS connection alive, so this is mostly record-layer cost).
 //!
 //! The clients disable reqwest's gzip support: the server never compresses, and with gzip
 //! enabled reqwest's decoder path made single-client GetImItemList requests about 3x slower
@@ -14,7 +16,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ews_conformance::reference_server::{ServerConfig, start};
+use ews_conformance::reference_server::{ServerConfig, TlsIdentity, start};
 
 const REPETITIONS: usize = 5;
 const REQUESTS_PER_RUN: usize = 4_000;
@@ -35,8 +37,12 @@ enum Workload {
     Write,
 }
 
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
+fn client(trust: Option<&reqwest::Certificate>) -> reqwest::blocking::Client {
+    let mut builder = reqwest::blocking::Client::builder();
+    if let Some(certificate) = trust {
+        builder = builder.add_root_certificate(certificate.clone());
+    }
+    builder
         .timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(1)
         .tcp_nodelay(true)
@@ -66,14 +72,21 @@ fn group_id(response: &str) -> String {
 }
 
 /// One run: `clients` threads share `REQUESTS_PER_RUN` requests; returns requests/second.
-fn run(url: &str, clients: usize, workload: Workload, round: usize) -> f64 {
+fn run(
+    url: &str,
+    trust: Option<&reqwest::Certificate>,
+    clients: usize,
+    workload: Workload,
+    round: usize,
+) -> f64 {
     let per_client = REQUESTS_PER_RUN / clients;
     let started = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|c| {
             let url = url.to_string();
+            let trust = trust.cloned();
             thread::spawn(move || {
-                let http = client();
+                let http = client(trust.as_ref());
                 match workload {
                     Workload::Read => {
                         for _ in 0..per_client {
@@ -125,7 +138,7 @@ fn main() {
     let server = start(ServerConfig::default()).expect("server starts");
     let url = server.url();
     // Warm up connections and code paths.
-    run(&url, 4, Workload::Read, 0);
+    run(&url, None, 4, Workload::Read, 0);
     println!("reference server, {REQUESTS_PER_RUN} requests per run, median of {REPETITIONS} runs");
     println!(
         "{:<8} {:>22} {:>32}",
@@ -138,12 +151,31 @@ fn main() {
             let samples: Vec<f64> = (0..REPETITIONS)
                 .map(|_| {
                     round += 1;
-                    run(&url, clients, workload, round)
+                    run(&url, None, clients, workload, round)
                 })
                 .collect();
             figures.push(median(samples));
         }
         println!("{clients:<8} {:>22.0} {:>32.0}", figures[0], figures[1]);
+    }
+    server.shutdown();
+
+    let identity = TlsIdentity::self_signed().expect("certificate");
+    let trust = reqwest::Certificate::from_pem(identity.cert_pem().as_bytes()).expect("pem");
+    let server = start(ServerConfig {
+        tls: Some(identity),
+        ..ServerConfig::default()
+    })
+    .expect("https server starts");
+    let url = server.url();
+    run(&url, Some(&trust), 4, Workload::Read, 0);
+    println!();
+    println!("{:<8} {:>22}", "clients", "HTTPS GetImItemList req/s");
+    for clients in [1, 8, 32] {
+        let samples: Vec<f64> = (0..REPETITIONS)
+            .map(|_| run(&url, Some(&trust), clients, Workload::Read, 0))
+            .collect();
+        println!("{clients:<8} {:>22.0}", median(samples));
     }
     server.shutdown();
 }

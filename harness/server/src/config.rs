@@ -105,7 +105,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
         })?;
     }
     if let Some(version) = raw.server_version {
-        if super::soap::version_rank(&version).is_none() {
+        if super::envelope::version_rank(&version).is_none() {
             return Err(error(
                 path,
                 format!(

@@ -2,13 +2,15 @@
 //! version, resolve impersonation, run the operation under its mailbox's lock, and write the
 //! response (or fault) with the configured quirks applied.
 
-use super::faults::{Fault, FaultKind, ResponseCode};
-use super::ops::{self, OpContext};
+use super::envelope::{self, ConnectingSid, RequestHeaders};
+use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
+use super::mailbox::{Directory, Store};
+use super::ops::OpContext;
 use super::quirks::{Quirks, WRONG_MESSAGE_TEXT};
+use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
-use super::schema::{self, ImOperation, ImRequest};
-use super::soap::{self, ConnectingSid, RequestHeaders, Violation};
-use super::store::{Directory, Store};
+use super::schema;
+use super::xml_tree::{self, Violation};
 use super::{Quirk, ServerConfig};
 
 /// Major.minor.build of the `ServerVersionInfo` sent (the build of the docs' examples).
@@ -18,11 +20,13 @@ pub const SERVER_BUILD: (u32, u32, u32, u32) = (15, 0, 349, 0);
 /// as coming from the initial release of Exchange 2007.
 pub const VERSION_WHEN_ABSENT: &str = "Exchange2007";
 
-/// A request that passed parsing and schema validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request that passed parsing and schema validation: its headers, its registered operation
+/// and its typed request.
+#[derive(Debug)]
 pub struct ParsedRequest {
     pub headers: RequestHeaders,
-    pub request: ImRequest,
+    pub operation: &'static Registration,
+    pub request: Box<dyn Request>,
 }
 
 /// What goes back over HTTP.
@@ -43,18 +47,19 @@ fn violation_fault(violation: Violation) -> Fault {
 
 /// Parses and validates a request. Never panics, whatever the bytes.
 pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
-    let root = soap::parse_document(bytes).map_err(violation_fault)?;
-    let envelope = soap::parse_envelope(root).map_err(violation_fault)?;
+    let root = xml_tree::parse_document(bytes).map_err(violation_fault)?;
+    let envelope = envelope::parse_envelope(root).map_err(violation_fault)?;
     let body = &envelope.body;
     if body.ns == MESSAGES_NS {
-        if let Some(op) = ImOperation::from_name(&body.local) {
-            let request = schema::validate(op, body).map_err(violation_fault)?;
+        if let Some(operation) = registry::find(&body.local) {
+            let view = schema::validate(operation.request, body).map_err(violation_fault)?;
             return Ok(ParsedRequest {
                 headers: envelope.headers,
-                request,
+                operation,
+                request: operation.view(&view),
             });
         }
-        if crate::operations::find(&body.local).is_some() {
+        if registry::is_not_implemented(&body.local) {
             return Err(Fault::new(FaultKind::NotImplemented {
                 operation: body.local.clone(),
             }));
@@ -100,15 +105,15 @@ impl ServerState {
             Ok(parsed) => parsed,
             Err(fault) => return self.fault_reply(&fault),
         };
-        let op = parsed.request.operation();
+        let op = parsed.operation;
         let version = parsed
             .headers
             .version
             .as_deref()
             .unwrap_or(VERSION_WHEN_ABSENT);
         let too_old = match (
-            soap::version_rank(version),
-            soap::version_rank(op.minimum_version()),
+            envelope::version_rank(version),
+            envelope::version_rank(op.minimum_version),
         ) {
             (Some(have), Some(need)) => have < need,
             _ => true,
@@ -130,12 +135,18 @@ impl ServerState {
             version,
         };
         let outcome = match self.store.lock(mailbox) {
-            Some(mut store) => ops::execute(&ctx, &mut store, &parsed.request),
-            None => Err(super::faults::ResponseError::new(
-                ResponseCode::ErrorNonExistentMailbox,
-            )),
+            Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),
+            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)),
         };
-        let mut message = Node::m(&format!("{}Response", op.name()));
+        if let Err(error) = &outcome {
+            debug_assert!(
+                op.codes.contains(&error.code),
+                "{} gave {:?}, which its CODES do not list",
+                op.name,
+                error.code
+            );
+        }
+        let mut message = Node::m(&format!("{}Response", op.name));
         match outcome {
             Ok(payload) => {
                 message = message

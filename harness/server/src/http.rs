@@ -10,7 +10,7 @@
 //! IIS); other methods on it get 405, other paths 404.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,8 @@ struct Connection {
     in_flight: AtomicUsize,
     /// Milliseconds since the server started, at the last request start or end.
     last_active: AtomicU64,
+    /// Set once the accept loop has asked this connection to close.
+    closing: AtomicBool,
     close: Notify,
 }
 
@@ -61,6 +63,7 @@ impl Connections {
         let connection = Arc::new(Connection {
             in_flight: AtomicUsize::new(0),
             last_active: AtomicU64::new(now),
+            closing: AtomicBool::new(false),
             close: Notify::new(),
         });
         self.lock().insert(id, connection.clone());
@@ -77,15 +80,18 @@ impl Connections {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Asks the connection idle for longest to close; false when every connection is busy.
+    /// Asks the connection idle for longest (and not already closing) to close; false when
+    /// every connection is busy or closing.
     fn close_one_idle(&self) -> bool {
         let open = self.lock();
         let idle = open
             .values()
             .filter(|c| c.in_flight.load(Ordering::Acquire) == 0)
+            .filter(|c| !c.closing.load(Ordering::Acquire))
             .min_by_key(|c| c.last_active.load(Ordering::Relaxed));
         match idle {
             Some(connection) => {
+                connection.closing.store(true, Ordering::Release);
                 // `notify_one` stores a permit, so the close is not lost if the connection
                 // task is not waiting yet.
                 connection.close.notify_one();
@@ -191,9 +197,14 @@ pub async fn serve(
             match tls {
                 None => serve_connection(stream, service, header_timeout, &connection, stop).await,
                 Some(acceptor) => {
-                    // The handshake gets the same time as the request headers.
+                    // The handshake gets the same time as the request headers, and a client
+                    // still shaking hands counts as idle.
                     let handshake = tokio::time::timeout(header_timeout, acceptor.accept(stream));
-                    if let Ok(Ok(stream)) = handshake.await {
+                    let shaken = tokio::select! {
+                        shaken = handshake => shaken,
+                        _ = connection.close.notified() => Ok(Err(std::io::ErrorKind::ConnectionAborted.into())),
+                    };
+                    if let Ok(Ok(stream)) = shaken {
                         serve_connection(stream, service, header_timeout, &connection, stop).await;
                     }
                 }

@@ -1,11 +1,19 @@
-//! The embedded reference EWS server: the project's executable statement of what Exchange does
-//! for the operations the suite covers (the 12 IM-list operations of the Unified Contact Store).
+//! `ews-reference-server`: the reference EWS server of ews-conformance, the project's executable
+//! statement of what Exchange does for the operations the suite covers (the 12 IM-list
+//! operations of the Unified Contact Store). It depends on no harness code, so a client project
+//! can run it in its own CI: `cargo install --path harness/server`, then
+//! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.
+//! The harness re-exports it as `ews_conformance::reference_server`.
 //!
-//! Owns HTTP serving (axum/hyper on its own tokio runtime thread, `http.rs`), request parsing and
-//! schema validation (`soap.rs`, `schema.rs`), dispatch (`dispatch.rs`), the operations (one file
-//! each under `ops/`), the in-memory per-mailbox store (`store.rs`), ids (`ids.rs`), faults and
-//! response codes (`faults.rs`), response XML (`render.rs`), quirks (`quirks.rs`) and the YAML
-//! configuration file (`config.rs`).
+//! Owns HTTP and HTTPS serving (axum/hyper on its own tokio runtime thread, `http.rs`, and
+//! rustls, `tls.rs`), the XML parser (`xml_tree.rs`), SOAP envelope and header semantics
+//! (`envelope.rs`), request validation and the typed request views (`schema.rs`), the operation
+//! registry ([`registry`]), dispatch (`dispatch.rs`), the operations (one file each under
+//! `ops/<area>/`), the mailbox model and directory (`mailbox.rs`, extended by each area's store
+//! such as `ops/im/store.rs`), ids (`ids.rs`), the one table of response codes and texts and the
+//! faults (`faults.rs`, [`ResponseCode`]), response XML (`render.rs`), quirks (`quirks.rs`), the
+//! YAML configuration file (`config.rs`), the `serve` command ([`cli`]) and the 125 EWS
+//! operations ([`operations`]).
 //!
 //! CONTRACT (used by the CLI, the runner and tests): [`ServerConfig`], [`Quirk`], [`start`],
 //! [`RunningServer`] keep these names and shapes.
@@ -46,6 +54,8 @@
 //! quirks: [wrong-response-code]
 //! ```
 //! Unknown keys and bad values are errors naming `file:line:col` where the YAML parser knows it.
+//! TLS is not part of the file: `serve` takes `--tls-cert`/`--tls-key` or `--tls-self-signed`,
+//! and [`ServerConfig::tls`] takes a [`TlsIdentity`].
 //!
 //! # Requests accepted
 //! `POST /EWS/Exchange.asmx`, any or no `SOAPAction`, UTF-8. A SOAP 1.1 envelope with any
@@ -65,9 +75,9 @@
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
-//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that is
-//!   not registered, see [`NOT_IMPLEMENTED`]) → `ErrorInvalidOperation`, whose `faultstring`
-//!   and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
+//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that
+//!   has a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose
+//!   `faultstring` and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
 //!   Why this code (measured with exchangelib 5.6.0 and ews-javascript-api 0.15.x against
 //!   `serve`, calling GetFolder for the inbox and GetRoomLists):
@@ -86,9 +96,14 @@
 //!   `ErrorImpersonationDenied` when it may impersonate nobody (the impersonation right itself,
 //!   ms-Exch-EPI-Impersonation), as `responsecode.md` tells them apart; an address with no
 //!   mailbox → `ErrorNonExistentMailbox` ("The SMTP address has no mailbox associated with it.").
+//! - A NUL or another character XML 1.0 forbids, raw or as a character reference (`&#0;`,
+//!   `&#x1;`), → `ErrorSchemaValidation` at its line and position; such a character never reaches
+//!   a response (the renderer could not write one either).
 //!
 //! HTTP: 401 with `WWW-Authenticate: Basic realm="..."` without valid credentials, 413 above the
-//! body limit, 408 when the body stalls, 405/404 for other methods/paths.
+//! body limit, 408 when the body stalls, 405/404 for other methods/paths. At most
+//! `max_connections` connections are open at once; a new client at a full server makes the
+//! longest-idle connection close, so idle clients never starve new ones.
 //!
 //! # Business errors (`ResponseClass="Error"`, `DescriptiveLinkKey` 0)
 //! | ResponseCode | MessageText | text source | when |
@@ -96,6 +111,7 @@
 //! | ErrorInvalidImContactId | The specified Im Contact Id is invalid. | documented | contact not on the list / not in the group |
 //! | ErrorInvalidImGroupId | The specified Im Group Id is invalid. | documented | no such group; default group for Remove/SetImGroup; DG group as a contact's target |
 //! | ErrorInvalidIdMalformed | Id is malformed. | documented | an id that does not decode (see `ids.rs`) |
+//! | ErrorInvalidIdEmpty | Id is empty. | not documented | an `Id=""` attribute where an id is resolved (GetImItems skips it) |
 //! | ErrorImGroupDisplayNameAlreadyExists | An IM group with the specified display name already exists. | documented | AddImGroup / SetImGroup onto an existing name (case-insensitive) |
 //! | ErrorImGroupLimitReached | The maximum number of IM groups has been reached. | not documented | `max_im_groups` user+DG groups |
 //! | ErrorImContactLimitReached | The maximum number of IM contacts has been reached. | not documented | `max_im_contacts` contacts |
@@ -121,17 +137,19 @@
 pub mod cli;
 mod config;
 mod dispatch;
+mod envelope;
 mod faults;
 mod http;
 mod ids;
+mod mailbox;
 pub mod operations;
 mod ops;
 mod quirks;
+pub mod registry;
 mod render;
 mod schema;
-mod soap;
-mod store;
 mod tls;
+mod xml_tree;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -258,7 +276,8 @@ pub struct ServerConfig {
     pub max_im_groups: usize,
     /// IM contacts per mailbox (`ErrorImContactLimitReached` above).
     pub max_im_contacts: usize,
-    /// Connections served at once; more wait in the accept queue.
+    /// Connections open at once. A new client at a full server makes the longest-idle one close;
+    /// only when all have a request in flight does it wait in the accept queue.
     pub max_connections: usize,
     /// A client must send its request headers within this time, or is disconnected.
     pub header_read_timeout: Duration,
@@ -551,7 +570,7 @@ pub fn serve_blocking(
 /// Returns the operation name, or the fault code and message.
 pub fn check_request(bytes: &[u8]) -> Result<&'static str, String> {
     dispatch::parse_request(bytes)
-        .map(|parsed| parsed.request.operation().name())
+        .map(|parsed| parsed.operation.name)
         .map_err(|fault| format!("{}: {}", fault.code(), fault.fault_string()))
 }
 

@@ -5,6 +5,8 @@
 //! Quirks rewrite this tree (see `quirks.rs`) before it is written, so every misbehaviour is a
 //! change to the response the server would otherwise send.
 
+use super::xml_tree::is_xml_char;
+
 /// SOAP 1.1 envelope namespace.
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// SOAP 1.2 envelope namespace (only used by the `soap12-fault` quirk).
@@ -133,7 +135,8 @@ impl Node {
     }
 }
 
-/// Escapes text content.
+/// Escapes text content. A character XML 1.0 forbids (which no request can bring in: the parser
+/// refuses them) is written as U+FFFD, so no code path can make the output ill-formed.
 pub fn escape_text(text: &str, out: &mut String) {
     for ch in text.chars() {
         match ch {
@@ -141,15 +144,17 @@ pub fn escape_text(text: &str, out: &mut String) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#xD;"),
+            _ if !is_xml_char(ch) => out.push('\u{fffd}'),
             _ => out.push(ch),
         }
     }
 }
 
-/// Escapes an attribute value (double-quoted).
+/// Escapes an attribute value (double-quoted); forbidden characters as in [`escape_text`].
 pub fn escape_attr(text: &str, out: &mut String) {
     for ch in text.chars() {
         match ch {
+            _ if !is_xml_char(ch) => out.push('\u{fffd}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -283,6 +288,20 @@ mod tests {
             "<AddImGroupResponse xmlns=\"{MESSAGES_NS}\" ResponseClass=\"Success\"><ResponseCode>NoError</ResponseCode><ImGroup><DisplayName xmlns=\"{TYPES_NS}\">a&amp;b</DisplayName></ImGroup>"
         )), "{text}");
         assert!(text.contains(&format!("<s:Body xmlns:s=\"{SOAP11_NS}\">")));
+    }
+
+    #[test]
+    fn hostile_text_and_attributes_are_escaped_and_forbidden_characters_replaced() {
+        let node = Node::t("V")
+            .attr("a", "\"<&>\t\n\r\u{0}")
+            .text("</V>&]]>\r\u{1}\u{fffe}ok");
+        let text = write_document(&node, &Namespaces::EXCHANGE);
+        assert!(
+            text.ends_with(
+                "<V xmlns=\"http://schemas.microsoft.com/exchange/services/2006/types\" a=\"&quot;&lt;&amp;&gt;&#x9;&#xA;&#xD;\u{fffd}\">&lt;/V&gt;&amp;]]&gt;&#xD;\u{fffd}\u{fffd}ok</V>"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

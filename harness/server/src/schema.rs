@@ -1,141 +1,66 @@
-//! The schema facts of the 12 IM-list operations (from messages.xsd / types.xsd), as tables, and
-//! the validation of a request body element against them, producing a typed [`ImRequest`].
+//! Request validation: the one place that decides whether an operation's body element is valid
+//! against its schema, and the typed access ([`RequestView`]) to an element that passed.
 //!
-//! Each request type is an `xs:sequence` of elements in the messages namespace; the table gives
-//! their order, cardinality and content type. Checked: element namespace and name, order,
-//! required children, repetitions, `NonEmptyStringType` (at least one character), `xs:boolean`
-//! (`true`, `false`, `1`, `0`), `ItemIdType` (required `Id`, optional `ChangeKey`, no content),
-//! the id arrays of GetImItems (`t:ItemId`; `t:OccurrenceItemId`, `t:RecurringMasterItemId` and
+//! Each operation's request type is an `xs:sequence` of elements in the messages namespace,
+//! given as a table of [`Particle`]s in the operation's own file (facts from messages.xsd /
+//! types.xsd). Checked: element namespace and name, order, required children, repetitions,
+//! `NonEmptyStringType` (at least one character), `xs:boolean` (`true`, `false`, `1`, `0`),
+//! `ItemIdType` (required `Id`, optional `ChangeKey`, no content), the id arrays of GetImItems
+//! (`t:ItemId`; `t:OccurrenceItemId`, `t:RecurringMasterItemId` and
 //! `t:RecurringMasterItemIdRanges` are accepted and ignored), and `t:ExtendedProperty` paths
 //! (`PropertyType` required). Undeclared attributes in no namespace are violations; attributes in
 //! other namespaces (`xsi:`, `soap:`) are ignored.
+//!
+//! These hand tables are to be replaced by the XSD engine (crate `ews-schema`): [`validate`] is
+//! the only function to change, as long as it still returns a [`RequestView`] of the body that
+//! every operation builds its typed request from.
 
 use super::render::{MESSAGES_NS, TYPES_NS};
-use super::soap::{Element, Violation};
-
-/// One of the 12 operations this server implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImOperation {
-    AddImGroup,
-    AddNewImContactToGroup,
-    AddImContactToGroup,
-    RemoveImContactFromGroup,
-    RemoveContactFromImList,
-    AddDistributionGroupToImList,
-    RemoveDistributionGroupFromImList,
-    RemoveImGroup,
-    SetImGroup,
-    GetImItemList,
-    GetImItems,
-    SetImListMigrationCompleted,
-}
-
-impl ImOperation {
-    pub const ALL: &'static [ImOperation] = &[
-        ImOperation::AddImGroup,
-        ImOperation::AddNewImContactToGroup,
-        ImOperation::AddImContactToGroup,
-        ImOperation::RemoveImContactFromGroup,
-        ImOperation::RemoveContactFromImList,
-        ImOperation::AddDistributionGroupToImList,
-        ImOperation::RemoveDistributionGroupFromImList,
-        ImOperation::RemoveImGroup,
-        ImOperation::SetImGroup,
-        ImOperation::GetImItemList,
-        ImOperation::GetImItems,
-        ImOperation::SetImListMigrationCompleted,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ImOperation::AddImGroup => "AddImGroup",
-            ImOperation::AddNewImContactToGroup => "AddNewImContactToGroup",
-            ImOperation::AddImContactToGroup => "AddImContactToGroup",
-            ImOperation::RemoveImContactFromGroup => "RemoveImContactFromGroup",
-            ImOperation::RemoveContactFromImList => "RemoveContactFromImList",
-            ImOperation::AddDistributionGroupToImList => "AddDistributionGroupToImList",
-            ImOperation::RemoveDistributionGroupFromImList => "RemoveDistributionGroupFromImList",
-            ImOperation::RemoveImGroup => "RemoveImGroup",
-            ImOperation::SetImGroup => "SetImGroup",
-            ImOperation::GetImItemList => "GetImItemList",
-            ImOperation::GetImItems => "GetImItems",
-            ImOperation::SetImListMigrationCompleted => "SetImListMigrationCompleted",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<ImOperation> {
-        ImOperation::ALL
-            .iter()
-            .copied()
-            .find(|op| op.name() == name)
-    }
-
-    /// Oldest `RequestServerVersion` the operation accepts: all were added in Exchange 2013.
-    pub fn minimum_version(self) -> &'static str {
-        "Exchange2013"
-    }
-
-    fn particles(self) -> &'static [Particle] {
-        use Content::*;
-        macro_rules! seq {
-            ($(($name:literal, $min:literal, $content:ident)),* $(,)?) => {{
-                const PARTICLES: &[Particle] = &[$(Particle { name: $name, min: $min, content: $content }),*];
-                PARTICLES
-            }};
-        }
-        match self {
-            ImOperation::AddImGroup => seq![("DisplayName", 1, NonEmptyString)],
-            ImOperation::AddNewImContactToGroup => seq![
-                ("ImAddress", 1, NonEmptyString),
-                ("DisplayName", 0, NonEmptyString),
-                ("GroupId", 0, ItemId),
-            ],
-            ImOperation::AddImContactToGroup => {
-                seq![("ContactId", 1, ItemId), ("GroupId", 0, ItemId)]
-            }
-            ImOperation::RemoveImContactFromGroup => {
-                seq![("ContactId", 1, ItemId), ("GroupId", 1, ItemId)]
-            }
-            ImOperation::RemoveContactFromImList => seq![("ContactId", 1, ItemId)],
-            ImOperation::AddDistributionGroupToImList => seq![
-                ("SmtpAddress", 1, NonEmptyString),
-                ("DisplayName", 1, NonEmptyString),
-            ],
-            ImOperation::RemoveDistributionGroupFromImList => seq![("GroupId", 1, ItemId)],
-            ImOperation::RemoveImGroup => seq![("GroupId", 1, ItemId)],
-            ImOperation::SetImGroup => seq![
-                ("GroupId", 1, ItemId),
-                ("NewDisplayName", 1, NonEmptyString)
-            ],
-            ImOperation::GetImItemList => seq![("ExtendedProperties", 0, ExtendedFieldUris)],
-            ImOperation::GetImItems => seq![
-                ("ContactIds", 0, BaseItemIds),
-                ("GroupIds", 0, BaseItemIds),
-                ("ExtendedProperties", 0, ExtendedFieldUris),
-            ],
-            ImOperation::SetImListMigrationCompleted => {
-                seq![("ImListMigrationCompleted", 1, Boolean)]
-            }
-        }
-    }
-}
+use super::xml_tree::{Element, Violation};
 
 /// Content type of a request child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Content {
+pub enum Content {
+    /// `t:NonEmptyStringType`.
     NonEmptyString,
+    /// `xs:boolean`.
     Boolean,
+    /// `t:ItemIdType` (`Id`, `ChangeKey`, no content).
     ItemId,
+    /// `t:NonEmptyArrayOfBaseItemIdsType`.
     BaseItemIds,
+    /// `t:NonEmptyArrayOfPathsToElementType` holding `t:ExtendedProperty` paths.
     ExtendedFieldUris,
 }
 
 /// One element of a request sequence (every one occurs at most once).
-#[derive(Debug, Clone, Copy)]
-struct Particle {
-    name: &'static str,
-    min: u32,
-    content: Content,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Particle {
+    /// Local name, in the messages namespace.
+    pub name: &'static str,
+    /// `minOccurs`: 0 or 1.
+    pub min: u32,
+    pub content: Content,
+}
+
+impl Particle {
+    /// A child that must occur once.
+    pub const fn required(name: &'static str, content: Content) -> Particle {
+        Particle {
+            name,
+            min: 1,
+            content,
+        }
+    }
+
+    /// A child that may occur once.
+    pub const fn optional(name: &'static str, content: Content) -> Particle {
+        Particle {
+            name,
+            min: 0,
+            content,
+        }
+    }
 }
 
 /// An `ItemIdType` value from a request.
@@ -158,80 +83,6 @@ impl ExtendedFieldUri {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A validated IM request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImRequest {
-    AddImGroup {
-        display_name: String,
-    },
-    AddNewImContactToGroup {
-        im_address: String,
-        display_name: Option<String>,
-        group_id: Option<IdRef>,
-    },
-    AddImContactToGroup {
-        contact_id: IdRef,
-        group_id: Option<IdRef>,
-    },
-    RemoveImContactFromGroup {
-        contact_id: IdRef,
-        group_id: IdRef,
-    },
-    RemoveContactFromImList {
-        contact_id: IdRef,
-    },
-    AddDistributionGroupToImList {
-        smtp_address: String,
-        display_name: String,
-    },
-    RemoveDistributionGroupFromImList {
-        group_id: IdRef,
-    },
-    RemoveImGroup {
-        group_id: IdRef,
-    },
-    SetImGroup {
-        group_id: IdRef,
-        new_display_name: String,
-    },
-    GetImItemList {
-        extended_properties: Vec<ExtendedFieldUri>,
-    },
-    GetImItems {
-        contact_ids: Vec<IdRef>,
-        group_ids: Vec<IdRef>,
-        extended_properties: Vec<ExtendedFieldUri>,
-    },
-    SetImListMigrationCompleted {
-        completed: bool,
-    },
-}
-
-impl ImRequest {
-    pub fn operation(&self) -> ImOperation {
-        match self {
-            ImRequest::AddImGroup { .. } => ImOperation::AddImGroup,
-            ImRequest::AddNewImContactToGroup { .. } => ImOperation::AddNewImContactToGroup,
-            ImRequest::AddImContactToGroup { .. } => ImOperation::AddImContactToGroup,
-            ImRequest::RemoveImContactFromGroup { .. } => ImOperation::RemoveImContactFromGroup,
-            ImRequest::RemoveContactFromImList { .. } => ImOperation::RemoveContactFromImList,
-            ImRequest::AddDistributionGroupToImList { .. } => {
-                ImOperation::AddDistributionGroupToImList
-            }
-            ImRequest::RemoveDistributionGroupFromImList { .. } => {
-                ImOperation::RemoveDistributionGroupFromImList
-            }
-            ImRequest::RemoveImGroup { .. } => ImOperation::RemoveImGroup,
-            ImRequest::SetImGroup { .. } => ImOperation::SetImGroup,
-            ImRequest::GetImItemList { .. } => ImOperation::GetImItemList,
-            ImRequest::GetImItems { .. } => ImOperation::GetImItems,
-            ImRequest::SetImListMigrationCompleted { .. } => {
-                ImOperation::SetImListMigrationCompleted
-            }
-        }
     }
 }
 
@@ -269,10 +120,13 @@ fn check_attributes(element: &Element, allowed: &[&str]) -> Result<(), Violation
 }
 
 /// Validates `body` (the element inside `soap:Body`) against the operation's request type.
-pub fn validate(op: ImOperation, body: &Element) -> Result<ImRequest, Violation> {
+/// Validates an operation's body element against its request sequence.
+pub fn validate<'a>(
+    particles: &'static [Particle],
+    body: &'a Element,
+) -> Result<RequestView<'a>, Violation> {
     check_attributes(body, &[])?;
     reject_text(body, "element-only")?;
-    let particles = op.particles();
     let mut found: Vec<Option<&Element>> = vec![None; particles.len()];
     let mut next = 0usize;
     for child in &body.children {
@@ -342,24 +196,49 @@ pub fn validate(op: ImOperation, body: &Element) -> Result<ImRequest, Violation>
             check_content(particle.content, element)?;
         }
     }
-    let get = |name: &str| -> Option<&Element> {
-        particles
-            .iter()
-            .zip(&found)
-            .find(|(p, _)| p.name == name)
-            .and_then(|(_, f)| *f)
-    };
-    let text = |name: &str| get(name).map(|e| e.text.clone()).unwrap_or_default();
-    let opt_text = |name: &str| get(name).map(|e| e.text.clone());
-    let id = |name: &str| {
-        get(name).map(item_id).unwrap_or(IdRef {
+    Ok(RequestView { body })
+}
+
+/// Typed access to a body element that [`validate`] accepted: only `validate` makes one, so an
+/// operation reading its request through a view never sees an invalid one. Accessors take the
+/// local name of a child in the messages namespace; a child the schema lets be absent gives the
+/// empty value.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestView<'a> {
+    body: &'a Element,
+}
+
+impl<'a> RequestView<'a> {
+    fn child(&self, name: &str) -> Option<&'a Element> {
+        self.body.children.iter().find(|c| c.is(MESSAGES_NS, name))
+    }
+
+    /// Text of a required string child.
+    pub fn text(&self, name: &str) -> String {
+        self.opt_text(name).unwrap_or_default()
+    }
+
+    /// Text of an optional string child.
+    pub fn opt_text(&self, name: &str) -> Option<String> {
+        self.child(name).map(|e| e.text.clone())
+    }
+
+    /// A required `ItemIdType` child.
+    pub fn id(&self, name: &str) -> IdRef {
+        self.opt_id(name).unwrap_or(IdRef {
             id: String::new(),
             change_key: None,
         })
-    };
-    let opt_id = |name: &str| get(name).map(item_id);
-    let ids = |name: &str| -> Vec<IdRef> {
-        get(name)
+    }
+
+    /// An optional `ItemIdType` child.
+    pub fn opt_id(&self, name: &str) -> Option<IdRef> {
+        self.child(name).map(item_id)
+    }
+
+    /// The `t:ItemId`s of an id-array child (other id kinds are skipped).
+    pub fn item_ids(&self, name: &str) -> Vec<IdRef> {
+        self.child(name)
             .map(|e| {
                 e.children
                     .iter()
@@ -368,9 +247,11 @@ pub fn validate(op: ImOperation, body: &Element) -> Result<ImRequest, Violation>
                     .collect()
             })
             .unwrap_or_default()
-    };
-    let extended = || -> Vec<ExtendedFieldUri> {
-        get("ExtendedProperties")
+    }
+
+    /// The `t:ExtendedProperty` paths of a paths child.
+    pub fn extended_properties(&self, name: &str) -> Vec<ExtendedFieldUri> {
+        self.child(name)
             .map(|e| {
                 e.children
                     .iter()
@@ -385,55 +266,12 @@ pub fn validate(op: ImOperation, body: &Element) -> Result<ImRequest, Violation>
                     .collect()
             })
             .unwrap_or_default()
-    };
-    Ok(match op {
-        ImOperation::AddImGroup => ImRequest::AddImGroup {
-            display_name: text("DisplayName"),
-        },
-        ImOperation::AddNewImContactToGroup => ImRequest::AddNewImContactToGroup {
-            im_address: text("ImAddress"),
-            display_name: opt_text("DisplayName"),
-            group_id: opt_id("GroupId"),
-        },
-        ImOperation::AddImContactToGroup => ImRequest::AddImContactToGroup {
-            contact_id: id("ContactId"),
-            group_id: opt_id("GroupId"),
-        },
-        ImOperation::RemoveImContactFromGroup => ImRequest::RemoveImContactFromGroup {
-            contact_id: id("ContactId"),
-            group_id: id("GroupId"),
-        },
-        ImOperation::RemoveContactFromImList => ImRequest::RemoveContactFromImList {
-            contact_id: id("ContactId"),
-        },
-        ImOperation::AddDistributionGroupToImList => ImRequest::AddDistributionGroupToImList {
-            smtp_address: text("SmtpAddress"),
-            display_name: text("DisplayName"),
-        },
-        ImOperation::RemoveDistributionGroupFromImList => {
-            ImRequest::RemoveDistributionGroupFromImList {
-                group_id: id("GroupId"),
-            }
-        }
-        ImOperation::RemoveImGroup => ImRequest::RemoveImGroup {
-            group_id: id("GroupId"),
-        },
-        ImOperation::SetImGroup => ImRequest::SetImGroup {
-            group_id: id("GroupId"),
-            new_display_name: text("NewDisplayName"),
-        },
-        ImOperation::GetImItemList => ImRequest::GetImItemList {
-            extended_properties: extended(),
-        },
-        ImOperation::GetImItems => ImRequest::GetImItems {
-            contact_ids: ids("ContactIds"),
-            group_ids: ids("GroupIds"),
-            extended_properties: extended(),
-        },
-        ImOperation::SetImListMigrationCompleted => ImRequest::SetImListMigrationCompleted {
-            completed: matches!(text("ImListMigrationCompleted").trim(), "true" | "1"),
-        },
-    })
+    }
+
+    /// An `xs:boolean` child (`true`/`1`; absent is false).
+    pub fn boolean(&self, name: &str) -> bool {
+        matches!(self.text(name).trim(), "true" | "1")
+    }
 }
 
 fn item_id(element: &Element) -> IdRef {
@@ -605,18 +443,15 @@ fn check_content(content: Content, element: &Element) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::soap::parse_document;
-
-    fn body(xml: &str) -> Element {
-        let wrapped = format!("<m:{xml} xmlns:m=\"{MESSAGES_NS}\" xmlns:t=\"{TYPES_NS}\"",);
-        let _ = wrapped;
-        parse_document(xml.as_bytes()).expect("well-formed")
-    }
+    use crate::ops::im::add_new_im_contact_to_group::AddNewImContactToGroup;
+    use crate::ops::im::set_im_list_migration_completed::SetImListMigrationCompleted;
+    use crate::registry::{self, Handler};
+    use crate::xml_tree::parse_document;
 
     fn doc(inner: &str, op: &str) -> Element {
-        body(&format!(
-            "<m:{op} xmlns:m=\"{MESSAGES_NS}\" xmlns:t=\"{TYPES_NS}\">{inner}</m:{op}>"
-        ))
+        let xml =
+            format!("<m:{op} xmlns:m=\"{MESSAGES_NS}\" xmlns:t=\"{TYPES_NS}\">{inner}</m:{op}>");
+        parse_document(xml.as_bytes()).expect("well-formed")
     }
 
     #[test]
@@ -625,10 +460,10 @@ mod tests {
             "<m:ImAddress>sip:a@b</m:ImAddress><m:GroupId Id=\"x\" ChangeKey=\"k\"/>",
             "AddNewImContactToGroup",
         );
-        let req = validate(ImOperation::AddNewImContactToGroup, &e).expect("valid");
+        let view = validate(AddNewImContactToGroup::REQUEST, &e).expect("valid");
         assert_eq!(
-            req,
-            ImRequest::AddNewImContactToGroup {
+            AddNewImContactToGroup::view(&view),
+            AddNewImContactToGroup {
                 im_address: "sip:a@b".into(),
                 display_name: None,
                 group_id: Some(IdRef {
@@ -641,10 +476,12 @@ mod tests {
             "<m:ImListMigrationCompleted>1</m:ImListMigrationCompleted>",
             "SetImListMigrationCompleted",
         );
+        let view = validate(SetImListMigrationCompleted::REQUEST, &e).expect("valid");
         assert_eq!(
-            validate(ImOperation::SetImListMigrationCompleted, &e),
-            Ok(ImRequest::SetImListMigrationCompleted { completed: true })
+            SetImListMigrationCompleted::view(&view),
+            SetImListMigrationCompleted { completed: true }
         );
+        assert!(registry::find("SetImListMigrationCompleted").is_some());
     }
 
     #[test]
@@ -692,8 +529,8 @@ mod tests {
         ];
         for (op, inner, expect) in cases {
             let e = doc(inner, op);
-            let operation = ImOperation::from_name(op).expect("known op");
-            match validate(operation, &e) {
+            let operation = registry::find(op).expect("known op");
+            match validate(operation.request, &e) {
                 Ok(req) => panic!("{op} {inner}: expected violation, got {req:?}"),
                 Err(v) => assert!(v.message.contains(expect), "{op} {inner}: {}", v.message),
             }

@@ -1951,3 +1951,302 @@ fn the_strict_response_checker_rejects_ill_formed_xml() {
         assert!(strict_xml(bad).is_err(), "accepted {bad:?}");
     }
 }
+
+/// The registry is complete and consistent: its lines are the 125 EWS operations, each once,
+/// in order; every implemented operation has its cases folder
+/// (`cases/<family>/<snake_case_operation>/`, holding at least one case) and is refused by
+/// nothing; every other one is refused as not implemented.
+#[test]
+fn every_implemented_operation_has_cases_and_every_ews_operation_is_accounted_for() {
+    use ews_conformance::operations;
+    use ews_conformance::reference_server::registry::{self, REGISTRY};
+    let lines: Vec<&str> = REGISTRY.iter().map(|entry| entry.name()).collect();
+    let all: Vec<&str> = operations::ALL.iter().map(|o| o.name).collect();
+    assert_eq!(
+        lines, all,
+        "one registry line per EWS operation, sorted by name"
+    );
+    assert_eq!(all.len(), 125);
+    let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
+    let mut implemented = 0;
+    for op in registry::implemented_operations() {
+        implemented += 1;
+        let folder = cases.join(op.cases_folder());
+        let yaml = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: no cases folder {}: {e}", op.name, folder.display()))
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+            .count();
+        assert!(yaml > 0, "{}: {} holds no case", op.name, folder.display());
+        assert!(!registry::is_not_implemented(op.name), "{}", op.name);
+    }
+    assert_eq!(implemented, 12, "the 12 IM-list operations");
+    assert_eq!(
+        registry::not_implemented_operations().count(),
+        125 - implemented
+    );
+}
+
+/// `Id=""` is ErrorInvalidIdEmpty wherever an id is resolved; GetImItems skips it as it skips
+/// every id it cannot use.
+#[test]
+fn an_empty_id_is_error_invalid_id_empty() {
+    let server = server();
+    for (op, body) in [
+        ("RemoveImGroup", "<m:RemoveImGroup><m:GroupId Id=\"\"/></m:RemoveImGroup>".to_string()),
+        ("SetImGroup", "<m:SetImGroup><m:GroupId Id=\"\" ChangeKey=\"\"/><m:NewDisplayName>x</m:NewDisplayName></m:SetImGroup>".to_string()),
+        ("RemoveContactFromImList", "<m:RemoveContactFromImList><m:ContactId Id=\"\"/></m:RemoveContactFromImList>".to_string()),
+        ("AddNewImContactToGroup", "<m:AddNewImContactToGroup><m:ImAddress>sip:x@contoso.com</m:ImAddress><m:GroupId Id=\"\"/></m:AddNewImContactToGroup>".to_string()),
+        ("RemoveDistributionGroupFromImList", "<m:RemoveDistributionGroupFromImList><m:GroupId Id=\"\"/></m:RemoveDistributionGroupFromImList>".to_string()),
+    ] {
+        let reply = post(&server, &envelope(&body));
+        assert_error(&reply, op, "ErrorInvalidIdEmpty", "Id is empty.");
+    }
+    let reply = post(
+        &server,
+        &envelope("<m:GetImItems><m:GroupIds><t:ItemId Id=\"\"/></m:GroupIds></m:GetImItems>"),
+    );
+    assert_success(&reply, "GetImItems");
+}
+
+/// A NUL, another C0 control or a character reference XML 1.0 forbids is an ErrorSchemaValidation
+/// fault at its line and position, and never reaches a response (every body here also passes
+/// the strict checker in `post_as`); legal but hostile text comes back escaped, intact.
+#[test]
+fn forbidden_characters_are_faults_and_hostile_text_is_escaped() {
+    let server = server();
+    let add_group = |name: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:t=\"{T}\" xmlns:m=\"{M}\">\n<soap:Header><t:RequestServerVersion Version=\"Exchange2013\"/></soap:Header>\n<soap:Body><m:AddImGroup><m:DisplayName>{name}</m:DisplayName></m:AddImGroup></soap:Body>\n</soap:Envelope>"
+        )
+    };
+    // Line 4 is the body line; the display name starts at column 41. (U+007F is a legal Char.)
+    for (name, column) in [
+        ("a\u{0}b", 42),
+        ("\u{1}", 41),
+        ("tab\tok\u{1b}", 47),
+        ("x\u{7f}y\u{8}", 44),
+    ] {
+        let reply = post(&server, &add_group(name));
+        assert_fault(&reply, "ErrorSchemaValidation");
+        assert_eq!(
+            text(&reply.body, "LineNumber"),
+            "4",
+            "{name:?}: {}",
+            reply.body
+        );
+        assert_eq!(
+            text(&reply.body, "LinePosition"),
+            column.to_string(),
+            "{name:?}: {}",
+            reply.body
+        );
+        assert!(text(&reply.body, "Violation").contains("is an invalid character"));
+    }
+    for reference in [
+        "&#0;",
+        "&#x1;",
+        "&#x1F;",
+        "&#xFFFE;",
+        "&#xD800;",
+        "&#1114112;",
+    ] {
+        let reply = post(&server, &add_group(&format!("name{reference}")));
+        assert_fault(&reply, "ErrorSchemaValidation");
+        assert_eq!(text(&reply.body, "LineNumber"), "4", "{reference}");
+        assert!(
+            text(&reply.body, "Violation")
+                .contains(&format!("Invalid character reference '{reference}'")),
+            "{reference}: {}",
+            reply.body
+        );
+    }
+    // In an attribute value, raw or by reference.
+    for id in ["\u{2}", "&#x2;"] {
+        let reply = post(
+            &server,
+            &envelope(&format!(
+                "<m:RemoveImGroup><m:GroupId Id=\"{id}\"/></m:RemoveImGroup>"
+            )),
+        );
+        assert_fault(&reply, "ErrorSchemaValidation");
+    }
+    // Legal but hostile: markup characters, a CDATA end, quotes, CR, astral characters.
+    let hostile = "</m:DisplayName><x a=\"'\">&amp;]]>\r\n\u{10FFFF}\u{FFFD}";
+    let escaped = hostile
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\r', "&#xD;");
+    let reply = post(&server, &add_group(&escaped));
+    assert_success(&reply, "AddImGroup");
+    assert!(item_list(&server).contains("&lt;/m:DisplayName&gt;&lt;x a="));
+    let mut reader = quick_xml::Reader::from_str(&reply.body);
+    let mut names = Vec::new();
+    let mut inside = false;
+    loop {
+        match reader.read_event().expect("strict XML") {
+            Event::Start(e) if e.local_name().as_ref() == "DisplayName" => inside = true,
+            Event::Text(t) if inside => names.push(t.to_string()),
+            Event::GeneralRef(r) if inside => {
+                let value = r
+                    .resolve_char_ref()
+                    .expect("char ref")
+                    .map(String::from)
+                    .unwrap_or_else(|| {
+                        quick_xml::escape::resolve_predefined_entity(&r)
+                            .expect("predefined entity")
+                            .to_string()
+                    });
+                names.push(value);
+            }
+            Event::End(e) if e.local_name().as_ref() == "DisplayName" => inside = false,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(names.concat(), hostile, "{}", reply.body);
+    // A violation message quoting request text escapes it.
+    let reply = post(
+        &server,
+        &envelope(
+            "<m:SetImListMigrationCompleted><m:ImListMigrationCompleted>&lt;b&gt;&amp;&quot;</m:ImListMigrationCompleted></m:SetImListMigrationCompleted>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(
+        text(&reply.body, "Violation").contains("'<b>&\"'"),
+        "{}",
+        reply.body
+    );
+}
+
+/// Raises this process's open-file limit to `wanted` when it is lower (Linux `prlimit`), so the
+/// test can hold its connections; says so when it cannot.
+fn ensure_open_files(wanted: u64) {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(3)
+                        .and_then(|v| v.parse::<u64>().ok())
+                })
+        });
+    if soft.is_some_and(|soft| soft < wanted) {
+        let status = std::process::Command::new("prlimit")
+            .arg(format!("--pid={}", std::process::id()))
+            .arg(format!("--nofile={wanted}:{wanted}"))
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "this test needs {wanted} open files (ulimit -n {wanted}); prlimit could not raise the limit"
+        );
+    }
+}
+
+/// With 1,024 idle connections held open (the default `max_connections`), half never sending a
+/// byte and half idle on keep-alive after a request, a new client is answered within one second:
+/// the server closes the longest-idle connection to make room instead of making it wait.
+#[test]
+fn a_new_client_is_answered_within_a_second_while_1024_idle_connections_are_held() {
+    ensure_open_files(8192);
+    let server = server();
+    assert_eq!(ServerConfig::default().max_connections, 1024);
+    let request = envelope("<m:GetImItemList/>");
+    let head = format!(
+        "POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ=\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+        server.addr(),
+        request.len()
+    );
+    let mut idle = Vec::with_capacity(1024);
+    for i in 0..1024 {
+        let mut stream = TcpStream::connect(server.addr()).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        if i % 2 == 1 {
+            // A complete request, then the connection stays open, idle, on keep-alive.
+            stream.write_all(head.as_bytes()).expect("send head");
+            stream.write_all(request.as_bytes()).expect("send body");
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 8192];
+            while !seen.ends_with(b"</s:Envelope>") {
+                let n = stream.read(&mut buf).expect("response");
+                assert!(n > 0, "closed before answering");
+                seen.extend_from_slice(&buf[..n]);
+            }
+            assert!(
+                seen.starts_with(b"HTTP/1.1 200"),
+                "{}",
+                String::from_utf8_lossy(&seen)
+            );
+        }
+        idle.push(stream);
+    }
+    for round in 0..3 {
+        let started = Instant::now();
+        let reply = post(&server, &request);
+        let took = started.elapsed();
+        assert_eq!(reply.status, 200, "round {round}");
+        assert!(
+            took < Duration::from_secs(1),
+            "round {round}: a new client waited {took:?} behind 1,024 idle connections"
+        );
+    }
+    // The room was made by closing idle connections: some of ours now read end-of-file.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut closed = 0;
+    for stream in &mut idle {
+        stream.set_nonblocking(true).expect("nonblocking");
+        let mut buf = [0u8; 1];
+        if matches!(stream.read(&mut buf), Ok(0)) {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 1, "no idle connection was closed");
+}
+
+/// Over HTTPS too: clients that connect and never start the TLS handshake are idle, and a full
+/// server closes one of them for a new client instead of making it wait for the handshake
+/// timeout.
+#[test]
+fn https_clients_stalled_before_the_handshake_do_not_starve_new_ones() {
+    use ews_conformance::reference_server::TlsIdentity;
+    let identity = TlsIdentity::self_signed().expect("certificate");
+    let trust = reqwest::Certificate::from_pem(identity.cert_pem().as_bytes()).expect("pem");
+    let server = server_with(ServerConfig {
+        tls: Some(identity),
+        max_connections: 8,
+        ..ServerConfig::default()
+    });
+    let _stalled: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(server.addr()).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    for round in 0..3 {
+        let client = reqwest::blocking::Client::builder()
+            .add_root_certificate(trust.clone())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        let started = Instant::now();
+        let response = client
+            .post(server.url())
+            .basic_auth("alice", Some("alice-password"))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .body(envelope("<m:GetImItemList/>"))
+            .send()
+            .expect("answered");
+        let took = started.elapsed();
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            took < Duration::from_secs(1),
+            "round {round}: waited {took:?}"
+        );
+    }
+}

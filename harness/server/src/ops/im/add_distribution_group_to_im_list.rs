@@ -6,17 +6,50 @@
 //! `ErrorInvalidImDistributionGroupSmtpAddress`; `max_im_groups` reached →
 //! `ErrorImGroupLimitReached`.
 
-use super::{OpContext, Outcome};
+use super::store::{GroupKind, ImList};
 use crate::faults::{ResponseCode, ResponseError};
+use crate::mailbox::Mailbox;
+use crate::ops::{OpContext, Outcome};
+use crate::registry::{Handler, Request};
 use crate::render::Node;
-use crate::store::{GroupKind, MailboxStore};
+use crate::schema::{Content, Particle, RequestView};
 
-pub fn handle(
-    ctx: &OpContext<'_>,
-    store: &mut MailboxStore,
-    smtp_address: &str,
-    display_name: &str,
-) -> Outcome {
+/// The AddDistributionGroupToImList request, read from its validated body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddDistributionGroupToImList {
+    pub smtp_address: String,
+    pub display_name: String,
+}
+
+impl Handler for AddDistributionGroupToImList {
+    const NAME: &'static str = "AddDistributionGroupToImList";
+    const FAMILY: &'static str = super::FAMILY;
+    const MINIMUM_VERSION: &'static str = "Exchange2013";
+    const CODES: &'static [ResponseCode] = &[
+        ResponseCode::ErrorInvalidImDistributionGroupSmtpAddress,
+        ResponseCode::ErrorImGroupLimitReached,
+        ResponseCode::ErrorInvalidImGroupId,
+    ];
+    const REQUEST: &'static [Particle] = &[
+        Particle::required("SmtpAddress", Content::NonEmptyString),
+        Particle::required("DisplayName", Content::NonEmptyString),
+    ];
+
+    fn view(request: &RequestView<'_>) -> Self {
+        AddDistributionGroupToImList {
+            smtp_address: request.text("SmtpAddress"),
+            display_name: request.text("DisplayName"),
+        }
+    }
+}
+
+impl Request for AddDistributionGroupToImList {
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
+        run(ctx, &mut mailbox.im, &self.smtp_address, &self.display_name)
+    }
+}
+
+fn run(ctx: &OpContext<'_>, store: &mut ImList, smtp_address: &str, display_name: &str) -> Outcome {
     let Some(dg) = ctx.directory.distribution_group(smtp_address) else {
         return Err(ResponseError::new(
             ResponseCode::ErrorInvalidImDistributionGroupSmtpAddress,

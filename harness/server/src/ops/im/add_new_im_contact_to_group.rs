@@ -10,16 +10,67 @@
 //!   `ErrorNonExistentMailbox` (with `MailboxGuid`); no such group, or a distribution group →
 //!   `ErrorInvalidImGroupId`; `max_im_contacts` reached → `ErrorImContactLimitReached`.
 
-use super::{OpContext, Outcome, ensure_contact_group};
+use super::ensure_contact_group;
+use super::store::{GroupKind, ImList};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
+use crate::mailbox::Mailbox;
+use crate::mailbox::{normalize_address, now_utc};
+use crate::ops::{OpContext, Outcome};
+use crate::registry::{Handler, Request};
 use crate::render::Node;
-use crate::schema::IdRef;
-use crate::store::{GroupKind, MailboxStore, normalize_address, now_utc};
+use crate::schema::{Content, IdRef, Particle, RequestView};
 
-pub fn handle(
+/// The AddNewImContactToGroup request, read from its validated body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddNewImContactToGroup {
+    pub im_address: String,
+    pub display_name: Option<String>,
+    pub group_id: Option<IdRef>,
+}
+
+impl Handler for AddNewImContactToGroup {
+    const NAME: &'static str = "AddNewImContactToGroup";
+    const FAMILY: &'static str = super::FAMILY;
+    const MINIMUM_VERSION: &'static str = "Exchange2013";
+    const CODES: &'static [ResponseCode] = &[
+        ResponseCode::ErrorInvalidImGroupId,
+        ResponseCode::ErrorImContactLimitReached,
+        ResponseCode::ErrorInvalidImContactId,
+        ResponseCode::ErrorInvalidIdEmpty,
+        ResponseCode::ErrorInvalidIdMalformed,
+        ResponseCode::ErrorNonExistentMailbox,
+    ];
+    const REQUEST: &'static [Particle] = &[
+        Particle::required("ImAddress", Content::NonEmptyString),
+        Particle::optional("DisplayName", Content::NonEmptyString),
+        Particle::optional("GroupId", Content::ItemId),
+    ];
+
+    fn view(request: &RequestView<'_>) -> Self {
+        AddNewImContactToGroup {
+            im_address: request.text("ImAddress"),
+            display_name: request.opt_text("DisplayName"),
+            group_id: request.opt_id("GroupId"),
+        }
+    }
+}
+
+impl Request for AddNewImContactToGroup {
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
+        run(
+            ctx,
+            &mut mailbox.im,
+            &self.im_address,
+            self.display_name.as_deref(),
+            self.group_id.as_ref(),
+        )
+    }
+}
+
+fn run(
     ctx: &OpContext<'_>,
-    store: &mut MailboxStore,
+    store: &mut ImList,
     im_address: &str,
     display_name: Option<&str>,
     group_id: Option<&IdRef>,

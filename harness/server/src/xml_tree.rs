@@ -1,26 +1,19 @@
-//! The request parser: request bytes → a namespace-resolved element tree → a checked SOAP envelope.
+//! The reference server's XML parser: request bytes → a namespace-resolved element tree
+//! ([`Element`]), with every failure a [`Violation`] at a 1-based line and position.
 //!
 //! Built on `quick_xml::NsReader` (names are compared by namespace URI and local name; prefixes
 //! never matter). quick-xml is lenient, so this module adds the well-formedness checks XML
 //! requires and Exchange's parser enforces: one root, every element closed, no undeclared prefix,
 //! no unknown entity, no raw `&` or `<` in values, valid UTF-8, no DTD (a DTD is refused, never
-//! expanded). Every failure is a [`Violation`] with the 1-based line and position of the offending
-//! markup in the request text, which becomes an `ErrorSchemaValidation` fault.
-//!
-//! What the envelope check accepts: a SOAP 1.1 `Envelope` with any prefix (`s:`, `soap:`,
-//! `SOAP-ENV:`, ...) or a default namespace; an optional `Header` (empty or not) before a
-//! `Body` holding exactly one element; EWS elements with any prefix (`m:`, `t:`, `ns1:`, `ns2:`)
-//! or none. Known header entries (`RequestServerVersion`, `MailboxCulture`,
-//! `ExchangeImpersonation`) are checked against the schema; other header entries (for example
-//! `TimeZoneContext`, `DateTimePrecision`) are accepted and ignored. Hard limits keep hostile
+//! expanded), and no character outside the XML 1.0 `Char` production, literal (a NUL or another
+//! C0 control other than tab, LF and CR) or by reference (`&#0;`, `&#x1;`). Such a character is
+//! never put into the tree, so it can never be echoed into a response. Hard limits keep hostile
 //! input cheap: nesting depth [`MAX_DEPTH`], element count [`MAX_ELEMENTS`], attributes per
-//! element [`MAX_ATTRIBUTES`].
+//! element [`MAX_ATTRIBUTES`]. SOAP semantics live in `envelope.rs`.
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
-
-use super::render::{SOAP11_NS, TYPES_NS};
 
 /// Deepest element nesting accepted.
 pub const MAX_DEPTH: usize = 64;
@@ -156,7 +149,27 @@ pub fn parse_document(input: &[u8]) -> Result<Element, Violation> {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some((offset, ch)) = text.char_indices().find(|(_, c)| !is_xml_char(*c)) {
+        let position = LineIndex::new(text).position(offset);
+        return Err(Violation::at(
+            position,
+            with_location(
+                &format!(
+                    "'{}', hexadecimal value 0x{:02X}, is an invalid character.",
+                    ch.escape_default(),
+                    u32::from(ch)
+                ),
+                position,
+            ),
+        ));
+    }
     Parser::new(text).run()
+}
+
+/// The XML 1.0 `Char` production: tab, LF, CR, and U+0020 upwards except the surrogates (which
+/// a `char` cannot be) and U+FFFE, U+FFFF.
+pub fn is_xml_char(ch: char) -> bool {
+    matches!(ch, '\t' | '\n' | '\r') || (ch >= ' ' && ch != '\u{fffe}' && ch != '\u{ffff}')
 }
 
 struct Parser<'a> {
@@ -432,9 +445,7 @@ fn resolve_reference(name: &str) -> Option<String> {
                 None => number.parse::<u32>().ok()?,
             };
             let ch = char::from_u32(code)?;
-            let legal = matches!(ch, '\t' | '\n' | '\r')
-                || (ch >= ' ' && ch != '\u{fffe}' && ch != '\u{ffff}');
-            if !legal {
+            if !is_xml_char(ch) {
                 return None;
             }
             ch
@@ -459,6 +470,9 @@ fn unescape(raw: &str) -> Result<String, String> {
         }
         match resolve_reference(name) {
             Some(value) => out.push_str(&value),
+            None if name.starts_with('#') => {
+                return Err(format!("Invalid character reference '&{name};'."));
+            }
             None => return Err(format!("Reference to undeclared entity '{name}'.")),
         }
         rest = &after[semi + 1..];
@@ -475,272 +489,6 @@ fn unescape(raw: &str) -> Result<String, String> {
             }
         })
         .collect())
-}
-
-/// `ExchangeImpersonation/ConnectingSID`: how the caller names the mailbox to act as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectingSid {
-    PrincipalName(String),
-    Sid(String),
-    PrimarySmtpAddress(String),
-    SmtpAddress(String),
-}
-
-impl ConnectingSid {
-    pub fn value(&self) -> &str {
-        match self {
-            ConnectingSid::PrincipalName(v)
-            | ConnectingSid::Sid(v)
-            | ConnectingSid::PrimarySmtpAddress(v)
-            | ConnectingSid::SmtpAddress(v) => v,
-        }
-    }
-}
-
-/// The SOAP headers the server acts on.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RequestHeaders {
-    /// `RequestServerVersion/@Version`; `None` when the header is absent.
-    pub version: Option<String>,
-    pub culture: Option<String>,
-    pub impersonation: Option<ConnectingSid>,
-}
-
-/// A checked envelope: headers and the single body element.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Envelope {
-    pub headers: RequestHeaders,
-    pub body: Element,
-}
-
-/// Every value of `ExchangeVersionType`, oldest first.
-pub const EXCHANGE_VERSIONS: &[&str] = &[
-    "Exchange2007",
-    "Exchange2007_SP1",
-    "Exchange2009",
-    "Exchange2010",
-    "Exchange2010_SP1",
-    "Exchange2010_SP2",
-    "Exchange2012",
-    "Exchange2013",
-    "Exchange2013_SP1",
-    "Exchange2015",
-    "Exchange2016",
-    "V2015_10_05",
-    "V2016_01_06",
-    "V2016_04_13",
-    "V2016_07_13",
-    "V2016_10_10",
-    "V2017_01_07",
-    "V2017_04_14",
-    "V2017_07_11",
-    "V2017_10_09",
-    "V2018_01_08",
-];
-
-/// Rank of a version in [`EXCHANGE_VERSIONS`] (higher is newer).
-pub fn version_rank(version: &str) -> Option<usize> {
-    EXCHANGE_VERSIONS.iter().position(|v| *v == version)
-}
-
-fn no_text(element: &Element) -> Result<(), Violation> {
-    if element.text.trim().is_empty() {
-        Ok(())
-    } else {
-        Err(Violation::at(
-            element.position,
-            format!(
-                "The element '{}' cannot contain text. Content model is element-only.",
-                element.qualified()
-            ),
-        ))
-    }
-}
-
-/// xs:language: `[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*`.
-pub fn is_language_tag(value: &str) -> bool {
-    let mut parts = value.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    first_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
-fn parse_headers(header: &Element) -> Result<RequestHeaders, Violation> {
-    no_text(header)?;
-    let mut headers = RequestHeaders::default();
-    for entry in &header.children {
-        if entry.ns != TYPES_NS {
-            continue;
-        }
-        match entry.local.as_str() {
-            "RequestServerVersion" => {
-                let Some(version) = entry.attr("Version") else {
-                    return Err(Violation::at(
-                        entry.position,
-                        "The required attribute 'Version' is missing.",
-                    ));
-                };
-                if version_rank(version).is_none() {
-                    return Err(Violation::at(
-                        entry.position,
-                        format!(
-                            "The 'Version' attribute is invalid - The value '{version}' is invalid according to its datatype '{TYPES_NS}:ExchangeVersionType' - The Enumeration constraint failed."
-                        ),
-                    ));
-                }
-                headers.version = Some(version.to_string());
-            }
-            "MailboxCulture" => {
-                let culture = entry.text.trim();
-                if !entry.children.is_empty() || !is_language_tag(culture) {
-                    return Err(Violation::at(
-                        entry.position,
-                        format!(
-                            "The '{TYPES_NS}:MailboxCulture' element is invalid - The value '{culture}' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:language' - The Pattern constraint failed."
-                        ),
-                    ));
-                }
-                headers.culture = Some(culture.to_string());
-            }
-            "ExchangeImpersonation" => {
-                headers.impersonation = Some(parse_impersonation(entry)?);
-            }
-            _ => {}
-        }
-    }
-    Ok(headers)
-}
-
-fn parse_impersonation(entry: &Element) -> Result<ConnectingSid, Violation> {
-    no_text(entry)?;
-    let expected =
-        format!("List of possible elements expected: 'ConnectingSID' in namespace '{TYPES_NS}'.");
-    let sid = match entry.children.as_slice() {
-        [only] if only.is(TYPES_NS, "ConnectingSID") => only,
-        [] => {
-            return Err(Violation::at(
-                entry.position,
-                format!(
-                    "The element 'ExchangeImpersonation' in namespace '{TYPES_NS}' has incomplete content. {expected}"
-                ),
-            ));
-        }
-        [first, ..] => {
-            let bad = if first.is(TYPES_NS, "ConnectingSID") {
-                &entry.children[1]
-            } else {
-                first
-            };
-            return Err(Violation::at(
-                bad.position,
-                format!(
-                    "The element 'ExchangeImpersonation' in namespace '{TYPES_NS}' has invalid child element '{}' in namespace '{}'. {expected}",
-                    bad.local, bad.ns
-                ),
-            ));
-        }
-    };
-    no_text(sid)?;
-    let choices = "List of possible elements expected: 'PrincipalName, SID, PrimarySmtpAddress, SmtpAddress' in namespace 'http://schemas.microsoft.com/exchange/services/2006/types'.";
-    let [choice] = sid.children.as_slice() else {
-        let position = sid
-            .children
-            .get(1)
-            .map(|c| c.position)
-            .unwrap_or(sid.position);
-        return Err(Violation::at(
-            position,
-            format!(
-                "The element 'ConnectingSID' in namespace '{TYPES_NS}' must have exactly one child. {choices}"
-            ),
-        ));
-    };
-    let value = choice.text.clone();
-    let make: fn(String) -> ConnectingSid = match (choice.ns.as_str(), choice.local.as_str()) {
-        (TYPES_NS, "PrincipalName") => ConnectingSid::PrincipalName,
-        (TYPES_NS, "SID") => ConnectingSid::Sid,
-        (TYPES_NS, "PrimarySmtpAddress") => ConnectingSid::PrimarySmtpAddress,
-        (TYPES_NS, "SmtpAddress") => ConnectingSid::SmtpAddress,
-        _ => {
-            return Err(Violation::at(
-                choice.position,
-                format!(
-                    "The element 'ConnectingSID' in namespace '{TYPES_NS}' has invalid child element '{}' in namespace '{}'. {choices}",
-                    choice.local, choice.ns
-                ),
-            ));
-        }
-    };
-    if value.is_empty() || !choice.children.is_empty() {
-        return Err(Violation::at(
-            choice.position,
-            format!(
-                "The '{}' element is invalid - The value '{value}' is invalid according to its datatype '{TYPES_NS}:NonEmptyStringType' - The actual length is less than the MinLength value.",
-                choice.qualified()
-            ),
-        ));
-    }
-    Ok(make(value.trim().to_string()))
-}
-
-/// Checks the SOAP envelope around the request and returns its headers and body element.
-pub fn parse_envelope(root: Element) -> Result<Envelope, Violation> {
-    if !root.is(SOAP11_NS, "Envelope") {
-        return Err(Violation::at(
-            root.position,
-            format!(
-                "The root element '{}' is not a SOAP 1.1 Envelope in namespace '{SOAP11_NS}'.",
-                root.qualified()
-            ),
-        ));
-    }
-    no_text(&root)?;
-    let mut headers = RequestHeaders::default();
-    let mut body = None;
-    for (index, child) in root.children.iter().enumerate() {
-        let header_allowed = index == 0 && body.is_none();
-        if child.is(SOAP11_NS, "Header") && header_allowed {
-            headers = parse_headers(child)?;
-        } else if child.is(SOAP11_NS, "Body") && body.is_none() {
-            body = Some(child);
-        } else {
-            return Err(Violation::at(
-                child.position,
-                format!(
-                    "The element 'Envelope' in namespace '{SOAP11_NS}' has invalid child element '{}' in namespace '{}'.",
-                    child.local, child.ns
-                ),
-            ));
-        }
-    }
-    let Some(body) = body else {
-        return Err(Violation::at(
-            root.position,
-            format!(
-                "The element 'Envelope' in namespace '{SOAP11_NS}' has incomplete content. List of possible elements expected: 'Body' in namespace '{SOAP11_NS}'."
-            ),
-        ));
-    };
-    no_text(body)?;
-    match body.children.as_slice() {
-        [only] => Ok(Envelope {
-            headers,
-            body: only.clone(),
-        }),
-        [] => Err(Violation::at(
-            body.position,
-            "The element 'Body' has incomplete content: it must hold the operation element.",
-        )),
-        [_, second, ..] => Err(Violation::at(
-            second.position,
-            format!(
-                "The element 'Body' has invalid child element '{}': it must hold exactly one operation element.",
-                second.local
-            ),
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -792,6 +540,46 @@ mod tests {
     }
 
     #[test]
+    fn characters_xml_forbids_are_violations_at_their_position() {
+        for (bad, line, column) in [
+            ("<a>x\u{0}</a>", 1, 5),
+            ("<a>\n  <b c=\"\u{1}\"/></a>", 2, 9),
+            ("<a>\u{1f}</a>", 1, 4),
+            ("<a>\u{fffe}</a>", 1, 4),
+            ("<a><!-- \u{7} --></a>", 1, 9),
+        ] {
+            let v = violation(bad);
+            assert_eq!(
+                v.position,
+                Position { line, column },
+                "{bad:?}: {}",
+                v.message
+            );
+            assert!(
+                v.message.contains("is an invalid character"),
+                "{}",
+                v.message
+            );
+        }
+        for bad in [
+            "<a>&#0;</a>",
+            "<a>&#x1;</a>",
+            "<a b='&#x1F;'/>",
+            "<a>&#xFFFF;</a>",
+            "<a>&#xD800;</a>",
+        ] {
+            let v = violation(bad);
+            assert!(
+                v.message.contains("Invalid character reference"),
+                "{bad}: {}",
+                v.message
+            );
+        }
+        let tree = parse_document("<a b='&#x9;'>\t&#xA;&#x10FFFF;</a>".as_bytes()).expect("legal");
+        assert_eq!(tree.text, "\t\n\u{10ffff}");
+    }
+
+    #[test]
     fn malformed_documents_are_violations() {
         for bad in [
             "<a>",
@@ -831,13 +619,5 @@ mod tests {
         assert!(violation(&deep).message.contains("nested too deeply"));
         let v = parse_document(b"<a>\xff</a>").expect_err("invalid utf-8");
         assert!(v.message.contains("Invalid character"));
-    }
-
-    #[test]
-    fn language_tags() {
-        assert!(is_language_tag("en-US"));
-        assert!(is_language_tag("de-DE"));
-        assert!(!is_language_tag("en_US"));
-        assert!(!is_language_tag(""));
     }
 }

@@ -1,0 +1,312 @@
+//! The operation registry: one line per EWS operation in [`REGISTRY`], either
+//! `implemented::<Type>()` or `not_implemented("Name")`. Dispatch looks an operation up by name
+//! ([`find`]); an EWS operation that is not implemented is refused naming it.
+//!
+//! An operation is one file under `ops/<area>/` holding a type that implements [`Handler`]: its
+//! name, its cases family, the oldest version that has it, the response codes it can give (from
+//! the one table, [`ResponseCode`]), its request schema, how its typed request is read from a
+//! validated body ([`Handler::view`]) and what it does to the mailbox ([`Request::handle`]).
+//! [`register`] turns that type into a [`Registration`]. Adding an operation is that file, its
+//! line below turned from `not_implemented` into `implemented`, and one cases folder
+//! `cases/<family>/<snake_case_operation>/` (a test checks the folder exists for every
+//! implemented operation, and that the registry's lines are exactly the 125 EWS operations of
+//! [`crate::operations`], in order).
+
+use std::fmt;
+
+use super::faults::ResponseCode;
+use super::mailbox::Mailbox;
+use super::ops::{OpContext, Outcome, im};
+use super::schema::{Particle, RequestView};
+
+/// A typed request of one operation, read from a validated body, ready to run.
+pub trait Request: fmt::Debug + Send {
+    /// Runs the request against the mailbox it acts on (under that mailbox's lock).
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome;
+}
+
+/// One operation: the facts the registry needs, and its typed request.
+pub trait Handler: Request + Sized + 'static {
+    /// The operation's name, the local name of its body element (`AddImGroup`).
+    const NAME: &'static str;
+    /// Its cases family: its cases live in `cases/<FAMILY>/<snake_case NAME>/`.
+    const FAMILY: &'static str;
+    /// Oldest `RequestServerVersion` that has the operation (`ErrorIncorrectSchemaVersion` below).
+    const MINIMUM_VERSION: &'static str;
+    /// The response codes other than `NoError` the handler can give.
+    const CODES: &'static [ResponseCode];
+    /// The request's `xs:sequence` (until the XSD engine validates from messages.xsd).
+    const REQUEST: &'static [Particle];
+    /// Reads the typed request from a body element that passed validation.
+    fn view(request: &RequestView<'_>) -> Self;
+}
+
+/// A registered operation.
+#[derive(Clone, Copy)]
+pub struct Registration {
+    pub name: &'static str,
+    pub family: &'static str,
+    pub minimum_version: &'static str,
+    pub codes: &'static [ResponseCode],
+    pub request: &'static [Particle],
+    view: fn(&RequestView<'_>) -> Box<dyn Request>,
+}
+
+impl Registration {
+    /// Builds the typed request of a validated body.
+    pub fn view(&self, request: &RequestView<'_>) -> Box<dyn Request> {
+        (self.view)(request)
+    }
+
+    /// The cases folder of this operation, relative to `cases/`: `im/add_im_group`.
+    pub fn cases_folder(&self) -> String {
+        format!("{}/{}", self.family, snake_case(self.name))
+    }
+}
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("name", &self.name)
+            .field("family", &self.family)
+            .field("minimum_version", &self.minimum_version)
+            .field("codes", &self.codes)
+            .finish_non_exhaustive()
+    }
+}
+
+fn boxed_view<H: Handler>(request: &RequestView<'_>) -> Box<dyn Request> {
+    Box::new(H::view(request))
+}
+
+/// The registration of handler `H`.
+pub const fn register<H: Handler>() -> Registration {
+    Registration {
+        name: H::NAME,
+        family: H::FAMILY,
+        minimum_version: H::MINIMUM_VERSION,
+        codes: H::CODES,
+        request: H::REQUEST,
+        view: boxed_view::<H>,
+    }
+}
+
+/// One EWS operation's line in the registry.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry {
+    /// The server implements it.
+    Implemented(Registration),
+    /// The server refuses it with `ErrorInvalidOperation` naming it.
+    NotImplemented(&'static str),
+}
+
+impl Entry {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Entry::Implemented(registration) => registration.name,
+            Entry::NotImplemented(name) => name,
+        }
+    }
+}
+
+/// The line of an implemented operation.
+const fn implemented<H: Handler>() -> Entry {
+    Entry::Implemented(register::<H>())
+}
+
+/// The line of an operation the server does not implement.
+const fn not_implemented(name: &'static str) -> Entry {
+    Entry::NotImplemented(name)
+}
+
+/// Every EWS operation, one line each, sorted by name like [`crate::operations::ALL`]:
+/// implementing an operation turns its `not_implemented("Name")` line into
+/// `implemented::<area::file::Type>()`.
+pub static REGISTRY: &[Entry] = &[
+    not_implemented("AddDelegate"),
+    implemented::<im::add_distribution_group_to_im_list::AddDistributionGroupToImList>(),
+    implemented::<im::add_im_contact_to_group::AddImContactToGroup>(),
+    implemented::<im::add_im_group::AddImGroup>(),
+    implemented::<im::add_new_im_contact_to_group::AddNewImContactToGroup>(),
+    not_implemented("AddNewTelUriContactToGroup"),
+    not_implemented("AddTag"),
+    not_implemented("ApplyConversationAction"),
+    not_implemented("ArchiveItem"),
+    not_implemented("ConvertId"),
+    not_implemented("CopyFolder"),
+    not_implemented("CopyItem"),
+    not_implemented("CreateAttachment"),
+    not_implemented("CreateFolder"),
+    not_implemented("CreateFolderPath"),
+    not_implemented("CreateItem"),
+    not_implemented("CreateManagedFolder"),
+    not_implemented("CreateMeetingInstance"),
+    not_implemented("CreateMeetingSpace"),
+    not_implemented("CreateUserConfiguration"),
+    not_implemented("DeleteAttachment"),
+    not_implemented("DeleteFolder"),
+    not_implemented("DeleteItem"),
+    not_implemented("DeleteMeetingInstance"),
+    not_implemented("DeleteMeetingSpace"),
+    not_implemented("DeleteSearchSuggestion"),
+    not_implemented("DeleteUserConfiguration"),
+    not_implemented("DisableApp"),
+    not_implemented("DisconnectPhoneCall"),
+    not_implemented("EmptyFolder"),
+    not_implemented("EndSearchSession"),
+    not_implemented("ExecuteSearch"),
+    not_implemented("ExpandDL"),
+    not_implemented("ExportItems"),
+    not_implemented("FindAvailableMeetingTimes"),
+    not_implemented("FindConversation"),
+    not_implemented("FindFolder"),
+    not_implemented("FindItem"),
+    not_implemented("FindMeetingSpaceByJoinUrl"),
+    not_implemented("FindMeetingTimeCandidates"),
+    not_implemented("FindMessageTrackingReport"),
+    not_implemented("FindPeople"),
+    not_implemented("FindTags"),
+    not_implemented("GetAppManifests"),
+    not_implemented("GetAppMarketplaceUrl"),
+    not_implemented("GetAttachment"),
+    not_implemented("GetClientAccessToken"),
+    not_implemented("GetConversationItems"),
+    not_implemented("GetDelegate"),
+    not_implemented("GetDiscoverySearchConfiguration"),
+    not_implemented("GetEvents"),
+    not_implemented("GetFolder"),
+    not_implemented("GetHoldOnMailboxes"),
+    implemented::<im::get_im_item_list::GetImItemList>(),
+    implemented::<im::get_im_items::GetImItems>(),
+    not_implemented("GetInboxRules"),
+    not_implemented("GetItem"),
+    not_implemented("GetLastPrivateCatalogUpdate"),
+    not_implemented("GetMailTips"),
+    not_implemented("GetMeetingInstance"),
+    not_implemented("GetMeetingSpace"),
+    not_implemented("GetMessageTrackingReport"),
+    not_implemented("GetNonIndexableItemDetails"),
+    not_implemented("GetNonIndexableItemStatistics"),
+    not_implemented("GetPasswordExpirationDate"),
+    not_implemented("GetPersona"),
+    not_implemented("GetPhoneCallInformation"),
+    not_implemented("GetPrivateCatalogAddIns"),
+    not_implemented("GetReminders"),
+    not_implemented("GetRoomLists"),
+    not_implemented("GetRooms"),
+    not_implemented("GetSearchSuggestions"),
+    not_implemented("GetSearchableMailboxes"),
+    not_implemented("GetServerTimeZones"),
+    not_implemented("GetServiceConfiguration"),
+    not_implemented("GetSharingFolder"),
+    not_implemented("GetSharingMetadata"),
+    not_implemented("GetSpecificUserConfiguration"),
+    not_implemented("GetStreamingEvents"),
+    not_implemented("GetUserAvailability"),
+    not_implemented("GetUserConfiguration"),
+    not_implemented("GetUserOofSettings"),
+    not_implemented("GetUserPhoto"),
+    not_implemented("GetUserRetentionPolicyTags"),
+    not_implemented("HideTag"),
+    not_implemented("InstallApp"),
+    not_implemented("MarkAllItemsAsRead"),
+    not_implemented("MarkAsJunk"),
+    not_implemented("MoveFolder"),
+    not_implemented("MoveItem"),
+    not_implemented("PerformReminderAction"),
+    not_implemented("PlayOnPhone"),
+    not_implemented("RefreshSharingFolder"),
+    implemented::<im::remove_contact_from_im_list::RemoveContactFromImList>(),
+    not_implemented("RemoveDelegate"),
+    implemented::<im::remove_distribution_group_from_im_list::RemoveDistributionGroupFromImList>(),
+    implemented::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
+    implemented::<im::remove_im_group::RemoveImGroup>(),
+    not_implemented("ReportMessage"),
+    not_implemented("ResolveNames"),
+    not_implemented("SearchMailboxes"),
+    not_implemented("SendItem"),
+    not_implemented("SetHoldOnMailboxes"),
+    implemented::<im::set_im_group::SetImGroup>(),
+    implemented::<im::set_im_list_migration_completed::SetImListMigrationCompleted>(),
+    not_implemented("SetTeamMailbox"),
+    not_implemented("SetUserOofSettings"),
+    not_implemented("SetUserPhoto"),
+    not_implemented("StartSearchSession"),
+    not_implemented("Subscribe"),
+    not_implemented("SyncFolderHierarchy"),
+    not_implemented("SyncFolderItems"),
+    not_implemented("UninstallApp"),
+    not_implemented("UnpinTeamMailbox"),
+    not_implemented("Unsubscribe"),
+    not_implemented("UpdateDelegate"),
+    not_implemented("UpdateExtensionUsage"),
+    not_implemented("UpdateFolder"),
+    not_implemented("UpdateInboxRules"),
+    not_implemented("UpdateItem"),
+    not_implemented("UpdateItemInRecoverableItems"),
+    not_implemented("UpdateMeetingInstance"),
+    not_implemented("UpdateMeetingSpace"),
+    not_implemented("UpdateUserConfiguration"),
+    not_implemented("UploadItems"),
+];
+
+/// The operations the server implements.
+pub fn implemented_operations() -> impl Iterator<Item = &'static Registration> {
+    REGISTRY.iter().filter_map(|entry| match entry {
+        Entry::Implemented(registration) => Some(registration),
+        Entry::NotImplemented(_) => None,
+    })
+}
+
+/// The EWS operations the server refuses as not implemented.
+pub fn not_implemented_operations() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().filter_map(|entry| match entry {
+        Entry::Implemented(_) => None,
+        Entry::NotImplemented(name) => Some(*name),
+    })
+}
+
+/// The implemented operation named `name` (case-sensitive, as XML names are).
+pub fn find(name: &str) -> Option<&'static Registration> {
+    implemented_operations().find(|r| r.name == name)
+}
+
+/// Whether `name` is an EWS operation the server does not implement.
+pub fn is_not_implemented(name: &str) -> bool {
+    not_implemented_operations().any(|n| n == name)
+}
+
+/// `AddImGroup` → `add_im_group`: the cases folder naming convention.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_cases_folders() {
+        assert_eq!(snake_case("AddImGroup"), "add_im_group");
+        assert_eq!(snake_case("GetImItemList"), "get_im_item_list");
+        assert_eq!(
+            find("RemoveImContactFromGroup").map(|r| r.cases_folder()),
+            Some("im/remove_im_contact_from_group".to_string())
+        );
+        assert!(find("addimgroup").is_none());
+        assert!(find("GetFolder").is_none());
+        assert!(is_not_implemented("GetFolder"));
+        assert!(!is_not_implemented("AddImGroup"));
+    }
+}
