@@ -1,0 +1,214 @@
+//! The XML reader both the schema compiler and [`crate::Schema::validate_document`] use:
+//! quick-xml with namespace resolution, turned into start/text/end events with 1-based
+//! `line:col` positions, entity and character references resolved, DTDs refused.
+
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+use crate::model::XMLNS_NS;
+use crate::{Attribute, InputError};
+
+/// One event of a document.
+pub(crate) enum Ev<'a> {
+    Start {
+        ns: &'a str,
+        local: &'a str,
+        attrs: &'a [Attribute<'a>],
+        line: u32,
+        col: u32,
+    },
+    Text(&'a str),
+    End,
+}
+
+/// Converts byte offsets to 1-based line and column (in characters), moving forward.
+pub(crate) struct LineIndex<'a> {
+    input: &'a str,
+    offset: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(input: &'a str) -> Self {
+        LineIndex {
+            input,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    pub fn at(&mut self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.input.len());
+        if offset < self.offset {
+            *self = LineIndex::new(self.input);
+        }
+        let bytes = &self.input.as_bytes()[self.offset..offset];
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                self.line += 1;
+                self.line_start = self.offset + i + 1;
+            }
+        }
+        self.offset = offset;
+        let col = self.input[self.line_start..offset].chars().count() as u32 + 1;
+        (self.line, col)
+    }
+}
+
+fn predefined(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => return None,
+    })
+}
+
+fn resolved(r: &ResolveResult<'_>) -> Result<String, ()> {
+    match r {
+        ResolveResult::Bound(ns) => Ok(ns.as_ref().to_string()),
+        ResolveResult::Unbound => Ok(String::new()),
+        ResolveResult::Unknown(_) => Err(()),
+    }
+}
+
+/// Reads `input`, calling `sink` for each event. Text is delivered in pieces (a reference or a
+/// CDATA section is its own piece).
+pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), InputError> {
+    let mut reader = NsReader::from_str(input);
+    {
+        let c = reader.config_mut();
+        c.check_end_names = true;
+        c.check_comments = true;
+        c.expand_empty_elements = false;
+        c.trim_text(false);
+    }
+    let mut lines = LineIndex::new(input);
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    let mut attrs_owned: Vec<(String, String, String)> = Vec::new();
+    let err = |lines: &mut LineIndex<'_>, at: usize, message: String| {
+        let (line, col) = lines.at(at);
+        InputError { line, col, message }
+    };
+    loop {
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                let at = usize::try_from(reader.error_position()).unwrap_or(before);
+                return Err(err(&mut lines, at, format!("not well-formed XML: {e}")));
+            }
+        };
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if depth == 0 && seen_root {
+                    return Err(err(&mut lines, before, "a second root element".into()));
+                }
+                seen_root = true;
+                let empty = matches!(event, Event::Empty(_));
+                let resolver = reader.resolver();
+                let (res, local) = resolver.resolve_element(e.name());
+                let Ok(ns) = resolved(&res) else {
+                    let name = e.name().as_ref().to_string();
+                    return Err(err(&mut lines, before, format!("the prefix of `{name}` is not declared")));
+                };
+                let local = local.as_ref().to_string();
+                attrs_owned.clear();
+                for a in e.attributes() {
+                    let a = match a {
+                        Ok(a) => a,
+                        Err(x) => return Err(err(&mut lines, before, format!("not well-formed XML: {x}"))),
+                    };
+                    let key = a.key.as_ref();
+                    let value = match a.normalized_value(XmlVersion::Implicit1_0) {
+                        Ok(v) => v.into_owned(),
+                        Err(x) => return Err(err(&mut lines, before, format!("not well-formed XML: {x}"))),
+                    };
+                    if key == "xmlns" {
+                        attrs_owned.push((XMLNS_NS.into(), "xmlns".into(), value));
+                    } else if let Some(p) = key.strip_prefix("xmlns:") {
+                        attrs_owned.push((XMLNS_NS.into(), p.to_string(), value));
+                    } else {
+                        let (res, l) = resolver.resolve_attribute(a.key);
+                        let Ok(ans) = resolved(&res) else {
+                            let name = key.to_string();
+                            return Err(err(&mut lines, before, format!("the prefix of attribute `{name}` is not declared")));
+                        };
+                        let l = l.as_ref().to_string();
+                        if attrs_owned.iter().any(|(n, x, _)| *n == ans && *x == l) {
+                            return Err(err(&mut lines, before, format!("attribute `{l}` appears twice")));
+                        }
+                        attrs_owned.push((ans, l, value));
+                    }
+                }
+                let attrs: Vec<Attribute<'_>> = attrs_owned
+                    .iter()
+                    .map(|(ns, local, value)| Attribute { ns, local, value })
+                    .collect();
+                let (line, col) = lines.at(before);
+                sink(Ev::Start { ns: &ns, local: &local, attrs: &attrs, line, col });
+                if empty {
+                    sink(Ev::End);
+                } else {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                sink(Ev::End);
+            }
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                if depth == 0 {
+                    if !content.trim().is_empty() {
+                        return Err(err(&mut lines, before, "text outside the root element".into()));
+                    }
+                } else {
+                    sink(Ev::Text(&content));
+                }
+            }
+            Event::CData(c) => {
+                if depth == 0 {
+                    return Err(err(&mut lines, before, "CDATA outside the root element".into()));
+                }
+                let content = c.xml10_content();
+                sink(Ev::Text(&content));
+            }
+            Event::GeneralRef(r) => {
+                let name: &str = &r;
+                let c = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c),
+                    Ok(None) => predefined(name),
+                    Err(_) => None,
+                };
+                let Some(c) = c else {
+                    return Err(err(&mut lines, before, format!("unknown or invalid reference `&{name};`")));
+                };
+                if depth == 0 {
+                    return Err(err(&mut lines, before, "text outside the root element".into()));
+                }
+                let mut buf = [0u8; 4];
+                sink(Ev::Text(c.encode_utf8(&mut buf)));
+            }
+            Event::DocType(_) => {
+                return Err(err(&mut lines, before, "DOCTYPE declarations are refused".into()));
+            }
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if depth > 0 {
+        return Err(err(&mut lines, input.len(), "unexpected end of input: an element is not closed".into()));
+    }
+    if !seen_root {
+        return Err(err(&mut lines, input.len(), "no root element".into()));
+    }
+    Ok(())
+}
