@@ -156,13 +156,9 @@ impl Schema {
         })?;
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut v = Validator::new(self);
-        let mut last = (1, 1);
         xmlread::read(text, |ev| match ev {
-            xmlread::Ev::Start { ns, local, attrs, line, col } => {
-                last = (line, col);
-                v.start(ns, local, attrs, line, col);
-            }
-            xmlread::Ev::Text(t) => v.text(t, last.0, last.1),
+            xmlread::Ev::Start { ns, local, attrs, line, col } => v.start(ns, local, attrs, line, col),
+            xmlread::Ev::Text(t) => v.text(t),
             xmlread::Ev::End => v.end(),
         })?;
         Ok(v.finish())

@@ -659,13 +659,15 @@ impl<'s> Validator<'s> {
         }
     }
 
-    /// Character data inside the current element (may come in pieces).
-    pub fn text(&mut self, text: &str, line: u32, col: u32) {
+    /// Character data inside the current element (may come in pieces). Text violations are
+    /// reported at the element's start tag.
+    pub fn text(&mut self, text: &str) {
         if self.skip_depth > 0 {
             return;
         }
         let m = self.m();
         let Some(f) = self.stack.last_mut() else { return };
+        let (line, col) = (f.line, f.col);
         let blank = text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
         match f.kind {
             Kind::Skip => {}
@@ -686,8 +688,17 @@ impl<'s> Validator<'s> {
                         Content::Elements { mixed: false, .. } | Content::Empty => false,
                     },
                 };
+                let empty = matches!(f.ty, TypeRef::Complex(c) if matches!(m.complex[c as usize].content, Content::Empty));
                 if simple {
                     f.text.push_str(text);
+                } else if empty && !f.text_reported && !f.broken && !f.nil && !text.is_empty() {
+                    // Empty content admits no character data at all, not even white space
+                    // (XSD 1.0 3.4.4 clause 1.1; .NET: "cannot contain white space").
+                    f.text_reported = true;
+                    f.broken = true;
+                    let name = Name::new(&f.ns, &f.local);
+                    let path = self.path();
+                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model: "empty", whitespace: blank });
                 } else if !blank && !f.text_reported && !f.nil {
                     f.text_reported = true;
                     let model = match f.ty {
@@ -696,7 +707,7 @@ impl<'s> Validator<'s> {
                     };
                     let name = Name::new(&f.ns, &f.local);
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model });
+                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model, whitespace: false });
                 } else if !blank && f.nil && !f.text_reported {
                     f.text_reported = true;
                     let name = Name::new(&f.ns, &f.local);

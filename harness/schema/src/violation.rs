@@ -107,6 +107,8 @@ pub enum ViolationKind {
         element: Name,
         /// `element-only` or `empty`.
         model: &'static str,
+        /// The text is only white space (which empty content does not admit either).
+        whitespace: bool,
     },
     /// A root, Body or Header element (or a strict wildcard's element) with no declaration.
     UndeclaredElement { element: Name },
@@ -195,8 +197,11 @@ impl fmt::Display for Violation {
             ViolationKind::ChildNotAllowed { child, model, .. } => {
                 write!(f, "child element {child} is not allowed: the content of this type is {model}")
             }
-            ViolationKind::TextNotAllowed { model, .. } => {
+            ViolationKind::TextNotAllowed { model, whitespace: false, .. } => {
                 write!(f, "text is not allowed: the content of this type is {model}")
+            }
+            ViolationKind::TextNotAllowed { model, whitespace: true, .. } => {
+                write!(f, "white space is not allowed: the content of this type is {model} (write the element as <x/> or <x></x>)")
             }
             ViolationKind::UndeclaredElement { element } => {
                 write!(f, "{element} is not an element the schema declares")
@@ -287,10 +292,13 @@ impl Violation {
                 parent.dotnet(),
                 child.dotnet()
             ),
-            ViolationKind::TextNotAllowed { element, model } => format!(
+            ViolationKind::TextNotAllowed { element, model, whitespace: false } => format!(
                 "The element '{}' cannot contain text. Content model is {model}.",
                 element.dotnet()
             ),
+            ViolationKind::TextNotAllowed { model, whitespace: true, .. } => {
+                format!("The element cannot contain white space. Content model is {model}.")
+            }
             ViolationKind::UndeclaredElement { element } => {
                 format!("The '{}' element is not declared.", element.dotnet())
             }
