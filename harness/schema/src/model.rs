@@ -35,6 +35,8 @@ pub(crate) enum TypeRef {
 pub(crate) struct ElementDecl {
     pub ns: NsId,
     pub local: Box<str>,
+    /// `local` interned in [`Model::symbols`], for fast matching.
+    pub sym: u32,
     pub ty: TypeRef,
     pub nillable: bool,
     pub is_abstract: bool,
@@ -138,6 +140,8 @@ pub(crate) struct Model {
     pub simple: Vec<SimpleType>,
     pub global_types: FxHashMap<NsId, FxHashMap<Box<str>, TypeRef>>,
     pub models: Vec<ContentModel>,
+    /// Every element local name the schema declares, interned.
+    pub symbols: FxHashMap<Box<str>, u32>,
     /// `xs:anyType`, the type of elements without one.
     pub any_type: ComplexId,
 }

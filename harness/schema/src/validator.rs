@@ -6,6 +6,8 @@
 //! particle are still validated, so independent errors further down still show), and the
 //! subtree of an element that cannot be placed is skipped. At most [`MAX_VIOLATIONS`] are kept.
 
+use smallvec::{SmallVec, smallvec};
+
 use crate::content::{ContentModel, Label};
 use crate::model::*;
 use crate::violation::{Name, Violation, ViolationKind};
@@ -26,7 +28,7 @@ fn is_soap(ns: &str) -> bool {
 #[derive(Debug)]
 enum State {
     /// Positions of the automaton (0 = initial).
-    Model(Vec<u32>),
+    Model(SmallVec<[u32; 2]>),
     All(u64),
     /// Simple or empty or any content: nothing to track.
     Flat,
@@ -42,12 +44,32 @@ enum Kind {
     Skip,
 }
 
+/// A frame's element name: its declaration's, or as written when it has none.
+#[derive(Debug)]
+enum FName {
+    Decl(ElemId),
+    Own(Box<str>, Box<str>),
+}
+
+fn fname(m: &Model, f: &Frame) -> Name {
+    fname_of(m, &f.name)
+}
+
+fn fname_of(m: &Model, n: &FName) -> Name {
+    match n {
+        FName::Decl(e) => {
+            let d = &m.elements[*e as usize];
+            Name::new(m.ns_uri(d.ns), &d.local)
+        }
+        FName::Own(ns, local) => Name::new(ns, local),
+    }
+}
+
 #[derive(Debug)]
 struct Frame {
     kind: Kind,
-    /// The local name and namespace as written (for paths and messages).
-    ns: Box<str>,
-    local: Box<str>,
+    /// The element's name (for paths and messages).
+    name: FName,
     elem: Option<ElemId>,
     ty: TypeRef,
     state: State,
@@ -55,7 +77,7 @@ struct Frame {
     nil: bool,
     broken: bool,
     text_reported: bool,
-    last_child: Option<Name>,
+    last_child: Option<FName>,
     line: u32,
     col: u32,
     scope_len: usize,
@@ -93,11 +115,8 @@ impl<'s> Validator<'s> {
     fn path(&self) -> String {
         let mut s = String::new();
         for f in &self.stack {
-            if f.kind == Kind::Skip && f.local.is_empty() {
-                continue;
-            }
             s.push('/');
-            s.push_str(&Name::new(&f.ns, &f.local).to_string());
+            s.push_str(&fname(self.m(), f).to_string());
         }
         if s.is_empty() {
             s.push('/');
@@ -148,8 +167,7 @@ impl<'s> Validator<'s> {
         }
         let frame = |kind: Kind| Frame {
             kind,
-            ns: ns.into(),
-            local: local.into(),
+            name: FName::Own(ns.into(), local.into()),
             elem: None,
             ty: TypeRef::Complex(0),
             state: State::Flat,
@@ -254,8 +272,7 @@ impl<'s> Validator<'s> {
     fn push_skip(&mut self, ns: &str, local: &str, line: u32, col: u32, scope_len: usize) {
         self.stack.push(Frame {
             kind: Kind::Skip,
-            ns: ns.into(),
-            local: local.into(),
+            name: FName::Own(ns.into(), local.into()),
             elem: None,
             ty: TypeRef::Complex(0),
             state: State::Flat,
@@ -273,15 +290,16 @@ impl<'s> Validator<'s> {
     /// A child of an element frame.
     fn child(&mut self, ns: &str, local: &str, attrs: &[Attribute<'_>], line: u32, col: u32, scope_len: usize) {
         let m = self.m();
-        let child_name = Name::new(ns, local);
+        let child_name = || Name::new(ns, local);
         let ns_id = m.ns_id(ns);
+        let sym = m.symbols.get(local).copied();
         let parent = self.stack.last().expect("a parent frame");
         let parent_ty = parent.ty;
         let content = match parent_ty {
             TypeRef::Simple(_) => None,
             TypeRef::Complex(c) => Some(&m.complex[c as usize].content),
         };
-        let parent_name = Name::new(&parent.ns, &parent.local);
+        let parent_name = fname(m, parent);
         if parent.nil {
             let path = self.path();
             self.report(line, col, path, ViolationKind::NilWithContent { element: parent_name });
@@ -293,7 +311,7 @@ impl<'s> Validator<'s> {
                 let model = if matches!(content, Some(Content::Empty)) { "empty" } else { "text only" };
                 if !parent.broken {
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::ChildNotAllowed { parent: parent_name, child: child_name, model });
+                    self.report(line, col, path, ViolationKind::ChildNotAllowed { parent: parent_name, child: child_name(), model });
                 }
                 self.stack.last_mut().expect("parent").broken = true;
                 self.push_skip(ns, local, line, col, scope_len);
@@ -313,7 +331,7 @@ impl<'s> Validator<'s> {
                 match model {
                     ContentModel::Automaton(a) => {
                         let State::Model(states) = &parent.state else { unreachable_state() };
-                        let mut next: Vec<u32> = Vec::new();
+                        let mut next: SmallVec<[u32; 2]> = SmallVec::new();
                         let mut matched: Option<(Label, ElemId)> = None;
                         let mut wildcard: Option<&Wildcard> = None;
                         for &s in states {
@@ -321,7 +339,7 @@ impl<'s> Validator<'s> {
                                 let label = &a.labels[p as usize];
                                 match label {
                                     Label::Element(e) => {
-                                        if let Some(actual) = self.match_decl(*e, ns_id, local) {
+                                        if let Some(actual) = self.match_decl(*e, ns_id, sym) {
                                             if !next.contains(&(p + 1)) {
                                                 next.push(p + 1);
                                             }
@@ -346,7 +364,10 @@ impl<'s> Validator<'s> {
                         if !next.is_empty() {
                             let f = self.stack.last_mut().expect("parent");
                             f.state = State::Model(next);
-                            f.last_child = Some(child_name);
+                            f.last_child = Some(match matched {
+                                Some((_, e)) => FName::Decl(e),
+                                None => FName::Own(ns.into(), local.into()),
+                            });
                             if let Some((_, e)) = matched {
                                 self.enter(e, ns, local, attrs, line, col, scope_len);
                             } else if let Some(w) = wildcard {
@@ -364,15 +385,15 @@ impl<'s> Validator<'s> {
                         }
                         if !parent.broken {
                             let path = self.path();
-                            let after = parent.last_child.clone();
-                            self.report(line, col, path, ViolationKind::UnexpectedElement { parent: parent_name, child: child_name.clone(), after, expected });
+                            let after = parent.last_child.as_ref().map(|n| fname_of(m, n));
+                            self.report(line, col, path, ViolationKind::UnexpectedElement { parent: parent_name, child: child_name(), after, expected });
                         }
                         // Resynchronize on any position with this name.
-                        let mut resync: Vec<u32> = Vec::new();
+                        let mut resync: SmallVec<[u32; 2]> = SmallVec::new();
                         let mut decl = None;
                         for (p, label) in a.labels.iter().enumerate() {
                             if let Label::Element(e) = label
-                                && let Some(actual) = self.match_decl(*e, ns_id, local)
+                                && let Some(actual) = self.match_decl(*e, ns_id, sym)
                             {
                                 resync.push(p as u32 + 1);
                                 decl.get_or_insert(actual);
@@ -380,7 +401,7 @@ impl<'s> Validator<'s> {
                         }
                         let f = self.stack.last_mut().expect("parent");
                         f.broken = true;
-                        f.last_child = Some(child_name);
+                        f.last_child = Some(FName::Own(ns.into(), local.into()));
                         match decl {
                             Some(e) => {
                                 f.state = State::Model(resync);
@@ -391,12 +412,12 @@ impl<'s> Validator<'s> {
                     }
                     ContentModel::All { members, .. } => {
                         let State::All(seen) = parent.state else { unreachable_state() };
-                        let hit = members.iter().enumerate().find_map(|(i, (e, _))| self.match_decl(*e, ns_id, local).map(|a| (i, a)));
+                        let hit = members.iter().enumerate().find_map(|(i, (e, _))| self.match_decl(*e, ns_id, sym).map(|a| (i, a)));
                         match hit {
                             Some((i, e)) if seen & (1 << i) == 0 => {
                                 let f = self.stack.last_mut().expect("parent");
                                 f.state = State::All(seen | (1 << i));
-                                f.last_child = Some(child_name);
+                                f.last_child = Some(FName::Decl(e));
                                 self.enter(e, ns, local, attrs, line, col, scope_len);
                             }
                             _ => {
@@ -408,8 +429,8 @@ impl<'s> Validator<'s> {
                                 }
                                 if !parent.broken {
                                     let path = self.path();
-                                    let after = parent.last_child.clone();
-                                    self.report(line, col, path, ViolationKind::UnexpectedElement { parent: parent_name, child: child_name, after, expected });
+                                    let after = parent.last_child.as_ref().map(|n| fname_of(m, n));
+                                    self.report(line, col, path, ViolationKind::UnexpectedElement { parent: parent_name, child: child_name(), after, expected });
                                 }
                                 self.stack.last_mut().expect("parent").broken = true;
                                 match hit {
@@ -475,16 +496,16 @@ impl<'s> Validator<'s> {
 
     /// Whether the name is the declaration `e` or one of its substitutes; returns the
     /// declaration to validate the element with.
-    fn match_decl(&self, e: ElemId, ns: Option<NsId>, local: &str) -> Option<ElemId> {
+    fn match_decl(&self, e: ElemId, ns: Option<NsId>, sym: Option<u32>) -> Option<ElemId> {
         let m = self.m();
-        let ns = ns?;
+        let (ns, sym) = (ns?, sym?);
         let d = &m.elements[e as usize];
         if d.substitutes.is_empty() {
-            return (d.ns == ns && &*d.local == local && !d.is_abstract).then_some(e);
+            return (d.ns == ns && d.sym == sym && !d.is_abstract).then_some(e);
         }
         d.substitutes.iter().copied().find(|&s| {
             let x = &m.elements[s as usize];
-            x.ns == ns && &*x.local == local
+            x.ns == ns && x.sym == sym
         })
     }
 
@@ -494,7 +515,7 @@ impl<'s> Validator<'s> {
         let state = match ty {
             TypeRef::Complex(c) => match &m.complex[c as usize].content {
                 Content::Elements { model, .. } => match &m.models[*model as usize] {
-                    ContentModel::Automaton(_) => State::Model(vec![0]),
+                    ContentModel::Automaton(_) => State::Model(smallvec![0]),
                     ContentModel::All { .. } => State::All(0),
                 },
                 _ => State::Flat,
@@ -503,8 +524,10 @@ impl<'s> Validator<'s> {
         };
         self.stack.push(Frame {
             kind: Kind::Element,
-            ns: ns.into(),
-            local: local.into(),
+            name: match elem {
+                Some(e) => FName::Decl(e),
+                None => FName::Own(ns.into(), local.into()),
+            },
             elem,
             ty,
             state,
@@ -674,7 +697,7 @@ impl<'s> Validator<'s> {
             Kind::Envelope { .. } | Kind::Header | Kind::Body { .. } => {
                 if !blank && !f.text_reported {
                     f.text_reported = true;
-                    let name = Name::new(&f.ns, &f.local);
+                    let name = fname(m, f);
                     let path = self.path();
                     self.report(line, col, path, ViolationKind::Envelope { message: format!("text is not allowed in {name}"), element: name });
                 }
@@ -696,7 +719,7 @@ impl<'s> Validator<'s> {
                     // (XSD 1.0 3.4.4 clause 1.1; .NET: "cannot contain white space").
                     f.text_reported = true;
                     f.broken = true;
-                    let name = Name::new(&f.ns, &f.local);
+                    let name = fname(m, f);
                     let path = self.path();
                     self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model: "empty", whitespace: blank });
                 } else if !blank && !f.text_reported && !f.nil {
@@ -705,12 +728,12 @@ impl<'s> Validator<'s> {
                         TypeRef::Complex(c) if matches!(m.complex[c as usize].content, Content::Empty) => "empty",
                         _ => "element-only",
                     };
-                    let name = Name::new(&f.ns, &f.local);
+                    let name = fname(m, f);
                     let path = self.path();
                     self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model, whitespace: false });
                 } else if !blank && f.nil && !f.text_reported {
                     f.text_reported = true;
-                    let name = Name::new(&f.ns, &f.local);
+                    let name = fname(m, f);
                     let path = self.path();
                     self.report(line, col, path, ViolationKind::NilWithContent { element: name });
                 }
@@ -730,7 +753,7 @@ impl<'s> Validator<'s> {
             self.end_element();
         } else if let Kind::Envelope { seen_body: false, .. } = f.kind {
             let (line, col) = (f.line, f.col);
-            let name = Name::new(&f.ns, &f.local);
+            let name = fname(m, f);
             let path = self.path();
             self.report(line, col, path, ViolationKind::Envelope { message: "the Envelope has no Body".into(), element: name });
         } else if let Kind::Body { children: 0 } = f.kind {
@@ -744,7 +767,7 @@ impl<'s> Validator<'s> {
     fn end_element(&mut self) {
         let m = self.m();
         let f = self.stack.last().expect("an element frame");
-        let name = Name::new(&f.ns, &f.local);
+        let name = fname(m, f);
         let (line, col) = (f.line, f.col);
         let simple = match f.ty {
             TypeRef::Simple(s) => Some(s),
@@ -783,7 +806,7 @@ impl<'s> Validator<'s> {
                         for p in positions {
                             self.push_expected(&mut expected, &a.labels[p as usize]);
                         }
-                        problem = Some(ViolationKind::IncompleteContent { element: name, after: f.last_child.clone(), expected });
+                        problem = Some(ViolationKind::IncompleteContent { element: name, after: f.last_child.as_ref().map(|n| fname_of(m, n)), expected });
                     }
                 }
                 (ContentModel::All { members, optional }, State::All(seen)) => {
@@ -793,7 +816,7 @@ impl<'s> Validator<'s> {
                         for e in missing {
                             self.push_expected(&mut expected, &Label::Element(e));
                         }
-                        problem = Some(ViolationKind::IncompleteContent { element: name, after: f.last_child.clone(), expected });
+                        problem = Some(ViolationKind::IncompleteContent { element: name, after: f.last_child.as_ref().map(|n| fname_of(m, n)), expected });
                     }
                 }
                 _ => {}

@@ -23,12 +23,13 @@ pub(crate) enum Ev<'a> {
     End,
 }
 
-/// Converts byte offsets to 1-based line and column (in characters), moving forward.
+/// Converts byte offsets to 1-based line and column (in characters), moving forward in
+/// linear time (minified documents are one long line).
 pub(crate) struct LineIndex<'a> {
     input: &'a str,
     offset: usize,
     line: u32,
-    line_start: usize,
+    col: u32,
 }
 
 impl<'a> LineIndex<'a> {
@@ -37,7 +38,7 @@ impl<'a> LineIndex<'a> {
             input,
             offset: 0,
             line: 1,
-            line_start: 0,
+            col: 1,
         }
     }
 
@@ -46,16 +47,16 @@ impl<'a> LineIndex<'a> {
         if offset < self.offset {
             *self = LineIndex::new(self.input);
         }
-        let bytes = &self.input.as_bytes()[self.offset..offset];
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b'\n' {
+        for &b in &self.input.as_bytes()[self.offset..offset] {
+            if b == b'\n' {
                 self.line += 1;
-                self.line_start = self.offset + i + 1;
+                self.col = 1;
+            } else if b & 0xC0 != 0x80 {
+                self.col += 1;
             }
         }
         self.offset = offset;
-        let col = self.input[self.line_start..offset].chars().count() as u32 + 1;
-        (self.line, col)
+        (self.line, self.col)
     }
 }
 
@@ -70,10 +71,10 @@ fn predefined(name: &str) -> Option<char> {
     })
 }
 
-fn resolved(r: &ResolveResult<'_>) -> Result<String, ()> {
+fn resolved<'r>(r: &ResolveResult<'r>) -> Result<&'r str, ()> {
     match r {
-        ResolveResult::Bound(ns) => Ok(ns.as_ref().to_string()),
-        ResolveResult::Unbound => Ok(String::new()),
+        ResolveResult::Bound(ns) => Ok(ns.0),
+        ResolveResult::Unbound => Ok(""),
         ResolveResult::Unknown(_) => Err(()),
     }
 }
@@ -92,7 +93,6 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
     let mut lines = LineIndex::new(input);
     let mut depth = 0usize;
     let mut seen_root = false;
-    let mut attrs_owned: Vec<(String, String, String)> = Vec::new();
     let err = |lines: &mut LineIndex<'_>, at: usize, message: String| {
         let (line, col) = lines.at(at);
         InputError { line, col, message }
@@ -119,41 +119,40 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
                     let name = e.name().as_ref().to_string();
                     return Err(err(&mut lines, before, format!("the prefix of `{name}` is not declared")));
                 };
-                let local = local.as_ref().to_string();
-                attrs_owned.clear();
+                let local: &str = local.into_inner();
+                let mut owned: Vec<(&str, &str, std::borrow::Cow<'_, str>)> = Vec::new();
                 for a in e.attributes() {
                     let a = match a {
                         Ok(a) => a,
                         Err(x) => return Err(err(&mut lines, before, format!("not well-formed XML: {x}"))),
                     };
-                    let key = a.key.as_ref();
                     let value = match a.normalized_value(XmlVersion::Implicit1_0) {
-                        Ok(v) => v.into_owned(),
+                        Ok(v) => v,
                         Err(x) => return Err(err(&mut lines, before, format!("not well-formed XML: {x}"))),
                     };
+                    let key: &str = a.key.0;
                     if key == "xmlns" {
-                        attrs_owned.push((XMLNS_NS.into(), "xmlns".into(), value));
+                        owned.push((XMLNS_NS, "xmlns", value));
                     } else if let Some(p) = key.strip_prefix("xmlns:") {
-                        attrs_owned.push((XMLNS_NS.into(), p.to_string(), value));
+                        owned.push((XMLNS_NS, p, value));
                     } else {
                         let (res, l) = resolver.resolve_attribute(a.key);
                         let Ok(ans) = resolved(&res) else {
-                            let name = key.to_string();
-                            return Err(err(&mut lines, before, format!("the prefix of attribute `{name}` is not declared")));
+                            return Err(err(&mut lines, before, format!("the prefix of attribute `{key}` is not declared")));
                         };
-                        let l = l.as_ref().to_string();
-                        if attrs_owned.iter().any(|(n, x, _)| *n == ans && *x == l) {
+                        let l: &str = l.into_inner();
+                        if owned.iter().any(|(n, x, _)| *n == ans && *x == l) {
                             return Err(err(&mut lines, before, format!("attribute `{l}` appears twice")));
                         }
-                        attrs_owned.push((ans, l, value));
+                        owned.push((ans, l, value));
                     }
                 }
-                let attrs: Vec<Attribute<'_>> = attrs_owned
+                let attrs: Vec<Attribute<'_>> = owned
                     .iter()
                     .map(|(ns, local, value)| Attribute { ns, local, value })
                     .collect();
                 let (line, col) = lines.at(before);
-                sink(Ev::Start { ns: &ns, local: &local, attrs: &attrs, line, col });
+                sink(Ev::Start { ns, local, attrs: &attrs, line, col });
                 if empty {
                     sink(Ev::End);
                 } else {

@@ -240,6 +240,11 @@ impl<'d> Compiler<'d> {
         id
     }
 
+    fn sym(&mut self, local: &str) -> u32 {
+        let next = self.m.symbols.len() as u32;
+        *self.m.symbols.entry(local.into()).or_insert(next)
+    }
+
     fn qname(&mut self, q: &str) -> (NsId, String) {
         let (ns, local) = split_q(q);
         (self.intern(ns), local.to_string())
@@ -696,9 +701,11 @@ impl<'d> Compiler<'d> {
         }
         let &(d, n) = self.elem_nodes.get(&(ns, local.to_string()))?;
         let id = self.m.elements.len() as ElemId;
+        let sym = self.sym(local);
         self.m.elements.push(ElementDecl {
             ns,
             local: local.into(),
+            sym,
             ty: TypeRef::Complex(self.m.any_type),
             nillable: false,
             is_abstract: false,
@@ -757,9 +764,11 @@ impl<'d> Compiler<'d> {
         };
         let ns = if qualified { self.docs[d].target } else { NO_NS };
         let id = self.m.elements.len() as ElemId;
+        let sym = self.sym(name);
         self.m.elements.push(ElementDecl {
             ns,
             local: name.into(),
+            sym,
             ty: TypeRef::Complex(self.m.any_type),
             nillable: false,
             is_abstract: false,
@@ -943,6 +952,7 @@ pub(crate) fn compile(files: &[(&str, &str)]) -> Result<Model, SchemaError> {
             simple: vec![],
             global_types: FxHashMap::default(),
             models: vec![],
+            symbols: FxHashMap::default(),
             any_type: 0,
         },
         elem_nodes: FxHashMap::default(),
