@@ -221,12 +221,21 @@ impl<'s> Validator<'s> {
                 } else if ok_body {
                     self.stack.push(frame(Kind::Body { children: 0 }));
                 } else {
-                    let message = if seen_body {
-                        format!("unexpected {} after Body; the Body is the last child of the Envelope", Name::new(ns, local))
-                    } else {
-                        format!("unexpected {}; expected Header or Body", Name::new(ns, local))
+                    // The envelope's content model: (Header?, Body), in its own namespace.
+                    let env = fname(self.m(), self.stack.last().expect("envelope"));
+                    let mut expected = Vec::new();
+                    if !seen_body {
+                        if !seen_header {
+                            expected.push(Name::new(&env.ns, "Header"));
+                        }
+                        expected.push(Name::new(&env.ns, "Body"));
+                    }
+                    let after = match (seen_header, seen_body) {
+                        (_, true) => Some(Name::new(&env.ns, "Body")),
+                        (true, false) => Some(Name::new(&env.ns, "Header")),
+                        _ => None,
                     };
-                    self.report(line, col, path, ViolationKind::Envelope { message, element: Name::new(ns, local) });
+                    self.report(line, col, path, ViolationKind::UnexpectedElement { parent: env, child: Name::new(ns, local), after, expected });
                     self.stack.push(frame(Kind::Skip));
                 }
             }
@@ -699,7 +708,7 @@ impl<'s> Validator<'s> {
                     f.text_reported = true;
                     let name = fname(m, f);
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::Envelope { message: format!("text is not allowed in {name}"), element: name });
+                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model: "element-only", whitespace: false });
                 }
             }
             Kind::Element => {
@@ -755,9 +764,9 @@ impl<'s> Validator<'s> {
             let (line, col) = (f.line, f.col);
             let name = fname(m, f);
             let path = self.path();
-            self.report(line, col, path, ViolationKind::Envelope { message: "the Envelope has no Body".into(), element: name });
-        } else if let Kind::Body { children: 0 } = f.kind {
-            let _ = m;
+            let after = matches!(f.kind, Kind::Envelope { seen_header: true, .. }).then(|| Name::new(&name.ns, "Header"));
+            let expected = vec![Name::new(&name.ns, "Body")];
+            self.report(line, col, path, ViolationKind::IncompleteContent { element: name, after, expected });
         }
         if let Some(f) = self.stack.pop() {
             self.scope.truncate(f.scope_len);

@@ -149,8 +149,6 @@ pub enum ViolationKind {
         value: String,
         fixed: String,
     },
-    /// The SOAP envelope's own structure (Envelope → optional Header → Body).
-    Envelope { element: Name, message: String },
 }
 
 fn list(names: &[Name]) -> String {
@@ -235,7 +233,6 @@ impl fmt::Display for Violation {
                 Some(a) => write!(f, "attribute {a} is '{value}' but the schema fixes it to '{fixed}'"),
                 None => write!(f, "the value is '{value}' but the schema fixes it to '{fixed}'"),
             },
-            ViolationKind::Envelope { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -336,7 +333,6 @@ impl Violation {
                 Some(a) => format!("The value of the '{}' attribute does not equal its fixed value.", a.dotnet()),
                 None => format!("The value of the '{}' element does not equal its fixed value.", element.dotnet()),
             },
-            ViolationKind::Envelope { message, .. } => message.clone(),
         }
     }
 
@@ -357,8 +353,7 @@ impl Violation {
             | ViolationKind::MissingAttribute { element, .. }
             | ViolationKind::InvalidAttributeValue { element, .. }
             | ViolationKind::InvalidElementValue { element, .. }
-            | ViolationKind::FixedValue { element, .. }
-            | ViolationKind::Envelope { element, .. } => element,
+            | ViolationKind::FixedValue { element, .. } => element,
         }
     }
 }
