@@ -375,12 +375,13 @@ impl Model {
             }
         }
         if let Some(t) = f.total_digits {
-            let digits = value
-                .trim_start_matches(['+', '-'])
-                .trim_start_matches('0')
-                .chars()
-                .filter(char::is_ascii_digit)
-                .count();
+            // Digits of the value, not of the lexical form: 001.50 has 2 (leading zeros of
+            // the integer part and trailing zeros of the fraction do not count).
+            let body = value.trim_start_matches(['+', '-']);
+            let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+            let int = int.trim_start_matches('0');
+            let frac = frac.trim_end_matches('0');
+            let digits = int.len() + frac.len();
             if digits > t {
                 return err(
                     "The TotalDigits constraint failed.",

@@ -721,7 +721,14 @@ impl<'s> Validator<'s> {
                     },
                 };
                 let empty = matches!(f.ty, TypeRef::Complex(c) if matches!(m.complex[c as usize].content, Content::Empty));
-                if simple {
+                if f.nil {
+                    if !blank && !f.text_reported {
+                        f.text_reported = true;
+                        let name = fname(m, f);
+                        let path = self.path();
+                        self.report(line, col, path, ViolationKind::NilWithContent { element: name });
+                    }
+                } else if simple {
                     f.text.push_str(text);
                 } else if empty && !f.text_reported && !f.broken && !f.nil && !text.is_empty() {
                     // Empty content admits no character data at all, not even white space
