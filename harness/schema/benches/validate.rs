@@ -108,7 +108,11 @@ fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
 
 fn xmllint() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("xmllint")).collect::<Vec<_>>())
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("xmllint"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     std::iter::once(PathBuf::from("/usr/bin/xmllint"))
         .chain(on_path)
@@ -171,17 +175,33 @@ fn main() {
 
     let doc = find_item_response(size);
     let schema = Schema::ews();
-    let violations = schema.validate_document(doc.as_bytes()).expect("well-formed");
-    assert!(violations.is_empty(), "generated response is invalid: {}", violations[0]);
+    let violations = schema
+        .validate_document(doc.as_bytes())
+        .expect("well-formed");
+    assert!(
+        violations.is_empty(),
+        "generated response is invalid: {}",
+        violations[0]
+    );
     let engine = time(runs, || {
-        let v = schema.validate_document(doc.as_bytes()).expect("well-formed");
+        let v = schema
+            .validate_document(doc.as_bytes())
+            .expect("well-formed");
         std::hint::black_box(v);
     });
 
     println!();
-    println!("ews-schema validate benchmark ({:.1} MB FindItem response, {} t:Message items; medians)", doc.len() as f64 / 1e6, doc.matches("<t:Message>").count());
+    println!(
+        "ews-schema validate benchmark ({:.1} MB FindItem response, {} t:Message items; medians)",
+        doc.len() as f64 / 1e6,
+        doc.matches("<t:Message>").count()
+    );
     println!("{:<58} {:>12}", "measurement", "median");
-    println!("{:<58} {:>12}", "engine: compile messages.xsd + types.xsd", ms(compile));
+    println!(
+        "{:<58} {:>12}",
+        "engine: compile messages.xsd + types.xsd",
+        ms(compile)
+    );
     println!("{:<58} {:>12}", "engine: validate the response", ms(engine));
     println!(
         "{:<58} {:>12}",
@@ -200,9 +220,19 @@ fn main() {
     let tiny = dir.path().join("tiny.xml");
     std::fs::write(&tiny, format!(r#"<m:GetFolder xmlns:m="{M}" xmlns:t="{T}"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#)).expect("write");
     let lint_big = time(runs, || run_xmllint(&lint, &xsd, &big));
-    let lint_tiny = time(if quick { 1 } else { 5 }, || run_xmllint(&lint, &xsd, &tiny));
-    println!("{:<58} {:>12}", "xmllint --noout --schema messages.xsd: the response", ms(lint_big));
-    println!("{:<58} {:>12}", "xmllint --noout --schema messages.xsd: a tiny GetFolder", ms(lint_tiny));
+    let lint_tiny = time(if quick { 1 } else { 5 }, || {
+        run_xmllint(&lint, &xsd, &tiny)
+    });
+    println!(
+        "{:<58} {:>12}",
+        "xmllint --noout --schema messages.xsd: the response",
+        ms(lint_big)
+    );
+    println!(
+        "{:<58} {:>12}",
+        "xmllint --noout --schema messages.xsd: a tiny GetFolder",
+        ms(lint_tiny)
+    );
     println!(
         "{:<58} {:>12}",
         "ratio xmllint / engine (validate, same file)",
@@ -211,6 +241,9 @@ fn main() {
     println!(
         "{:<58} {:>12}",
         "ratio xmllint / (engine compile + validate)",
-        format!("{:.2}x", lint_big.as_secs_f64() / (engine + compile).as_secs_f64())
+        format!(
+            "{:.2}x",
+            lint_big.as_secs_f64() / (engine + compile).as_secs_f64()
+        )
     );
 }

@@ -134,7 +134,10 @@ impl Schema {
         let Some(ns) = m.ns_id(MESSAGES_NS) else {
             return false;
         };
-        let (Some(e), Some(base)) = (m.global_element(ns, local), m.global_type(ns, "BaseRequestType")) else {
+        let (Some(e), Some(base)) = (
+            m.global_element(ns, local),
+            m.global_type(ns, "BaseRequestType"),
+        ) else {
             return false;
         };
         m.derives_from(m.elements[e as usize].ty, base)
@@ -146,8 +149,14 @@ impl Schema {
         let text = std::str::from_utf8(xml).map_err(|e| {
             let before = &xml[..e.valid_up_to()];
             let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let col = String::from_utf8_lossy(&before[line_start..]).chars().count() as u32 + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let col = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count() as u32
+                + 1;
             InputError {
                 line,
                 col,
@@ -157,7 +166,13 @@ impl Schema {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut v = Validator::new(self);
         xmlread::read(text, |ev| match ev {
-            xmlread::Ev::Start { ns, local, attrs, line, col } => v.start(ns, local, attrs, line, col),
+            xmlread::Ev::Start {
+                ns,
+                local,
+                attrs,
+                line,
+                col,
+            } => v.start(ns, local, attrs, line, col),
             xmlread::Ev::Text(t) => v.text(t),
             xmlread::Ev::End => v.end(),
         })?;

@@ -59,7 +59,11 @@ pub(crate) enum Builtin {
 pub(crate) const BUILTINS: &[(&str, Builtin, Option<&str>)] = &[
     ("anySimpleType", Builtin::AnySimpleType, None),
     ("string", Builtin::String, Some("anySimpleType")),
-    ("normalizedString", Builtin::NormalizedString, Some("string")),
+    (
+        "normalizedString",
+        Builtin::NormalizedString,
+        Some("string"),
+    ),
     ("token", Builtin::Token, Some("normalizedString")),
     ("language", Builtin::Language, Some("token")),
     ("Name", Builtin::Name, Some("token")),
@@ -75,15 +79,35 @@ pub(crate) const BUILTINS: &[(&str, Builtin, Option<&str>)] = &[
     ("boolean", Builtin::Boolean, Some("anySimpleType")),
     ("decimal", Builtin::Decimal, Some("anySimpleType")),
     ("integer", Builtin::Integer, Some("decimal")),
-    ("nonNegativeInteger", Builtin::NonNegativeInteger, Some("integer")),
-    ("positiveInteger", Builtin::PositiveInteger, Some("nonNegativeInteger")),
-    ("nonPositiveInteger", Builtin::NonPositiveInteger, Some("integer")),
-    ("negativeInteger", Builtin::NegativeInteger, Some("nonPositiveInteger")),
+    (
+        "nonNegativeInteger",
+        Builtin::NonNegativeInteger,
+        Some("integer"),
+    ),
+    (
+        "positiveInteger",
+        Builtin::PositiveInteger,
+        Some("nonNegativeInteger"),
+    ),
+    (
+        "nonPositiveInteger",
+        Builtin::NonPositiveInteger,
+        Some("integer"),
+    ),
+    (
+        "negativeInteger",
+        Builtin::NegativeInteger,
+        Some("nonPositiveInteger"),
+    ),
     ("long", Builtin::Long, Some("integer")),
     ("int", Builtin::Int, Some("long")),
     ("short", Builtin::Short, Some("int")),
     ("byte", Builtin::Byte, Some("short")),
-    ("unsignedLong", Builtin::UnsignedLong, Some("nonNegativeInteger")),
+    (
+        "unsignedLong",
+        Builtin::UnsignedLong,
+        Some("nonNegativeInteger"),
+    ),
     ("unsignedInt", Builtin::UnsignedInt, Some("unsignedLong")),
     ("unsignedShort", Builtin::UnsignedShort, Some("unsignedInt")),
     ("unsignedByte", Builtin::UnsignedByte, Some("unsignedShort")),
@@ -244,11 +268,13 @@ impl Model {
         }
         let st = &self.simple[id as usize];
         match &st.variety {
-            Variety::Builtin(b) => check_builtin(*b, value).map_err(|(dotnet, plain)| ValueError {
-                datatype: id,
-                dotnet,
-                plain,
-            })?,
+            Variety::Builtin(b) => {
+                check_builtin(*b, value).map_err(|(dotnet, plain)| ValueError {
+                    datatype: id,
+                    dotnet,
+                    plain,
+                })?
+            }
             Variety::Restriction => {
                 if let Some(base) = st.base {
                     self.check_normalized(base, value, depth + 1)?;
@@ -299,7 +325,11 @@ impl Model {
         };
         if !f.enumeration.is_empty() && !f.enumeration.iter().any(|e| &**e == value) {
             let shown: Vec<&str> = f.enumeration.iter().take(12).map(|s| &**s).collect();
-            let more = if f.enumeration.len() > 12 { ", ..." } else { "" };
+            let more = if f.enumeration.len() > 12 {
+                ", ..."
+            } else {
+                ""
+            };
             return err(
                 "The Enumeration constraint failed.",
                 format!(
@@ -412,7 +442,12 @@ impl Model {
             Some(Builtin::HexBinary) => value.len() / 2,
             Some(Builtin::Base64Binary) => {
                 let n = value.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-                let pad = value.bytes().rev().take_while(|&b| b == b'=' || b == b' ').filter(|&b| b == b'=').count();
+                let pad = value
+                    .bytes()
+                    .rev()
+                    .take_while(|&b| b == b'=' || b == b' ')
+                    .filter(|&b| b == b'=')
+                    .count();
                 (n / 4) * 3 - pad.min(2)
             }
             _ => value.chars().count(),
@@ -422,7 +457,11 @@ impl Model {
 
 fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    {
         return None;
     }
     s.parse().ok()
@@ -488,7 +527,9 @@ fn is_decimal(s: &str) -> bool {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     match body.split_once('.') {
         Some((a, b)) => {
-            (a.is_empty() || digits(a)) && (b.is_empty() || digits(b)) && !(a.is_empty() && b.is_empty())
+            (a.is_empty() || digits(a))
+                && (b.is_empty() || digits(b))
+                && !(a.is_empty() && b.is_empty())
         }
         None => digits(body),
     }
@@ -502,8 +543,7 @@ fn is_double(s: &str) -> bool {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
     };
-    is_decimal(mantissa)
-        && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+    is_decimal(mantissa) && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
 }
 
 fn two(s: &str) -> Option<u32> {
@@ -694,61 +734,170 @@ fn check_builtin(b: Builtin, v: &str) -> Result<(), BuiltinError> {
             let first = parts.next().unwrap_or("");
             let ok = (1..=8).contains(&first.len())
                 && first.bytes().all(|c| c.is_ascii_alphabetic())
-                && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric()));
-            if ok { Ok(()) } else { builtin_err(v, "Language", "a language tag (RFC 3066: en, en-US)") }
+                && parts.all(|p| {
+                    (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric())
+                });
+            if ok {
+                Ok(())
+            } else {
+                builtin_err(v, "Language", "a language tag (RFC 3066: en, en-US)")
+            }
         }
-        Name => if is_name(v) { Ok(()) } else { builtin_err(v, "Name", "an XML name") },
+        Name => {
+            if is_name(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "Name", "an XML name")
+            }
+        }
         NCName | Id | IdRef | Entity => {
-            if is_ncname(v) { Ok(()) } else { builtin_err(v, "NCName", "an XML name without a colon (NCName)") }
+            if is_ncname(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "NCName", "an XML name without a colon (NCName)")
+            }
         }
         IdRefs => {
-            if !v.is_empty() && v.split(' ').all(is_ncname) { Ok(()) } else { builtin_err(v, "IDREFS", "a list of NCNames") }
+            if !v.is_empty() && v.split(' ').all(is_ncname) {
+                Ok(())
+            } else {
+                builtin_err(v, "IDREFS", "a list of NCNames")
+            }
         }
         NmToken => {
-            if !v.is_empty() && v.chars().all(is_name_char) { Ok(()) } else { builtin_err(v, "NmToken", "an XML name token") }
+            if !v.is_empty() && v.chars().all(is_name_char) {
+                Ok(())
+            } else {
+                builtin_err(v, "NmToken", "an XML name token")
+            }
         }
         NmTokens => {
-            if !v.is_empty() && v.split(' ').all(|t| !t.is_empty() && t.chars().all(is_name_char)) { Ok(()) } else { builtin_err(v, "NmTokens", "a list of name tokens") }
+            if !v.is_empty()
+                && v.split(' ')
+                    .all(|t| !t.is_empty() && t.chars().all(is_name_char))
+            {
+                Ok(())
+            } else {
+                builtin_err(v, "NmTokens", "a list of name tokens")
+            }
         }
         QName | Notation => {
             let ok = match v.split_once(':') {
                 Some((p, l)) => is_ncname(p) && is_ncname(l),
                 None => is_ncname(v),
             };
-            if ok { Ok(()) } else { builtin_err(v, "QName", "a qualified name (prefix:local)") }
+            if ok {
+                Ok(())
+            } else {
+                builtin_err(v, "QName", "a qualified name (prefix:local)")
+            }
         }
         Boolean => {
-            if matches!(v, "true" | "false" | "1" | "0") { Ok(()) } else { builtin_err(v, "Boolean", "a boolean (true, false, 1, 0)") }
+            if matches!(v, "true" | "false" | "1" | "0") {
+                Ok(())
+            } else {
+                builtin_err(v, "Boolean", "a boolean (true, false, 1, 0)")
+            }
         }
-        Decimal => if is_decimal(v) { Ok(()) } else { builtin_err(v, "Decimal", "a decimal number") },
+        Decimal => {
+            if is_decimal(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "Decimal", "a decimal number")
+            }
+        }
         Integer => int_range(i128::MIN, i128::MAX, "Integer", "an integer"),
-        NonNegativeInteger => int_range(0, i128::MAX, "NonNegativeInteger", "a non-negative integer"),
+        NonNegativeInteger => {
+            int_range(0, i128::MAX, "NonNegativeInteger", "a non-negative integer")
+        }
         PositiveInteger => int_range(1, i128::MAX, "PositiveInteger", "a positive integer"),
-        NonPositiveInteger => int_range(i128::MIN, 0, "NonPositiveInteger", "a non-positive integer"),
+        NonPositiveInteger => {
+            int_range(i128::MIN, 0, "NonPositiveInteger", "a non-positive integer")
+        }
         NegativeInteger => int_range(i128::MIN, -1, "NegativeInteger", "a negative integer"),
-        Long => int_range(i64::MIN.into(), i64::MAX.into(), "Int64", "a 64-bit integer (long)"),
-        Int => int_range(i32::MIN.into(), i32::MAX.into(), "Int32", "a 32-bit integer (int)"),
-        Short => int_range(i16::MIN.into(), i16::MAX.into(), "Int16", "a 16-bit integer (short)"),
-        Byte => int_range(i8::MIN.into(), i8::MAX.into(), "SByte", "an 8-bit integer (byte)"),
+        Long => int_range(
+            i64::MIN.into(),
+            i64::MAX.into(),
+            "Int64",
+            "a 64-bit integer (long)",
+        ),
+        Int => int_range(
+            i32::MIN.into(),
+            i32::MAX.into(),
+            "Int32",
+            "a 32-bit integer (int)",
+        ),
+        Short => int_range(
+            i16::MIN.into(),
+            i16::MAX.into(),
+            "Int16",
+            "a 16-bit integer (short)",
+        ),
+        Byte => int_range(
+            i8::MIN.into(),
+            i8::MAX.into(),
+            "SByte",
+            "an 8-bit integer (byte)",
+        ),
         UnsignedLong => int_range(0, u64::MAX.into(), "UInt64", "an unsigned 64-bit integer"),
         UnsignedInt => int_range(0, u32::MAX.into(), "UInt32", "an unsigned 32-bit integer"),
         UnsignedShort => int_range(0, u16::MAX.into(), "UInt16", "an unsigned 16-bit integer"),
         UnsignedByte => int_range(0, u8::MAX.into(), "Byte", "an unsigned 8-bit integer"),
-        Double => if is_double(v) { Ok(()) } else { builtin_err(v, "Double", "a double") },
-        Float => if is_double(v) { Ok(()) } else { builtin_err(v, "Single", "a float") },
-        DateTime => if is_datetime(v) { Ok(()) } else { builtin_err(v, "AllXsd", "a dateTime (YYYY-MM-DDThh:mm:ss with an optional zone)") },
+        Double => {
+            if is_double(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "Double", "a double")
+            }
+        }
+        Float => {
+            if is_double(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "Single", "a float")
+            }
+        }
+        DateTime => {
+            if is_datetime(v) {
+                Ok(())
+            } else {
+                builtin_err(
+                    v,
+                    "AllXsd",
+                    "a dateTime (YYYY-MM-DDThh:mm:ss with an optional zone)",
+                )
+            }
+        }
         Date => {
             let ok = strip_tz(v).and_then(date_part).is_some();
-            if ok { Ok(()) } else { builtin_err(v, "Date", "a date (YYYY-MM-DD)") }
+            if ok {
+                Ok(())
+            } else {
+                builtin_err(v, "Date", "a date (YYYY-MM-DD)")
+            }
         }
         Time => {
             let ok = strip_tz(v).and_then(time_part).is_some();
-            if ok { Ok(()) } else { builtin_err(v, "Time", "a time (hh:mm:ss)") }
+            if ok {
+                Ok(())
+            } else {
+                builtin_err(v, "Time", "a time (hh:mm:ss)")
+            }
         }
-        Duration => if is_duration(v) { Ok(()) } else { builtin_err(v, "Duration", "a duration (PnYnMnDTnHnMnS)") },
+        Duration => {
+            if is_duration(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "Duration", "a duration (PnYnMnDTnHnMnS)")
+            }
+        }
         GYear => {
             let ok = strip_tz(v).and_then(year).is_some();
-            if ok { Ok(()) } else { builtin_err(v, "GYear", "a year (YYYY)") }
+            if ok {
+                Ok(())
+            } else {
+                builtin_err(v, "GYear", "a year (YYYY)")
+            }
         }
         GYearMonth => {
             let ok = strip_tz(v).and_then(|s| {
@@ -756,11 +905,21 @@ fn check_builtin(b: Builtin, v: &str) -> Result<(), BuiltinError> {
                 year(y)?;
                 two(m).filter(|m| (1..=12).contains(m))
             });
-            if ok.is_some() { Ok(()) } else { builtin_err(v, "GYearMonth", "a year and month (YYYY-MM)") }
+            if ok.is_some() {
+                Ok(())
+            } else {
+                builtin_err(v, "GYearMonth", "a year and month (YYYY-MM)")
+            }
         }
         GMonth => {
-            let ok = strip_tz(v).and_then(|s| two(s.strip_prefix("--")?)).filter(|m| (1..=12).contains(m));
-            if ok.is_some() { Ok(()) } else { builtin_err(v, "GMonth", "a month (--MM)") }
+            let ok = strip_tz(v)
+                .and_then(|s| two(s.strip_prefix("--")?))
+                .filter(|m| (1..=12).contains(m));
+            if ok.is_some() {
+                Ok(())
+            } else {
+                builtin_err(v, "GMonth", "a month (--MM)")
+            }
         }
         GMonthDay => {
             let ok = strip_tz(v).and_then(|s| {
@@ -768,15 +927,35 @@ fn check_builtin(b: Builtin, v: &str) -> Result<(), BuiltinError> {
                 let (m, d) = (two(m)?, two(d)?);
                 ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(2000, m)).then_some(())
             });
-            if ok.is_some() { Ok(()) } else { builtin_err(v, "GMonthDay", "a month and day (--MM-DD)") }
+            if ok.is_some() {
+                Ok(())
+            } else {
+                builtin_err(v, "GMonthDay", "a month and day (--MM-DD)")
+            }
         }
         GDay => {
-            let ok = strip_tz(v).and_then(|s| two(s.strip_prefix("---")?)).filter(|d| (1..=31).contains(d));
-            if ok.is_some() { Ok(()) } else { builtin_err(v, "GDay", "a day (---DD)") }
+            let ok = strip_tz(v)
+                .and_then(|s| two(s.strip_prefix("---")?))
+                .filter(|d| (1..=31).contains(d));
+            if ok.is_some() {
+                Ok(())
+            } else {
+                builtin_err(v, "GDay", "a day (---DD)")
+            }
         }
-        Base64Binary => if is_base64(v) { Ok(()) } else { builtin_err(v, "Base64Binary", "base64") },
+        Base64Binary => {
+            if is_base64(v) {
+                Ok(())
+            } else {
+                builtin_err(v, "Base64Binary", "base64")
+            }
+        }
         HexBinary => {
-            if v.len() % 2 == 0 && v.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(()) } else { builtin_err(v, "HexBinary", "hexBinary (an even number of hex digits)") }
+            if v.len() % 2 == 0 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(())
+            } else {
+                builtin_err(v, "HexBinary", "hexBinary (an even number of hex digits)")
+            }
         }
     }
 }

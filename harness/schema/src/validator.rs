@@ -36,9 +36,14 @@ enum State {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Envelope { seen_header: bool, seen_body: bool },
+    Envelope {
+        seen_header: bool,
+        seen_body: bool,
+    },
     Header,
-    Body { children: u32 },
+    Body {
+        children: u32,
+    },
     Element,
     /// Content not validated (skip wildcard, an element already reported); `depth` nested.
     Skip,
@@ -209,7 +214,11 @@ impl<'s> Validator<'s> {
                 let ok_header = is_soap(ns) && local == "Header" && !seen_header && !seen_body;
                 let ok_body = is_soap(ns) && local == "Body" && !seen_body;
                 if let Some(Frame {
-                    kind: Kind::Envelope { seen_header: h, seen_body: b },
+                    kind:
+                        Kind::Envelope {
+                            seen_header: h,
+                            seen_body: b,
+                        },
                     ..
                 }) = self.stack.last_mut()
                 {
@@ -235,12 +244,26 @@ impl<'s> Validator<'s> {
                         (true, false) => Some(Name::new(&env.ns, "Header")),
                         _ => None,
                     };
-                    self.report(line, col, path, ViolationKind::UnexpectedElement { parent: env, child: Name::new(ns, local), after, expected });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::UnexpectedElement {
+                            parent: env,
+                            child: Name::new(ns, local),
+                            after,
+                            expected,
+                        },
+                    );
                     self.stack.push(frame(Kind::Skip));
                 }
             }
             Kind::Header => {
-                if self.m().ns_id(ns).is_some_and(|id| self.m().global_elements.contains_key(&id)) {
+                if self
+                    .m()
+                    .ns_id(ns)
+                    .is_some_and(|id| self.m().global_elements.contains_key(&id))
+                {
                     self.global(ns, local, attrs, line, col, scope_len, true);
                 } else {
                     // Headers of other specifications (WS-Addressing, ...) are not ours.
@@ -248,7 +271,11 @@ impl<'s> Validator<'s> {
                 }
             }
             Kind::Body { .. } => {
-                if let Some(Frame { kind: Kind::Body { children }, .. }) = self.stack.last_mut() {
+                if let Some(Frame {
+                    kind: Kind::Body { children },
+                    ..
+                }) = self.stack.last_mut()
+                {
                     *children += 1;
                 }
                 if is_soap(ns) && local == "Fault" {
@@ -263,7 +290,16 @@ impl<'s> Validator<'s> {
 
     /// A global element: found → validated; unknown → reported (when `strict`) and skipped.
     #[allow(clippy::too_many_arguments)]
-    fn global(&mut self, ns: &str, local: &str, attrs: &[Attribute<'_>], line: u32, col: u32, scope_len: usize, strict: bool) {
+    fn global(
+        &mut self,
+        ns: &str,
+        local: &str,
+        attrs: &[Attribute<'_>],
+        line: u32,
+        col: u32,
+        scope_len: usize,
+        strict: bool,
+    ) {
         let m = self.m();
         let decl = m.ns_id(ns).and_then(|id| m.global_element(id, local));
         match decl {
@@ -271,7 +307,14 @@ impl<'s> Validator<'s> {
             None => {
                 if strict {
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::UndeclaredElement { element: Name::new(ns, local) });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::UndeclaredElement {
+                            element: Name::new(ns, local),
+                        },
+                    );
                 }
                 self.push_skip(ns, local, line, col, scope_len);
             }
@@ -297,7 +340,15 @@ impl<'s> Validator<'s> {
     }
 
     /// A child of an element frame.
-    fn child(&mut self, ns: &str, local: &str, attrs: &[Attribute<'_>], line: u32, col: u32, scope_len: usize) {
+    fn child(
+        &mut self,
+        ns: &str,
+        local: &str,
+        attrs: &[Attribute<'_>],
+        line: u32,
+        col: u32,
+        scope_len: usize,
+    ) {
         let m = self.m();
         let child_name = || Name::new(ns, local);
         let ns_id = m.ns_id(ns);
@@ -311,16 +362,36 @@ impl<'s> Validator<'s> {
         let parent_name = fname(m, parent);
         if parent.nil {
             let path = self.path();
-            self.report(line, col, path, ViolationKind::NilWithContent { element: parent_name });
+            self.report(
+                line,
+                col,
+                path,
+                ViolationKind::NilWithContent {
+                    element: parent_name,
+                },
+            );
             self.push_skip(ns, local, line, col, scope_len);
             return;
         }
         match content {
             None | Some(Content::Empty) | Some(Content::Simple(_)) => {
-                let model = if matches!(content, Some(Content::Empty)) { "empty" } else { "text only" };
+                let model = if matches!(content, Some(Content::Empty)) {
+                    "empty"
+                } else {
+                    "text only"
+                };
                 if !parent.broken {
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::ChildNotAllowed { parent: parent_name, child: child_name(), model });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::ChildNotAllowed {
+                            parent: parent_name,
+                            child: child_name(),
+                            model,
+                        },
+                    );
                 }
                 self.stack.last_mut().expect("parent").broken = true;
                 self.push_skip(ns, local, line, col, scope_len);
@@ -331,7 +402,15 @@ impl<'s> Validator<'s> {
                     Some(e) => self.enter(e, ns, local, attrs, line, col, scope_len),
                     None => {
                         let any = m.any_type;
-                        self.push_element(None, TypeRef::Complex(any), ns, local, line, col, scope_len);
+                        self.push_element(
+                            None,
+                            TypeRef::Complex(any),
+                            ns,
+                            local,
+                            line,
+                            col,
+                            scope_len,
+                        );
                     }
                 }
             }
@@ -339,7 +418,9 @@ impl<'s> Validator<'s> {
                 let model = &m.models[*model as usize];
                 match model {
                     ContentModel::Automaton(a) => {
-                        let State::Model(states) = &parent.state else { unreachable_state() };
+                        let State::Model(states) = &parent.state else {
+                            unreachable_state()
+                        };
                         let mut next: SmallVec<[u32; 2]> = SmallVec::new();
                         let mut matched: Option<(Label, ElemId)> = None;
                         let mut wildcard: Option<&Wildcard> = None;
@@ -386,7 +467,10 @@ impl<'s> Validator<'s> {
                         }
                         // Unexpected here.
                         let mut expected: Vec<Name> = Vec::new();
-                        let mut positions: Vec<u32> = states.iter().flat_map(|&s| a.follow[s as usize].iter().copied()).collect();
+                        let mut positions: Vec<u32> = states
+                            .iter()
+                            .flat_map(|&s| a.follow[s as usize].iter().copied())
+                            .collect();
                         positions.sort_unstable();
                         positions.dedup();
                         for p in positions {
@@ -395,7 +479,17 @@ impl<'s> Validator<'s> {
                         if !parent.broken {
                             let path = self.path();
                             let after = parent.last_child.as_ref().map(|n| fname_of(m, n));
-                            self.report(line, col, path, ViolationKind::UnexpectedElement { parent: parent_name, child: child_name(), after, expected });
+                            self.report(
+                                line,
+                                col,
+                                path,
+                                ViolationKind::UnexpectedElement {
+                                    parent: parent_name,
+                                    child: child_name(),
+                                    after,
+                                    expected,
+                                },
+                            );
                         }
                         // Resynchronize on any position with this name.
                         let mut resync: SmallVec<[u32; 2]> = SmallVec::new();
@@ -420,8 +514,12 @@ impl<'s> Validator<'s> {
                         }
                     }
                     ContentModel::All { members, .. } => {
-                        let State::All(seen) = parent.state else { unreachable_state() };
-                        let hit = members.iter().enumerate().find_map(|(i, (e, _))| self.match_decl(*e, ns_id, sym).map(|a| (i, a)));
+                        let State::All(seen) = parent.state else {
+                            unreachable_state()
+                        };
+                        let hit = members.iter().enumerate().find_map(|(i, (e, _))| {
+                            self.match_decl(*e, ns_id, sym).map(|a| (i, a))
+                        });
                         match hit {
                             Some((i, e)) if seen & (1 << i) == 0 => {
                                 let f = self.stack.last_mut().expect("parent");
@@ -439,11 +537,23 @@ impl<'s> Validator<'s> {
                                 if !parent.broken {
                                     let path = self.path();
                                     let after = parent.last_child.as_ref().map(|n| fname_of(m, n));
-                                    self.report(line, col, path, ViolationKind::UnexpectedElement { parent: parent_name, child: child_name(), after, expected });
+                                    self.report(
+                                        line,
+                                        col,
+                                        path,
+                                        ViolationKind::UnexpectedElement {
+                                            parent: parent_name,
+                                            child: child_name(),
+                                            after,
+                                            expected,
+                                        },
+                                    );
                                 }
                                 self.stack.last_mut().expect("parent").broken = true;
                                 match hit {
-                                    Some((_, e)) => self.enter(e, ns, local, attrs, line, col, scope_len),
+                                    Some((_, e)) => {
+                                        self.enter(e, ns, local, attrs, line, col, scope_len)
+                                    }
                                     None => self.push_skip(ns, local, line, col, scope_len),
                                 }
                             }
@@ -455,7 +565,16 @@ impl<'s> Validator<'s> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn wildcard_child(&mut self, w: &Wildcard, ns: &str, local: &str, attrs: &[Attribute<'_>], line: u32, col: u32, scope_len: usize) {
+    fn wildcard_child(
+        &mut self,
+        w: &Wildcard,
+        ns: &str,
+        local: &str,
+        attrs: &[Attribute<'_>],
+        line: u32,
+        col: u32,
+        scope_len: usize,
+    ) {
         match w.process {
             Process::Skip => self.push_skip(ns, local, line, col, scope_len),
             Process::Strict => self.global(ns, local, attrs, line, col, scope_len, true),
@@ -465,7 +584,15 @@ impl<'s> Validator<'s> {
                     Some(e) => self.enter(e, ns, local, attrs, line, col, scope_len),
                     None => {
                         let any = m.any_type;
-                        self.push_element(None, TypeRef::Complex(any), ns, local, line, col, scope_len);
+                        self.push_element(
+                            None,
+                            TypeRef::Complex(any),
+                            ns,
+                            local,
+                            line,
+                            col,
+                            scope_len,
+                        );
                     }
                 }
             }
@@ -494,7 +621,11 @@ impl<'s> Validator<'s> {
                 let n = Name::wildcard(match &w.ns {
                     NsConstraint::Any => "##any".to_string(),
                     NsConstraint::Not(_) => "##other".to_string(),
-                    NsConstraint::List(l) => l.iter().map(|id| self.m().ns_uri(*id).to_string()).collect::<Vec<_>>().join(" "),
+                    NsConstraint::List(l) => l
+                        .iter()
+                        .map(|id| self.m().ns_uri(*id).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 });
                 if !expected.contains(&n) {
                     expected.push(n);
@@ -519,7 +650,16 @@ impl<'s> Validator<'s> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn push_element(&mut self, elem: Option<ElemId>, ty: TypeRef, ns: &str, local: &str, line: u32, col: u32, scope_len: usize) {
+    fn push_element(
+        &mut self,
+        elem: Option<ElemId>,
+        ty: TypeRef,
+        ns: &str,
+        local: &str,
+        line: u32,
+        col: u32,
+        scope_len: usize,
+    ) {
         let m = self.m();
         let state = match ty {
             TypeRef::Complex(c) => match &m.complex[c as usize].content {
@@ -553,7 +693,16 @@ impl<'s> Validator<'s> {
 
     /// Starts validating an element against declaration `e`.
     #[allow(clippy::too_many_arguments)]
-    fn enter(&mut self, e: ElemId, ns: &str, local: &str, attrs: &[Attribute<'_>], line: u32, col: u32, scope_len: usize) {
+    fn enter(
+        &mut self,
+        e: ElemId,
+        ns: &str,
+        local: &str,
+        attrs: &[Attribute<'_>],
+        line: u32,
+        col: u32,
+        scope_len: usize,
+    ) {
         let m = self.m();
         let decl = &m.elements[e as usize];
         let name = Name::new(ns, local);
@@ -561,7 +710,9 @@ impl<'s> Validator<'s> {
         let mut nil = false;
         let mut problems: Vec<ViolationKind> = Vec::new();
         if decl.is_abstract {
-            problems.push(ViolationKind::AbstractElement { element: name.clone() });
+            problems.push(ViolationKind::AbstractElement {
+                element: name.clone(),
+            });
         }
         for a in attrs {
             if a.ns != XSI_NS {
@@ -571,13 +722,20 @@ impl<'s> Validator<'s> {
                 "type" => {
                     let v = a.value.trim();
                     let (prefix, tl) = v.split_once(':').unwrap_or(("", v));
-                    let resolved = self.resolve_prefix(prefix).and_then(|uri| m.ns_id(uri)).and_then(|id| m.global_type(id, tl));
+                    let resolved = self
+                        .resolve_prefix(prefix)
+                        .and_then(|uri| m.ns_id(uri))
+                        .and_then(|id| m.global_type(id, tl));
                     match resolved {
                         Some(t) if m.derives_from(t, decl.ty) => ty = t,
                         Some(t) => problems.push(ViolationKind::BadXsiType {
                             element: name.clone(),
                             value: v.to_string(),
-                            reason: format!("{} is not derived from {}", m.type_name(t), m.type_name(decl.ty)),
+                            reason: format!(
+                                "{} is not derived from {}",
+                                m.type_name(t),
+                                m.type_name(decl.ty)
+                            ),
                         }),
                         None => problems.push(ViolationKind::BadXsiType {
                             element: name.clone(),
@@ -601,15 +759,23 @@ impl<'s> Validator<'s> {
                         if decl.nillable {
                             nil = true;
                         } else {
-                            problems.push(ViolationKind::NotNillable { element: name.clone() });
+                            problems.push(ViolationKind::NotNillable {
+                                element: name.clone(),
+                            });
                         }
                     }
                 }
                 "schemaLocation" | "noNamespaceSchemaLocation" => {}
-                _ => problems.push(ViolationKind::UndeclaredAttribute { element: name.clone(), attribute: Name::new(a.ns, a.local) }),
+                _ => problems.push(ViolationKind::UndeclaredAttribute {
+                    element: name.clone(),
+                    attribute: Name::new(a.ns, a.local),
+                }),
             }
         }
-        if problems.iter().any(|p| matches!(p, ViolationKind::BadXsiType { .. })) {
+        if problems
+            .iter()
+            .any(|p| matches!(p, ViolationKind::BadXsiType { .. }))
+        {
             // The element's type is unknown: its content cannot be validated.
             self.push_skip(ns, local, line, col, scope_len);
             let path = self.path();
@@ -621,7 +787,10 @@ impl<'s> Validator<'s> {
         if let TypeRef::Complex(c) = ty
             && m.complex[c as usize].is_abstract
         {
-            problems.push(ViolationKind::AbstractType { element: name.clone(), ty: m.type_name(ty) });
+            problems.push(ViolationKind::AbstractType {
+                element: name.clone(),
+                ty: m.type_name(ty),
+            });
         }
         self.check_attributes(ty, &name, attrs, &mut problems);
         self.push_element(Some(e), ty, ns, local, line, col, scope_len);
@@ -634,7 +803,13 @@ impl<'s> Validator<'s> {
         }
     }
 
-    fn check_attributes(&self, ty: TypeRef, name: &Name, attrs: &[Attribute<'_>], problems: &mut Vec<ViolationKind>) {
+    fn check_attributes(
+        &self,
+        ty: TypeRef,
+        name: &Name,
+        attrs: &[Attribute<'_>],
+        problems: &mut Vec<ViolationKind>,
+    ) {
         let m = self.m();
         let (uses, any): (&[AttrUse], Option<&Wildcard>) = match ty {
             TypeRef::Complex(c) => {
@@ -651,7 +826,8 @@ impl<'s> Validator<'s> {
                 continue;
             }
             let ns_id = m.ns_id(a.ns);
-            let found = ns_id.and_then(|id| uses.iter().find(|u| u.ns == id && &*u.local == a.local));
+            let found =
+                ns_id.and_then(|id| uses.iter().find(|u| u.ns == id && &*u.local == a.local));
             match found {
                 Some(u) => {
                     if let Err(e) = m.check_simple(u.ty, a.value) {
@@ -666,26 +842,45 @@ impl<'s> Validator<'s> {
                     } else if let Some(f) = &u.fixed
                         && a.value.trim() != f.trim()
                     {
-                        problems.push(ViolationKind::FixedValue { element: name.clone(), attribute: Some(Name::new(a.ns, a.local)), value: a.value.to_string(), fixed: f.to_string() });
+                        problems.push(ViolationKind::FixedValue {
+                            element: name.clone(),
+                            attribute: Some(Name::new(a.ns, a.local)),
+                            value: a.value.to_string(),
+                            fixed: f.to_string(),
+                        });
                     }
                 }
                 None => {
                     let admitted = any.is_some_and(|w| w.admits(ns_id, a.ns));
                     // Strict wildcards need a global declaration; the SOAP envelope attributes
                     // (mustUnderstand, actor, encodingStyle) are declared by the SOAP schema.
-                    let declared_elsewhere = is_soap(a.ns) && matches!(a.local, "mustUnderstand" | "actor" | "encodingStyle" | "role" | "relay");
-                    let ok = admitted && (declared_elsewhere || any.is_some_and(|w| w.process != Process::Strict));
+                    let declared_elsewhere = is_soap(a.ns)
+                        && matches!(
+                            a.local,
+                            "mustUnderstand" | "actor" | "encodingStyle" | "role" | "relay"
+                        );
+                    let ok = admitted
+                        && (declared_elsewhere
+                            || any.is_some_and(|w| w.process != Process::Strict));
                     if !ok {
-                        problems.push(ViolationKind::UndeclaredAttribute { element: name.clone(), attribute: Name::new(a.ns, a.local) });
+                        problems.push(ViolationKind::UndeclaredAttribute {
+                            element: name.clone(),
+                            attribute: Name::new(a.ns, a.local),
+                        });
                     }
                 }
             }
         }
         for u in uses {
             if u.required {
-                let present = attrs.iter().any(|a| m.ns_id(a.ns) == Some(u.ns) && a.local == &*u.local);
+                let present = attrs
+                    .iter()
+                    .any(|a| m.ns_id(a.ns) == Some(u.ns) && a.local == &*u.local);
                 if !present {
-                    problems.push(ViolationKind::MissingAttribute { element: name.clone(), attribute: Name::new(m.ns_uri(u.ns), &u.local) });
+                    problems.push(ViolationKind::MissingAttribute {
+                        element: name.clone(),
+                        attribute: Name::new(m.ns_uri(u.ns), &u.local),
+                    });
                 }
             }
         }
@@ -698,9 +893,13 @@ impl<'s> Validator<'s> {
             return;
         }
         let m = self.m();
-        let Some(f) = self.stack.last_mut() else { return };
+        let Some(f) = self.stack.last_mut() else {
+            return;
+        };
         let (line, col) = (f.line, f.col);
-        let blank = text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        let blank = text
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
         match f.kind {
             Kind::Skip => {}
             Kind::Envelope { .. } | Kind::Header | Kind::Body { .. } => {
@@ -708,7 +907,16 @@ impl<'s> Validator<'s> {
                     f.text_reported = true;
                     let name = fname(m, f);
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model: "element-only", whitespace: false });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::TextNotAllowed {
+                            element: name,
+                            model: "element-only",
+                            whitespace: false,
+                        },
+                    );
                 }
             }
             Kind::Element => {
@@ -726,7 +934,12 @@ impl<'s> Validator<'s> {
                         f.text_reported = true;
                         let name = fname(m, f);
                         let path = self.path();
-                        self.report(line, col, path, ViolationKind::NilWithContent { element: name });
+                        self.report(
+                            line,
+                            col,
+                            path,
+                            ViolationKind::NilWithContent { element: name },
+                        );
                     }
                 } else if simple {
                     f.text.push_str(text);
@@ -737,21 +950,48 @@ impl<'s> Validator<'s> {
                     f.broken = true;
                     let name = fname(m, f);
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model: "empty", whitespace: blank });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::TextNotAllowed {
+                            element: name,
+                            model: "empty",
+                            whitespace: blank,
+                        },
+                    );
                 } else if !blank && !f.text_reported && !f.nil {
                     f.text_reported = true;
                     let model = match f.ty {
-                        TypeRef::Complex(c) if matches!(m.complex[c as usize].content, Content::Empty) => "empty",
+                        TypeRef::Complex(c)
+                            if matches!(m.complex[c as usize].content, Content::Empty) =>
+                        {
+                            "empty"
+                        }
                         _ => "element-only",
                     };
                     let name = fname(m, f);
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::TextNotAllowed { element: name, model, whitespace: false });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::TextNotAllowed {
+                            element: name,
+                            model,
+                            whitespace: false,
+                        },
+                    );
                 } else if !blank && f.nil && !f.text_reported {
                     f.text_reported = true;
                     let name = fname(m, f);
                     let path = self.path();
-                    self.report(line, col, path, ViolationKind::NilWithContent { element: name });
+                    self.report(
+                        line,
+                        col,
+                        path,
+                        ViolationKind::NilWithContent { element: name },
+                    );
                 }
             }
         }
@@ -767,13 +1007,32 @@ impl<'s> Validator<'s> {
         let Some(f) = self.stack.last() else { return };
         if f.kind == Kind::Element {
             self.end_element();
-        } else if let Kind::Envelope { seen_body: false, .. } = f.kind {
+        } else if let Kind::Envelope {
+            seen_body: false, ..
+        } = f.kind
+        {
             let (line, col) = (f.line, f.col);
             let name = fname(m, f);
             let path = self.path();
-            let after = matches!(f.kind, Kind::Envelope { seen_header: true, .. }).then(|| Name::new(&name.ns, "Header"));
+            let after = matches!(
+                f.kind,
+                Kind::Envelope {
+                    seen_header: true,
+                    ..
+                }
+            )
+            .then(|| Name::new(&name.ns, "Header"));
             let expected = vec![Name::new(&name.ns, "Body")];
-            self.report(line, col, path, ViolationKind::IncompleteContent { element: name, after, expected });
+            self.report(
+                line,
+                col,
+                path,
+                ViolationKind::IncompleteContent {
+                    element: name,
+                    after,
+                    expected,
+                },
+            );
         }
         if let Some(f) = self.stack.pop() {
             self.scope.truncate(f.scope_len);
@@ -802,37 +1061,64 @@ impl<'s> Validator<'s> {
                     TypeRef::Simple(t) => m.simple_type_name(t),
                     TypeRef::Complex(_) => m.simple_type_name(s),
                 };
-                problem = Some(ViolationKind::InvalidElementValue { element: name, value: f.text.clone(), datatype, dotnet: e.dotnet, plain: e.plain });
+                problem = Some(ViolationKind::InvalidElementValue {
+                    element: name,
+                    value: f.text.clone(),
+                    datatype,
+                    dotnet: e.dotnet,
+                    plain: e.plain,
+                });
             } else if let Some(fx) = fixed
                 && f.text.trim() != fx.trim()
             {
-                problem = Some(ViolationKind::FixedValue { element: name, attribute: None, value: f.text.clone(), fixed: fx.to_string() });
+                problem = Some(ViolationKind::FixedValue {
+                    element: name,
+                    attribute: None,
+                    value: f.text.clone(),
+                    fixed: fx.to_string(),
+                });
             }
         } else if !f.broken
             && let TypeRef::Complex(c) = f.ty
             && let Content::Elements { model, .. } = &m.complex[c as usize].content
         {
             match (&m.models[*model as usize], &f.state) {
-                (ContentModel::Automaton(a), State::Model(states)) => {
-                    if !states.iter().any(|&s| a.accepting[s as usize]) {
-                        let mut expected = Vec::new();
-                        let mut positions: Vec<u32> = states.iter().flat_map(|&s| a.follow[s as usize].iter().copied()).collect();
-                        positions.sort_unstable();
-                        positions.dedup();
-                        for p in positions {
-                            self.push_expected(&mut expected, &a.labels[p as usize]);
-                        }
-                        problem = Some(ViolationKind::IncompleteContent { element: name, after: f.last_child.as_ref().map(|n| fname_of(m, n)), expected });
+                (ContentModel::Automaton(a), State::Model(states))
+                    if !states.iter().any(|&s| a.accepting[s as usize]) =>
+                {
+                    let mut expected = Vec::new();
+                    let mut positions: Vec<u32> = states
+                        .iter()
+                        .flat_map(|&s| a.follow[s as usize].iter().copied())
+                        .collect();
+                    positions.sort_unstable();
+                    positions.dedup();
+                    for p in positions {
+                        self.push_expected(&mut expected, &a.labels[p as usize]);
                     }
+                    problem = Some(ViolationKind::IncompleteContent {
+                        element: name,
+                        after: f.last_child.as_ref().map(|n| fname_of(m, n)),
+                        expected,
+                    });
                 }
                 (ContentModel::All { members, optional }, State::All(seen)) => {
-                    let missing: Vec<ElemId> = members.iter().enumerate().filter(|(i, (_, min))| *min > 0 && seen & (1 << i) == 0).map(|(_, (e, _))| *e).collect();
-                    if !missing.is_empty() && !(*optional && *seen == 0) {
+                    let missing: Vec<ElemId> = members
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, (_, min))| *min > 0 && seen & (1 << i) == 0)
+                        .map(|(_, (e, _))| *e)
+                        .collect();
+                    if !(missing.is_empty() || *optional && *seen == 0) {
                         let mut expected = Vec::new();
                         for e in missing {
                             self.push_expected(&mut expected, &Label::Element(e));
                         }
-                        problem = Some(ViolationKind::IncompleteContent { element: name, after: f.last_child.as_ref().map(|n| fname_of(m, n)), expected });
+                        problem = Some(ViolationKind::IncompleteContent {
+                            element: name,
+                            after: f.last_child.as_ref().map(|n| fname_of(m, n)),
+                            expected,
+                        });
                     }
                 }
                 _ => {}

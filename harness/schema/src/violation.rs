@@ -111,19 +111,36 @@ pub enum ViolationKind {
         whitespace: bool,
     },
     /// A root, Body or Header element (or a strict wildcard's element) with no declaration.
-    UndeclaredElement { element: Name },
-    AbstractElement { element: Name },
+    UndeclaredElement {
+        element: Name,
+    },
+    AbstractElement {
+        element: Name,
+    },
     /// An element whose (possibly `xsi:type`) type is abstract.
-    AbstractType { element: Name, ty: String },
+    AbstractType {
+        element: Name,
+        ty: String,
+    },
     BadXsiType {
         element: Name,
         value: String,
         reason: String,
     },
-    NotNillable { element: Name },
-    NilWithContent { element: Name },
-    UndeclaredAttribute { element: Name, attribute: Name },
-    MissingAttribute { element: Name, attribute: Name },
+    NotNillable {
+        element: Name,
+    },
+    NilWithContent {
+        element: Name,
+    },
+    UndeclaredAttribute {
+        element: Name,
+        attribute: Name,
+    },
+    MissingAttribute {
+        element: Name,
+        attribute: Name,
+    },
     InvalidAttributeValue {
         element: Name,
         attribute: Name,
@@ -173,7 +190,12 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}: ", self.line, self.col, self.path)?;
         match &self.kind {
-            ViolationKind::UnexpectedElement { child, after, expected, .. } => {
+            ViolationKind::UnexpectedElement {
+                child,
+                after,
+                expected,
+                ..
+            } => {
                 write!(f, "unexpected {child}")?;
                 match after {
                     Some(a) => write!(f, " after {a}")?,
@@ -181,7 +203,9 @@ impl fmt::Display for Violation {
                 }
                 write!(f, "; {}", expected_words(expected))
             }
-            ViolationKind::IncompleteContent { after, expected, .. } => {
+            ViolationKind::IncompleteContent {
+                after, expected, ..
+            } => {
                 write!(f, "incomplete content")?;
                 if let Some(a) = after {
                     write!(f, " after {a}")?;
@@ -193,22 +217,45 @@ impl fmt::Display for Violation {
                 }
             }
             ViolationKind::ChildNotAllowed { child, model, .. } => {
-                write!(f, "child element {child} is not allowed: the content of this type is {model}")
+                write!(
+                    f,
+                    "child element {child} is not allowed: the content of this type is {model}"
+                )
             }
-            ViolationKind::TextNotAllowed { model, whitespace: false, .. } => {
-                write!(f, "text is not allowed: the content of this type is {model}")
+            ViolationKind::TextNotAllowed {
+                model,
+                whitespace: false,
+                ..
+            } => {
+                write!(
+                    f,
+                    "text is not allowed: the content of this type is {model}"
+                )
             }
-            ViolationKind::TextNotAllowed { model, whitespace: true, .. } => {
-                write!(f, "white space is not allowed: the content of this type is {model} (write the element as <x/> or <x></x>)")
+            ViolationKind::TextNotAllowed {
+                model,
+                whitespace: true,
+                ..
+            } => {
+                write!(
+                    f,
+                    "white space is not allowed: the content of this type is {model} (write the element as <x/> or <x></x>)"
+                )
             }
             ViolationKind::UndeclaredElement { element } => {
                 write!(f, "{element} is not an element the schema declares")
             }
             ViolationKind::AbstractElement { element } => {
-                write!(f, "{element} is abstract; use one of the elements of its substitution group")
+                write!(
+                    f,
+                    "{element} is abstract; use one of the elements of its substitution group"
+                )
             }
             ViolationKind::AbstractType { ty, .. } => {
-                write!(f, "the type {ty} is abstract; name a derived type with xsi:type")
+                write!(
+                    f,
+                    "the type {ty} is abstract; name a derived type with xsi:type"
+                )
             }
             ViolationKind::BadXsiType { value, reason, .. } => {
                 write!(f, "xsi:type=\"{value}\" is not usable here: {reason}")
@@ -225,13 +272,26 @@ impl fmt::Display for Violation {
             ViolationKind::MissingAttribute { attribute, .. } => {
                 write!(f, "required attribute {attribute} is missing")
             }
-            ViolationKind::InvalidAttributeValue { attribute, plain, .. } => {
+            ViolationKind::InvalidAttributeValue {
+                attribute, plain, ..
+            } => {
                 write!(f, "attribute {attribute}: {plain}")
             }
             ViolationKind::InvalidElementValue { plain, .. } => write!(f, "invalid value: {plain}"),
-            ViolationKind::FixedValue { attribute, value, fixed, .. } => match attribute {
-                Some(a) => write!(f, "attribute {a} is '{value}' but the schema fixes it to '{fixed}'"),
-                None => write!(f, "the value is '{value}' but the schema fixes it to '{fixed}'"),
+            ViolationKind::FixedValue {
+                attribute,
+                value,
+                fixed,
+                ..
+            } => match attribute {
+                Some(a) => write!(
+                    f,
+                    "attribute {a} is '{value}' but the schema fixes it to '{fixed}'"
+                ),
+                None => write!(
+                    f,
+                    "the value is '{value}' but the schema fixes it to '{fixed}'"
+                ),
             },
         }
     }
@@ -262,7 +322,10 @@ fn dotnet_expected(expected: &[Name]) -> String {
     for w in wildcards {
         parts.push(format!("any element in namespace '{w}'"));
     }
-    format!(" List of possible elements expected: {}.", parts.join(" as well as "))
+    format!(
+        " List of possible elements expected: {}.",
+        parts.join(" as well as ")
+    )
 }
 
 impl Violation {

@@ -117,18 +117,34 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
                 let (res, local) = resolver.resolve_element(e.name());
                 let Ok(ns) = resolved(&res) else {
                     let name = e.name().as_ref().to_string();
-                    return Err(err(&mut lines, before, format!("the prefix of `{name}` is not declared")));
+                    return Err(err(
+                        &mut lines,
+                        before,
+                        format!("the prefix of `{name}` is not declared"),
+                    ));
                 };
                 let local: &str = local.into_inner();
                 let mut owned: Vec<(&str, &str, std::borrow::Cow<'_, str>)> = Vec::new();
                 for a in e.attributes() {
                     let a = match a {
                         Ok(a) => a,
-                        Err(x) => return Err(err(&mut lines, before, format!("not well-formed XML: {x}"))),
+                        Err(x) => {
+                            return Err(err(
+                                &mut lines,
+                                before,
+                                format!("not well-formed XML: {x}"),
+                            ));
+                        }
                     };
                     let value = match a.normalized_value(XmlVersion::Implicit1_0) {
                         Ok(v) => v,
-                        Err(x) => return Err(err(&mut lines, before, format!("not well-formed XML: {x}"))),
+                        Err(x) => {
+                            return Err(err(
+                                &mut lines,
+                                before,
+                                format!("not well-formed XML: {x}"),
+                            ));
+                        }
                     };
                     let key: &str = a.key.0;
                     if key == "xmlns" {
@@ -138,11 +154,19 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
                     } else {
                         let (res, l) = resolver.resolve_attribute(a.key);
                         let Ok(ans) = resolved(&res) else {
-                            return Err(err(&mut lines, before, format!("the prefix of attribute `{key}` is not declared")));
+                            return Err(err(
+                                &mut lines,
+                                before,
+                                format!("the prefix of attribute `{key}` is not declared"),
+                            ));
                         };
                         let l: &str = l.into_inner();
                         if owned.iter().any(|(n, x, _)| *n == ans && *x == l) {
-                            return Err(err(&mut lines, before, format!("attribute `{l}` appears twice")));
+                            return Err(err(
+                                &mut lines,
+                                before,
+                                format!("attribute `{l}` appears twice"),
+                            ));
                         }
                         owned.push((ans, l, value));
                     }
@@ -152,7 +176,13 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
                     .map(|(ns, local, value)| Attribute { ns, local, value })
                     .collect();
                 let (line, col) = lines.at(before);
-                sink(Ev::Start { ns, local, attrs: &attrs, line, col });
+                sink(Ev::Start {
+                    ns,
+                    local,
+                    attrs: &attrs,
+                    line,
+                    col,
+                });
                 if empty {
                     sink(Ev::End);
                 } else {
@@ -167,7 +197,11 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
                 let content = t.xml10_content();
                 if depth == 0 {
                     if !content.trim().is_empty() {
-                        return Err(err(&mut lines, before, "text outside the root element".into()));
+                        return Err(err(
+                            &mut lines,
+                            before,
+                            "text outside the root element".into(),
+                        ));
                     }
                 } else {
                     sink(Ev::Text(&content));
@@ -175,7 +209,11 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
             }
             Event::CData(c) => {
                 if depth == 0 {
-                    return Err(err(&mut lines, before, "CDATA outside the root element".into()));
+                    return Err(err(
+                        &mut lines,
+                        before,
+                        "CDATA outside the root element".into(),
+                    ));
                 }
                 let content = c.xml10_content();
                 sink(Ev::Text(&content));
@@ -188,23 +226,39 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
                     Err(_) => None,
                 };
                 let Some(c) = c else {
-                    return Err(err(&mut lines, before, format!("unknown or invalid reference `&{name};`")));
+                    return Err(err(
+                        &mut lines,
+                        before,
+                        format!("unknown or invalid reference `&{name};`"),
+                    ));
                 };
                 if depth == 0 {
-                    return Err(err(&mut lines, before, "text outside the root element".into()));
+                    return Err(err(
+                        &mut lines,
+                        before,
+                        "text outside the root element".into(),
+                    ));
                 }
                 let mut buf = [0u8; 4];
                 sink(Ev::Text(c.encode_utf8(&mut buf)));
             }
             Event::DocType(_) => {
-                return Err(err(&mut lines, before, "DOCTYPE declarations are refused".into()));
+                return Err(err(
+                    &mut lines,
+                    before,
+                    "DOCTYPE declarations are refused".into(),
+                ));
             }
             Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
             Event::Eof => break,
         }
     }
     if depth > 0 {
-        return Err(err(&mut lines, input.len(), "unexpected end of input: an element is not closed".into()));
+        return Err(err(
+            &mut lines,
+            input.len(),
+            "unexpected end of input: an element is not closed".into(),
+        ));
     }
     if !seen_root {
         return Err(err(&mut lines, input.len(), "no root element".into()));

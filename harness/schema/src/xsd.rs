@@ -90,7 +90,13 @@ fn parse_doc(name: &str, text: &str) -> Result<Node, SchemaError> {
         Some(format!("{uri}\u{1}{local}"))
     };
     xmlread::read(text, |ev| match ev {
-        Ev::Start { ns, local, attrs, line, .. } => {
+        Ev::Start {
+            ns,
+            local,
+            attrs,
+            line,
+            ..
+        } => {
             let mut scope = Vec::new();
             for a in attrs {
                 if a.ns == XMLNS_NS {
@@ -205,12 +211,19 @@ struct Compiler<'d> {
 
 fn occurs(n: &Node) -> Result<(u32, Option<u32>), String> {
     let min = match n.attr("minOccurs") {
-        Some(v) => v.trim().parse().map_err(|_| format!("bad minOccurs `{v}`"))?,
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad minOccurs `{v}`"))?,
         None => 1,
     };
     let max = match n.attr("maxOccurs") {
         Some("unbounded") => None,
-        Some(v) => Some(v.trim().parse().map_err(|_| format!("bad maxOccurs `{v}`"))?),
+        Some(v) => Some(
+            v.trim()
+                .parse()
+                .map_err(|_| format!("bad maxOccurs `{v}`"))?,
+        ),
         None => Some(1),
     };
     if let Some(max) = max
@@ -300,7 +313,11 @@ impl<'d> Compiler<'d> {
             for child in root.xs_children() {
                 let Some(name) = child.attr("name") else {
                     if !matches!(child.local.as_str(), "import" | "include") {
-                        return Err(self.err(d, child, format!("a global xs:{} without a name", child.local)));
+                        return Err(self.err(
+                            d,
+                            child,
+                            format!("a global xs:{} without a name", child.local),
+                        ));
                     }
                     continue;
                 };
@@ -313,7 +330,9 @@ impl<'d> Compiler<'d> {
                     "attributeGroup" => &mut self.attr_group_nodes,
                     "attribute" => &mut self.attr_nodes,
                     "notation" => continue,
-                    other => return Err(self.err(d, child, format!("xs:{other} is not supported"))),
+                    other => {
+                        return Err(self.err(d, child, format!("xs:{other} is not supported")));
+                    }
                 };
                 if map.insert(key, (d, child)).is_some() {
                     return Err(self.err(d, child, format!("`{name}` is declared twice")));
@@ -331,7 +350,11 @@ impl<'d> Compiler<'d> {
         }
         if let Some(&(sd, sn)) = self.complex_nodes.get(&(ns, local.clone())) {
             let id = self.alloc_complex(Some((ns, local.as_str().into())), sd, sn);
-            self.m.global_types.entry(ns).or_default().insert(local.into(), TypeRef::Complex(id));
+            self.m
+                .global_types
+                .entry(ns)
+                .or_default()
+                .insert(local.into(), TypeRef::Complex(id));
             return Ok(TypeRef::Complex(id));
         }
         if let Some(&(sd, sn)) = self.simple_nodes.get(&(ns, local.clone())) {
@@ -341,7 +364,11 @@ impl<'d> Compiler<'d> {
             self.simple_in_progress.push((ns, local.clone()));
             let id = self.simple_type(sd, sn, Some((ns, local.as_str().into())))?;
             self.simple_in_progress.pop();
-            self.m.global_types.entry(ns).or_default().insert(local.into(), TypeRef::Simple(id));
+            self.m
+                .global_types
+                .entry(ns)
+                .or_default()
+                .insert(local.into(), TypeRef::Simple(id));
             return Ok(TypeRef::Simple(id));
         }
         Err(self.err(d, n, format!("unknown type `{}`", q.replace('\u{1}', ":"))))
@@ -350,11 +377,18 @@ impl<'d> Compiler<'d> {
     fn simple_ref(&mut self, d: usize, n: &Node, q: &str) -> Result<SimpleId, SchemaError> {
         match self.type_ref(d, n, q)? {
             TypeRef::Simple(s) => Ok(s),
-            TypeRef::Complex(_) => Err(self.err(d, n, format!("`{}` is not a simple type", split_q(q).1))),
+            TypeRef::Complex(_) => {
+                Err(self.err(d, n, format!("`{}` is not a simple type", split_q(q).1)))
+            }
         }
     }
 
-    fn alloc_complex(&mut self, name: Option<(NsId, Box<str>)>, d: usize, n: &'d Node) -> ComplexId {
+    fn alloc_complex(
+        &mut self,
+        name: Option<(NsId, Box<str>)>,
+        d: usize,
+        n: &'d Node,
+    ) -> ComplexId {
         let id = self.m.complex.len() as ComplexId;
         self.m.complex.push(ComplexType {
             name,
@@ -438,13 +472,24 @@ impl<'d> Compiler<'d> {
                     TypeRef::Complex(bc) => match self.m.complex[bc as usize].content {
                         Content::Simple(s) => s,
                         _ if bc == self.m.any_type => 1,
-                        _ => return Err(self.err(d, der, "simpleContent on a base without simple content")),
+                        _ => {
+                            return Err(self.err(
+                                d,
+                                der,
+                                "simpleContent on a base without simple content",
+                            ));
+                        }
                     },
                 };
                 let facet_nodes: Vec<&Node> = body
                     .iter()
                     .copied()
-                    .filter(|c| !matches!(c.local.as_str(), "attribute" | "attributeGroup" | "anyAttribute" | "simpleType"))
+                    .filter(|c| {
+                        !matches!(
+                            c.local.as_str(),
+                            "attribute" | "attributeGroup" | "anyAttribute" | "simpleType"
+                        )
+                    })
                     .collect();
                 let s = if derivation == Derivation::Restriction && !facet_nodes.is_empty() {
                     let facets = self.facets(d, &facet_nodes)?;
@@ -483,9 +528,15 @@ impl<'d> Compiler<'d> {
                 "attributeGroup" => self.attr_group(d, c, &mut attrs, &mut any_attr)?,
                 "anyAttribute" => any_attr = Some(self.wildcard(d, c)?),
                 "simpleType" | "enumeration" | "pattern" | "minLength" | "maxLength" | "length"
-                | "minInclusive" | "maxInclusive" | "minExclusive" | "maxExclusive" | "totalDigits"
-                | "fractionDigits" | "whiteSpace" => {}
-                other => return Err(self.err(d, c, format!("xs:{other} is not supported in a complex type"))),
+                | "minInclusive" | "maxInclusive" | "minExclusive" | "maxExclusive"
+                | "totalDigits" | "fractionDigits" | "whiteSpace" => {}
+                other => {
+                    return Err(self.err(
+                        d,
+                        c,
+                        format!("xs:{other} is not supported in a complex type"),
+                    ));
+                }
             }
         }
         let particle = match (particle, own) {
@@ -527,17 +578,24 @@ impl<'d> Compiler<'d> {
         Ok(())
     }
 
-    fn add_attr(&self, attrs: &mut Vec<AttrUse>, a: Option<AttrUse>, _n: &Node) {
-        // None: prohibited (a restriction removing an inherited attribute).
-        match a {
-            Some(a) => {
-                if let Some(existing) = attrs.iter_mut().find(|x| x.ns == a.ns && x.local == a.local) {
-                    *existing = a;
-                } else {
-                    attrs.push(a);
-                }
-            }
-            None => {}
+    /// Adds (or, in a restriction, replaces) an attribute use; `None` is `use="prohibited"`,
+    /// which removes the inherited attribute of that name.
+    fn add_attr(&self, attrs: &mut Vec<AttrUse>, a: Option<AttrUse>, n: &Node) {
+        let Some(a) = a else {
+            let name = n
+                .attr("name")
+                .or_else(|| n.attr("ref").map(|r| split_q(r).1))
+                .unwrap_or("");
+            attrs.retain(|x| &*x.local != name);
+            return;
+        };
+        if let Some(existing) = attrs
+            .iter_mut()
+            .find(|x| x.ns == a.ns && x.local == a.local)
+        {
+            *existing = a;
+        } else {
+            attrs.push(a);
         }
     }
 
@@ -590,14 +648,26 @@ impl<'d> Compiler<'d> {
                             "space" => "NCName",
                             "base" => "anyURI",
                             "id" => "ID",
-                            other => return Err(self.err(d, n, format!("unknown attribute `xml:{other}`"))),
+                            other => {
+                                return Err(self.err(
+                                    d,
+                                    n,
+                                    format!("unknown attribute `xml:{other}`"),
+                                ));
+                            }
                         };
                         let xs = self.intern(XS_NS);
                         let Some(TypeRef::Simple(ty)) = self.m.global_type(xs, ty) else {
                             return Err(self.err(d, n, "built-in types missing"));
                         };
                         let fixed = n.attr("fixed").map(Into::into);
-                        return Ok(Some(AttrUse { ns: key.0, local: key.1.into(), ty, required, fixed }));
+                        return Ok(Some(AttrUse {
+                            ns: key.0,
+                            local: key.1.into(),
+                            ty,
+                            required,
+                            fixed,
+                        }));
                     }
                     None => return Err(self.err(d, n, format!("unknown attribute `{}`", key.1))),
                 }
@@ -610,7 +680,11 @@ impl<'d> Compiler<'d> {
                     Some(f) => f == "qualified",
                     None => self.docs[d].qualified_attrs,
                 };
-                let ns = if qualified { self.docs[d].target } else { NO_NS };
+                let ns = if qualified {
+                    self.docs[d].target
+                } else {
+                    NO_NS
+                };
                 (ns, name.to_string(), n)
             }
         };
@@ -713,7 +787,11 @@ impl<'d> Compiler<'d> {
             substitutes: vec![],
             head: None,
         });
-        self.m.global_elements.entry(ns).or_default().insert(local.into(), id);
+        self.m
+            .global_elements
+            .entry(ns)
+            .or_default()
+            .insert(local.into(), id);
         if let Some(h) = n.attr("substitutionGroup") {
             self.heads.push((id, h.to_string(), (d, n)));
         }
@@ -733,7 +811,11 @@ impl<'d> Compiler<'d> {
         };
         for c in n.xs_children() {
             if matches!(c.local.as_str(), "key" | "keyref" | "unique") {
-                return Err(self.err(d, c, format!("identity constraint xs:{} is not supported", c.local)));
+                return Err(self.err(
+                    d,
+                    c,
+                    format!("identity constraint xs:{} is not supported", c.local),
+                ));
             }
         }
         let e = &mut self.m.elements[id as usize];
@@ -762,7 +844,11 @@ impl<'d> Compiler<'d> {
             Some(f) => f == "qualified",
             None => self.docs[d].qualified_elements,
         };
-        let ns = if qualified { self.docs[d].target } else { NO_NS };
+        let ns = if qualified {
+            self.docs[d].target
+        } else {
+            NO_NS
+        };
         let id = self.m.elements.len() as ElemId;
         let sym = self.sym(name);
         self.m.elements.push(ElementDecl {
@@ -785,12 +871,16 @@ impl<'d> Compiler<'d> {
         for c in nodes {
             let v = c.attr("value").unwrap_or("");
             let num = |s: &Self| -> Result<usize, SchemaError> {
-                v.trim().parse().map_err(|_| s.err(d, c, format!("bad facet value `{v}`")))
+                v.trim()
+                    .parse()
+                    .map_err(|_| s.err(d, c, format!("bad facet value `{v}`")))
             };
             match c.local.as_str() {
                 "enumeration" => f.enumeration.push(v.into()),
                 "pattern" => {
-                    let r = xsregex::compile(v).map_err(|e| self.err(d, c, format!("pattern `{}`: {}", e.pattern, e.message)))?;
+                    let r = xsregex::compile(v).map_err(|e| {
+                        self.err(d, c, format!("pattern `{}`: {}", e.pattern, e.message))
+                    })?;
                     f.patterns.push((v.into(), r));
                 }
                 "length" => f.length = Some(num(self)?),
@@ -809,7 +899,12 @@ impl<'d> Compiler<'d> {
         Ok(f)
     }
 
-    fn simple_type(&mut self, d: usize, n: &'d Node, name: Option<(NsId, Box<str>)>) -> Result<SimpleId, SchemaError> {
+    fn simple_type(
+        &mut self,
+        d: usize,
+        n: &'d Node,
+        name: Option<(NsId, Box<str>)>,
+    ) -> Result<SimpleId, SchemaError> {
         let Some(body) = n.xs_children().next() else {
             return Err(self.err(d, n, "an empty xs:simpleType"));
         };
@@ -822,8 +917,15 @@ impl<'d> Compiler<'d> {
                         None => return Err(self.err(d, body, "a restriction without a base")),
                     },
                 };
-                let facet_nodes: Vec<&Node> = body.xs_children().filter(|c| c.local != "simpleType").collect();
-                (Some(base), Variety::Restriction, self.facets(d, &facet_nodes)?)
+                let facet_nodes: Vec<&Node> = body
+                    .xs_children()
+                    .filter(|c| c.local != "simpleType")
+                    .collect();
+                (
+                    Some(base),
+                    Variety::Restriction,
+                    self.facets(d, &facet_nodes)?,
+                )
             }
             "list" => {
                 let item = match body.attr("itemType") {
@@ -850,7 +952,12 @@ impl<'d> Compiler<'d> {
             other => return Err(self.err(d, body, format!("xs:{other} in a simple type"))),
         };
         let id = self.m.simple.len() as SimpleId;
-        self.m.simple.push(SimpleType { name, base, variety, facets });
+        self.m.simple.push(SimpleType {
+            name,
+            base,
+            variety,
+            facets,
+        });
         Ok(id)
     }
 
@@ -860,7 +967,9 @@ impl<'d> Compiler<'d> {
             let root = self.docs[d].root;
             let target = self.docs[d].target;
             for child in root.xs_children() {
-                let Some(name) = child.attr("name") else { continue };
+                let Some(name) = child.attr("name") else {
+                    continue;
+                };
                 match child.local.as_str() {
                     "element" => {
                         if let Some(r) = self.global_element(target, name) {
@@ -892,7 +1001,13 @@ impl<'d> Compiler<'d> {
             let (ns, local) = self.qname(h);
             let head = match self.global_element(ns, &local) {
                 Some(r) => r?,
-                None => return Err(self.err(*d, n, format!("unknown substitution group head `{local}`"))),
+                None => {
+                    return Err(self.err(
+                        *d,
+                        n,
+                        format!("unknown substitution group head `{local}`"),
+                    ));
+                }
             };
             self.m.elements[*id as usize].head = Some(head);
         }
@@ -986,7 +1101,11 @@ pub(crate) fn compile(files: &[(&str, &str)]) -> Result<Model, SchemaError> {
                 && let Some(loc) = child.attr("schemaLocation")
             {
                 let file = loc.rsplit('/').next().unwrap_or(loc);
-                if !c.docs.iter().any(|x| x.name.rsplit('/').next() == Some(file)) {
+                if !c
+                    .docs
+                    .iter()
+                    .any(|x| x.name.rsplit('/').next() == Some(file))
+                {
                     return Err(c.err(d, child, format!("`{loc}` is not among the schema files")));
                 }
             }

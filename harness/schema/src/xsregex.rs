@@ -113,7 +113,8 @@ fn escape(chars: &[char], i: usize, in_class: bool) -> Result<(String, usize), S
         'n' => r"\n".to_string(),
         'r' => r"\r".to_string(),
         't' => r"\t".to_string(),
-        '\\' | '|' | '.' | '?' | '*' | '+' | '(' | ')' | '{' | '}' | '-' | '[' | ']' | '^' | '$' => {
+        '\\' | '|' | '.' | '?' | '*' | '+' | '(' | ')' | '{' | '}' | '-' | '[' | ']' | '^'
+        | '$' => {
             format!("\\{c}")
         }
         'd' => r"\d".to_string(),

@@ -18,7 +18,9 @@ fn envelope(header: &str, body: &str) -> String {
 }
 
 fn check(xml: &str) -> Vec<Violation> {
-    Schema::ews().validate_document(xml.as_bytes()).expect("well-formed")
+    Schema::ews()
+        .validate_document(xml.as_bytes())
+        .expect("well-formed")
 }
 
 fn one(xml: &str) -> Violation {
@@ -73,58 +75,109 @@ fn a_bad_enumeration_attribute_uses_the_dotnet_wording() {
     let v = one(&envelope("", body));
     assert_eq!(
         v.exchange_text(),
-        format!("The 'Traversal' attribute is invalid - The value 'Foo' is invalid according to its datatype '{T}:ItemQueryTraversalType' - The Enumeration constraint failed.")
+        format!(
+            "The 'Traversal' attribute is invalid - The value 'Foo' is invalid according to its datatype '{T}:ItemQueryTraversalType' - The Enumeration constraint failed."
+        )
     );
     assert!(v.to_string().contains("/Envelope/Body/FindItem: attribute Traversal: 'Foo' is not one of the values of t:ItemQueryTraversalType: Shallow, SoftDeleted, Associated"), "{v}");
 }
 
 #[test]
 fn im_operation_texts_keep_the_reference_server_shapes() {
-    let v = one(&envelope("", "<m:AddDistributionGroupToImList><m:SmtpAddress>g@example.com</m:SmtpAddress></m:AddDistributionGroupToImList>"));
+    let v = one(&envelope(
+        "",
+        "<m:AddDistributionGroupToImList><m:SmtpAddress>g@example.com</m:SmtpAddress></m:AddDistributionGroupToImList>",
+    ));
     assert_eq!(
         v.exchange_text(),
-        format!("The element 'AddDistributionGroupToImList' in namespace '{M}' has incomplete content. List of possible elements expected: 'DisplayName' in namespace '{M}'.")
+        format!(
+            "The element 'AddDistributionGroupToImList' in namespace '{M}' has incomplete content. List of possible elements expected: 'DisplayName' in namespace '{M}'."
+        )
     );
-    let v = one(&envelope("", "<m:AddImGroup><m:DisplayName></m:DisplayName></m:AddImGroup>"));
+    let v = one(&envelope(
+        "",
+        "<m:AddImGroup><m:DisplayName></m:DisplayName></m:AddImGroup>",
+    ));
     assert_eq!(
         v.exchange_text(),
-        format!("The '{M}:DisplayName' element is invalid - The value '' is invalid according to its datatype '{T}:NonEmptyStringType' - The actual length is less than the MinLength value.")
+        format!(
+            "The '{M}:DisplayName' element is invalid - The value '' is invalid according to its datatype '{T}:NonEmptyStringType' - The actual length is less than the MinLength value."
+        )
     );
-    let v = one(&envelope("", "<m:SetImListMigrationCompleted><m:ImListMigrationCompleted>yes</m:ImListMigrationCompleted></m:SetImListMigrationCompleted>"));
+    let v = one(&envelope(
+        "",
+        "<m:SetImListMigrationCompleted><m:ImListMigrationCompleted>yes</m:ImListMigrationCompleted></m:SetImListMigrationCompleted>",
+    ));
     assert_eq!(
         v.exchange_text(),
-        format!("The '{M}:ImListMigrationCompleted' element is invalid - The value 'yes' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:boolean' - The string 'yes' is not a valid Boolean value.")
+        format!(
+            "The '{M}:ImListMigrationCompleted' element is invalid - The value 'yes' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:boolean' - The string 'yes' is not a valid Boolean value."
+        )
     );
-    let v = one(&envelope("", r#"<m:RemoveImGroup><m:GroupId ChangeKey="x"/></m:RemoveImGroup>"#));
+    let v = one(&envelope(
+        "",
+        r#"<m:RemoveImGroup><m:GroupId ChangeKey="x"/></m:RemoveImGroup>"#,
+    ));
     assert_eq!(v.exchange_text(), "The required attribute 'Id' is missing.");
-    let v = one(&envelope("", r#"<m:RemoveImGroup><m:GroupId Id="x" Foo="1"/></m:RemoveImGroup>"#));
+    let v = one(&envelope(
+        "",
+        r#"<m:RemoveImGroup><m:GroupId Id="x" Foo="1"/></m:RemoveImGroup>"#,
+    ));
     assert_eq!(v.exchange_text(), "The 'Foo' attribute is not declared.");
-    let v = one(&envelope("", r#"<m:RemoveImGroup><m:GroupId Id="x">text</m:GroupId></m:RemoveImGroup>"#));
-    assert_eq!(v.exchange_text(), format!("The element '{M}:GroupId' cannot contain text. Content model is empty."));
-    // ContactId is in the messages namespace; t:ContactId is the documented mistake.
-    let v = one(&envelope("", r#"<m:RemoveContactFromImList><t:ContactId Id="x"/></m:RemoveContactFromImList>"#));
+    let v = one(&envelope(
+        "",
+        r#"<m:RemoveImGroup><m:GroupId Id="x">text</m:GroupId></m:RemoveImGroup>"#,
+    ));
     assert_eq!(
         v.exchange_text(),
-        format!("The element 'RemoveContactFromImList' in namespace '{M}' has invalid child element 'ContactId' in namespace '{T}'. List of possible elements expected: 'ContactId' in namespace '{M}'.")
+        format!("The element '{M}:GroupId' cannot contain text. Content model is empty.")
+    );
+    // ContactId is in the messages namespace; t:ContactId is the documented mistake.
+    let v = one(&envelope(
+        "",
+        r#"<m:RemoveContactFromImList><t:ContactId Id="x"/></m:RemoveContactFromImList>"#,
+    ));
+    assert_eq!(
+        v.exchange_text(),
+        format!(
+            "The element 'RemoveContactFromImList' in namespace '{M}' has invalid child element 'ContactId' in namespace '{T}'. List of possible elements expected: 'ContactId' in namespace '{M}'."
+        )
     );
 }
 
 #[test]
 fn soap_header_entries_are_validated() {
-    let v = one(&envelope(r#"<t:RequestServerVersion Version="Exchange2099"/>"#, GET_FOLDER));
+    let v = one(&envelope(
+        r#"<t:RequestServerVersion Version="Exchange2099"/>"#,
+        GET_FOLDER,
+    ));
     assert_eq!(
         v.exchange_text(),
-        format!("The 'Version' attribute is invalid - The value 'Exchange2099' is invalid according to its datatype '{T}:ExchangeVersionType' - The Enumeration constraint failed.")
+        format!(
+            "The 'Version' attribute is invalid - The value 'Exchange2099' is invalid according to its datatype '{T}:ExchangeVersionType' - The Enumeration constraint failed."
+        )
     );
-    assert!(v.path.ends_with("/Envelope/Header/t:RequestServerVersion"), "{}", v.path);
+    assert!(
+        v.path.ends_with("/Envelope/Header/t:RequestServerVersion"),
+        "{}",
+        v.path
+    );
     let v = one(&envelope(r#"<t:RequestServerVersion/>"#, GET_FOLDER));
-    assert_eq!(v.exchange_text(), "The required attribute 'Version' is missing.");
-    let v = one(&envelope(r#"<t:MailboxCulture>not a culture!</t:MailboxCulture>"#, GET_FOLDER));
+    assert_eq!(
+        v.exchange_text(),
+        "The required attribute 'Version' is missing."
+    );
+    let v = one(&envelope(
+        r#"<t:MailboxCulture>not a culture!</t:MailboxCulture>"#,
+        GET_FOLDER,
+    ));
     assert!(v.exchange_text().starts_with(&format!("The '{T}:MailboxCulture' element is invalid - The value 'not a culture!' is invalid according to its datatype 'http://www.w3.org/2001/XMLSchema:language'")), "{}", v.exchange_text());
     let v = one(&envelope(r#"<t:ExchangeImpersonation/>"#, GET_FOLDER));
     assert_eq!(
         v.exchange_text(),
-        format!("The element 'ExchangeImpersonation' in namespace '{T}' has incomplete content. List of possible elements expected: 'ConnectingSID' in namespace '{T}'.")
+        format!(
+            "The element 'ExchangeImpersonation' in namespace '{T}' has incomplete content. List of possible elements expected: 'ConnectingSID' in namespace '{T}'."
+        )
     );
 }
 
@@ -132,15 +185,32 @@ fn soap_header_entries_are_validated() {
 fn the_envelope_structure_is_checked() {
     let doc = format!(r#"<s:Envelope xmlns:s="{S}"><s:Body/><s:Header/></s:Envelope>"#);
     let v = one(&doc);
-    assert!(matches!(&v.kind, ViolationKind::UnexpectedElement { child, .. } if child.local == "Header"), "{v}");
-    assert_eq!(v.exchange_text(), format!("The element 'Envelope' in namespace '{S}' has invalid child element 'Header' in namespace '{S}'."));
-    let v = one(&format!(r#"<s:Envelope xmlns:s="{S}"><s:Header/></s:Envelope>"#));
+    assert!(
+        matches!(&v.kind, ViolationKind::UnexpectedElement { child, .. } if child.local == "Header"),
+        "{v}"
+    );
     assert_eq!(
         v.exchange_text(),
-        format!("The element 'Envelope' in namespace '{S}' has incomplete content. List of possible elements expected: 'Body' in namespace '{S}'.")
+        format!(
+            "The element 'Envelope' in namespace '{S}' has invalid child element 'Header' in namespace '{S}'."
+        )
     );
-    let v = one(&format!(r#"<s:Envelope xmlns:s="{S}"><s:Body>stray</s:Body></s:Envelope>"#));
-    assert!(matches!(v.kind, ViolationKind::TextNotAllowed { .. }), "{v}");
+    let v = one(&format!(
+        r#"<s:Envelope xmlns:s="{S}"><s:Header/></s:Envelope>"#
+    ));
+    assert_eq!(
+        v.exchange_text(),
+        format!(
+            "The element 'Envelope' in namespace '{S}' has incomplete content. List of possible elements expected: 'Body' in namespace '{S}'."
+        )
+    );
+    let v = one(&format!(
+        r#"<s:Envelope xmlns:s="{S}"><s:Body>stray</s:Body></s:Envelope>"#
+    ));
+    assert!(
+        matches!(v.kind, ViolationKind::TextNotAllowed { .. }),
+        "{v}"
+    );
     // SOAP 1.2 envelopes and default-namespace bodies work the same.
     let doc = format!(
         r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><GetFolder xmlns="{M}"><FolderShape><BaseShape xmlns="{T}">IdOnly</BaseShape></FolderShape><FolderIds><DistinguishedFolderId xmlns="{T}" Id="inbox"/></FolderIds></GetFolder></env:Body></env:Envelope>"#
@@ -153,18 +223,24 @@ fn substitution_groups_abstract_elements_and_types() {
     let props = |inner: &str| {
         envelope(
             "",
-            &format!(r#"<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{inner}</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="AAA="/></m:ItemIds></m:GetItem>"#),
+            &format!(
+                r#"<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>{inner}</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="AAA="/></m:ItemIds></m:GetItem>"#
+            ),
         )
     };
     // t:Path's members, in any mix.
     assert_eq!(
-        check(&props(r#"<t:FieldURI FieldURI="item:Subject"/><t:IndexedFieldURI FieldURI="contacts:EmailAddress" FieldIndex="EmailAddress1"/><t:ExtendedFieldURI PropertyTag="0x1000" PropertyType="String"/>"#)),
+        check(&props(
+            r#"<t:FieldURI FieldURI="item:Subject"/><t:IndexedFieldURI FieldURI="contacts:EmailAddress" FieldIndex="EmailAddress1"/><t:ExtendedFieldURI PropertyTag="0x1000" PropertyType="String"/>"#
+        )),
         vec![]
     );
     // The abstract head itself is not allowed; the message lists its members.
     let v = one(&props(r#"<t:Path/>"#));
     match &v.kind {
-        ViolationKind::UnexpectedElement { child, expected, .. } => {
+        ViolationKind::UnexpectedElement {
+            child, expected, ..
+        } => {
             assert_eq!(child.local, "Path");
             let names: Vec<&str> = expected.iter().map(|n| n.local.as_str()).collect();
             assert_eq!(names, ["FieldURI", "IndexedFieldURI", "ExtendedFieldURI"]);
@@ -173,7 +249,12 @@ fn substitution_groups_abstract_elements_and_types() {
     }
     // A bad value inside a member is found (the member's own type is used).
     let v = one(&props(r#"<t:FieldURI FieldURI="item:NoSuchField"/>"#));
-    assert!(v.exchange_text().contains("'FieldURI' attribute is invalid"), "{}", v.exchange_text());
+    assert!(
+        v.exchange_text()
+            .contains("'FieldURI' attribute is invalid"),
+        "{}",
+        v.exchange_text()
+    );
     // t:Item's members in CreateItem.
     let create = envelope(
         "",
@@ -187,41 +268,68 @@ fn xsi_type_and_xsi_nil() {
     let convert = |alt: &str| {
         envelope(
             "",
-            &format!(r#"<m:ConvertIdResponse><m:ResponseMessages><m:ConvertIdResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>{alt}</m:ConvertIdResponseMessage></m:ResponseMessages></m:ConvertIdResponse>"#),
+            &format!(
+                r#"<m:ConvertIdResponse><m:ResponseMessages><m:ConvertIdResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>{alt}</m:ConvertIdResponseMessage></m:ResponseMessages></m:ConvertIdResponse>"#
+            ),
         )
     };
-    assert_eq!(check(&convert(r#"<m:AlternateId xsi:type="t:AlternateIdType" Format="EwsId" Id="AAA=" Mailbox="a@example.com"/>"#)), vec![]);
+    assert_eq!(
+        check(&convert(
+            r#"<m:AlternateId xsi:type="t:AlternateIdType" Format="EwsId" Id="AAA=" Mailbox="a@example.com"/>"#
+        )),
+        vec![]
+    );
     // Without xsi:type the declared type is abstract.
     let v = one(&convert(r#"<m:AlternateId Format="EwsId"/>"#));
     assert!(matches!(v.kind, ViolationKind::AbstractType { .. }), "{v}");
     // A type that does not derive from the declared one.
     let v = one(&convert(r#"<m:AlternateId xsi:type="t:FolderType"/>"#));
     assert!(matches!(v.kind, ViolationKind::BadXsiType { .. }), "{v}");
-    assert_eq!(v.exchange_text(), "This is an invalid xsi:type 't:FolderType'.");
+    assert_eq!(
+        v.exchange_text(),
+        "This is an invalid xsi:type 't:FolderType'."
+    );
     // xsi:nil on a nillable element is fine and its content must be empty; elsewhere refused.
     let avail = |data: &str| {
         envelope(
             "",
-            &format!(r#"<m:GetUserAvailabilityRequest><t:TimeZone><t:Bias>0</t:Bias><t:StandardTime><t:Bias>0</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>1</t:DayOrder><t:Month>10</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime><t:DaylightTime><t:Bias>-60</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>1</t:DayOrder><t:Month>3</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone><m:MailboxDataArray>{data}</m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow><t:StartTime>2026-12-01T00:00:00</t:StartTime><t:EndTime>2026-12-02T00:00:00</t:EndTime></t:TimeWindow></t:FreeBusyViewOptions></m:GetUserAvailabilityRequest>"#),
+            &format!(
+                r#"<m:GetUserAvailabilityRequest><t:TimeZone><t:Bias>0</t:Bias><t:StandardTime><t:Bias>0</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>1</t:DayOrder><t:Month>10</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime><t:DaylightTime><t:Bias>-60</t:Bias><t:Time>02:00:00</t:Time><t:DayOrder>1</t:DayOrder><t:Month>3</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone><m:MailboxDataArray>{data}</m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow><t:StartTime>2026-12-01T00:00:00</t:StartTime><t:EndTime>2026-12-02T00:00:00</t:EndTime></t:TimeWindow></t:FreeBusyViewOptions></m:GetUserAvailabilityRequest>"#
+            ),
         )
     };
     assert_eq!(check(&avail(r#"<t:MailboxData xsi:nil="true"/>"#)), vec![]);
-    let v = one(&avail(r#"<t:MailboxData xsi:nil="true"><t:Email><t:Address>a@example.com</t:Address></t:Email></t:MailboxData>"#));
-    assert!(matches!(v.kind, ViolationKind::NilWithContent { .. }), "{v}");
+    let v = one(&avail(
+        r#"<t:MailboxData xsi:nil="true"><t:Email><t:Address>a@example.com</t:Address></t:Email></t:MailboxData>"#,
+    ));
+    assert!(
+        matches!(v.kind, ViolationKind::NilWithContent { .. }),
+        "{v}"
+    );
     // Not nillable: refused, and the content is then validated as usual.
     let v = check(&envelope("", r#"<m:GetFolder xsi:nil="true"/>"#));
-    assert!(matches!(v[0].kind, ViolationKind::NotNillable { .. }), "{v:#?}");
-    assert!(matches!(v[1].kind, ViolationKind::IncompleteContent { .. }), "{v:#?}");
+    assert!(
+        matches!(v[0].kind, ViolationKind::NotNillable { .. }),
+        "{v:#?}"
+    );
+    assert!(
+        matches!(v[1].kind, ViolationKind::IncompleteContent { .. }),
+        "{v:#?}"
+    );
 }
 
 #[test]
 fn independent_violations_are_all_reported_cascades_are_not() {
     // Two bad values in two items: both reported, in document order.
     let items = (0..2).map(|i| format!("<t:Message><t:Subject>s{i}</t:Subject><t:Sensitivity>Secret{i}</t:Sensitivity></t:Message>")).collect::<String>();
-    let body = format!(r#"<m:CreateItem MessageDisposition="SaveOnly"><m:Items>{items}</m:Items></m:CreateItem>"#);
+    let body = format!(
+        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:Items>{items}</m:Items></m:CreateItem>"#
+    );
     let v = check(&envelope("", &body));
     assert_eq!(v.len(), 2, "{v:#?}");
-    assert!(v[0].exchange_text().contains("'Secret0'") && v[1].exchange_text().contains("'Secret1'"));
+    assert!(
+        v[0].exchange_text().contains("'Secret0'") && v[1].exchange_text().contains("'Secret1'")
+    );
     // Out-of-order children in one element: one violation for that element, not one per child.
     let body = r#"<m:GetFolder><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape></m:GetFolder>"#;
     let v = check(&envelope("", body));
@@ -230,13 +338,20 @@ fn independent_violations_are_all_reported_cascades_are_not() {
     let body = r#"<m:GetFolder><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds><m:FolderShape><t:BaseShape>Everything</t:BaseShape></m:FolderShape></m:GetFolder>"#;
     let v = check(&envelope("", body));
     assert_eq!(v.len(), 2, "{v:#?}");
-    assert!(matches!(v[1].kind, ViolationKind::InvalidElementValue { .. }), "{v:#?}");
+    assert!(
+        matches!(v[1].kind, ViolationKind::InvalidElementValue { .. }),
+        "{v:#?}"
+    );
 }
 
 #[test]
 fn at_most_100_violations_are_kept() {
-    let items = (0..150).map(|i| format!("<t:Message><t:Sensitivity>No{i}</t:Sensitivity></t:Message>")).collect::<String>();
-    let body = format!(r#"<m:CreateItem MessageDisposition="SaveOnly"><m:Items>{items}</m:Items></m:CreateItem>"#);
+    let items = (0..150)
+        .map(|i| format!("<t:Message><t:Sensitivity>No{i}</t:Sensitivity></t:Message>"))
+        .collect::<String>();
+    let body = format!(
+        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:Items>{items}</m:Items></m:CreateItem>"#
+    );
     let v = check(&envelope("", &body));
     assert_eq!(v.len(), ews_schema::MAX_VIOLATIONS);
     assert!(v[99].exchange_text().contains("'No99'"));
@@ -244,28 +359,51 @@ fn at_most_100_violations_are_kept() {
 
 #[test]
 fn bare_elements_and_unknown_roots() {
-    let bare = format!(r#"<m:GetFolder xmlns:m="{M}" xmlns:t="{T}"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:FolderId Id="AAA="/></m:FolderIds></m:GetFolder>"#);
+    let bare = format!(
+        r#"<m:GetFolder xmlns:m="{M}" xmlns:t="{T}"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:FolderId Id="AAA="/></m:FolderIds></m:GetFolder>"#
+    );
     assert_eq!(check(&bare), vec![]);
     let v = one(&format!(r#"<m:NoSuchOperation xmlns:m="{M}"/>"#));
-    assert!(matches!(v.kind, ViolationKind::UndeclaredElement { .. }), "{v}");
-    assert_eq!(v.exchange_text(), format!("The '{M}:NoSuchOperation' element is not declared."));
+    assert!(
+        matches!(v.kind, ViolationKind::UndeclaredElement { .. }),
+        "{v}"
+    );
+    assert_eq!(
+        v.exchange_text(),
+        format!("The '{M}:NoSuchOperation' element is not declared.")
+    );
     // The https:// namespace of translated documentation pages is not EWS.
     let v = one(&bare.replace("http://schemas", "https://schemas"));
-    assert!(matches!(v.kind, ViolationKind::UndeclaredElement { .. }), "{v}");
+    assert!(
+        matches!(v.kind, ViolationKind::UndeclaredElement { .. }),
+        "{v}"
+    );
 }
 
 #[test]
 fn not_well_formed_input_is_an_input_error_with_position() {
     let s = Schema::ews();
-    let e = s.validate_document(b"<a>\n  <b>x</c>\n</a>").expect_err("malformed");
+    let e = s
+        .validate_document(b"<a>\n  <b>x</c>\n</a>")
+        .expect_err("malformed");
     assert_eq!((e.line, e.col), (2, 7), "{e}");
-    let e = s.validate_document(b"<a>\n<b>\xff</b></a>").expect_err("not UTF-8");
+    let e = s
+        .validate_document(b"<a>\n<b>\xff</b></a>")
+        .expect_err("not UTF-8");
     assert_eq!((e.line, e.col), (2, 4), "{e}");
-    let e = s.validate_document(b"<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>").expect_err("DTD");
+    let e = s
+        .validate_document(b"<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>")
+        .expect_err("DTD");
     assert!(e.message.contains("DOCTYPE"), "{e}");
     assert!(s.validate_document(b"").is_err());
     assert!(s.validate_document(b"<a/><b/>").is_err());
-    for junk in [&b"\x00\x01\x02"[..], b"<<<<", b"<a b='1' b='2'/>", b"<p:a/>", b"</a>"] {
+    for junk in [
+        &b"\x00\x01\x02"[..],
+        b"<<<<",
+        b"<a b='1' b='2'/>",
+        b"<p:a/>",
+        b"</a>",
+    ] {
         assert!(s.validate_document(junk).is_err(), "{junk:?}");
     }
 }
@@ -274,7 +412,11 @@ fn not_well_formed_input_is_an_input_error_with_position() {
 fn the_event_validator_uses_the_callers_positions() {
     let s = Schema::ews();
     let mut v = Validator::new(s);
-    let decl = [Attribute { ns: XMLNS_NS, local: "t", value: T }];
+    let decl = [Attribute {
+        ns: XMLNS_NS,
+        local: "t",
+        value: T,
+    }];
     v.start(M, "GetFolder", &decl, 10, 5);
     v.start(M, "FolderShape", &[], 11, 7);
     v.start(T, "BaseShape", &[], 12, 9);
@@ -282,7 +424,17 @@ fn the_event_validator_uses_the_callers_positions() {
     v.end();
     v.end();
     v.start(M, "FolderIds", &[], 13, 7);
-    v.start(T, "DistinguishedFolderId", &[Attribute { ns: "", local: "Id", value: "nowhere" }], 14, 9);
+    v.start(
+        T,
+        "DistinguishedFolderId",
+        &[Attribute {
+            ns: "",
+            local: "Id",
+            value: "nowhere",
+        }],
+        14,
+        9,
+    );
     v.end();
     v.end();
     v.start(M, "Bogus", &[], 15, 7);
@@ -291,14 +443,23 @@ fn the_event_validator_uses_the_callers_positions() {
     let violations = v.finish();
     assert_eq!(violations.len(), 2, "{violations:#?}");
     assert_eq!((violations[0].line, violations[0].col), (14, 9));
-    assert!(violations[0].exchange_text().contains("The value 'nowhere' is invalid according to its datatype"), "{}", violations[0].exchange_text());
+    assert!(
+        violations[0]
+            .exchange_text()
+            .contains("The value 'nowhere' is invalid according to its datatype"),
+        "{}",
+        violations[0].exchange_text()
+    );
     assert_eq!((violations[1].line, violations[1].col), (15, 7));
     assert_eq!(violations[1].path, "/GetFolder");
     // Unclosed elements at finish are closed: missing content is reported.
     let mut v = Validator::new(s);
     v.start(M, "GetFolder", &[], 1, 1);
     let violations = v.finish();
-    assert!(matches!(violations[0].kind, ViolationKind::IncompleteContent { .. }), "{violations:#?}");
+    assert!(
+        matches!(violations[0].kind, ViolationKind::IncompleteContent { .. }),
+        "{violations:#?}"
+    );
 }
 
 #[test]
@@ -309,7 +470,13 @@ fn versions_and_operation_names_come_from_the_schema() {
     assert_eq!(versions.last(), Some(&"V2018_01_08"));
     let pos = |v: &str| versions.iter().position(|x| *x == v).expect(v);
     assert!(pos("Exchange2010") < pos("Exchange2013") && pos("Exchange2013") < pos("Exchange2016"));
-    for op in ["GetFolder", "FindItem", "RemoveImContactFromGroup", "SetImListMigrationCompleted", "GetUserAvailabilityRequest"] {
+    for op in [
+        "GetFolder",
+        "FindItem",
+        "RemoveImContactFromGroup",
+        "SetImListMigrationCompleted",
+        "GetUserAvailabilityRequest",
+    ] {
         assert!(s.is_operation_request(op), "{op}");
     }
     for not in ["GetFolderResponse", "Folder", "ResponseCode", "Nothing", ""] {

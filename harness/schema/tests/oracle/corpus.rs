@@ -37,7 +37,9 @@ pub fn examples() -> Vec<Doc> {
     let mut docs = vec![];
     for f in files {
         let text = std::fs::read_to_string(&f).expect("example file");
-        let Some(root) = dom::parse(&text) else { continue };
+        let Some(root) = dom::parse(&text) else {
+            continue;
+        };
         let rel = f
             .strip_prefix(data_dir())
             .expect("under the data dir")
@@ -70,7 +72,11 @@ pub fn examples() -> Vec<Doc> {
                     added.push((p.clone(), u.clone()));
                 }
                 for (p, u) in added.into_iter().rev() {
-                    let key = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+                    let key = if p.is_empty() {
+                        "xmlns".to_string()
+                    } else {
+                        format!("xmlns:{p}")
+                    };
                     c.attrs.insert(0, (key, u));
                 }
                 docs.push(Doc {
@@ -83,7 +89,11 @@ pub fn examples() -> Vec<Doc> {
     docs
 }
 
-fn resolve<'a>(scope: &'a [(String, String)], own: &'a [(String, String)], prefix: &str) -> Option<&'a str> {
+fn resolve<'a>(
+    scope: &'a [(String, String)],
+    own: &'a [(String, String)],
+    prefix: &str,
+) -> Option<&'a str> {
     own.iter()
         .rev()
         .chain(scope.iter().rev())
@@ -163,7 +173,11 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
     let paths = root.paths();
     let nonroot: Vec<&Vec<usize>> = paths.iter().filter(|p| !p.is_empty()).collect();
     let pick = |rng: &mut Rng, v: &[&Vec<usize>]| -> Option<Vec<usize>> {
-        if v.is_empty() { None } else { Some(v[rng.below(v.len())].clone()) }
+        if v.is_empty() {
+            None
+        } else {
+            Some(v[rng.below(v.len())].clone())
+        }
     };
     match kind {
         "drop-element" => {
@@ -176,7 +190,13 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
             let mut cands = vec![];
             for p in &paths {
                 let e = root.at(p);
-                let idx: Vec<usize> = e.children.iter().enumerate().filter(|(_, c)| matches!(c, Node::Elem(_))).map(|(i, _)| i).collect();
+                let idx: Vec<usize> = e
+                    .children
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| matches!(c, Node::Elem(_)))
+                    .map(|(i, _)| i)
+                    .collect();
                 for w in idx.windows(2) {
                     let (a, b) = (e.at(&[w[0]]), e.at(&[w[1]]));
                     if a.name != b.name {
@@ -194,14 +214,23 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
             let p = pick(rng, &nonroot)?;
             let (last, parent) = p.split_last()?;
             let copy = doc.at(&p).clone();
-            doc.at_mut(parent).children.insert(*last + 1, Node::Elem(copy));
+            doc.at_mut(parent)
+                .children
+                .insert(*last + 1, Node::Elem(copy));
         }
         "bad-text" => {
-            let leaves: Vec<&Vec<usize>> = paths.iter().filter(|p| text_of(root.at(p)).is_some_and(|t| !t.trim().is_empty())).collect();
+            let leaves: Vec<&Vec<usize>> = paths
+                .iter()
+                .filter(|p| text_of(root.at(p)).is_some_and(|t| !t.trim().is_empty()))
+                .collect();
             let p = pick(rng, &leaves)?;
             let v = BAD_VALUES[rng.below(BAD_VALUES.len())];
             let e = doc.at_mut(&p);
-            e.children = if v.is_empty() { vec![] } else { vec![Node::Text(v.to_string())] };
+            e.children = if v.is_empty() {
+                vec![]
+            } else {
+                vec![Node::Text(v.to_string())]
+            };
         }
         "bad-attribute-value" | "drop-attribute" => {
             let mut cands = vec![];
@@ -236,7 +265,11 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
             let e = doc.at_mut(&p);
             let local = e.local().to_string();
             // Move the element to the other EWS namespace (a prefix declared on it).
-            let other = if e.prefix() == "zz" { return None } else { "zz" };
+            let other = if e.prefix() == "zz" {
+                return None;
+            } else {
+                "zz"
+            };
             let uri = if e.prefix() == "t" { M } else { T };
             e.name = format!("{other}:{local}");
             e.attrs.push(("xmlns:zz".into(), uri.into()));
@@ -255,7 +288,10 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
             );
         }
         "text-in-element-content" => {
-            let parents: Vec<&Vec<usize>> = paths.iter().filter(|p| root.at(p).elements().next().is_some()).collect();
+            let parents: Vec<&Vec<usize>> = paths
+                .iter()
+                .filter(|p| root.at(p).elements().next().is_some())
+                .collect();
             let p = pick(rng, &parents)?;
             let e = doc.at_mut(&p);
             let at = rng.below(e.children.len() + 1);
@@ -267,7 +303,10 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
             e.name.push('X');
         }
         "empty-element" => {
-            let parents: Vec<&Vec<usize>> = paths.iter().filter(|p| root.at(p).elements().next().is_some()).collect();
+            let parents: Vec<&Vec<usize>> = paths
+                .iter()
+                .filter(|p| root.at(p).elements().next().is_some())
+                .collect();
             let p = pick(rng, &parents)?;
             doc.at_mut(&p).children.clear();
         }
@@ -281,7 +320,9 @@ pub fn mutations(valid: &[&Doc], per_kind: u64) -> Vec<Doc> {
     let mut out = vec![];
     let mut seen = std::collections::HashSet::new();
     for d in valid {
-        let Some(root) = dom::parse(&d.text) else { continue };
+        let Some(root) = dom::parse(&d.text) else {
+            continue;
+        };
         for kind in KINDS {
             for n in 0..per_kind {
                 let mut rng = Rng::new(&d.name, n * 31 + kind.len() as u64);

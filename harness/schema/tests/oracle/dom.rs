@@ -25,7 +25,9 @@ impl Elem {
     }
 
     pub fn local(&self) -> &str {
-        self.name.split_once(':').map_or(self.name.as_str(), |(_, l)| l)
+        self.name
+            .split_once(':')
+            .map_or(self.name.as_str(), |(_, l)| l)
     }
 
     pub fn elements(&self) -> impl Iterator<Item = &Elem> {
@@ -148,7 +150,10 @@ pub fn parse(text: &str) -> Option<Elem> {
                 let mut attrs = vec![];
                 for a in s.attributes() {
                     let a = a.ok()?;
-                    let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.into_owned();
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .ok()?
+                        .into_owned();
                     attrs.push((a.key.as_ref().to_string(), v));
                 }
                 let e = Elem {

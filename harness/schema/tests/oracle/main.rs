@@ -43,16 +43,35 @@ fn engine_verdict(schema: &Schema, text: &str) -> Verdict {
         Ok(v) if v.is_empty() => Verdict::Valid,
         Ok(v) => {
             let (line, element) = subject(&v[0]);
-            Verdict::Invalid { line, element, message: v[0].to_string() }
+            Verdict::Invalid {
+                line,
+                element,
+                message: v[0].to_string(),
+            }
         }
-        Err(e) => Verdict::Invalid { line: e.line, element: String::new(), message: e.to_string() },
+        Err(e) => Verdict::Invalid {
+            line: e.line,
+            element: String::new(),
+            message: e.to_string(),
+        },
     }
 }
 
 fn agree(engine: &Verdict, lib: &Verdict) -> bool {
     match (engine, lib) {
         (Verdict::Valid, Verdict::Valid) => true,
-        (Verdict::Invalid { line: a, element: x, .. }, Verdict::Invalid { line: b, element: y, .. }) => {
+        (
+            Verdict::Invalid {
+                line: a,
+                element: x,
+                ..
+            },
+            Verdict::Invalid {
+                line: b,
+                element: y,
+                ..
+            },
+        ) => {
             // libxml2 names the element by its local name; a few errors name no element.
             (a == b || *a == 0) && (x == y || y.is_empty())
         }
@@ -66,12 +85,18 @@ fn libxml2_agrees_on_doc_examples_and_mutations() {
         if std::env::var_os("CI").is_some() {
             panic!("xmllint (libxml2-utils) is required in CI for the schema oracle test");
         }
-        eprintln!("\n\n!!! SKIPPED: xmllint not found; install libxml2-utils to run the schema oracle test !!!\n\n");
+        eprintln!(
+            "\n\n!!! SKIPPED: xmllint not found; install libxml2-utils to run the schema oracle test !!!\n\n"
+        );
         return;
     };
     let schema = Schema::ews();
     let examples = corpus::examples();
-    assert!(examples.len() > 250, "only {} examples extracted", examples.len());
+    assert!(
+        examples.len() > 250,
+        "only {} examples extracted",
+        examples.len()
+    );
     let scratch = tempfile::tempdir().expect("temp dir");
     let xsd = xmllint::schema_dir(scratch.path());
 
@@ -98,13 +123,20 @@ fn libxml2_agrees_on_doc_examples_and_mutations() {
         .map(|(d, _)| d)
         .collect();
     let mutations = corpus::mutations(&valid, 1);
-    assert!(mutations.len() >= 2000, "only {} mutations", mutations.len());
+    assert!(
+        mutations.len() >= 2000,
+        "only {} mutations",
+        mutations.len()
+    );
     let lib_mutations = run(&mutations, "mutations");
 
     let mut disagreements = vec![];
     let mut counts = [(0usize, 0usize); 2];
     let mut invalid_mutations = 0;
-    for (set, (docs, lib)) in [(&examples, &lib_examples), (&mutations, &lib_mutations)].into_iter().enumerate() {
+    for (set, (docs, lib)) in [(&examples, &lib_examples), (&mutations, &lib_mutations)]
+        .into_iter()
+        .enumerate()
+    {
         for (doc, lv) in docs.iter().zip(lib.iter()) {
             let ev = engine_verdict(schema, &doc.text);
             counts[set].0 += 1;
@@ -122,11 +154,18 @@ fn libxml2_agrees_on_doc_examples_and_mutations() {
     let _ = writeln!(
         std::io::stdout(),
         "schema oracle: doc examples: {} documents, {} agree with libxml2; mutations: {} documents ({} invalid per libxml2), {} agree",
-        counts[0].0, counts[0].1, counts[1].0, invalid_mutations, counts[1].1
+        counts[0].0,
+        counts[0].1,
+        counts[1].0,
+        invalid_mutations,
+        counts[1].1
     );
     let mut unexplained = vec![];
     for (name, ev, lv) in &disagreements {
-        match KNOWN_DISAGREEMENTS.iter().find(|(p, _)| name.starts_with(p)) {
+        match KNOWN_DISAGREEMENTS
+            .iter()
+            .find(|(p, _)| name.starts_with(p))
+        {
             Some((_, why)) => println!("known disagreement {name}: {why}"),
             None => unexplained.push(format!("{name}\n    engine:  {ev:?}\n    libxml2: {lv:?}")),
         }

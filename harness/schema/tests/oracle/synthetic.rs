@@ -85,58 +85,157 @@ const XSD: &str = r###"<?xml version="1.0"?>
 /// Instances: (name, Order content after Props).
 fn instances() -> Vec<(String, String)> {
     let props = [
-        ("props-ok", "<s:X>1</s:X><s:Y>2</s:Y><s:Z currency=\"EUR\">9.50</s:Z>"),
-        ("props-any-order", "<s:Z currency=\"EUR\">1</s:Z><s:X>1</s:X>"),
-        ("props-missing-x", "<s:Y>2</s:Y><s:Z currency=\"EUR\">1</s:Z>"),
-        ("props-twice", "<s:X>1</s:X><s:X>1</s:X><s:Z currency=\"EUR\">1</s:Z>"),
-        ("props-z-too-big", "<s:X>1</s:X><s:Z currency=\"EUR\">10.01</s:Z>"),
+        (
+            "props-ok",
+            "<s:X>1</s:X><s:Y>2</s:Y><s:Z currency=\"EUR\">9.50</s:Z>",
+        ),
+        (
+            "props-any-order",
+            "<s:Z currency=\"EUR\">1</s:Z><s:X>1</s:X>",
+        ),
+        (
+            "props-missing-x",
+            "<s:Y>2</s:Y><s:Z currency=\"EUR\">1</s:Z>",
+        ),
+        (
+            "props-twice",
+            "<s:X>1</s:X><s:X>1</s:X><s:Z currency=\"EUR\">1</s:Z>",
+        ),
+        (
+            "props-z-too-big",
+            "<s:X>1</s:X><s:Z currency=\"EUR\">10.01</s:Z>",
+        ),
         ("props-z-no-currency", "<s:X>1</s:X><s:Z>1</s:Z>"),
-        ("props-z-short-currency", "<s:X>1</s:X><s:Z currency=\"E\">1</s:Z>"),
-        ("props-z-digits", "<s:X>1</s:X><s:Z currency=\"EUR\">1.234</s:Z>"),
+        (
+            "props-z-short-currency",
+            "<s:X>1</s:X><s:Z currency=\"E\">1</s:Z>",
+        ),
+        (
+            "props-z-digits",
+            "<s:X>1</s:X><s:Z currency=\"EUR\">1.234</s:Z>",
+        ),
         ("props-z-zero", "<s:X>1</s:X><s:Z currency=\"EUR\">0</s:Z>"),
     ];
     let items = [
         ("thing", r#"<s:Thing id="a1"><s:Name>n</s:Name></s:Thing>"#),
-        ("gadget-full", r#"<s:Gadget id="g" version="1" when="2026-01-01T00:00:00Z"><s:Name>n</s:Name><s:A>1</s:A><s:B>true</s:B><s:C>auto</s:C><s:B>0</s:B><s:Tags>1 2  3</s:Tags><s:Extra><o:x xmlns:o="urn:other"><o:y/></o:x><l:z xmlns:l="urn:lax">free</l:z><s:Note>n</s:Note></s:Extra></s:Gadget>"#),
-        ("item-abstract", r#"<s:Item id="a"><s:Name>n</s:Name></s:Item>"#),
-        ("choice-four-times", r#"<s:Thing id="a"><s:Name>n</s:Name><s:A>1</s:A><s:A>2</s:A><s:A>3</s:A><s:A>4</s:A></s:Thing>"#),
-        ("c-without-b", r#"<s:Thing id="a"><s:Name>n</s:Name><s:C>1</s:C></s:Thing>"#),
-        ("c-bad-union", r#"<s:Thing id="a"><s:Name>n</s:Name><s:B>1</s:B><s:C>manual</s:C></s:Thing>"#),
-        ("tags-two", r#"<s:Thing id="a"><s:Name>n</s:Name><s:Tags>1 2</s:Tags></s:Thing>"#),
-        ("tags-not-int", r#"<s:Thing id="a"><s:Name>n</s:Name><s:Tags>1 x 3</s:Tags></s:Thing>"#),
+        (
+            "gadget-full",
+            r#"<s:Gadget id="g" version="1" when="2026-01-01T00:00:00Z"><s:Name>n</s:Name><s:A>1</s:A><s:B>true</s:B><s:C>auto</s:C><s:B>0</s:B><s:Tags>1 2  3</s:Tags><s:Extra><o:x xmlns:o="urn:other"><o:y/></o:x><l:z xmlns:l="urn:lax">free</l:z><s:Note>n</s:Note></s:Extra></s:Gadget>"#,
+        ),
+        (
+            "item-abstract",
+            r#"<s:Item id="a"><s:Name>n</s:Name></s:Item>"#,
+        ),
+        (
+            "choice-four-times",
+            r#"<s:Thing id="a"><s:Name>n</s:Name><s:A>1</s:A><s:A>2</s:A><s:A>3</s:A><s:A>4</s:A></s:Thing>"#,
+        ),
+        (
+            "c-without-b",
+            r#"<s:Thing id="a"><s:Name>n</s:Name><s:C>1</s:C></s:Thing>"#,
+        ),
+        (
+            "c-bad-union",
+            r#"<s:Thing id="a"><s:Name>n</s:Name><s:B>1</s:B><s:C>manual</s:C></s:Thing>"#,
+        ),
+        (
+            "tags-two",
+            r#"<s:Thing id="a"><s:Name>n</s:Name><s:Tags>1 2</s:Tags></s:Thing>"#,
+        ),
+        (
+            "tags-not-int",
+            r#"<s:Thing id="a"><s:Name>n</s:Name><s:Tags>1 x 3</s:Tags></s:Thing>"#,
+        ),
         ("id-missing", r#"<s:Thing><s:Name>n</s:Name></s:Thing>"#),
-        ("id-colon", r#"<s:Thing id="a:b"><s:Name>n</s:Name></s:Thing>"#),
-        ("id-too-long", r#"<s:Thing id="abcdefghi"><s:Name>n</s:Name></s:Thing>"#),
-        ("version-not-fixed", r#"<s:Thing id="a" version="2"><s:Name>n</s:Name></s:Thing>"#),
-        ("when-bad", r#"<s:Thing id="a" when="yesterday"><s:Name>n</s:Name></s:Thing>"#),
-        ("extra-on-thing", r#"<s:Thing id="a"><s:Name>n</s:Name><s:Extra/></s:Thing>"#),
-        ("strict-unknown", r#"<s:Gadget id="g"><s:Name>n</s:Name><s:Extra><s:Nope/></s:Extra></s:Gadget>"#),
-        ("strict-known-bad", r#"<s:Gadget id="g"><s:Name>n</s:Name><s:Extra><s:Order/></s:Extra></s:Gadget>"#),
-        ("other-in-target", r#"<s:Gadget id="g"><s:Name>n</s:Name><s:Extra><o:x xmlns:o="urn:other"/><o:x xmlns:o="urn:other"/></s:Extra></s:Gadget>"#),
+        (
+            "id-colon",
+            r#"<s:Thing id="a:b"><s:Name>n</s:Name></s:Thing>"#,
+        ),
+        (
+            "id-too-long",
+            r#"<s:Thing id="abcdefghi"><s:Name>n</s:Name></s:Thing>"#,
+        ),
+        (
+            "version-not-fixed",
+            r#"<s:Thing id="a" version="2"><s:Name>n</s:Name></s:Thing>"#,
+        ),
+        (
+            "when-bad",
+            r#"<s:Thing id="a" when="yesterday"><s:Name>n</s:Name></s:Thing>"#,
+        ),
+        (
+            "extra-on-thing",
+            r#"<s:Thing id="a"><s:Name>n</s:Name><s:Extra/></s:Thing>"#,
+        ),
+        (
+            "strict-unknown",
+            r#"<s:Gadget id="g"><s:Name>n</s:Name><s:Extra><s:Nope/></s:Extra></s:Gadget>"#,
+        ),
+        (
+            "strict-known-bad",
+            r#"<s:Gadget id="g"><s:Name>n</s:Name><s:Extra><s:Order/></s:Extra></s:Gadget>"#,
+        ),
+        (
+            "other-in-target",
+            r#"<s:Gadget id="g"><s:Name>n</s:Name><s:Extra><o:x xmlns:o="urn:other"/><o:x xmlns:o="urn:other"/></s:Extra></s:Gadget>"#,
+        ),
         ("name-missing", r#"<s:Thing id="a"/>"#),
-        ("xsi-type-leaf", r#"<s:Thing id="a" xsi:type="s:Leaf" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Name>n</s:Name><s:Extra/></s:Thing>"#),
-        ("xsi-type-base", r#"<s:Thing id="a" xsi:type="s:Base" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Name>n</s:Name></s:Thing>"#),
+        (
+            "xsi-type-leaf",
+            r#"<s:Thing id="a" xsi:type="s:Leaf" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Name>n</s:Name><s:Extra/></s:Thing>"#,
+        ),
+        (
+            "xsi-type-base",
+            r#"<s:Thing id="a" xsi:type="s:Base" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Name>n</s:Name></s:Thing>"#,
+        ),
     ];
     let totals = [
         ("", ""),
-        ("total-nil", r#"<s:Total xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>"#),
-        ("total-nil-no-currency-ok", r#"<s:Total currency="EUR" xsi:nil="1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>"#),
-        ("total-nil-with-text", r#"<s:Total currency="EUR" xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">5</s:Total>"#),
+        (
+            "total-nil",
+            r#"<s:Total xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>"#,
+        ),
+        (
+            "total-nil-no-currency-ok",
+            r#"<s:Total currency="EUR" xsi:nil="1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>"#,
+        ),
+        (
+            "total-nil-with-text",
+            r#"<s:Total currency="EUR" xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">5</s:Total>"#,
+        ),
         ("total-big", r#"<s:Total currency="EUR">999.99</s:Total>"#),
-        ("total-too-many-digits", r#"<s:Total currency="EUR">1000.00</s:Total>"#),
+        (
+            "total-too-many-digits",
+            r#"<s:Total currency="EUR">1000.00</s:Total>"#,
+        ),
     ];
     let mut out = vec![];
     for (pn, p) in props {
-        out.push((format!("{pn}"), format!("<s:Props>{p}</s:Props>{}", items[0].1)));
+        out.push((
+            pn.to_string(),
+            format!("<s:Props>{p}</s:Props>{}", items[0].1),
+        ));
     }
     for (iname, i) in items {
-        out.push((iname.to_string(), format!("<s:Props>{}</s:Props>{i}", props[0].1)));
+        out.push((
+            iname.to_string(),
+            format!("<s:Props>{}</s:Props>{i}", props[0].1),
+        ));
     }
     for (tn, t) in totals.iter().skip(1) {
-        out.push((tn.to_string(), format!("<s:Props>{}</s:Props>{}{t}", props[0].1, items[0].1)));
+        out.push((
+            tn.to_string(),
+            format!("<s:Props>{}</s:Props>{}{t}", props[0].1, items[0].1),
+        ));
     }
-    out.push(("no-items".into(), format!("<s:Props>{}</s:Props>", props[0].1)));
-    out.push(("text-in-order".into(), format!("<s:Props>{}</s:Props>words{}", props[0].1, items[0].1)));
+    out.push((
+        "no-items".into(),
+        format!("<s:Props>{}</s:Props>", props[0].1),
+    ));
+    out.push((
+        "text-in-order".into(),
+        format!("<s:Props>{}</s:Props>words{}", props[0].1, items[0].1),
+    ));
     out.into_iter()
         .map(|(n, body)| (n, format!("<s:Order xmlns:s=\"{NS}\">{body}</s:Order>\n")))
         .collect()
@@ -150,7 +249,9 @@ fn libxml2_agrees_on_a_synthetic_schema_of_every_supported_feature() {
         if std::env::var_os("CI").is_some() {
             panic!("xmllint (libxml2-utils) is required in CI for the schema oracle test");
         }
-        eprintln!("\n\n!!! SKIPPED: xmllint not found; install libxml2-utils to run the synthetic oracle test !!!\n\n");
+        eprintln!(
+            "\n\n!!! SKIPPED: xmllint not found; install libxml2-utils to run the synthetic oracle test !!!\n\n"
+        );
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -177,8 +278,17 @@ fn libxml2_agrees_on_a_synthetic_schema_of_every_supported_feature() {
             bad.push(format!("{name}\n    engine:  {ev:?}\n    libxml2: {lv:?}"));
         }
     }
-    assert!(valid >= 5 && valid < cases.len() - 10, "a corpus with both verdicts: {valid} valid of {}", cases.len());
-    assert!(bad.is_empty(), "{} disagreements on the synthetic schema:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        valid >= 5 && valid < cases.len() - 10,
+        "a corpus with both verdicts: {valid} valid of {}",
+        cases.len()
+    );
+    assert!(
+        bad.is_empty(),
+        "{} disagreements on the synthetic schema:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]

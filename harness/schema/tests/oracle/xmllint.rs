@@ -9,13 +9,21 @@ use std::process::Command;
 pub enum Verdict {
     Valid,
     /// Line and local name of the element the first violation is about, and the message.
-    Invalid { line: u32, element: String, message: String },
+    Invalid {
+        line: u32,
+        element: String,
+        message: String,
+    },
 }
 
 /// The xmllint binary, if installed.
 pub fn find() -> Option<PathBuf> {
     let candidates = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("xmllint")).collect::<Vec<_>>())
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("xmllint"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     std::iter::once(PathBuf::from("/usr/bin/xmllint"))
         .chain(candidates)
@@ -30,7 +38,10 @@ pub fn schema_dir(dir: &Path) -> PathBuf {
     std::fs::copy(xsd.join("messages.xsd"), dir.join("messages.xsd")).expect("copy messages.xsd");
     let types = std::fs::read_to_string(xsd.join("types.xsd")).expect("read types.xsd");
     let import = r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace"/>"#;
-    assert!(types.contains(import), "types.xsd no longer has the schemaLocation-less import");
+    assert!(
+        types.contains(import),
+        "types.xsd no longer has the schemaLocation-less import"
+    );
     let patched = types.replace(
         import,
         r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="xml.xsd"/>"#,
@@ -86,7 +97,9 @@ pub fn validate(xmllint: &Path, schema: &Path, files: &[PathBuf]) -> Vec<Verdict
                     let (num, rest) = rest.split_once(": ").unwrap_or(("0", rest));
                     let rest = rest.strip_prefix("element ").unwrap_or(rest);
                     let (element, message) = rest.split_once(": ").unwrap_or((rest, ""));
-                    let message = message.strip_prefix("Schemas validity error : ").unwrap_or(message);
+                    let message = message
+                        .strip_prefix("Schemas validity error : ")
+                        .unwrap_or(message);
                     first = Some(Verdict::Invalid {
                         line: num.parse().unwrap_or(0),
                         element: element.to_string(),
@@ -97,8 +110,15 @@ pub fn validate(xmllint: &Path, schema: &Path, files: &[PathBuf]) -> Vec<Verdict
             out.push(match (valid, failed, first) {
                 (true, _, _) => Verdict::Valid,
                 (_, _, Some(v)) => v,
-                (_, true, None) => Verdict::Invalid { line: 0, element: String::new(), message: "fails to validate".into() },
-                _ => panic!("no xmllint verdict for {name}:\n{}", stderr.lines().take(5).collect::<Vec<_>>().join("\n")),
+                (_, true, None) => Verdict::Invalid {
+                    line: 0,
+                    element: String::new(),
+                    message: "fails to validate".into(),
+                },
+                _ => panic!(
+                    "no xmllint verdict for {name}:\n{}",
+                    stderr.lines().take(5).collect::<Vec<_>>().join("\n")
+                ),
             });
         }
     }
