@@ -79,10 +79,25 @@ impl std::error::Error for InputError {}
 pub struct Schema {
     pub(crate) model: model::Model,
     versions: Vec<&'static str>,
-    versions_owned: Vec<String>,
 }
 
 static EWS: OnceLock<Schema> = OnceLock::new();
+
+/// A `'static` copy of a version string, shared by every compiled schema (so memory is bounded
+/// by the distinct strings, however many schemas a test compiles).
+fn intern(s: &str) -> &'static str {
+    static SEEN: OnceLock<std::sync::Mutex<Vec<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = seen.iter().find(|x| **x == s) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+    seen.push(leaked);
+    leaked
+}
 
 impl Schema {
     /// The EWS schema (messages.xsd + types.xsd), compiled on first use.
@@ -108,18 +123,8 @@ impl Schema {
                 .map(|v| v.to_string())
                 .collect();
         }
-        let mut schema = Schema {
-            model,
-            versions: Vec::new(),
-            versions_owned,
-        };
-        // The version strings live as long as the schema; hand out borrowed slices.
-        schema.versions = schema
-            .versions_owned
-            .iter()
-            .map(|s| -> &'static str { Box::leak(s.clone().into_boxed_str()) })
-            .collect();
-        Ok(schema)
+        let versions = versions_owned.iter().map(|v| intern(v)).collect();
+        Ok(Schema { model, versions })
     }
 
     /// The values of `t:ExchangeVersionType` in schema order (`Exchange2007` ... `V2018_01_08`).

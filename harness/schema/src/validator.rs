@@ -419,7 +419,9 @@ impl<'s> Validator<'s> {
                 match model {
                     ContentModel::Automaton(a) => {
                         let State::Model(states) = &parent.state else {
-                            unreachable_state()
+                            // Cannot happen (the state is made from the same model); skip.
+                            self.push_skip(ns, local, line, col, scope_len);
+                            return;
                         };
                         let mut next: SmallVec<[u32; 2]> = SmallVec::new();
                         let mut matched: Option<(Label, ElemId)> = None;
@@ -515,7 +517,8 @@ impl<'s> Validator<'s> {
                     }
                     ContentModel::All { members, .. } => {
                         let State::All(seen) = parent.state else {
-                            unreachable_state()
+                            self.push_skip(ns, local, line, col, scope_len);
+                            return;
                         };
                         let hit = members.iter().enumerate().find_map(|(i, (e, _))| {
                             self.match_decl(*e, ns_id, sym).map(|a| (i, a))
@@ -1137,8 +1140,4 @@ impl<'s> Validator<'s> {
         }
         self.violations
     }
-}
-
-fn unreachable_state() -> ! {
-    panic!("validator state does not match the content model (an engine bug)")
 }

@@ -135,6 +135,8 @@ pub const KINDS: &[&str] = &[
     "text-in-element-content",
     "misspelt-element",
     "empty-element",
+    "xsi-nil",
+    "xsi-type",
 ];
 
 const BAD_VALUES: &[&str] = &[
@@ -309,6 +311,46 @@ fn mutate(root: &Elem, kind: &str, rng: &mut Rng) -> Option<Elem> {
                 .collect();
             let p = pick(rng, &parents)?;
             doc.at_mut(&p).children.clear();
+        }
+        "xsi-nil" | "xsi-type" => {
+            let p = paths[rng.below(paths.len())].clone();
+            let e = doc.at_mut(&p);
+            if e.attrs
+                .iter()
+                .any(|(k, _)| k.starts_with("xsi:") || k == "xmlns:xsi")
+            {
+                return None;
+            }
+            e.attrs.push((
+                "xmlns:xsi".into(),
+                "http://www.w3.org/2001/XMLSchema-instance".into(),
+            ));
+            if kind == "xsi-nil" {
+                // Nilled and emptied: valid only where the element is nillable.
+                e.attrs.push(("xsi:nil".into(), "true".into()));
+                if rng.below(2) == 0 {
+                    e.children.clear();
+                }
+            } else {
+                // A types-namespace type: derived from the declared one or not.
+                const TYPES: &[&str] = &[
+                    "FolderType",
+                    "MessageType",
+                    "ItemIdType",
+                    "BaseFolderIdType",
+                    "NonEmptyStringType",
+                    "AlternateIdType",
+                    "string",
+                ];
+                let t = TYPES[rng.below(TYPES.len())];
+                let (prefix, uri) = if t == "string" {
+                    ("xs", "http://www.w3.org/2001/XMLSchema")
+                } else {
+                    ("tt", T)
+                };
+                e.attrs.push((format!("xmlns:{prefix}"), uri.into()));
+                e.attrs.push(("xsi:type".into(), format!("{prefix}:{t}")));
+            }
         }
         other => panic!("unknown mutation {other}"),
     }
