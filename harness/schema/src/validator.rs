@@ -204,7 +204,9 @@ impl<'s> Validator<'s> {
         };
         match parent.kind {
             Kind::Skip => {
-                self.stack.push(frame(Kind::Skip));
+                // Inside a skipped subtree only the depth is tracked (no frame, no scope).
+                self.scope.truncate(scope_len);
+                self.skip_depth = 1;
             }
             Kind::Envelope {
                 seen_header,

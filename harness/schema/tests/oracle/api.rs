@@ -483,3 +483,26 @@ fn versions_and_operation_names_come_from_the_schema() {
         assert!(!s.is_operation_request(not), "{not}");
     }
 }
+
+#[test]
+fn deep_and_wide_documents_are_handled_without_recursion() {
+    // 60,000 nested unknown elements inside a skipped subtree.
+    let depth = 60_000;
+    let mut doc = format!(
+        r#"<m:GetFolder xmlns:m="{M}" xmlns:t="{T}"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:FolderId Id="A"/></m:FolderIds><x:deep xmlns:x="urn:x">"#
+    );
+    doc.push_str(&"<x:a>".repeat(depth));
+    doc.push_str(&"</x:a>".repeat(depth));
+    doc.push_str("</x:deep></m:GetFolder>");
+    let v = check(&doc);
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert!(
+        matches!(&v[0].kind, ViolationKind::UnexpectedElement { child, .. } if child.local == "deep")
+    );
+    // Deeper than the reader's limit: a clear input error, not a crash.
+    let deeper = format!("{}{}", "<a>".repeat(70_000), "</a>".repeat(70_000));
+    let e = Schema::ews()
+        .validate_document(deeper.as_bytes())
+        .expect_err("too deep");
+    assert!(e.message.contains("deeper than"), "{e}");
+}
