@@ -45,11 +45,19 @@ pub(crate) enum ContentModel {
     },
 }
 
+/// `keys` marker: this position needs the full label check (wildcard, substitution group).
+pub(crate) const SLOW_KEY: u32 = u32::MAX;
+/// A namespace or name the schema does not know: matches no key.
+pub(crate) const NO_KEY: u32 = u32::MAX - 1;
+
 /// Position automaton. State 0 is the initial state, state `i + 1` is "just matched position
 /// `i`".
 #[derive(Debug)]
 pub(crate) struct Automaton {
     pub labels: Vec<Label>,
+    /// Per position: (namespace, interned name, declaration) of a plain element position, or
+    /// `SLOW_KEY` first; filled by [`fill_keys`] once substitution groups are known.
+    pub keys: Vec<(u32, u32, ElemId)>,
     /// `follow[state]`: the positions that may come next, in schema order.
     pub follow: Vec<Vec<u32>>,
     pub accepting: Vec<bool>,
@@ -228,8 +236,26 @@ pub(crate) fn compile(particle: &Particle) -> ContentModel {
         accepting[l as usize + 1] = true;
     }
     ContentModel::Automaton(Automaton {
+        keys: vec![(SLOW_KEY, 0, 0); n],
         labels: b.labels,
         follow,
         accepting,
     })
+}
+
+/// Fills the fast-path keys of every automaton (after substitution groups are resolved).
+pub(crate) fn fill_keys(m: &mut crate::model::Model) {
+    let elements = &m.elements;
+    for model in &mut m.models {
+        if let ContentModel::Automaton(a) = model {
+            for (key, label) in a.keys.iter_mut().zip(&a.labels) {
+                if let Label::Element(e) = label {
+                    let d = &elements[*e as usize];
+                    if (d.substitutes.is_empty() && !d.is_abstract) || d.substitutes == [*e] {
+                        *key = (d.ns, d.sym, *e);
+                    }
+                }
+            }
+        }
+    }
 }

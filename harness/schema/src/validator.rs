@@ -8,7 +8,7 @@
 
 use smallvec::{SmallVec, smallvec};
 
-use crate::content::{ContentModel, Label};
+use crate::content::{ContentModel, Label, NO_KEY, SLOW_KEY};
 use crate::model::*;
 use crate::violation::{Name, Violation, ViolationKind};
 use crate::{Attribute, Schema};
@@ -426,10 +426,24 @@ impl<'s> Validator<'s> {
                             return;
                         };
                         let mut next: SmallVec<[u32; 2]> = SmallVec::new();
-                        let mut matched: Option<(Label, ElemId)> = None;
+                        let mut matched: Option<ElemId> = None;
+                        let want = (ns_id.unwrap_or(NO_KEY), sym.unwrap_or(NO_KEY));
                         let mut wildcard: Option<&Wildcard> = None;
                         for &s in states {
                             for &p in &a.follow[s as usize] {
+                                // Fast path: a plain element position is its (ns, name) key.
+                                let key = a.keys[p as usize];
+                                if key.0 != SLOW_KEY {
+                                    if (key.0, key.1) == want {
+                                        if !next.contains(&(p + 1)) {
+                                            next.push(p + 1);
+                                        }
+                                        if matched.is_none() && wildcard.is_none() {
+                                            matched = Some(key.2);
+                                        }
+                                    }
+                                    continue;
+                                }
                                 let label = &a.labels[p as usize];
                                 match label {
                                     Label::Element(e) => {
@@ -438,7 +452,7 @@ impl<'s> Validator<'s> {
                                                 next.push(p + 1);
                                             }
                                             if matched.is_none() && wildcard.is_none() {
-                                                matched = Some((label.clone(), actual));
+                                                matched = Some(actual);
                                             }
                                         }
                                     }
@@ -459,10 +473,10 @@ impl<'s> Validator<'s> {
                             let f = self.stack.last_mut().expect("parent");
                             f.state = State::Model(next);
                             f.last_child = Some(match matched {
-                                Some((_, e)) => FName::Decl(e),
+                                Some(e) => FName::Decl(e),
                                 None => FName::Own(ns.into(), local.into()),
                             });
-                            if let Some((_, e)) = matched {
+                            if let Some(e) = matched {
                                 self.enter(e, ns, local, attrs, line, col, scope_len);
                             } else if let Some(w) = wildcard {
                                 self.wildcard_child(w, ns, local, attrs, line, col, scope_len);

@@ -1113,5 +1113,6 @@ pub(crate) fn compile(files: &[(&str, &str)]) -> Result<Model, SchemaError> {
     }
     c.register()?;
     c.finish()?;
+    content::fill_keys(&mut c.m);
     Ok(c.m)
 }
