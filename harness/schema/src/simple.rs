@@ -303,7 +303,9 @@ impl Model {
                     let e = first_err;
                     return Err(ValueError {
                         datatype: id,
-                        dotnet: "The value is not valid according to any of the memberTypes of the union.".into(),
+                        dotnet: format!(
+                            "The value '{value}' is not valid according to any of the memberTypes of the union."
+                        ),
                         plain: match e {
                             Some(e) => format!("matches no member of the union ({})", e.plain),
                             None => "the union has no member types".into(),
@@ -725,6 +727,17 @@ fn check_builtin(b: Builtin, v: &str) -> Result<(), BuiltinError> {
     use Builtin::*;
     let int_range = |lo: i128, hi: i128, dotnet: &str, plain: &str| match parse_integer(v) {
         Some(n) if n >= lo && n <= hi => Ok(()),
+        // .NET parses first, then reports the range separately.
+        Some(_)
+            if dotnet.starts_with("Int")
+                || dotnet.starts_with("UInt")
+                || dotnet.ends_with("Byte") =>
+        {
+            Err((
+                format!("Value was either too large or too small for an {dotnet}."),
+                format!("{v} is out of the range of {plain}"),
+            ))
+        }
         _ => builtin_err(v, dotnet, plain),
     };
     match b {

@@ -750,6 +750,7 @@ impl<'s> Validator<'s> {
                         Some(t) => problems.push(ViolationKind::BadXsiType {
                             element: name.clone(),
                             value: v.to_string(),
+                            known: true,
                             reason: format!(
                                 "{} is not derived from {}",
                                 m.type_name(t),
@@ -759,7 +760,9 @@ impl<'s> Validator<'s> {
                         None => problems.push(ViolationKind::BadXsiType {
                             element: name.clone(),
                             value: v.to_string(),
-                            reason: "no such type in the schema".into(),
+                            known: false,
+                            reason: "no such type in the schema (or its prefix is not declared)"
+                                .into(),
                         }),
                     }
                 }

@@ -125,6 +125,8 @@ pub enum ViolationKind {
     BadXsiType {
         element: Name,
         value: String,
+        /// The type exists (but does not derive from the declared type).
+        known: bool,
         reason: String,
     },
     NotNillable {
@@ -370,12 +372,16 @@ impl Violation {
                 "The element '{}' is abstract or its type is abstract.",
                 element.dotnet()
             ),
-            ViolationKind::BadXsiType { value, .. } => {
+            ViolationKind::BadXsiType { value, known: false, .. } => {
                 format!("This is an invalid xsi:type '{value}'.")
             }
+            ViolationKind::BadXsiType { element, value, known: true, .. } => format!(
+                "The xsi:type attribute value '{value}' is not valid for the element '{}', either because it is not a type validly derived from the type in the schema, or because it has xsi:type derivation blocked.",
+                element.dotnet()
+            ),
             ViolationKind::NotNillable { .. } => "If the 'nillable' attribute is false in the schema, the 'xsi:nil' attribute must not be present in the instance.".to_string(),
             ViolationKind::NilWithContent { element } => format!(
-                "The element '{}' cannot contain text or element content because it is nil.",
+                "Element '{}' must have no character or element children.",
                 element.dotnet()
             ),
             ViolationKind::UndeclaredAttribute { attribute, .. } => {

@@ -285,9 +285,28 @@ fn xsi_type_and_xsi_nil() {
     // A type that does not derive from the declared one.
     let v = one(&convert(r#"<m:AlternateId xsi:type="t:FolderType"/>"#));
     assert!(matches!(v.kind, ViolationKind::BadXsiType { .. }), "{v}");
+    assert!(
+        v.exchange_text().starts_with(
+            "The xsi:type attribute value 't:FolderType' is not valid for the element"
+        ),
+        "{}",
+        v.exchange_text()
+    );
+    let v = one(&convert(r#"<m:AlternateId xsi:type="t:NoSuchType"/>"#));
     assert_eq!(
         v.exchange_text(),
-        "This is an invalid xsi:type 't:FolderType'."
+        "This is an invalid xsi:type 't:NoSuchType'."
+    );
+    // An int out of range is reported as .NET does.
+    let v = one(&envelope(
+        "",
+        r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="99999999999" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>"#,
+    ));
+    assert!(
+        v.exchange_text()
+            .ends_with("Value was either too large or too small for an Int32."),
+        "{}",
+        v.exchange_text()
     );
     // xsi:nil on a nillable element is fine and its content must be empty; elsewhere refused.
     let avail = |data: &str| {
