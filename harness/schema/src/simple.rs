@@ -55,6 +55,11 @@ pub(crate) enum Builtin {
     AnyUri,
 }
 
+/// The id of `xs:anySimpleType` (the first of [`BUILTINS`], compiled first).
+pub(crate) const ANY_SIMPLE_TYPE: SimpleId = 0;
+/// The id of `xs:string` (the second of [`BUILTINS`]).
+pub(crate) const XS_STRING: SimpleId = 1;
+
 /// (name, builtin, base name) in derivation order, so each base precedes its derived types.
 pub(crate) const BUILTINS: &[(&str, Builtin, Option<&str>)] = &[
     ("anySimpleType", Builtin::AnySimpleType, None),
@@ -1000,6 +1005,12 @@ mod tests {
         assert!(check_builtin(Builtin::Language, "en-US").is_ok());
         assert!(check_builtin(Builtin::Language, "toolongtag-x").is_err());
         assert!(check_builtin(Builtin::Boolean, "TRUE").is_err());
+    }
+
+    #[test]
+    fn builtin_ids_are_fixed() {
+        assert_eq!(BUILTINS[ANY_SIMPLE_TYPE as usize].0, "anySimpleType");
+        assert_eq!(BUILTINS[XS_STRING as usize].0, "string");
     }
 
     #[test]

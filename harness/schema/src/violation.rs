@@ -77,8 +77,9 @@ pub struct Violation {
     pub kind: ViolationKind,
 }
 
-/// What is wrong.
+/// What is wrong. New kinds may be added: match with a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ViolationKind {
     /// A child element the content model does not allow at this point.
     UnexpectedElement {

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::content::{self, Particle, Term};
 use crate::model::*;
-use crate::simple::{BUILTINS, Facets, SimpleType, Variety};
+use crate::simple::{ANY_SIMPLE_TYPE, BUILTINS, Facets, SimpleType, Variety, XS_STRING};
 use crate::xmlread::{self, Ev};
 use crate::xsregex;
 
@@ -471,7 +471,7 @@ impl<'d> Compiler<'d> {
                     TypeRef::Simple(s) => s,
                     TypeRef::Complex(bc) => match self.m.complex[bc as usize].content {
                         Content::Simple(s) => s,
-                        _ if bc == self.m.any_type => 1,
+                        _ if bc == self.m.any_type => XS_STRING,
                         _ => {
                             return Err(self.err(
                                 d,
@@ -693,7 +693,7 @@ impl<'d> Compiler<'d> {
         } else if let Some(st) = decl.xs_children().find(|c| c.local == "simpleType") {
             self.simple_type(d, st, None)?
         } else {
-            0
+            ANY_SIMPLE_TYPE
         };
         let fixed = n.attr("fixed").or(decl.attr("fixed")).map(Into::into);
         Ok(Some(AttrUse {
@@ -935,7 +935,11 @@ impl<'d> Compiler<'d> {
                         None => return Err(self.err(d, body, "a list without an item type")),
                     },
                 };
-                (Some(0), Variety::List(item), Facets::default())
+                (
+                    Some(ANY_SIMPLE_TYPE),
+                    Variety::List(item),
+                    Facets::default(),
+                )
             }
             "union" => {
                 let mut members = Vec::new();
@@ -947,7 +951,11 @@ impl<'d> Compiler<'d> {
                 for st in body.xs_children().filter(|c| c.local == "simpleType") {
                     members.push(self.simple_type(d, st, None)?);
                 }
-                (Some(0), Variety::Union(members), Facets::default())
+                (
+                    Some(ANY_SIMPLE_TYPE),
+                    Variety::Union(members),
+                    Facets::default(),
+                )
             }
             other => return Err(self.err(d, body, format!("xs:{other} in a simple type"))),
         };
