@@ -659,8 +659,9 @@ impl<'s> Validator<'s> {
         let m = self.m();
         let (ns, sym) = (ns?, sym?);
         let d = &m.elements[e as usize];
-        if d.substitutes.is_empty() {
-            return (d.ns == ns && d.sym == sym && !d.is_abstract).then_some(e);
+        // The declaration itself, even abstract (then reported as such, as libxml2 and .NET do).
+        if d.ns == ns && d.sym == sym {
+            return Some(e);
         }
         d.substitutes.iter().copied().find(|&s| {
             let x = &m.elements[s as usize];
@@ -729,9 +730,12 @@ impl<'s> Validator<'s> {
         let mut nil = false;
         let mut problems: Vec<ViolationKind> = Vec::new();
         if decl.is_abstract {
-            problems.push(ViolationKind::AbstractElement {
-                element: name.clone(),
-            });
+            // Its content cannot be validated (which member was meant?): report and skip.
+            let substitutes = decl.substitutes.iter().map(|s| self.elem_name(*s)).collect();
+            self.push_skip(ns, local, line, col, scope_len);
+            let path = self.path();
+            self.report(line, col, path, ViolationKind::AbstractElement { element: name, substitutes });
+            return;
         }
         for a in attrs {
             if a.ns != XSI_NS {
@@ -808,6 +812,7 @@ impl<'s> Validator<'s> {
         }
         if let TypeRef::Complex(c) = ty
             && m.complex[c as usize].is_abstract
+            && !decl.is_abstract
         {
             problems.push(ViolationKind::AbstractType {
                 element: name.clone(),

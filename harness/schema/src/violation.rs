@@ -115,8 +115,11 @@ pub enum ViolationKind {
     UndeclaredElement {
         element: Name,
     },
+    /// An abstract element (a substitution group head such as `t:Path`) used as such.
     AbstractElement {
         element: Name,
+        /// The elements that may stand in its place.
+        substitutes: Vec<Name>,
     },
     /// An element whose (possibly `xsi:type`) type is abstract.
     AbstractType {
@@ -248,11 +251,8 @@ impl fmt::Display for Violation {
             ViolationKind::UndeclaredElement { element } => {
                 write!(f, "{element} is not an element the schema declares")
             }
-            ViolationKind::AbstractElement { element } => {
-                write!(
-                    f,
-                    "{element} is abstract; use one of the elements of its substitution group"
-                )
+            ViolationKind::AbstractElement { element, substitutes } => {
+                write!(f, "{element} is abstract; use one of {}", list(substitutes))
             }
             ViolationKind::AbstractType { ty, .. } => {
                 write!(
@@ -365,7 +365,7 @@ impl Violation {
             ViolationKind::UndeclaredElement { element } => {
                 format!("The '{}' element is not declared.", element.dotnet())
             }
-            ViolationKind::AbstractElement { element } => format!(
+            ViolationKind::AbstractElement { element, .. } => format!(
                 "The element '{}' is abstract or its type is abstract.",
                 element.dotnet()
             ),
@@ -414,7 +414,7 @@ impl Violation {
             ViolationKind::IncompleteContent { element, .. }
             | ViolationKind::TextNotAllowed { element, .. }
             | ViolationKind::UndeclaredElement { element }
-            | ViolationKind::AbstractElement { element }
+            | ViolationKind::AbstractElement { element, .. }
             | ViolationKind::AbstractType { element, .. }
             | ViolationKind::BadXsiType { element, .. }
             | ViolationKind::NotNillable { element }
