@@ -622,7 +622,9 @@ impl<'s> Validator<'s> {
         match label {
             Label::Element(e) => {
                 let d = &self.m().elements[*e as usize];
-                if d.is_abstract && !d.substitutes.is_empty() {
+                // A substitution group head stands for its members (and itself unless
+                // abstract): list them all.
+                if !d.substitutes.is_empty() {
                     for s in &d.substitutes {
                         let n = self.elem_name(*s);
                         if !expected.contains(&n) {
@@ -731,10 +733,22 @@ impl<'s> Validator<'s> {
         let mut problems: Vec<ViolationKind> = Vec::new();
         if decl.is_abstract {
             // Its content cannot be validated (which member was meant?): report and skip.
-            let substitutes = decl.substitutes.iter().map(|s| self.elem_name(*s)).collect();
+            let substitutes = decl
+                .substitutes
+                .iter()
+                .map(|s| self.elem_name(*s))
+                .collect();
             self.push_skip(ns, local, line, col, scope_len);
             let path = self.path();
-            self.report(line, col, path, ViolationKind::AbstractElement { element: name, substitutes });
+            self.report(
+                line,
+                col,
+                path,
+                ViolationKind::AbstractElement {
+                    element: name,
+                    substitutes,
+                },
+            );
             return;
         }
         for a in attrs {

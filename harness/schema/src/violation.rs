@@ -251,7 +251,10 @@ impl fmt::Display for Violation {
             ViolationKind::UndeclaredElement { element } => {
                 write!(f, "{element} is not an element the schema declares")
             }
-            ViolationKind::AbstractElement { element, substitutes } => {
+            ViolationKind::AbstractElement {
+                element,
+                substitutes,
+            } => {
                 write!(f, "{element} is abstract; use one of {}", list(substitutes))
             }
             ViolationKind::AbstractType { ty, .. } => {

@@ -238,15 +238,26 @@ fn substitution_groups_abstract_elements_and_types() {
     // The abstract head itself is not allowed; the message lists its members.
     let v = one(&props(r#"<t:Path/>"#));
     match &v.kind {
-        ViolationKind::AbstractElement { element, substitutes } => {
+        ViolationKind::AbstractElement {
+            element,
+            substitutes,
+        } => {
             assert_eq!(element.local, "Path");
             let names: Vec<&str> = substitutes.iter().map(|n| n.local.as_str()).collect();
             assert_eq!(names, ["FieldURI", "IndexedFieldURI", "ExtendedFieldURI"]);
         }
         other => panic!("{other:?}"),
     }
-    assert!(v.to_string().ends_with("t:Path is abstract; use one of t:FieldURI, t:IndexedFieldURI, t:ExtendedFieldURI"), "{v}");
-    assert_eq!(v.exchange_text(), format!("The element '{T}:Path' is abstract or its type is abstract."));
+    assert!(
+        v.to_string().ends_with(
+            "t:Path is abstract; use one of t:FieldURI, t:IndexedFieldURI, t:ExtendedFieldURI"
+        ),
+        "{v}"
+    );
+    assert_eq!(
+        v.exchange_text(),
+        format!("The element '{T}:Path' is abstract or its type is abstract.")
+    );
     // A bad value inside a member is found (the member's own type is used).
     let v = one(&props(r#"<t:FieldURI FieldURI="item:NoSuchField"/>"#));
     assert!(

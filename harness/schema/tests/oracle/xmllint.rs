@@ -8,12 +8,90 @@ use std::process::Command;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Valid,
-    /// Line and local name of the element the first violation is about, and the message.
+    /// Line and local name of the element the first violation is about, the message, what
+    /// kind of violation it is, and (for content-model violations) the expected elements as
+    /// `{namespace}local`.
     Invalid {
         line: u32,
         element: String,
         message: String,
+        category: Category,
+        expected: Option<Vec<String>>,
     },
+}
+
+/// Kinds of violation both validators can be compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    UnexpectedElement,
+    IncompleteContent,
+    ChildNotAllowed,
+    Text,
+    UndeclaredElement,
+    AbstractElement,
+    AbstractType,
+    XsiType,
+    Nil,
+    UndeclaredAttribute,
+    MissingAttribute,
+    AttributeValue,
+    ElementValue,
+    Fixed,
+    NotWellFormed,
+    /// A message this test does not classify (compared on line and element only).
+    Other,
+}
+
+/// The category of a libxml2 message.
+pub fn category(message: &str) -> Category {
+    let attr = message.contains("', attribute '");
+    let has = |s: &str| message.contains(s);
+    if has("This element is not expected") {
+        Category::UnexpectedElement
+    } else if has("Missing child element") {
+        Category::IncompleteContent
+    } else if has("Element content is not allowed") {
+        Category::ChildNotAllowed
+    } else if has("Character content") {
+        Category::Text
+    } else if has("No matching global") {
+        Category::UndeclaredElement
+    } else if has("The element declaration is abstract") {
+        Category::AbstractElement
+    } else if has("type definition is abstract") {
+        Category::AbstractType
+    } else if has("xsi:type") {
+        Category::XsiType
+    } else if has("nillable") || has("nilled") {
+        Category::Nil
+    } else if attr && has("is not allowed") {
+        Category::UndeclaredAttribute
+    } else if has("is required but missing") {
+        Category::MissingAttribute
+    } else if has("fixed value") {
+        Category::Fixed
+    } else if attr && (has("is not a valid value") || has("[facet")) {
+        Category::AttributeValue
+    } else if has("is not a valid value") || has("[facet") {
+        Category::ElementValue
+    } else {
+        Category::Other
+    }
+}
+
+/// The expected elements of "Expected is ( a )" / "Expected is one of ( a, b )"; wildcards
+/// (`##other{...}*`) are left out.
+pub fn expected(message: &str) -> Option<Vec<String>> {
+    let (_, rest) = message.split_once("Expected is ")?;
+    let (_, rest) = rest.split_once("( ")?;
+    let (list, _) = rest.rsplit_once(" )")?;
+    Some(
+        list.split(", ")
+            .map(str::trim)
+            .filter(|n| n.starts_with('{') && !n.ends_with('*'))
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// The xmllint binary, if installed.
@@ -104,6 +182,8 @@ pub fn validate(xmllint: &Path, schema: &Path, files: &[PathBuf]) -> Vec<Verdict
                         line: num.parse().unwrap_or(0),
                         element: element.to_string(),
                         message: message.to_string(),
+                        category: category(message),
+                        expected: expected(message),
                     });
                 }
             }
@@ -114,6 +194,8 @@ pub fn validate(xmllint: &Path, schema: &Path, files: &[PathBuf]) -> Vec<Verdict
                     line: 0,
                     element: String::new(),
                     message: "fails to validate".into(),
+                    category: Category::Other,
+                    expected: None,
                 },
                 _ => panic!(
                     "no xmllint verdict for {name}:\n{}",
