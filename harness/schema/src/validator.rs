@@ -99,6 +99,8 @@ pub struct Validator<'s> {
     scope: Vec<(Box<str>, Box<str>)>,
     root_seen: bool,
     skip_depth: u32,
+    /// Text buffers of finished frames, reused (most leaf elements have simple content).
+    spare_text: Vec<String>,
 }
 
 impl<'s> Validator<'s> {
@@ -110,6 +112,7 @@ impl<'s> Validator<'s> {
             scope: Vec::new(),
             root_seen: false,
             skip_depth: 0,
+            spare_text: Vec::new(),
         }
     }
 
@@ -702,7 +705,7 @@ impl<'s> Validator<'s> {
             elem,
             ty,
             state,
-            text: String::new(),
+            text: self.spare_text.pop().unwrap_or_default(),
             nil: false,
             broken: false,
             text_reported: false,
@@ -727,7 +730,6 @@ impl<'s> Validator<'s> {
     ) {
         let m = self.m();
         let decl = &m.elements[e as usize];
-        let name = Name::new(ns, local);
         let mut ty = decl.ty;
         let mut nil = false;
         let mut problems: Vec<ViolationKind> = Vec::new();
@@ -745,7 +747,7 @@ impl<'s> Validator<'s> {
                 col,
                 path,
                 ViolationKind::AbstractElement {
-                    element: name,
+                    element: Name::new(ns, local),
                     substitutes,
                 },
             );
@@ -766,7 +768,7 @@ impl<'s> Validator<'s> {
                     match resolved {
                         Some(t) if m.derives_from(t, decl.ty) => ty = t,
                         Some(t) => problems.push(ViolationKind::BadXsiType {
-                            element: name.clone(),
+                            element: Name::new(ns, local),
                             value: v.to_string(),
                             known: true,
                             reason: format!(
@@ -776,7 +778,7 @@ impl<'s> Validator<'s> {
                             ),
                         }),
                         None => problems.push(ViolationKind::BadXsiType {
-                            element: name.clone(),
+                            element: Name::new(ns, local),
                             value: v.to_string(),
                             known: false,
                             reason: "no such type in the schema (or its prefix is not declared)"
@@ -788,7 +790,7 @@ impl<'s> Validator<'s> {
                     let v = a.value.trim();
                     if !matches!(v, "true" | "false" | "1" | "0") {
                         problems.push(ViolationKind::InvalidAttributeValue {
-                            element: name.clone(),
+                            element: Name::new(ns, local),
                             attribute: Name::new(XSI_NS, "nil"),
                             value: a.value.to_string(),
                             datatype: format!("{XS_NS}:boolean"),
@@ -800,14 +802,14 @@ impl<'s> Validator<'s> {
                             nil = true;
                         } else {
                             problems.push(ViolationKind::NotNillable {
-                                element: name.clone(),
+                                element: Name::new(ns, local),
                             });
                         }
                     }
                 }
                 "schemaLocation" | "noNamespaceSchemaLocation" => {}
                 _ => problems.push(ViolationKind::UndeclaredAttribute {
-                    element: name.clone(),
+                    element: Name::new(ns, local),
                     attribute: Name::new(a.ns, a.local),
                 }),
             }
@@ -829,11 +831,11 @@ impl<'s> Validator<'s> {
             && !decl.is_abstract
         {
             problems.push(ViolationKind::AbstractType {
-                element: name.clone(),
+                element: Name::new(ns, local),
                 ty: m.type_name(ty),
             });
         }
-        self.check_attributes(ty, &name, attrs, &mut problems);
+        self.check_attributes(ty, (ns, local), attrs, &mut problems);
         self.push_element(Some(e), ty, ns, local, line, col, scope_len);
         self.stack.last_mut().expect("pushed").nil = nil;
         if !problems.is_empty() {
@@ -847,7 +849,7 @@ impl<'s> Validator<'s> {
     fn check_attributes(
         &self,
         ty: TypeRef,
-        name: &Name,
+        (ns, local): (&str, &str),
         attrs: &[Attribute<'_>],
         problems: &mut Vec<ViolationKind>,
     ) {
@@ -873,7 +875,7 @@ impl<'s> Validator<'s> {
                 Some(u) => {
                     if let Err(e) = m.check_simple(u.ty, a.value) {
                         problems.push(ViolationKind::InvalidAttributeValue {
-                            element: name.clone(),
+                            element: Name::new(ns, local),
                             attribute: Name::new(a.ns, a.local),
                             value: a.value.to_string(),
                             datatype: m.simple_type_name(u.ty),
@@ -884,7 +886,7 @@ impl<'s> Validator<'s> {
                         && a.value.trim() != f.trim()
                     {
                         problems.push(ViolationKind::FixedValue {
-                            element: name.clone(),
+                            element: Name::new(ns, local),
                             attribute: Some(Name::new(a.ns, a.local)),
                             value: a.value.to_string(),
                             fixed: f.to_string(),
@@ -905,7 +907,7 @@ impl<'s> Validator<'s> {
                             || any.is_some_and(|w| w.process != Process::Strict));
                     if !ok {
                         problems.push(ViolationKind::UndeclaredAttribute {
-                            element: name.clone(),
+                            element: Name::new(ns, local),
                             attribute: Name::new(a.ns, a.local),
                         });
                     }
@@ -919,7 +921,7 @@ impl<'s> Validator<'s> {
                     .any(|a| m.ns_id(a.ns) == Some(u.ns) && a.local == &*u.local);
                 if !present {
                     problems.push(ViolationKind::MissingAttribute {
-                        element: name.clone(),
+                        element: Name::new(ns, local),
                         attribute: Name::new(m.ns_uri(u.ns), &u.local),
                     });
                 }
@@ -1077,6 +1079,11 @@ impl<'s> Validator<'s> {
         }
         if let Some(f) = self.stack.pop() {
             self.scope.truncate(f.scope_len);
+            let mut text = f.text;
+            if text.capacity() > 0 && self.spare_text.len() < 64 {
+                text.clear();
+                self.spare_text.push(text);
+            }
         }
     }
 

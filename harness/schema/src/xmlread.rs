@@ -47,14 +47,18 @@ impl<'a> LineIndex<'a> {
         if offset < self.offset {
             *self = LineIndex::new(self.input);
         }
-        for &b in &self.input.as_bytes()[self.offset..offset] {
-            if b == b'\n' {
-                self.line += 1;
+        let bytes = &self.input.as_bytes()[self.offset..offset];
+        let from = match memchr::memrchr(b'\n', bytes) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', bytes).count() as u32;
                 self.col = 1;
-            } else if b & 0xC0 != 0x80 {
-                self.col += 1;
+                self.offset + last + 1
             }
-        }
+            None => self.offset,
+        };
+        // Columns count characters: UTF-8 continuation bytes do not start one.
+        let tail = &self.input.as_bytes()[from..offset];
+        self.col += tail.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u32;
         self.offset = offset;
         (self.line, self.col)
     }
@@ -264,4 +268,23 @@ pub(crate) fn read(input: &str, mut sink: impl FnMut(Ev<'_>)) -> Result<(), Inpu
         return Err(err(&mut lines, input.len(), "no root element".into()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn positions_are_one_based_lines_and_character_columns() {
+        let text = "ab\ncdé\n\nxyz";
+        let mut idx = LineIndex::new(text);
+        assert_eq!(idx.at(0), (1, 1));
+        assert_eq!(idx.at(1), (1, 2));
+        assert_eq!(idx.at(3), (2, 1));
+        // 'é' is two bytes, one column.
+        assert_eq!(idx.at(text.find("\n\n").unwrap()), (2, 4));
+        assert_eq!(idx.at(text.len() - 1), (4, 3));
+        // Going back restarts from the beginning.
+        assert_eq!(idx.at(4), (2, 2));
+    }
 }
