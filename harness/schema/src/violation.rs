@@ -303,6 +303,15 @@ impl fmt::Display for Violation {
     }
 }
 
+/// .NET's `'local' in namespace 'ns'`, or `'local'` for an element in no namespace.
+fn element_name(n: &Name) -> String {
+    if n.ns.is_empty() {
+        format!("'{}'", n.local)
+    } else {
+        format!("'{}' in namespace '{}'", n.local, n.ns)
+    }
+}
+
 /// .NET's "List of possible elements expected: 'A, B' in namespace 'X' as well as 'C' in
 /// namespace 'Y'." (consecutive names of one namespace grouped).
 fn dotnet_expected(expected: &[Name]) -> String {
@@ -323,7 +332,13 @@ fn dotnet_expected(expected: &[Name]) -> String {
     }
     let mut parts: Vec<String> = groups
         .iter()
-        .map(|(ns, names)| format!("'{}' in namespace '{ns}'", names.join(", ")))
+        .map(|(ns, names)| {
+            if ns.is_empty() {
+                format!("'{}'", names.join(", "))
+            } else {
+                format!("'{}' in namespace '{ns}'", names.join(", "))
+            }
+        })
         .collect();
     for w in wildcards {
         parts.push(format!("any element in namespace '{w}'"));
@@ -340,17 +355,14 @@ impl Violation {
     pub fn exchange_text(&self) -> String {
         match &self.kind {
             ViolationKind::UnexpectedElement { parent, child, expected, .. } => format!(
-                "The element '{}' in namespace '{}' has invalid child element '{}' in namespace '{}'.{}",
-                parent.local,
-                parent.ns,
-                child.local,
-                child.ns,
+                "The element {} has invalid child element {}.{}",
+                element_name(parent),
+                element_name(child),
                 dotnet_expected(expected)
             ),
             ViolationKind::IncompleteContent { element, expected, .. } => format!(
-                "The element '{}' in namespace '{}' has incomplete content.{}",
-                element.local,
-                element.ns,
+                "The element {} has incomplete content.{}",
+                element_name(element),
                 dotnet_expected(expected)
             ),
             ViolationKind::ChildNotAllowed { parent, child, model } => format!(
@@ -428,5 +440,63 @@ impl Violation {
             | ViolationKind::InvalidElementValue { element, .. }
             | ViolationKind::FixedValue { element, .. } => element,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unexpected(child: Name, expected: Vec<Name>) -> Violation {
+        Violation {
+            line: 3,
+            col: 5,
+            path: "/GetFolder".into(),
+            kind: ViolationKind::UnexpectedElement {
+                parent: Name::new(MESSAGES_NS, "GetFolder"),
+                child,
+                after: Some(Name::new(MESSAGES_NS, "FolderShape")),
+                expected,
+            },
+        }
+    }
+
+    #[test]
+    fn dotnet_names_elements_without_namespace_and_groups_namespaces() {
+        let v = unexpected(
+            Name::new("", "Bare"),
+            vec![
+                Name::new(MESSAGES_NS, "FolderIds"),
+                Name::new(MESSAGES_NS, "Other"),
+                Name::new(TYPES_NS, "FolderId"),
+                Name::wildcard("##other".into()),
+            ],
+        );
+        assert_eq!(
+            v.exchange_text(),
+            format!(
+                "The element 'GetFolder' in namespace '{MESSAGES_NS}' has invalid child element 'Bare'. \
+                 List of possible elements expected: 'FolderIds, Other' in namespace '{MESSAGES_NS}' as well as \
+                 'FolderId' in namespace '{TYPES_NS}' as well as any element in namespace '##other'."
+            )
+        );
+        assert_eq!(
+            v.to_string(),
+            "3:5: /GetFolder: unexpected Bare after FolderShape; expected one of FolderIds, Other, t:FolderId, any element (##other)"
+        );
+    }
+
+    #[test]
+    fn nothing_expected_means_no_list() {
+        let v = unexpected(Name::new(TYPES_NS, "Extra"), vec![]);
+        assert_eq!(
+            v.exchange_text(),
+            format!(
+                "The element 'GetFolder' in namespace '{MESSAGES_NS}' has invalid child element 'Extra' in namespace '{TYPES_NS}'."
+            )
+        );
+        assert!(v.to_string().ends_with(
+            "unexpected t:Extra after FolderShape; no more child elements are allowed here"
+        ));
     }
 }

@@ -544,12 +544,19 @@ fn the_schema_is_shareable_across_threads() {
     let handles: Vec<_> = (0..4)
         .map(|i| {
             std::thread::spawn(move || {
-                let body = if i % 2 == 0 { GET_FOLDER.to_string() } else { GET_FOLDER.replace("Default", "Nope") };
+                let body = if i % 2 == 0 {
+                    GET_FOLDER.to_string()
+                } else {
+                    GET_FOLDER.replace("Default", "Nope")
+                };
                 check(&envelope("", &body)).len()
             })
         })
         .collect();
-    let counts: Vec<usize> = handles.into_iter().map(|h| h.join().expect("no panic")).collect();
+    let counts: Vec<usize> = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic"))
+        .collect();
     assert_eq!(counts, [0, 1, 0, 1]);
 }
 
@@ -561,7 +568,11 @@ fn corrupted_documents_never_panic() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/doc-examples");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("examples")
-        .flat_map(|d| std::fs::read_dir(d.expect("entry").path()).into_iter().flatten())
+        .flat_map(|d| {
+            std::fs::read_dir(d.expect("entry").path())
+                .into_iter()
+                .flatten()
+        })
         .map(|f| f.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "xml"))
         .collect();
