@@ -918,7 +918,7 @@ impl<'s> Validator<'s> {
             if u.required {
                 let present = attrs
                     .iter()
-                    .any(|a| m.ns_id(a.ns) == Some(u.ns) && a.local == &*u.local);
+                    .any(|a| a.local == &*u.local && a.ns == m.ns_uri(u.ns));
                 if !present {
                     problems.push(ViolationKind::MissingAttribute {
                         element: Name::new(ns, local),
