@@ -18,8 +18,15 @@ fn data_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/doc-examples")
 }
 
-/// The extracted documentation examples, sorted by name.
-pub fn examples() -> Vec<Doc> {
+/// The documentation example files that are not well-formed XML (as published).
+pub fn malformed_examples() -> Vec<std::path::PathBuf> {
+    example_files()
+        .into_iter()
+        .filter(|f| dom::parse(&std::fs::read_to_string(f).expect("example file")).is_none())
+        .collect()
+}
+
+fn example_files() -> Vec<std::path::PathBuf> {
     let mut files = vec![];
     for op in std::fs::read_dir(data_dir()).expect("doc-examples directory") {
         let op = op.expect("dir entry").path();
@@ -34,8 +41,13 @@ pub fn examples() -> Vec<Doc> {
         }
     }
     files.sort();
+    files
+}
+
+/// The extracted documentation examples, sorted by name.
+pub fn examples() -> Vec<Doc> {
     let mut docs = vec![];
-    for f in files {
+    for f in example_files() {
         let text = std::fs::read_to_string(&f).expect("example file");
         let Some(root) = dom::parse(&text) else {
             continue;

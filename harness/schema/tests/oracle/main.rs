@@ -277,6 +277,28 @@ fn libxml2_agrees_on_doc_examples_and_mutations() {
             && by_category.get("Other").copied().unwrap_or(0) * 20 < invalid_mutations,
         "the oracle must compare kinds and expected lists, not only verdicts"
     );
+    // The examples that are not well-formed as published: both must refuse them.
+    let malformed = corpus::malformed_examples();
+    for f in &malformed {
+        let bytes = std::fs::read(f).expect("read example");
+        assert!(
+            schema.validate_document(&bytes).is_err(),
+            "engine accepted malformed {}",
+            f.display()
+        );
+        let status = std::process::Command::new(&lint)
+            .arg("--noout")
+            .arg(f)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run xmllint");
+        assert!(!status.success(), "libxml2 accepted {}", f.display());
+    }
+    let _ = writeln!(
+        std::io::stdout(),
+        "schema oracle: {} example files not well-formed as published: refused by both",
+        malformed.len()
+    );
     let mut unexplained = vec![];
     for (name, ev, lv) in &disagreements {
         match KNOWN_DISAGREEMENTS
