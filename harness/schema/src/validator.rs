@@ -160,7 +160,9 @@ impl<'s> Validator<'s> {
             .or_else(|| prefix.is_empty().then_some(""))
     }
 
-    /// An element starts.
+    /// An element starts: its namespace URI (empty for none) and local name, its attributes
+    /// (with references resolved; `xsi:` attributes are interpreted, namespace declarations in
+    /// [`XMLNS_NS`] only scope prefixes) and the position to report its violations at.
     pub fn start(&mut self, ns: &str, local: &str, attrs: &[Attribute<'_>], line: u32, col: u32) {
         if self.skip_depth > 0 {
             self.skip_depth += 1;
