@@ -594,3 +594,70 @@ fn corrupted_documents_never_panic() {
     }
     assert!(runs > 5000, "{runs}");
 }
+
+#[test]
+fn the_event_validator_resolves_xsi_type_through_declared_prefixes() {
+    let s = Schema::ews();
+    let run = |declare: bool| {
+        let mut v = Validator::new(s);
+        let decls = [Attribute {
+            ns: XMLNS_NS,
+            local: "q",
+            value: T,
+        }];
+        let class = [Attribute {
+            ns: "",
+            local: "ResponseClass",
+            value: "Success",
+        }];
+        v.start(
+            M,
+            "ConvertIdResponse",
+            if declare { &decls } else { &[] },
+            1,
+            1,
+        );
+        v.start(M, "ResponseMessages", &[], 2, 1);
+        v.start(M, "ConvertIdResponseMessage", &class, 3, 1);
+        v.start(M, "ResponseCode", &[], 4, 1);
+        v.text("NoError");
+        v.end();
+        let attrs = [
+            Attribute {
+                ns: ews_schema::XSI_NS,
+                local: "type",
+                value: "q:AlternateIdType",
+            },
+            Attribute {
+                ns: "",
+                local: "Format",
+                value: "EwsId",
+            },
+            Attribute {
+                ns: "",
+                local: "Id",
+                value: "AAA=",
+            },
+            Attribute {
+                ns: "",
+                local: "Mailbox",
+                value: "a@example.com",
+            },
+        ];
+        v.start(M, "AlternateId", &attrs, 5, 1);
+        v.end();
+        v.end();
+        v.end();
+        v.end();
+        v.finish()
+    };
+    assert_eq!(run(true), vec![]);
+    // Without the declaration the prefix does not resolve.
+    let without = run(false);
+    assert!(
+        without
+            .iter()
+            .any(|v| matches!(v.kind, ViolationKind::BadXsiType { known: false, .. })),
+        "{without:#?}"
+    );
+}
