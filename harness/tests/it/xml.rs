@@ -2,7 +2,7 @@
 //! near misses that must be reported, matchers, paths in mismatches, errors with positions,
 //! the diff, and robustness against mutated input.
 //!
-//! Goldens that list mismatches (`*.txt`) are rewritten with `XML_GOLDEN_BLESS=1`; review the
+//! Goldens that list mismatches (`*.txt`) are rewritten with `EWS_BLESS=overwrite`; review the
 //! change before committing it.
 
 use std::path::PathBuf;
@@ -54,21 +54,7 @@ fn listing(c: &xml::Comparison) -> String {
 }
 
 fn check_golden_text(name: &str, actual: &str) {
-    let path = golden_dir().join(name);
-    if std::env::var_os("XML_GOLDEN_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (create it with XML_GOLDEN_BLESS=1)",
-            path.display()
-        )
-    });
-    assert_eq!(
-        actual, expected,
-        "golden {name} differs (rewrite with XML_GOLDEN_BLESS=1 and review)"
-    );
+    crate::support::assert_golden_file(&golden_dir().join(name), actual, "xml::");
 }
 
 // ---------------------------------------------------------------- canonicalization rules
