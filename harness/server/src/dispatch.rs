@@ -170,7 +170,7 @@ impl ServerState {
         self.quirks.apply_to_message(&mut message);
         Reply {
             status: 200,
-            content_type: "text/xml; charset=utf-8",
+            content_type: self.quirks.content_type("text/xml; charset=utf-8"),
             body: self.message_envelope(message),
         }
     }
@@ -266,7 +266,7 @@ impl ServerState {
             Node::new(Ns::Soap, "Envelope").child(Node::new(Ns::Soap, "Body").child(fault_node));
         Reply {
             status: self.quirks.fault_status(),
-            content_type,
+            content_type: self.quirks.content_type(content_type),
             body: render::write_document(&envelope, &namespaces),
         }
     }

@@ -178,6 +178,8 @@ pub enum Quirk {
     Soap12Fault,
     DropServerVersionInfo,
     Http200ForFault,
+    FrozenChangeKey,
+    HtmlContentType,
 }
 
 impl Quirk {
@@ -191,6 +193,8 @@ impl Quirk {
         Quirk::Soap12Fault,
         Quirk::DropServerVersionInfo,
         Quirk::Http200ForFault,
+        Quirk::FrozenChangeKey,
+        Quirk::HtmlContentType,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -205,6 +209,8 @@ impl Quirk {
             Quirk::Soap12Fault => "soap12-fault",
             Quirk::DropServerVersionInfo => "drop-server-version-info",
             Quirk::Http200ForFault => "http-200-for-fault",
+            Quirk::FrozenChangeKey => "frozen-change-key",
+            Quirk::HtmlContentType => "html-content-type",
         }
     }
 }

@@ -13,6 +13,8 @@
 //! | `soap12-fault` | faults use the SOAP 1.2 envelope and shape (`Code/Value`, `Subcode`, `Reason/Text`, `Detail`), content type `application/soap+xml` |
 //! | `drop-server-version-info` | responses carry no `ServerVersionInfo` (and no `s:Header`) |
 //! | `http-200-for-fault` | faults are sent with HTTP 200 instead of 500 |
+//! | `frozen-change-key` | every `ChangeKey` attribute in a response message carries one fixed value, so a change never moves it |
+//! | `html-content-type` | every response (messages and faults) is labelled `text/html; charset=utf-8` |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -20,6 +22,10 @@ use super::render::{Namespaces, Node};
 
 /// Replacement text of the `wrong-message-text` quirk.
 pub const WRONG_MESSAGE_TEXT: &str = "The operation failed.";
+/// The one `ChangeKey` the `frozen-change-key` quirk writes.
+pub const FROZEN_CHANGE_KEY: &str = "AAAAAAAAAAA=";
+/// Content type of every response under the `html-content-type` quirk.
+pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 /// Name of the element the `extra-element` quirk adds.
 pub const EXTRA_ELEMENT: &str = "QuirkExtraElement";
 
@@ -58,6 +64,15 @@ impl Quirks {
         }
     }
 
+    /// The content type a response is sent with, `proper` unless a quirk says otherwise.
+    pub fn content_type(&self, proper: &'static str) -> &'static str {
+        if self.has(Quirk::HtmlContentType) {
+            HTML_CONTENT_TYPE
+        } else {
+            proper
+        }
+    }
+
     /// Edits one response message (`<XResponse ResponseClass=...>`).
     pub fn apply_to_message(&self, message: &mut Node) {
         if self.has(Quirk::WrongResponseCode) {
@@ -76,6 +91,15 @@ impl Quirks {
                 "ImGroup" => swap_children(node, "DisplayName", "GroupType"),
                 "Persona" => swap_children(node, "PersonaId", "PersonaType"),
                 _ => {}
+            });
+        }
+        if self.has(Quirk::FrozenChangeKey) {
+            message.walk_mut(&mut |node| {
+                for (name, value) in &mut node.attrs {
+                    if name == "ChangeKey" {
+                        *value = FROZEN_CHANGE_KEY.into();
+                    }
+                }
             });
         }
         if self.has(Quirk::MissingElement) {

@@ -1284,12 +1284,25 @@ fn each_quirk_changes_the_response_as_named() {
                 assert_eq!(faulted.status, 200);
                 assert!(faulted.body.contains("a:ErrorSchemaValidation"));
             }
+            Quirk::FrozenChangeKey => {
+                assert!(
+                    success.body.contains(r#"ChangeKey="AAAAAAAAAAA=""#),
+                    "{}",
+                    success.body
+                );
+                assert!(!normal_add.contains(r#"ChangeKey="AAAAAAAAAAA=""#));
+            }
+            Quirk::HtmlContentType => {
+                assert!(success.content_type.starts_with("text/html"));
+                assert!(faulted.content_type.starts_with("text/html"));
+            }
         }
         // Every quirk changes at least one of the common responses.
         let changed = [
             success.body != normal_add,
             failure.body != post(&normal, &error).body,
             faulted.body != normal_fault.body || faulted.status != normal_fault.status,
+            faulted.content_type != normal_fault.content_type,
         ];
         assert!(changed.iter().any(|c| *c), "{quirk} changes nothing");
     }

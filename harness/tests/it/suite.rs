@@ -151,6 +151,14 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         Quirk::Http200ForFault => {
             m.kind == "http-status" && m.expected.as_deref() == Some("500") && actual == "200"
         }
+        Quirk::FrozenChangeKey => {
+            m.expected_path.ends_with("/@ChangeKey") && m.message.contains("differ")
+        }
+        Quirk::HtmlContentType => {
+            m.kind == "http-header"
+                && m.expected_path == "HTTP header Content-Type"
+                && actual.starts_with("text/html")
+        }
     }
 }
 
