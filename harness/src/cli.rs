@@ -142,6 +142,13 @@ struct RunArgs {
     /// Run the cases in an order shuffled by SEED (to prove they do not depend on each other).
     #[arg(long, value_name = "SEED")]
     shuffle: Option<u64>,
+    /// Name of the header that names the case and step on every request (default
+    /// X-EWS-Conformance-Case; value like `im/flows/group_lifecycle#3`).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_trace_header")]
+    trace_header: Option<String>,
+    /// Send no trace header.
+    #[arg(long)]
+    no_trace_header: bool,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
 }
@@ -525,6 +532,8 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
             .transpose()?,
         max_throttle_wait: duration("max-throttle-wait", &args.max_throttle_wait)?,
         baseline: args.baseline.clone(),
+        trace_header: args.trace_header.clone(),
+        no_trace_header: args.no_trace_header,
     })
 }
 

@@ -119,12 +119,22 @@ pub enum RunError {
 /// Per-case view of the run shared by all trials.
 pub struct CaseContext<'a> {
     pub transport: &'a Transport,
+    /// The id of the case being run (for the trace header).
+    pub case_id: &'a str,
+    /// The trace header's name; `None` = not sent.
+    pub trace_header: Option<&'a str>,
     pub default_server_version: String,
     pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
 }
 
 impl CaseContext<'_> {
+    /// The trace header for a step (`label` as from [`trace_label`]), when one is configured.
+    pub fn trace(&self, label: &str) -> Option<(String, String)> {
+        self.trace_header
+            .map(|name| (name.to_string(), format!("{}#{label}", self.case_id)))
+    }
+
     /// Replaces every secret in `text` by `***`.
     pub fn scrub(&self, text: &str) -> String {
         self.redactor.scrub(text)
@@ -183,10 +193,11 @@ pub fn run_case(
     let started = Instant::now();
     let mut vars = variables.clone();
     let mut steps: Vec<StepResult> = Vec::new();
-    let mut cleanups: Vec<&case::Step> = Vec::new();
+    let mut cleanups: Vec<(String, &case::Step)> = Vec::new();
     let mut stopped = false;
     let mut unconfigured = None;
-    for step in &case.steps {
+    for (index, step) in case.steps.iter().enumerate() {
+        let label = trace_label(index, None);
         if stopped {
             steps.push(skipped(
                 step,
@@ -195,16 +206,26 @@ pub fn run_case(
             ));
             continue;
         }
-        let run = guarded_step(ctx, step, StepPhase::Main, &mut vars);
+        let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars);
         if run.sent {
-            cleanups.extend(step.cleanup.iter());
+            cleanups.extend(
+                step.cleanup
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| (trace_label(index, Some(k)), c)),
+            );
         }
         stopped = run.result.status != StepStatus::Pass;
         unconfigured = unconfigured.or(run.unconfigured);
         steps.push(run.result);
     }
-    for step in cleanups.into_iter().rev().chain(case.cleanup.iter()) {
-        steps.push(guarded_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
+    let case_cleanups = case
+        .cleanup
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (format!("cleanup{}", k + 1), c));
+    for (label, step) in cleanups.into_iter().rev().chain(case_cleanups) {
+        steps.push(guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars).result);
     }
     let mut status = case_status(&steps);
     let mut reason = steps
@@ -225,6 +246,15 @@ pub fn run_case(
     }
 }
 
+/// How the trace header names a step inside its case: `3` for the third step, `3/cleanup1` for
+/// the first cleanup of the third step (case-level cleanups are `cleanup1`, ...). 1-based.
+pub fn trace_label(step_index: usize, cleanup_index: Option<usize>) -> String {
+    match cleanup_index {
+        None => format!("{}", step_index + 1),
+        Some(k) => format!("{}/cleanup{}", step_index + 1, k + 1),
+    }
+}
+
 /// Runs one step; a panic inside it (a harness bug) becomes an `error` step result carrying the
 /// panic's message and location. The request may have been sent before the panic, so the step's
 /// cleanups are registered as if it was.
@@ -232,12 +262,13 @@ fn guarded_step(
     ctx: &CaseContext<'_>,
     step: &case::Step,
     phase: StepPhase,
+    label: &str,
     vars: &mut BTreeMap<String, String>,
 ) -> step::StepRun {
     let started = Instant::now();
     guard::catch(|| {
         guard::maybe_inject(&step.name);
-        step::run_step(ctx, step, phase, vars)
+        step::run_step(ctx, step, phase, label, vars)
     })
     .unwrap_or_else(|panicked| step::StepRun {
         result: StepResult {
@@ -369,6 +400,7 @@ struct Shared {
     /// Case ids listed in the baseline.
     baseline_ids: BTreeSet<String>,
     default_server_version: String,
+    trace_header: Option<String>,
     color: bool,
     strict_baseline: bool,
     /// Ctrl-C was pressed (set by the CLI's handler).
@@ -415,6 +447,8 @@ fn run_trial(
     }
     let ctx = CaseContext {
         transport: &shared.transport,
+        case_id: &case.id,
+        trace_header: shared.trace_header.as_deref(),
         default_server_version: shared.default_server_version.clone(),
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
@@ -483,6 +517,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             .server_version
             .clone()
             .unwrap_or_else(|| "Exchange2013".to_string()),
+        trace_header: config.target.trace_header.clone(),
         color: config.color,
         strict_baseline: config.strict_baseline,
         interrupt: Arc::clone(&config.interrupt),

@@ -62,11 +62,13 @@ pub fn blank_result(step: &Step, phase: StepPhase) -> StepResult {
     }
 }
 
-/// Runs `step`, reading and extending `vars` (captures and bindings).
+/// Runs `step` (`label` names it in the trace header, see [`super::trace_label`]), reading and
+/// extending `vars` (captures and bindings).
 pub fn run_step(
     ctx: &CaseContext<'_>,
     step: &Step,
     phase: StepPhase,
+    label: &str,
     vars: &mut BTreeMap<String, String>,
 ) -> StepRun {
     let started = Instant::now();
@@ -81,7 +83,15 @@ pub fn run_step(
     };
 
     let request = match render_request(ctx, step, vars) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // The trace header names the case and step; a header the step sets itself wins.
+            if let Some((name, value)) = ctx.trace(label) {
+                if !r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                    r.headers.push((name, value));
+                }
+            }
+            r
+        }
         Err(missing) if crate::config::vars::ALL.contains(&missing.as_str()) => {
             // A configuration gap, not a server fault: the case is reported as ignored.
             result.status = StepStatus::Skipped;

@@ -6,6 +6,8 @@ mod case;
 mod cli;
 /// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
 mod clients;
+/// Servers side by side: trace header, unsupported operations, `compare`.
+mod compare;
 mod runner;
 mod suite;
 mod support;

@@ -1,0 +1,290 @@
+//! Servers side by side: the trace header every request carries, servers that implement a
+//! subset of the operations (`unsupported`), and `compare` of two servers, each over real
+//! loopback HTTP (127.0.0.1 only).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+
+use crate::support::{TempDir, all_output, read_report, run_bin};
+
+/// One request a loopback server received: its header lines and body.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback server that answers every request with `status`, `content_type` and `body`, and
+/// sends each request it received (headers and body) on the channel.
+fn header_recorder(
+    status: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) -> (String, std::sync::mpsc::Receiver<Received>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().expect("addr")
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().take(64).flatten() {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let Some(request) = read_request(&mut stream) else {
+                continue;
+            };
+            let _ = tx.send(request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, rx)
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> Option<Received> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let Some(head_end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+        let headers: Vec<(String, String)> = head
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        if data.len() >= head_end + 4 + length {
+            let body = String::from_utf8_lossy(&data[head_end + 4..head_end + 4 + length]);
+            return Some(Received {
+                headers,
+                body: body.into_owned(),
+            });
+        }
+    }
+}
+
+/// A SOAP envelope with an empty-but-successful GetImItemList response.
+const OK_RESPONSE: &str = concat!(
+    r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>"#,
+    r#"<GetImItemListResponse xmlns="http://schemas.microsoft.com/exchange/services/2006/messages" ResponseClass="Success">"#,
+    r#"<ResponseCode>NoError</ResponseCode></GetImItemListResponse></s:Body></s:Envelope>"#
+);
+
+/// Writes `files` (relative path, text) under `dir`.
+fn write_cases(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write case");
+    }
+}
+
+/// Two steps (the second with two cleanups) and one case-level cleanup: five requests.
+const TRACE_CASE: &str = r#"
+title: trace labels for steps and cleanups
+operation: GetImItemList
+since: Exchange2013
+steps:
+  - name: first
+    body: <m:GetImItemList/>
+  - name: second
+    body: <m:GetImItemList/>
+    cleanup:
+      - body: <m:GetImItemList/>
+      - body: <m:GetImItemList/>
+cleanup:
+  - body: <m:GetImItemList/>
+"#;
+
+fn received_all(rx: &std::sync::mpsc::Receiver<Received>) -> Vec<Received> {
+    rx.try_iter().collect()
+}
+
+#[test]
+fn every_request_names_its_case_and_step_in_the_trace_header() {
+    let cases = TempDir::new("trace-cases");
+    write_cases(cases.path(), &[("fam/traced.yaml", TRACE_CASE)]);
+    let cases_arg = cases.path().to_str().unwrap();
+
+    // Default name.
+    let (url, rx) = header_recorder("200 OK", "text/xml; charset=utf-8", OK_RESPONSE);
+    let out = run_bin(
+        &[
+            "--cases",
+            cases_arg,
+            "--no-reports",
+            "--endpoint",
+            &url,
+            "--test-threads",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let got: Vec<String> = received_all(&rx)
+        .iter()
+        .map(|r| {
+            r.header("X-EWS-Conformance-Case")
+                .unwrap_or_else(|| panic!("no trace header in {r:?}"))
+                .to_string()
+        })
+        .collect();
+    // Step cleanups run last registered first, then the case cleanups.
+    assert_eq!(
+        got,
+        [
+            "fam/traced#1",
+            "fam/traced#2",
+            "fam/traced#2/cleanup2",
+            "fam/traced#2/cleanup1",
+            "fam/traced#cleanup1",
+        ]
+    );
+
+    // A chosen name, and the report shows it among the headers sent.
+    let reports = TempDir::new("trace-reports");
+    let (url, rx) = header_recorder("200 OK", "text/xml; charset=utf-8", OK_RESPONSE);
+    let out = run_bin(
+        &[
+            "--cases",
+            cases_arg,
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--trace-header",
+            "X-Request-Origin",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let got = received_all(&rx);
+    assert_eq!(got.len(), 5);
+    assert!(
+        got.iter()
+            .all(|r| r.header("X-EWS-Conformance-Case").is_none())
+    );
+    assert_eq!(got[0].header("X-Request-Origin"), Some("fam/traced#1"));
+    let report = read_report(reports.path());
+    let sent = report.cases[0].steps[0].request.as_ref().expect("request");
+    assert!(
+        sent.headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("x-request-origin") && v == "fam/traced#1"),
+        "{:?}",
+        sent.headers
+    );
+
+    // Off.
+    let (url, rx) = header_recorder("200 OK", "text/xml; charset=utf-8", OK_RESPONSE);
+    let out = run_bin(
+        &[
+            "--cases",
+            cases_arg,
+            "--no-reports",
+            "--endpoint",
+            &url,
+            "--no-trace-header",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let got = received_all(&rx);
+    assert_eq!(got.len(), 5);
+    for r in &got {
+        assert!(
+            !r.headers.iter().any(|(_, v)| v.contains("fam/traced")),
+            "no header names the case: {r:?}"
+        );
+        assert!(r.body.contains("GetImItemList"));
+    }
+}
+
+#[test]
+fn the_trace_header_is_set_or_switched_off_in_the_target_profile() {
+    let cases = TempDir::new("trace-profile-cases");
+    write_cases(cases.path(), &[("fam/traced.yaml", TRACE_CASE)]);
+    let (url, rx) = header_recorder("200 OK", "text/xml; charset=utf-8", OK_RESPONSE);
+    let profile_dir = TempDir::new("trace-profile");
+    let profile = profile_dir.path().join("target.yaml");
+    std::fs::write(
+        &profile,
+        format!("endpoint: {url}\ntrace_header: X-From-Profile\n"),
+    )
+    .unwrap();
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--no-reports",
+            "--target",
+            profile.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let got = received_all(&rx);
+    assert_eq!(got[1].header("X-From-Profile"), Some("fam/traced#2"));
+
+    let (url, rx) = header_recorder("200 OK", "text/xml; charset=utf-8", OK_RESPONSE);
+    std::fs::write(&profile, format!("endpoint: {url}\ntrace_header: false\n")).unwrap();
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--no-reports",
+            "--target",
+            profile.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let got = received_all(&rx);
+    assert_eq!(got.len(), 5);
+    assert!(
+        got.iter()
+            .all(|r| r.header("X-EWS-Conformance-Case").is_none())
+    );
+
+    // A bad name is a configuration error, exit 2, naming the value.
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--no-reports",
+            "--endpoint",
+            &url,
+            "--trace-header",
+            "Bad Name",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(all_output(&out).contains("`Bad Name` is not a valid HTTP header name"));
+}
