@@ -149,6 +149,10 @@ struct RunArgs {
     /// Send no trace header.
     #[arg(long)]
     no_trace_header: bool,
+    /// Exit 1 when a case is unsupported (the target does not implement an operation it needs);
+    /// by default unsupported cases are reported but do not fail the run.
+    #[arg(long)]
+    fail_on_unsupported: bool,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
 }
@@ -396,7 +400,10 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
     let write_baseline = args.write_baseline.clone();
     let target_run_timeout = target.limits.run_timeout;
     let color = color_enabled(args.libtest.color);
+    let fail_on_unsupported = args.fail_on_unsupported;
+    let rerun_command = rerun_command(&args);
     let config = RunConfig {
+        rerun_command,
         cases_dir: cases_dir(args.cases),
         reports_dir: (!args.no_reports).then_some(args.reports),
         target,
@@ -448,7 +455,52 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
             Err(e) => return Err(usage(e)),
         }
     }
+    let unsupported = outcome.report.count(report::CaseStatus::Unsupported);
+    if fail_on_unsupported && unsupported > 0 && outcome.exit_code(strict_baseline) == EXIT_OK {
+        eprintln!("{unsupported} unsupported case(s) fail the run (--fail-on-unsupported)");
+        return Ok(EXIT_FAILED);
+    }
     Ok(outcome.exit_code(strict_baseline))
+}
+
+/// How this run was invoked, for the rerun hint: `cargo run [--release] --` when the binary was
+/// started by cargo from its target folder, else the binary as typed; then the options that
+/// choose the cases and the target (`--cases`, `--target`, `--endpoint` without user-info,
+/// `--auth`, `--quirk`).
+fn rerun_command(args: &RunArgs) -> String {
+    use runner::message::shell_word;
+    let argv0 = std::env::args()
+        .next()
+        .unwrap_or_else(|| "ews-conformance".into());
+    let exe = Path::new(&argv0);
+    let profile_dir = exe
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    let mut words = match (std::env::var_os("CARGO").is_some(), profile_dir) {
+        (true, Some("release")) => vec!["cargo run --release --".to_string()],
+        (true, Some("debug")) => vec!["cargo run --".to_string()],
+        _ => vec![shell_word(&argv0)],
+    };
+    let mut flag = |name: &str, value: &str| {
+        words.push(format!("{name} {}", shell_word(value)));
+    };
+    if let Some(cases) = &args.cases {
+        flag("--cases", &cases.to_string_lossy());
+    }
+    if let Some(profile) = &args.target_profile {
+        flag("--target", &profile.to_string_lossy());
+    }
+    if let Some(endpoint) = &args.endpoint {
+        flag("--endpoint", &config::redact_url(endpoint));
+    }
+    if let Some(auth) = &args.auth {
+        flag("--auth", auth);
+    }
+    for quirk in &args.quirks {
+        flag("--quirk", quirk);
+    }
+    words.join(" ")
 }
 
 /// Ctrl-C once: finish running cases, skip the rest, write reports. Twice: exit at once.

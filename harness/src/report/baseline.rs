@@ -237,7 +237,10 @@ pub fn apply_baseline(report: &mut RunReport, baseline: &Baseline) {
         let new_status = match case.status {
             CaseStatus::Fail | CaseStatus::Error => CaseStatus::ExpectedFailure,
             CaseStatus::Pass => CaseStatus::UnexpectedPass,
-            CaseStatus::Ignored | CaseStatus::ExpectedFailure | CaseStatus::UnexpectedPass => {
+            CaseStatus::Ignored
+            | CaseStatus::Unsupported
+            | CaseStatus::ExpectedFailure
+            | CaseStatus::UnexpectedPass => {
                 continue;
             }
         };

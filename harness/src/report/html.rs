@@ -194,11 +194,12 @@ struct CoverageRow {
     href: String,
 }
 
-const HEADINGS: [&str; 6] = [
+const HEADINGS: [&str; 7] = [
     "pass",
     "fail",
     "error",
     "ignored",
+    "unsupported",
     "expected failure",
     "unexpected pass",
 ];
@@ -206,14 +207,14 @@ const HEADINGS: [&str; 6] = [
 impl View {
     fn new(report: &RunReport) -> View {
         let counts = report.counts();
-        let mut matrix: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
+        let mut matrix: BTreeMap<&str, [usize; 7]> = BTreeMap::new();
         for case in &report.cases {
             let row = matrix.entry(case.operation.as_str()).or_default();
             if let Some(column) = CaseStatus::ALL.iter().position(|s| *s == case.status) {
                 row[column] += 1;
             }
         }
-        let mut matrix_totals = vec![0; 6];
+        let mut matrix_totals = vec![0; 7];
         for row in matrix.values() {
             for (total, n) in matrix_totals.iter_mut().zip(row) {
                 *total += n;

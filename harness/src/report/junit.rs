@@ -153,6 +153,17 @@ fn test_case(case: &CaseResult, options: JunitOptions) -> TestCase {
             status.set_message(clean(if reason.is_empty() { "ignored" } else { reason }));
             status
         }
+        CaseStatus::Unsupported => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_type("unsupported")
+                .set_message(clean(if reason.is_empty() {
+                    "unsupported: the target does not implement an operation the case needs"
+                } else {
+                    reason
+                }));
+            status
+        }
     };
     let mut test_case = TestCase::new(clean(&case.id), status);
     test_case

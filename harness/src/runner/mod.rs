@@ -18,6 +18,7 @@ pub mod headers;
 pub mod message;
 pub mod partition;
 pub mod step;
+pub mod unsupported;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -60,6 +61,10 @@ pub struct RunConfig {
     pub interrupt: Arc<AtomicBool>,
     /// Run the trials in an order shuffled by this seed (order-independence checks).
     pub shuffle_seed: Option<u64>,
+    /// How the harness was invoked, up to the case selection (`cargo run --release --
+    /// --cases x --endpoint URL`): the rerun hint under a failing case appends `--exact ID`.
+    /// Empty = `cargo run --release --`.
+    pub rerun_command: String,
 }
 
 /// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
@@ -196,6 +201,19 @@ pub fn run_case(
     let mut cleanups: Vec<(String, &case::Step)> = Vec::new();
     let mut stopped = false;
     let mut unconfigured = None;
+    // The first step that did not pass, when the target refused it as not implemented.
+    let mut first_problem: Option<Option<(String, String)>> = None;
+    let mut note_problem = |run: &step::StepRun, step: &case::Step| {
+        if first_problem.is_none()
+            && matches!(run.result.status, StepStatus::Fail | StepStatus::Error)
+        {
+            first_problem = Some(
+                run.refused
+                    .clone()
+                    .map(|why| (unsupported::operation_of(step, case), why)),
+            );
+        }
+    };
     for (index, step) in case.steps.iter().enumerate() {
         let label = trace_label(index, None);
         if stopped {
@@ -207,6 +225,7 @@ pub fn run_case(
             continue;
         }
         let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars);
+        note_problem(&run, step);
         if run.sent {
             cleanups.extend(
                 step.cleanup
@@ -225,7 +244,9 @@ pub fn run_case(
         .enumerate()
         .map(|(k, c)| (format!("cleanup{}", k + 1), c));
     for (label, step) in cleanups.into_iter().rev().chain(case_cleanups) {
-        steps.push(guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars).result);
+        let run = guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars);
+        note_problem(&run, step);
+        steps.push(run.result);
     }
     let mut status = case_status(&steps);
     let mut reason = steps
@@ -237,9 +258,18 @@ pub fn run_case(
         status = CaseStatus::Ignored;
         reason = Some(step::unconfigured_reason(name));
     }
+    let mut unsupported_op = None;
+    if let (CaseStatus::Fail | CaseStatus::Error, Some(Some((operation, why)))) =
+        (status, first_problem)
+    {
+        status = CaseStatus::Unsupported;
+        reason = Some(unsupported::reason(&operation, &why));
+        unsupported_op = Some(operation);
+    }
     CaseResult {
         status,
         reason,
+        unsupported: unsupported_op,
         duration_ms: started.elapsed().as_millis() as u64,
         steps,
         ..not_run(case, status, String::new())
@@ -279,6 +309,7 @@ fn guarded_step(
         },
         sent: true,
         unconfigured: None,
+        refused: None,
     })
 }
 
@@ -316,6 +347,8 @@ fn not_run(case: &Case, status: CaseStatus, reason: String) -> CaseResult {
         reason: Some(reason),
         raw_status: None,
         duration_ms: 0,
+        unsupported: None,
+        grade: case.grade,
         steps: Vec::new(),
     }
 }
@@ -336,6 +369,8 @@ fn load_error_result(error: &LoadError, message: String) -> CaseResult {
         reason: Some(message),
         raw_status: None,
         duration_ms: 0,
+        unsupported: None,
+        grade: Default::default(),
         steps: Vec::new(),
     }
 }
@@ -361,6 +396,8 @@ fn missing_result(id: &str) -> CaseResult {
         ),
         raw_status: None,
         duration_ms: 0,
+        unsupported: None,
+        grade: Default::default(),
         steps: Vec::new(),
     }
 }
@@ -401,6 +438,7 @@ struct Shared {
     baseline_ids: BTreeSet<String>,
     default_server_version: String,
     trace_header: Option<String>,
+    rerun_command: String,
     color: bool,
     strict_baseline: bool,
     /// Ctrl-C was pressed (set by the CLI's handler).
@@ -408,10 +446,32 @@ struct Shared {
     /// A case was not started because of Ctrl-C or the whole-run timeout.
     interrupted: AtomicBool,
     deadline: Option<Instant>,
+    /// The profile's `operations:` (what the target implements); `None` = all.
+    operations: Option<BTreeSet<String>>,
+    /// Operations already announced as not implemented (said once per operation).
+    announced: Mutex<BTreeSet<String>>,
     progress: OnceLock<report::terminal::Progress>,
 }
 
 impl Shared {
+    /// Says once per operation, on stderr, that the target does not implement it.
+    fn announce_unsupported(&self, result: &CaseResult) {
+        let Some(operation) = &result.unsupported else {
+            return;
+        };
+        let mut announced = self.announced.lock().unwrap_or_else(|e| e.into_inner());
+        if announced.insert(operation.clone()) {
+            eprintln!(
+                "note: {}; its cases are reported as unsupported",
+                result
+                    .reason
+                    .as_deref()
+                    .unwrap_or(operation)
+                    .trim_start_matches("unsupported: ")
+            );
+        }
+    }
+
     fn push(&self, result: CaseResult) {
         if let Some(progress) = self.progress.get() {
             progress.case_finished(&result);
@@ -445,6 +505,24 @@ fn run_trial(
         ));
         return Ok(Completion::ignored_with(NOT_RUN_INTERRUPTED));
     }
+    if let Some(implemented) = &shared.operations {
+        if let Some(missing) = unsupported::needed_operations(case)
+            .into_iter()
+            .find(|op| !implemented.contains(op))
+        {
+            let reason = unsupported::reason(
+                &missing,
+                "the target profile's `operations:` does not list it; nothing was sent",
+            );
+            let result = CaseResult {
+                unsupported: Some(missing),
+                ..not_run(case, CaseStatus::Unsupported, reason.clone())
+            };
+            shared.announce_unsupported(&result);
+            shared.push(result);
+            return Ok(Completion::ignored_with(reason));
+        }
+    }
     let ctx = CaseContext {
         transport: &shared.transport,
         case_id: &case.id,
@@ -459,8 +537,9 @@ fn run_trial(
             reason: Some(shared.redactor.scrub(&p.to_string())),
             ..not_run(case, CaseStatus::Error, String::new())
         });
+    shared.announce_unsupported(&result);
     let outcome = match (result.status, shared.baseline_ids.contains(&case.id)) {
-        (CaseStatus::Ignored, _) => Ok(Completion::ignored_with(
+        (CaseStatus::Ignored | CaseStatus::Unsupported, _) => Ok(Completion::ignored_with(
             result
                 .reason
                 .clone()
@@ -474,7 +553,7 @@ fn run_trial(
             "expected failure (listed in the baseline)",
         )),
         (_, false) => Err(Failed::from(
-            guard::catch(|| message::failure(case, &result, shared.color))
+            guard::catch(|| message::failure(case, &result, &shared.rerun_command, shared.color))
                 .unwrap_or_else(|p| format!("{}\n{p}", result.status.label())),
         )),
     };
@@ -518,11 +597,18 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             .clone()
             .unwrap_or_else(|| "Exchange2013".to_string()),
         trace_header: config.target.trace_header.clone(),
+        rerun_command: if config.rerun_command.is_empty() {
+            "cargo run --release --".to_string()
+        } else {
+            config.rerun_command.clone()
+        },
         color: config.color,
         strict_baseline: config.strict_baseline,
         interrupt: Arc::clone(&config.interrupt),
         interrupted: AtomicBool::new(false),
         deadline: config.run_timeout.map(|t| started + t),
+        operations: config.target.operations.clone(),
+        announced: Mutex::new(BTreeSet::new()),
         progress: OnceLock::new(),
     });
 

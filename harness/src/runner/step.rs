@@ -27,6 +27,9 @@ pub struct StepRun {
     pub sent: bool,
     /// A built-in variable the target does not define, which stopped the step before sending.
     pub unconfigured: Option<String>,
+    /// The step did not pass because the target refused its operation as not implemented
+    /// (how, as a reason line; see [`super::unsupported`]).
+    pub refused: Option<String>,
 }
 
 /// How to tell the harness a value for a built-in variable.
@@ -79,6 +82,7 @@ pub fn run_step(
             result,
             sent,
             unconfigured: None,
+            refused: None,
         }
     };
 
@@ -147,7 +151,16 @@ pub fn run_step(
     });
 
     judge(ctx, step, &response, vars, &mut result);
-    finish(result, true)
+    let refused = (result.status != StepStatus::Pass)
+        .then(|| {
+            let doc = xml::parse(&response.body, &xml::ParseOptions::default()).ok();
+            super::unsupported::refusal(step, response.status, doc.as_ref())
+        })
+        .flatten()
+        .map(|why| ctx.scrub(&why));
+    let mut run = finish(result, true);
+    run.refused = refused;
+    run
 }
 
 /// Renders the step's request; `Err(name)` when a variable is not defined.

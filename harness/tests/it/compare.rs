@@ -288,3 +288,239 @@ fn the_trace_header_is_set_or_switched_off_in_the_target_profile() {
     assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(all_output(&out).contains("`Bad Name` is not a valid HTTP header name"));
 }
+
+/// The 12 IM-list operations.
+const IM_OPERATIONS: [&str; 12] = [
+    "AddImGroup",
+    "AddNewImContactToGroup",
+    "AddImContactToGroup",
+    "RemoveImContactFromGroup",
+    "RemoveContactFromImList",
+    "AddDistributionGroupToImList",
+    "RemoveDistributionGroupFromImList",
+    "RemoveImGroup",
+    "SetImGroup",
+    "GetImItemList",
+    "GetImItems",
+    "SetImListMigrationCompleted",
+];
+
+/// The IM operations the subset server below does not implement.
+const DISABLED: [&str; 4] = [
+    "SetImGroup",
+    "GetImItems",
+    "AddDistributionGroupToImList",
+    "RemoveDistributionGroupFromImList",
+];
+
+/// The ids of the repository's cases that send any of `ops` in a step or cleanup, read from the
+/// loaded cases (not from the runner).
+fn cases_sending(ops: &[&str]) -> std::collections::BTreeSet<String> {
+    use ews_conformance::config::vars;
+    let mut known: std::collections::BTreeSet<String> =
+        vars::ALL.iter().map(|s| s.to_string()).collect();
+    known.insert(vars::RUN_ID.to_string());
+    let loaded =
+        ews_conformance::case::load_dir(&crate::support::repo_root().join("cases"), &known);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let sends = |s: &ews_conformance::case::Step| {
+        s.operation.as_deref().is_some_and(|op| ops.contains(&op))
+    };
+    loaded
+        .cases
+        .iter()
+        .filter(|c| {
+            c.ignore.is_none()
+                && c.steps
+                    .iter()
+                    .chain(&c.cleanup)
+                    .any(|s| sends(s) || s.cleanup.iter().any(sends))
+        })
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+/// `--endpoint` arguments for a running reference server (its variables, basic auth).
+fn endpoint_args(
+    server: &ews_conformance::reference_server::RunningServer,
+    config: &ews_conformance::reference_server::ServerConfig,
+) -> Vec<String> {
+    let mut args = vec![
+        "--endpoint".to_string(),
+        server.url(),
+        "--auth".into(),
+        "basic".into(),
+    ];
+    for (k, v) in config.target_variables() {
+        args.extend(["--var".to_string(), format!("{k}={v}")]);
+    }
+    args
+}
+
+#[test]
+fn a_server_without_some_operations_reports_their_cases_unsupported_once_per_operation() {
+    use ews_conformance::reference_server::{self, ServerConfig};
+    use ews_conformance::report::CaseStatus;
+
+    let config = ServerConfig {
+        disabled_operations: DISABLED.iter().map(|s| s.to_string()).collect(),
+        ..ServerConfig::default()
+    };
+    let server = reference_server::start(config.clone()).expect("server");
+    let reports = TempDir::new("unsupported");
+    let cases = crate::support::repo_root().join("cases");
+    let mut args: Vec<String> = vec![
+        "--cases".into(),
+        cases.display().to_string(),
+        "--reports".into(),
+        reports.path().display().to_string(),
+    ];
+    args.extend(endpoint_args(&server, &config));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let creds = [
+        ("EWS_USERNAME", "alice"),
+        ("EWS_PASSWORD", "alice-password"),
+    ];
+    let out = run_bin(&argv, &creds);
+    let text = all_output(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "unsupported alone does not fail: {text}"
+    );
+
+    let report = read_report(reports.path());
+    let expected = cases_sending(&DISABLED);
+    assert!(
+        expected.len() >= 8,
+        "the switch affects many cases: {expected:?}"
+    );
+    let unsupported: std::collections::BTreeSet<String> = report
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Unsupported)
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(unsupported, expected);
+    for case in &report.cases {
+        if case.status == CaseStatus::Unsupported {
+            let op = case.unsupported.as_deref().expect("names the operation");
+            assert!(DISABLED.contains(&op), "{op}");
+            let reason = case.reason.as_deref().unwrap_or("");
+            assert!(
+                reason.contains(&format!("does not implement {op}"))
+                    && reason.contains("ErrorInvalidOperation"),
+                "{reason}"
+            );
+        } else {
+            assert!(
+                matches!(case.status, CaseStatus::Pass | CaseStatus::Ignored),
+                "{} is {:?}: the rest of the suite is unaffected",
+                case.id,
+                case.status
+            );
+        }
+    }
+
+    // One summary line per operation, and one note per operation while running.
+    for op in DISABLED {
+        let summary_lines = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("unsup") && l.contains(&format!(" {op} ")))
+            .count();
+        assert_eq!(summary_lines, 1, "one summary line for {op}:\n{text}");
+        let notes = text
+            .lines()
+            .filter(|l| l.starts_with("note:") && l.contains(&format!("does not implement {op} ")))
+            .count();
+        assert_eq!(notes, 1, "one note for {op}:\n{text}");
+    }
+    assert!(!text.contains("failures:"), "no case is a failure: {text}");
+
+    // JUnit: skipped with the reason.
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
+    let some = expected.iter().next().unwrap();
+    let at = junit.find(&format!("name=\"{some}\"")).expect("testcase");
+    let rest = &junit[at..junit[at..]
+        .find("</testcase>")
+        .map_or(junit.len(), |e| at + e)];
+    assert!(
+        rest.contains("<skipped") && rest.contains("unsupported"),
+        "{rest}"
+    );
+
+    // --fail-on-unsupported makes the same run fail.
+    let mut strict = argv.clone();
+    strict.push("--fail-on-unsupported");
+    strict.push("--no-reports");
+    let strict: Vec<&str> = strict
+        .into_iter()
+        .filter(|a| *a != "--reports" && *a != reports.path().to_str().unwrap())
+        .collect();
+    let out = run_bin(&strict, &creds);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    server.shutdown();
+}
+
+#[test]
+fn a_profile_listing_the_implemented_operations_sends_nothing_for_the_others() {
+    use ews_conformance::reference_server::{self, ServerConfig};
+    use ews_conformance::report::CaseStatus;
+
+    let config = ServerConfig::default();
+    let server = reference_server::start(config.clone()).expect("server");
+    let implemented: Vec<&str> = IM_OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| !DISABLED.contains(op))
+        .collect();
+    let dir = TempDir::new("operations-profile");
+    let profile = dir.path().join("target.yaml");
+    std::fs::write(
+        &profile,
+        format!("operations: [{}]\n", implemented.join(", ")),
+    )
+    .unwrap();
+    let reports = TempDir::new("operations-reports");
+    let cases = crate::support::repo_root().join("cases");
+    let mut args: Vec<String> = vec![
+        "--cases".into(),
+        cases.display().to_string(),
+        "--reports".into(),
+        reports.path().display().to_string(),
+        "--target".into(),
+        profile.display().to_string(),
+    ];
+    args.extend(endpoint_args(&server, &config));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_bin(
+        &argv,
+        &[
+            ("EWS_USERNAME", "alice"),
+            ("EWS_PASSWORD", "alice-password"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    let unsupported: std::collections::BTreeSet<String> = report
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Unsupported)
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(unsupported, cases_sending(&DISABLED));
+    for case in report
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Unsupported)
+    {
+        assert!(case.steps.is_empty(), "{}: nothing was sent", case.id);
+        assert!(
+            case.reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("nothing was sent")
+        );
+    }
+    server.shutdown();
+}
