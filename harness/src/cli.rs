@@ -60,6 +60,8 @@ enum Command {
     Schema,
     /// Merge the report.json files of N shards into one report set (JUnit, JSON, HTML).
     Merge(MergeArgs),
+    /// Run the same cases against two servers and report, per step, where the responses differ.
+    Compare(CompareArgs),
     /// List every EWS operation with the number of cases covering it (and their status).
     Coverage(CoverageArgs),
 }
@@ -194,6 +196,49 @@ struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+struct CompareArgs {
+    /// Run only the cases whose id contains FILTER.
+    filter: Option<String>,
+    /// Run exactly the case with this id.
+    #[arg(long, value_name = "ID")]
+    exact: Option<String>,
+    /// A side: an EWS endpoint URL, `embedded` (the embedded reference server) or
+    /// `embedded:QUIRK[,QUIRK]` (with quirks). Two sides in all, with --target.
+    #[arg(long = "endpoint", value_name = "URL|embedded[:QUIRKS]")]
+    endpoints: Vec<String>,
+    /// A side from a target profile (YAML); profiles come before endpoints (A, then B).
+    #[arg(long = "target", value_name = "FILE")]
+    targets: Vec<PathBuf>,
+    /// Folder of case files.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Folder for compare-junit.xml, compare.json and compare.html.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports: PathBuf,
+    /// Write no report files.
+    #[arg(long)]
+    no_reports: bool,
+    /// Authentication for endpoints given by URL: none, basic, bearer, ntlm (or EWS_AUTH).
+    #[arg(long, value_name = "KIND")]
+    auth: Option<String>,
+    /// User name for basic/ntlm (or EWS_USERNAME).
+    #[arg(long, value_name = "NAME")]
+    username: Option<String>,
+    /// RequestServerVersion to send by default.
+    #[arg(long, value_name = "VERSION")]
+    server_version: Option<String>,
+    /// Set a case variable (NAME=VALUE) on both sides.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    variables: Vec<String>,
+    /// Name of the trace header (default X-EWS-Conformance-Case).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_trace_header")]
+    trace_header: Option<String>,
+    /// Send no trace header.
+    #[arg(long)]
+    no_trace_header: bool,
+}
+
+#[derive(Debug, Args)]
 struct CoverageArgs {
     /// Folder of case files.
     #[arg(long, value_name = "DIR")]
@@ -229,6 +274,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diff(args)) => Ok(diff(args)),
         Some(Command::Lint(args)) => lint(args),
         Some(Command::Merge(args)) => merge(args),
+        Some(Command::Compare(args)) => compare(args),
         Some(Command::Coverage(args)) => coverage(args),
         Some(Command::Schema) => out(case::json_schema()).map(|()| EXIT_OK),
     };
@@ -705,6 +751,137 @@ fn merge(args: MergeArgs) -> Result<u8, CliError> {
             "could not write the merged reports: {e}"
         ))),
     }
+}
+
+/// One side given on the command line.
+enum SideSpec {
+    Profile(PathBuf),
+    Endpoint(String),
+    Embedded(Vec<Quirk>),
+}
+
+fn compare(args: CompareArgs) -> Result<u8, CliError> {
+    let mut specs: Vec<SideSpec> = args
+        .targets
+        .iter()
+        .cloned()
+        .map(SideSpec::Profile)
+        .collect();
+    for endpoint in &args.endpoints {
+        let spec = match endpoint.strip_prefix("embedded") {
+            Some("") => SideSpec::Embedded(Vec::new()),
+            Some(rest) if rest.starts_with(':') => SideSpec::Embedded(
+                rest[1..]
+                    .split(',')
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.parse::<Quirk>())
+                    .collect::<Result<_, _>>()
+                    .map_err(usage)?,
+            ),
+            _ => SideSpec::Endpoint(endpoint.clone()),
+        };
+        specs.push(spec);
+    }
+    if specs.len() != 2 {
+        return Err(usage(format!(
+            "compare needs exactly two sides (--endpoint URL|embedded[:QUIRKS] or --target FILE),              {} given",
+            specs.len()
+        )));
+    }
+    let extra_vars = parse_vars(&args.variables).map_err(usage)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let mut servers = Vec::new();
+    let mut sides = Vec::new();
+    for (spec, label) in specs.into_iter().zip(["A", "B"]) {
+        let mut overrides = TargetOverrides {
+            auth: args.auth.clone(),
+            username: args.username.clone(),
+            server_version: args.server_version.clone(),
+            trace_header: args.trace_header.clone(),
+            no_trace_header: args.no_trace_header,
+            ..TargetOverrides::default()
+        };
+        let profile = match &spec {
+            SideSpec::Profile(path) => Some(path.as_path()),
+            SideSpec::Endpoint(url) => {
+                overrides.endpoint = Some(url.clone());
+                None
+            }
+            SideSpec::Embedded(_) => None,
+        };
+        let env_for_side = |name: &str| {
+            // An embedded side ignores EWS_ENDPOINT (and its credentials come from the server).
+            if matches!(spec, SideSpec::Embedded(_)) && name.starts_with("EWS_") {
+                None
+            } else {
+                env(name)
+            }
+        };
+        let mut target = Target::resolve(profile, &overrides, &env_for_side)
+            .map_err(|e| usage(format_args!("side {label}: {e}")))?;
+        let info = if let SideSpec::Embedded(quirks) = &spec {
+            let config = ServerConfig {
+                quirks: quirks.clone(),
+                ..ServerConfig::default()
+            };
+            let server = reference_server::start(config.clone()).map_err(|e| {
+                usage(format_args!(
+                    "side {label}: could not start the embedded reference server: {e}"
+                ))
+            })?;
+            target = embedded_target(&server.url(), &config, target);
+            let info = TargetInfo {
+                url: server.url(),
+                embedded: true,
+                quirks: quirks.iter().map(|q| q.name().to_string()).collect(),
+                ..TargetInfo::default()
+            };
+            servers.push(server);
+            info
+        } else {
+            if target.endpoint.is_empty() {
+                return Err(usage(format!(
+                    "side {label}: the target profile names no endpoint"
+                )));
+            }
+            TargetInfo {
+                url: target.redacted_endpoint(),
+                ..TargetInfo::default()
+            }
+        };
+        target.apply_var_settings(&extra_vars);
+        sides.push(crate::compare::Side {
+            label: label.to_string(),
+            target,
+            info,
+        });
+    }
+    let config = crate::compare::CompareConfig {
+        cases_dir: cases_dir(args.cases),
+        filter: args.filter,
+        exact: args.exact,
+        run_id: runner::new_run_id(),
+    };
+    let report = crate::compare::run(&config, &sides[0], &sides[1]).map_err(usage)?;
+    drop(servers);
+    let _ = out(crate::compare::render::terminal(&report).trim_end());
+    if !args.no_reports {
+        match crate::compare::render::write_all(&report, &args.reports) {
+            Ok(paths) => {
+                let _ = out(report::terminal::reports_written(&paths).trim_end());
+            }
+            Err(e) => {
+                return Err(usage(format_args!(
+                    "could not write the compare reports: {e}"
+                )));
+            }
+        }
+    }
+    Ok(if report.is_same() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 fn coverage(args: CoverageArgs) -> Result<u8, CliError> {

@@ -128,6 +128,9 @@ pub struct CaseContext<'a> {
     pub case_id: &'a str,
     /// The trace header's name; `None` = not sent.
     pub trace_header: Option<&'a str>,
+    /// Keep running the case's steps after one fails (an error still stops it): `compare`
+    /// runs every step on both servers whatever their expectations say.
+    pub continue_after_failure: bool,
     pub default_server_version: String,
     pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
@@ -234,7 +237,11 @@ pub fn run_case(
                     .map(|(k, c)| (trace_label(index, Some(k)), c)),
             );
         }
-        stopped = run.result.status != StepStatus::Pass;
+        stopped = match run.result.status {
+            StepStatus::Pass => false,
+            StepStatus::Fail => !ctx.continue_after_failure,
+            StepStatus::Error | StepStatus::Skipped => true,
+        };
         unconfigured = unconfigured.or(run.unconfigured);
         steps.push(run.result);
     }
@@ -527,6 +534,7 @@ fn run_trial(
         transport: &shared.transport,
         case_id: &case.id,
         trace_header: shared.trace_header.as_deref(),
+        continue_after_failure: false,
         default_server_version: shared.default_server_version.clone(),
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,

@@ -524,3 +524,162 @@ fn a_profile_listing_the_implemented_operations_sends_nothing_for_the_others() {
     }
     server.shutdown();
 }
+
+/// Whether the `wrong-child-order` quirk changes a response, judged from the conforming
+/// server's raw body with plain text checks (independent of the XML engine): error response
+/// messages swap `MessageText` and `ResponseCode`, `ImGroup`s swap `DisplayName` and
+/// `GroupType`, `Persona`s swap `PersonaId` and `PersonaType`.
+fn wrong_child_order_changes(body: &str) -> bool {
+    let has = |s: &str| body.contains(s);
+    (has("ResponseClass=\"Error\"") && has("MessageText>") && has("ResponseCode>"))
+        || (has("ImGroup>") && has("DisplayName>") && has("GroupType>"))
+        || (has("Persona>") && has("PersonaId") && has("PersonaType>"))
+}
+
+#[test]
+fn compare_of_a_server_and_its_wrong_child_order_twin_reports_exactly_the_steps_that_differ() {
+    use ews_conformance::compare::{CompareReport, StepVerdict};
+    use ews_conformance::reference_server::{self, Quirk, ServerConfig};
+
+    let plain_config = ServerConfig::default();
+    let quirky_config = ServerConfig {
+        quirks: vec![Quirk::WrongChildOrder],
+        ..ServerConfig::default()
+    };
+    let plain = reference_server::start(plain_config.clone()).expect("server");
+    let quirky = reference_server::start(quirky_config).expect("server");
+    let reports = TempDir::new("compare");
+    let cases = crate::support::repo_root().join("cases");
+    let mut args: Vec<String> = vec![
+        "compare".into(),
+        "--cases".into(),
+        cases.display().to_string(),
+        "--reports".into(),
+        reports.path().display().to_string(),
+        "--endpoint".into(),
+        plain.url(),
+        "--endpoint".into(),
+        quirky.url(),
+        "--auth".into(),
+        "basic".into(),
+    ];
+    for (k, v) in plain_config.target_variables() {
+        args.extend(["--var".to_string(), format!("{k}={v}")]);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_bin(
+        &argv,
+        &[
+            ("EWS_USERNAME", "alice"),
+            ("EWS_PASSWORD", "alice-password"),
+        ],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "differences exit 1: {text}");
+
+    let json = std::fs::read_to_string(reports.path().join("compare.json")).expect("compare.json");
+    let report: CompareReport = serde_json::from_str(&json).expect("compare.json parses");
+    assert!(
+        report.cases.len() >= 60,
+        "the whole suite ran on both sides"
+    );
+    let mut expected = std::collections::BTreeSet::new();
+    let mut found = std::collections::BTreeSet::new();
+    for case in &report.cases {
+        for step in &case.steps {
+            let key = format!("{}#{}", case.id, step.index);
+            let a = step
+                .a
+                .response
+                .as_ref()
+                .expect("side A answered every step");
+            if wrong_child_order_changes(&a.body) {
+                expected.insert(key.clone());
+            }
+            if step.verdict != StepVerdict::Same {
+                assert_eq!(step.verdict, StepVerdict::Differ, "{key}");
+                let b = step.b.response.as_ref().expect("both bodies are reported");
+                assert!(!a.body.is_empty() && !b.body.is_empty(), "{key}");
+                assert!(
+                    step.differences.iter().all(|d| d.kind == "order"),
+                    "{key}: only the order differs (ids, keys, timestamps masked): {:?}",
+                    step.differences
+                );
+                assert!(step.diff.is_some(), "{key}");
+                found.insert(key);
+            }
+        }
+    }
+    assert!(
+        expected.len() >= 40,
+        "the quirk affects many steps: {}",
+        expected.len()
+    );
+    assert_eq!(found, expected);
+    assert!(
+        text.contains(&format!(
+            "{} of {} step(s) differ",
+            found.len(),
+            report.step_count()
+        )),
+        "{text}"
+    );
+
+    // The HTML page shows each differing step with both responses side by side.
+    let html = std::fs::read_to_string(reports.path().join("compare.html")).unwrap();
+    assert_eq!(html.matches("<table class=\"sides\">").count(), found.len());
+    assert!(html.contains(&format!("<span id=\"differing\">{}</span>", found.len())));
+    // JUnit: a failure per differing case.
+    let junit = std::fs::read_to_string(reports.path().join("compare-junit.xml")).unwrap();
+    let cases_differing = report.cases.iter().filter(|c| c.differs()).count();
+    assert_eq!(junit.matches("<failure").count(), cases_differing);
+
+    plain.shutdown();
+    quirky.shutdown();
+}
+
+#[test]
+fn compare_of_two_conforming_servers_finds_nothing_and_bad_sides_are_usage_errors() {
+    let cases = crate::support::repo_root().join("cases");
+    let cases = cases.to_str().unwrap();
+    let out = run_bin(
+        &[
+            "compare",
+            "--cases",
+            cases,
+            "--no-reports",
+            "--endpoint",
+            "embedded",
+            "--endpoint",
+            "embedded",
+        ],
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("0 of "), "{text}");
+
+    let out = run_bin(
+        &["compare", "--cases", cases, "--endpoint", "embedded"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        all_output(&out).contains("exactly two sides"),
+        "{}",
+        all_output(&out)
+    );
+    let out = run_bin(
+        &[
+            "compare",
+            "--cases",
+            cases,
+            "--endpoint",
+            "embedded",
+            "--endpoint",
+            "embedded:no-such-quirk",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+}
