@@ -727,11 +727,19 @@ fn diff(args: DiffArgs) -> u8 {
     EXIT_FAILED
 }
 
+/// File names of the multi-server matrix.
+pub const MATRIX_HTML: &str = "matrix.html";
+pub const MATRIX_JSON: &str = "matrix.json";
+
 fn merge(args: MergeArgs) -> Result<u8, CliError> {
-    let merged = match report::merge::merge_files(&args.inputs) {
+    let mut servers = match report::merge::merge_servers(&args.inputs) {
         Ok(r) => r,
         Err(e) => return Err(usage(e)),
     };
+    if servers.len() > 1 {
+        return merge_matrix(&servers, &args);
+    }
+    let merged = servers.remove(0);
     let options = report::WriteOptions {
         strict_baseline: args.strict_baseline,
     };
@@ -882,6 +890,34 @@ fn compare(args: CompareArgs) -> Result<u8, CliError> {
     } else {
         EXIT_FAILED
     })
+}
+
+/// `merge` of runs against different targets: one matrix of cases × servers.
+fn merge_matrix(servers: &[report::RunReport], args: &MergeArgs) -> Result<u8, CliError> {
+    let matrix = report::matrix::Matrix::build(servers);
+    let html = args.reports.join(MATRIX_HTML);
+    let json = args.reports.join(MATRIX_JSON);
+    std::fs::create_dir_all(&args.reports)
+        .and_then(|()| report::atomic_write(&html, |out| report::matrix::write_html(&matrix, out)))
+        .and_then(|()| report::atomic_write(&json, |out| report::matrix::write_json(&matrix, out)))
+        .map_err(|e| usage(format_args!("could not write the matrix: {e}")))?;
+    let mut text = format!(
+        "{} servers, {} cases (compliance = passed / cases with a verdict; unsupported apart):\n",
+        matrix.servers.len(),
+        matrix.cases.len()
+    );
+    for (server, total) in matrix.servers.iter().zip(&matrix.total) {
+        text.push_str(&format!(
+            "  {}: {}  [{}]\n",
+            report::text::clean(&server.label),
+            total.display(),
+            total.display_grades()
+        ));
+    }
+    let _ = out(text.trim_end())
+        .and_then(|()| out(report::terminal::reports_written(&[html, json]).trim_end()));
+    let all_ok = servers.iter().all(|r| r.is_success(args.strict_baseline));
+    Ok(if all_ok { EXIT_OK } else { EXIT_FAILED })
 }
 
 fn coverage(args: CoverageArgs) -> Result<u8, CliError> {

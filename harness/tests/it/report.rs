@@ -1310,3 +1310,151 @@ fn a_quirky_run_shows_the_failure_with_its_diff_in_every_report_and_a_baseline_t
     assert_eq!(flagged.status, CaseStatus::UnexpectedPass);
     assert!(next.is_success(false) && !next.is_success(true));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Several servers in one report
+
+/// Passed / counted / unsupported of a report, by the rule of `reports/FORMAT.md` (written out
+/// here, apart from the matrix code).
+fn figures(report: &RunReport) -> (usize, usize, usize) {
+    let n = |s: CaseStatus| report.count(s);
+    let passed = n(CaseStatus::Pass) + n(CaseStatus::UnexpectedPass);
+    let counted =
+        passed + n(CaseStatus::Fail) + n(CaseStatus::Error) + n(CaseStatus::ExpectedFailure);
+    (passed, counted, n(CaseStatus::Unsupported))
+}
+
+/// The `<td>` of `row`'s server `server` in the table with id `table`, from a DOM dump.
+fn cell<'d>(dom: &'d str, table: &str, row_attr: &str, server: usize) -> &'d str {
+    let start = dom.find(&format!("id=\"{table}\"")).expect("table");
+    let table_html = &dom[start..start + dom[start..].find("</table>").expect("table end")];
+    let row_at = table_html
+        .find(row_attr)
+        .unwrap_or_else(|| panic!("{row_attr} in {table}"));
+    let row = &table_html[row_at..row_at + table_html[row_at..].find("</tr>").unwrap()];
+    let at = row
+        .find(&format!("data-server=\"{server}\""))
+        .unwrap_or_else(|| panic!("server {server} in {row}"));
+    let open = row[..at].rfind("<td").unwrap();
+    &row[open..open + row[open..].find("</td>").unwrap()]
+}
+
+#[test]
+fn merge_of_runs_against_three_servers_is_one_matrix_checked_in_headless_chromium() {
+    use crate::support::{all_output, read_report, repo_root, run_bin};
+    use ews_conformance::reference_server::{self, ServerConfig};
+
+    let cases = repo_root().join("cases");
+    let cases = cases.to_str().unwrap();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dir = |i: usize| dirs[i].path().to_str().unwrap().to_string();
+    // 1: the embedded server; 2: the embedded server with a quirk; 3: a server without two
+    // operations (their cases are unsupported).
+    let out = run_bin(&["--cases", cases, "--reports", &dir(0), "-q"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let out = run_bin(
+        &[
+            "--cases",
+            cases,
+            "--reports",
+            &dir(1),
+            "-q",
+            "--quirk",
+            "wrong-response-code",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let config = ServerConfig {
+        disabled_operations: ["SetImGroup", "GetImItems"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..ServerConfig::default()
+    };
+    let server = reference_server::start(config.clone()).unwrap();
+    let url = server.url();
+    let mut args = vec![
+        "--cases".to_string(),
+        cases.to_string(),
+        "--reports".into(),
+        dir(2),
+        "-q".into(),
+        "--endpoint".into(),
+        url.clone(),
+        "--auth".into(),
+        "basic".into(),
+    ];
+    for (k, v) in config.target_variables() {
+        args.extend(["--var".to_string(), format!("{k}={v}")]);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_bin(
+        &argv,
+        &[
+            ("EWS_USERNAME", "alice"),
+            ("EWS_PASSWORD", "alice-password"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    server.shutdown();
+    let reports: Vec<RunReport> = (0..3).map(|i| read_report(dirs[i].path())).collect();
+
+    let merged = tempfile::tempdir().unwrap();
+    let inputs: Vec<String> = (0..3).map(|i| format!("{}/report.json", dir(i))).collect();
+    let out = run_bin(
+        &[
+            "merge",
+            &inputs[0],
+            &inputs[1],
+            &inputs[2],
+            "--reports",
+            merged.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "one server fails: {text}");
+    assert!(text.contains("3 servers"), "{text}");
+    let page = merged.path().join("matrix.html");
+    assert!(page.exists() && merged.path().join("matrix.json").exists());
+    assert!(
+        !merged.path().join("report.json").exists(),
+        "no single-target report"
+    );
+
+    let chromium = chromium();
+    if !require_tool(chromium.is_some(), "chromium (/usr/bin/chromium)") {
+        return;
+    }
+    let dom = rendered_dom(&chromium.unwrap(), &page, "");
+    assert!(dom.contains("<body"), "chromium dumped no DOM: {dom:.200}");
+    for (i, report) in reports.iter().enumerate() {
+        let (passed, counted, unsupported) = figures(report);
+        let total = cell(&dom, "families", "data-row=\"all cases\"", i + 1);
+        assert!(
+            total.contains(&format!("data-passed=\"{passed}\""))
+                && total.contains(&format!("data-counted=\"{counted}\""))
+                && total.contains(&format!("data-unsupported=\"{unsupported}\"")),
+            "server {}: {total}",
+            i + 1
+        );
+    }
+    let (_, _, unsupported) = figures(&reports[2]);
+    assert!(unsupported > 0);
+    assert!(cell(&dom, "families", "data-row=\"all cases\"", 3).contains("unsupported"));
+    // A cell: a SetImGroup case passes on 1, fails on 2 (the quirk), is unsupported on 3.
+    let id = "im/set_im_group/renames_group";
+    let statuses: Vec<CaseStatus> = reports
+        .iter()
+        .map(|r| r.cases.iter().find(|c| c.id == id).unwrap().status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [CaseStatus::Pass, CaseStatus::Fail, CaseStatus::Unsupported]
+    );
+    let row = format!("data-case=\"{id}\"");
+    assert!(cell(&dom, "cases", &row, 1).contains(">pass"));
+    assert!(cell(&dom, "cases", &row, 2).contains(">fail"));
+    assert!(cell(&dom, "cases", &row, 3).contains("status-unsupported"));
+}
