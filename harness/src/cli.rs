@@ -129,6 +129,11 @@ struct RunArgs {
     /// Fail the run when a baseline case now passes (keeps baselines honest).
     #[arg(long)]
     strict_baseline: bool,
+    /// Accept baseline divergences of this grade only: `recommended` (a listed required case
+    /// that fails still fails the run) or `required` (any listed case). Overrides the file's
+    /// `grade:`.
+    #[arg(long, value_name = "GRADE")]
+    baseline_grade: Option<String>,
     /// Run only shard K of N (`hash:K/N`, stable hash of the case id).
     #[arg(long, value_name = "hash:K/N")]
     partition: Option<String>,
@@ -380,13 +385,28 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
         Err(e) => return Err(usage(e)),
     };
     let baseline_path = args.baseline.clone().or_else(|| target.baseline.clone());
-    let baseline = match &baseline_path {
+    let mut baseline = match &baseline_path {
         Some(path) => match report::Baseline::load(path) {
             Ok(b) => Some(b),
             Err(e) => return Err(usage(e)),
         },
         None => None,
     };
+    if let Some(grade) = &args.baseline_grade {
+        let grade = match grade.as_str() {
+            "required" => report::Grade::Required,
+            "recommended" => report::Grade::Recommended,
+            other => {
+                return Err(usage(format!(
+                    "--baseline-grade `{other}`: use `recommended` or `required`"
+                )));
+            }
+        };
+        match baseline.as_mut() {
+            Some(b) => b.grade = Some(grade),
+            None => return Err(usage("--baseline-grade needs a baseline (--baseline FILE)")),
+        }
+    }
 
     // The embedded server lives until the end of this function.
     let mut _server = None;

@@ -77,6 +77,8 @@ struct View {
     partition: Option<String>,
     interrupted: bool,
     total: usize,
+    /// The score split by grade (one line).
+    score: String,
     counts: Vec<CountView>,
     statuses: Vec<StatusView>,
     matrix: Vec<MatrixRow>,
@@ -124,6 +126,7 @@ struct CaseView {
     family: String,
     tags: Vec<String>,
     spec: Option<String>,
+    grade: &'static str,
     status: &'static str,
     raw_status: Option<&'static str>,
     reason: Option<String>,
@@ -233,6 +236,7 @@ impl View {
             partition: report.partition.as_deref().map(clean),
             interrupted: report.interrupted,
             total: report.cases.len(),
+            score: clean(&super::matrix::score_line(report)),
             counts: CaseStatus::ALL
                 .iter()
                 .map(|s| CountView {
@@ -289,6 +293,7 @@ impl CaseView {
             family: clean(&case.family),
             tags: case.tags.iter().map(|t| clean(t)).collect(),
             spec: case.spec.as_deref().map(clean),
+            grade: case.grade.label(),
             status: case.status.label(),
             raw_status: case.raw_status.map(CaseStatus::label),
             reason: case.reason.as_deref().map(clean),

@@ -107,6 +107,16 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
             clean(&report.target.quirks.join(",")),
         ));
     }
+    let score = super::matrix::score(report);
+    for (grade, (passed, counted)) in super::model::Grade::ALL.iter().zip(score.by_grade) {
+        properties.push(Property::new(
+            format!("score-{}", grade.label()),
+            format!("{passed}/{counted}"),
+        ));
+    }
+    if score.unsupported > 0 {
+        properties.push(Property::new("unsupported", score.unsupported.to_string()));
+    }
     if let Some(partition) = &report.partition {
         properties.push(Property::new("partition", clean(partition)));
     }
@@ -194,6 +204,7 @@ fn case_properties(case: &CaseResult) -> Vec<Property> {
         Property::new("file", clean(&case.file)),
         Property::new("title", clean(&case.title)),
         Property::new("status", case.status.label()),
+        Property::new("grade", case.grade.label()),
     ];
     if let Some(raw) = case.raw_status {
         properties.push(Property::new("raw-status", raw.label()));

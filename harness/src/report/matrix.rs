@@ -139,6 +139,27 @@ fn percent(passed: usize, counted: usize) -> Option<f64> {
     (counted > 0).then(|| 100.0 * passed as f64 / counted as f64)
 }
 
+/// The compliance figures of one run over all its cases (the score every report shows, split
+/// by grade).
+pub fn score(report: &RunReport) -> Compliance {
+    let mut c = Compliance::default();
+    for case in &report.cases {
+        c.add(case.status, case.grade);
+    }
+    c
+}
+
+/// One line for summaries: `score: 87% (13/15), 2 unsupported; required 90% (9/10), ...`.
+pub fn score_line(report: &RunReport) -> String {
+    let c = score(report);
+    let grades = c.display_grades();
+    if grades.is_empty() {
+        format!("score: {}", c.display())
+    } else {
+        format!("score: {}; {grades}", c.display())
+    }
+}
+
 /// The label of a server: its URL, or `embedded` with its quirks.
 pub fn server_label(target: &TargetInfo) -> String {
     if target.embedded {

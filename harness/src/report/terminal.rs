@@ -87,6 +87,9 @@ pub fn summary(report: &RunReport, color: bool) -> String {
         }
     }
     let _ = writeln!(out, "{target}");
+    if total > 0 {
+        let _ = writeln!(out, "{}", super::matrix::score_line(report));
+    }
     if let Some(partition) = &report.partition {
         let _ = writeln!(out, "partition: {}", clean(partition));
     }

@@ -443,6 +443,8 @@ struct Shared {
     variables: BTreeMap<String, String>,
     /// Case ids listed in the baseline.
     baseline_ids: BTreeSet<String>,
+    /// The strictest grade the baseline accepts (see [`Baseline::grade`]).
+    baseline_grade: Option<case::Grade>,
     default_server_version: String,
     trace_header: Option<String>,
     rerun_command: String,
@@ -546,7 +548,11 @@ fn run_trial(
             ..not_run(case, CaseStatus::Error, String::new())
         });
     shared.announce_unsupported(&result);
-    let outcome = match (result.status, shared.baseline_ids.contains(&case.id)) {
+    let listed = shared.baseline_ids.contains(&case.id)
+        && shared
+            .baseline_grade
+            .is_none_or(|strictest| case.grade >= strictest);
+    let outcome = match (result.status, listed) {
         (CaseStatus::Ignored | CaseStatus::Unsupported, _) => Ok(Completion::ignored_with(
             result
                 .reason
@@ -599,6 +605,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             .as_ref()
             .map(|b| b.entries.keys().cloned().collect())
             .unwrap_or_default(),
+        baseline_grade: config.baseline.as_ref().and_then(|b| b.grade),
         default_server_version: config
             .target
             .server_version

@@ -1443,6 +1443,12 @@ fn merge_of_runs_against_three_servers_is_one_matrix_checked_in_headless_chromiu
     let (_, _, unsupported) = figures(&reports[2]);
     assert!(unsupported > 0);
     assert!(cell(&dom, "families", "data-row=\"all cases\"", 3).contains("unsupported"));
+    // The figures are split by grade: the plain server passes both recommended cases.
+    assert!(
+        cell(&dom, "families", "data-row=\"im\"", 1).contains("recommended 100% (2/2)"),
+        "{}",
+        cell(&dom, "families", "data-row=\"im\"", 1)
+    );
     // A cell: a SetImGroup case passes on 1, fails on 2 (the quirk), is unsupported on 3.
     let id = "im/set_im_group/renames_group";
     let statuses: Vec<CaseStatus> = reports
@@ -1457,4 +1463,123 @@ fn merge_of_runs_against_three_servers_is_one_matrix_checked_in_headless_chromiu
     assert!(cell(&dom, "cases", &row, 1).contains(">pass"));
     assert!(cell(&dom, "cases", &row, 2).contains(">fail"));
     assert!(cell(&dom, "cases", &row, 3).contains("status-unsupported"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requirement grades
+
+#[test]
+fn a_recommended_only_baseline_excuses_recommended_divergences_and_never_required_ones() {
+    use ews_conformance::report::Grade;
+    let mut required = failing_case("im/required_divergence", "AddImGroup");
+    required.grade = Grade::Required;
+    let mut recommended = failing_case("im/recommended_divergence", "AddImGroup");
+    recommended.grade = Grade::Recommended;
+    let mut report = sample_report();
+    report.cases = vec![required, recommended];
+    let text =
+        "grade: recommended\nim/required_divergence: known\nim/recommended_divergence: known\n";
+    let baseline = Baseline::parse(text, Path::new("b.yaml")).unwrap();
+    assert_eq!(baseline.grade, Some(Grade::Recommended));
+    assert_eq!(baseline.len(), 2, "`grade` is not a case entry");
+    let mut applied = report.clone();
+    apply_baseline(&mut applied, &baseline);
+    let status = |id: &str| applied.cases.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("im/required_divergence"), CaseStatus::Fail);
+    assert_eq!(
+        status("im/recommended_divergence"),
+        CaseStatus::ExpectedFailure
+    );
+    assert!(
+        !applied.is_success(false),
+        "the required failure fails the run"
+    );
+
+    // Without the grade, both are excused; the file round-trips with its grade.
+    let mut any = baseline.clone();
+    any.grade = None;
+    let mut applied = report.clone();
+    apply_baseline(&mut applied, &any);
+    assert!(applied.is_success(false));
+    let again = Baseline::parse(&baseline.to_yaml().unwrap(), Path::new("b.yaml")).unwrap();
+    assert_eq!(again, baseline);
+
+    let error = Baseline::parse("grade: optional\n", Path::new("b.yaml")).unwrap_err();
+    assert!(error.to_string().contains("b.yaml:1:1"), "{error}");
+    assert!(error.to_string().contains("not a grade"), "{error}");
+}
+
+#[test]
+fn every_report_splits_the_score_by_grade() {
+    use ews_conformance::report::Grade;
+    let mut report = sample_report();
+    let mut extra = failing_case("im/recommended_divergence", "AddImGroup");
+    extra.grade = Grade::Recommended;
+    report.cases.push(extra);
+    let summary = terminal::summary(&report, false);
+    assert!(
+        summary.contains("score: 50% (4/8); required 57% (4/7), recommended 0% (0/1)"),
+        "{summary}"
+    );
+    let mut json_out = Vec::new();
+    json::write(&report, &mut json_out).unwrap();
+    let value: Value = serde_json::from_slice(&json_out).unwrap();
+    assert_eq!(value["score"]["recommended"]["counted"], 1);
+    assert_eq!(value["score"]["required"]["passed"], 4);
+    let case = value["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "im/recommended_divergence")
+        .unwrap();
+    assert_eq!(case["grade"], "recommended");
+    let mut junit_out = Vec::new();
+    junit::write(&report, &mut junit_out).unwrap();
+    let junit_text = String::from_utf8(junit_out).unwrap();
+    assert!(junit_text.contains(r#"<property name="score-recommended" value="0/1"/>"#));
+    let mut html_out = Vec::new();
+    html::write(&report, &mut html_out).unwrap();
+    let page = String::from_utf8(html_out).unwrap();
+    let at = page.find("id=\"score\"").expect("the score line");
+    let line = &page[at..at + page[at..].find("</p>").unwrap()];
+    // minijinja's HTML escaping writes `/` as `&#x2f;`.
+    assert!(
+        line.replace("&#x2f;", "/").contains("recommended 0% (0/1)"),
+        "the HTML shows the split: {line}"
+    );
+}
+
+#[test]
+fn the_recommended_cases_of_the_suite_carry_their_grade_into_the_report() {
+    use crate::support::{read_report, repo_root, run_bin};
+    use ews_conformance::report::Grade;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = repo_root().join("cases");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            dir.path().to_str().unwrap(),
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let report = read_report(dir.path());
+    let recommended: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.grade == Grade::Recommended)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        recommended,
+        [
+            "im/add_im_contact_to_group/adds_existing_contact",
+            "im/get_im_item_list/extended_properties"
+        ]
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("recommended 100% (2/2)"), "{stdout}");
 }
