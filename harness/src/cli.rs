@@ -2,8 +2,9 @@
 //!
 //! `ews-conformance [run] [OPTIONS] [FILTER]` runs the suite (libtest-mimic's own arguments —
 //! filter, `--exact`, `--skip`, `--list`, `--ignored`, `--test-threads`, `--format`, `--color` —
-//! keep working); `serve`, `diff`, `lint`, `schema`, `merge` and `coverage` are the other
-//! subcommands. Exit codes: 0 all passed, 1 failures or regressions, 2 usage, configuration or
+//! keep working); `serve`, `diff`, `lint`, `schema`, `merge` (shards of one target, or the
+//! cases × servers matrix of several), `compare` (two servers side by side) and `coverage` are
+//! the other subcommands. Exit codes: 0 all passed, 1 failures or regressions, 2 usage, configuration or
 //! case-load errors. Only this module maps outcomes to exit codes and prints top-level errors.
 
 use std::io::IsTerminal;

@@ -683,3 +683,154 @@ fn compare_of_two_conforming_servers_finds_nothing_and_bad_sides_are_usage_error
     );
     assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
 }
+
+/// A one-step GetImItemList case that expects success.
+const ONE_STEP_CASE: &str = r#"
+title: one GetImItemList
+operation: GetImItemList
+since: Exchange2013
+steps:
+  - name: list
+    body: <m:GetImItemList/>
+    expect: |
+      <m:GetImItemListResponse ResponseClass="Success">
+        <m:ResponseCode>NoError</m:ResponseCode>
+      </m:GetImItemListResponse>
+"#;
+
+/// A one-step case that provokes ErrorInvalidRequest on purpose and expects it.
+const EXPECTS_INVALID_REQUEST: &str = r#"
+title: a request the server must refuse as invalid
+operation: GetImItemList
+since: Exchange2013
+steps:
+  - name: refused
+    body: <m:GetImItemList/>
+    fault: { response_code: ErrorInvalidRequest }
+    expect: <soap:Fault>{{ignore}}</soap:Fault>
+"#;
+
+const INVALID_REQUEST_FAULT: &str = concat!(
+    r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>"#,
+    r#"<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:ErrorInvalidRequest</faultcode>"#,
+    r#"<faultstring xml:lang="en-US">The request is invalid.</faultstring><detail>"#,
+    r#"<e:ResponseCode xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">ErrorInvalidRequest</e:ResponseCode>"#,
+    r#"<e:Message xmlns:e="http://schemas.microsoft.com/exchange/services/2006/errors">The request is invalid.</e:Message>"#,
+    r#"</detail></s:Fault></s:Body></s:Envelope>"#
+);
+
+#[test]
+fn http_501_a_non_soap_500_and_an_invalid_request_fault_mean_not_implemented() {
+    use ews_conformance::report::CaseStatus;
+    let cases = TempDir::new("refusals");
+    write_cases(
+        cases.path(),
+        &[
+            ("fam/one.yaml", ONE_STEP_CASE),
+            ("fam/on_purpose.yaml", EXPECTS_INVALID_REQUEST),
+        ],
+    );
+    for (status, content_type, body, how) in [
+        ("501 Not Implemented", "text/plain", "nope", "HTTP 501"),
+        (
+            "500 Internal Server Error",
+            "text/html",
+            "<html><body>Server Error</body></html>",
+            "HTTP 500 with a body that is not SOAP",
+        ),
+        (
+            "500 Internal Server Error",
+            "text/xml; charset=utf-8",
+            INVALID_REQUEST_FAULT,
+            "SOAP fault ErrorInvalidRequest",
+        ),
+    ] {
+        let (url, _rx) = header_recorder(status, content_type, body);
+        let reports = TempDir::new("refusals-reports");
+        let out = run_bin(
+            &[
+                "--cases",
+                cases.path().to_str().unwrap(),
+                "--reports",
+                reports.path().to_str().unwrap(),
+                "--endpoint",
+                &url,
+            ],
+            &[],
+        );
+        let text = all_output(&out);
+        let report = read_report(reports.path());
+        let one = report.cases.iter().find(|c| c.id == "fam/one").unwrap();
+        assert_eq!(one.status, CaseStatus::Unsupported, "{how}: {text}");
+        assert_eq!(one.unsupported.as_deref(), Some("GetImItemList"));
+        assert!(
+            one.reason.as_deref().unwrap_or("").contains(how),
+            "{how}: {:?}",
+            one.reason
+        );
+        let on_purpose = report
+            .cases
+            .iter()
+            .find(|c| c.id == "fam/on_purpose")
+            .unwrap();
+        if how.contains("ErrorInvalidRequest") {
+            // The case asked for that fault: it passes, and is not taken as "not implemented".
+            assert_eq!(on_purpose.status, CaseStatus::Pass, "{text}");
+            assert_eq!(out.status.code(), Some(0), "{text}");
+        } else {
+            assert_eq!(on_purpose.status, CaseStatus::Unsupported, "{how}: {text}");
+        }
+    }
+
+    // A SOAP fault that does not mean "not implemented" stays a failure.
+    let (url, _rx) = header_recorder(
+        "500 Internal Server Error",
+        "text/xml; charset=utf-8",
+        concat!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>"#,
+            r#"<faultcode>s:Server</faultcode><faultstring>Internal error</faultstring>"#,
+            r#"</s:Fault></s:Body></s:Envelope>"#
+        ),
+    );
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--no-reports",
+            "--endpoint",
+            &url,
+            "--exact",
+            "fam/one",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(!all_output(&out).contains("unsupported operations"));
+}
+
+#[test]
+fn the_rerun_hint_repeats_how_the_binary_was_invoked() {
+    let cases = TempDir::new("rerun-cases");
+    write_cases(cases.path(), &[("fam/one.yaml", ONE_STEP_CASE)]);
+    let (url, _rx) = header_recorder("200 OK", "text/xml; charset=utf-8", "<wrong/>");
+    let bin = env!("CARGO_BIN_EXE_ews-conformance");
+    // Started as a plain binary (no cargo in the environment).
+    let out = std::process::Command::new(bin)
+        .args([
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--no-reports",
+            "--endpoint",
+            &url,
+        ])
+        .env_remove("CARGO")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = all_output(&out);
+    let expected = format!(
+        "rerun: {bin} --cases {} --endpoint {url} --exact fam/one",
+        cases.path().display()
+    );
+    assert!(text.contains(&expected), "{expected}\nin\n{text}");
+}
