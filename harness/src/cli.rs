@@ -878,7 +878,11 @@ fn compare(args: CompareArgs) -> Result<u8, CliError> {
                 ..TargetInfo::default()
             }
         };
-        target.apply_var_settings(&extra_vars);
+        // `--var` describes the servers given by URL or profile; an embedded side keeps the
+        // variables of its own users.
+        if !matches!(spec, SideSpec::Embedded(_)) {
+            target.apply_var_settings(&extra_vars);
+        }
         sides.push(crate::compare::Side {
             label: label.to_string(),
             target,

@@ -412,6 +412,18 @@ impl Target {
             })?;
         }
 
+        if let Some(unknown) = raw
+            .operations
+            .iter()
+            .flatten()
+            .find(|op| crate::operations::find(op).is_none())
+        {
+            return Err(ConfigError::Invalid {
+                origin: "profile `operations`".into(),
+                message: format!("`{unknown}` is not an EWS operation name"),
+            });
+        }
+
         Ok(Target {
             trace_header,
             operations: raw.operations.map(|ops| ops.into_iter().collect()),

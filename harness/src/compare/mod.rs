@@ -13,6 +13,9 @@
 //!   or attribute values that are dateTimes (the `{{datetime}}` check) become `«datetime»`. An
 //!   id that side A returns in steps 1 and 3 must be the same id on side B in steps 1 and 3;
 //!   different ids that differ only as dynamic values do not count;
+//! - each side's target variables (its `mailbox`, `domain`, users and groups; not the shared
+//!   `run_id`) become `«var:NAME»` inside any text or attribute value, so two servers with
+//!   different test mailboxes compare equal where they answer alike;
 //! - the masked trees are compared with [`crate::xml::compare`] under the step's own options
 //!   (ignored paths, unordered children, SOAP headers ignored unless `compare_headers`), plus the
 //!   HTTP status.
@@ -296,7 +299,10 @@ fn compare_case(case: &Case, sides: &[RunningSide<'_>]) -> CaseComparison {
         })
         .collect();
     let case_steps: Vec<&case::Step> = all_steps(case);
-    let mut masks = (Masker::default(), Masker::default());
+    let mut masks = (
+        Masker::with_variables(&sides[0].variables),
+        Masker::with_variables(&sides[1].variables),
+    );
     for (index, (a, b)) in pair_steps(&results[0], &results[1]).into_iter().enumerate() {
         let template = a.or(b).expect("a pair has at least one side");
         let step = case_steps.iter().find(|s| s.name == template.name).copied();
@@ -518,12 +524,37 @@ fn difference(
 #[derive(Debug, Default)]
 pub struct Masker {
     ids: BTreeMap<String, usize>,
+    /// (value, placeholder), longest value first (a mailbox before its domain).
+    variables: Vec<(String, String)>,
 }
 
 /// The placeholder of a dateTime value.
 pub const DATETIME_MASK: &str = "«datetime»";
 
 impl Masker {
+    /// A masker that also replaces the values of `variables` (except `run_id`, the same on both
+    /// sides, and values shorter than 4 characters) by `«var:NAME»`.
+    pub fn with_variables(variables: &BTreeMap<String, String>) -> Masker {
+        let mut pairs: Vec<(String, String)> = variables
+            .iter()
+            .filter(|(name, value)| name.as_str() != vars::RUN_ID && value.chars().count() >= 4)
+            .map(|(name, value)| (value.clone(), format!("«var:{name}»")))
+            .collect();
+        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Masker {
+            ids: BTreeMap::new(),
+            variables: pairs,
+        }
+    }
+
+    fn variables_in(&self, value: &mut String) {
+        for (needle, placeholder) in &self.variables {
+            if value.contains(needle.as_str()) {
+                *value = value.replace(needle.as_str(), placeholder);
+            }
+        }
+    }
+
     /// Masks `doc` in place.
     pub fn mask(&mut self, doc: &mut Document) {
         self.element(&mut doc.root);
@@ -546,6 +577,8 @@ impl Masker {
                 attr.value = self.id(&attr.value);
             } else if xml::is_datetime(&attr.value) {
                 attr.value = DATETIME_MASK.to_string();
+            } else {
+                self.variables_in(&mut attr.value);
             }
         }
         for child in &mut el.children {
@@ -554,6 +587,8 @@ impl Masker {
                 Node::Text(t) => {
                     if xml::is_datetime(t.trim()) {
                         *t = DATETIME_MASK.to_string();
+                    } else {
+                        self.variables_in(t);
                     }
                 }
             }
@@ -603,6 +638,34 @@ mod tests {
         assert_eq!(
             masked_equal(&[a1, a2], &[b1, r#"<r><ref Id="WVlZWQ=="/></r>"#]),
             [true, true]
+        );
+    }
+
+    #[test]
+    fn each_sides_own_variables_are_masked_longest_first() {
+        let vars = |mailbox: &str, domain: &str| {
+            let mut v = BTreeMap::new();
+            v.insert("mailbox".to_string(), mailbox.to_string());
+            v.insert("domain".to_string(), domain.to_string());
+            v.insert("run_id".to_string(), "r0123456789".to_string());
+            v
+        };
+        let mut ma = Masker::with_variables(&vars("alice@contoso.com", "contoso.com"));
+        let mut mb = Masker::with_variables(&vars("bob@fabrikam.com", "fabrikam.com"));
+        let mut da = doc(r#"<r><e>alice@contoso.com</e><s>sip:x-r0123456789@contoso.com</s></r>"#);
+        let mut db = doc(r#"<r><e>bob@fabrikam.com</e><s>sip:x-r0123456789@fabrikam.com</s></r>"#);
+        ma.mask(&mut da);
+        mb.mask(&mut db);
+        let comparison = xml::compare(&da, &db, &xml::CompareOptions::default());
+        assert!(
+            comparison.mismatches.is_empty(),
+            "{:?}",
+            comparison.mismatches
+        );
+        let shown = xml::pretty(&da);
+        assert!(
+            shown.contains("«var:mailbox»") && shown.contains("x-r0123456789@«var:domain»"),
+            "{shown}"
         );
     }
 

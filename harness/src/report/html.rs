@@ -79,12 +79,22 @@ struct View {
     total: usize,
     /// The score split by grade (one line).
     score: String,
+    /// One line per operation the target does not implement.
+    unsupported: Vec<UnsupportedView>,
     counts: Vec<CountView>,
     statuses: Vec<StatusView>,
     matrix: Vec<MatrixRow>,
     matrix_totals: Vec<usize>,
     cases: Vec<CaseView>,
     coverage: CoverageView,
+}
+
+#[derive(Serialize)]
+struct UnsupportedView {
+    operation: String,
+    cases: usize,
+    why: String,
+    href: String,
 }
 
 #[derive(Serialize)]
@@ -237,6 +247,15 @@ impl View {
             interrupted: report.interrupted,
             total: report.cases.len(),
             score: clean(&super::matrix::score_line(report)),
+            unsupported: super::terminal::unsupported_operations(report)
+                .into_iter()
+                .map(|u| UnsupportedView {
+                    href: filter_href(&format!("op:{} status:unsupported", u.operation)),
+                    operation: clean(&u.operation),
+                    cases: u.cases,
+                    why: clean(&u.why),
+                })
+                .collect(),
             counts: CaseStatus::ALL
                 .iter()
                 .map(|s| CountView {

@@ -437,6 +437,21 @@ fn a_server_without_some_operations_reports_their_cases_unsupported_once_per_ope
     }
     assert!(!text.contains("failures:"), "no case is a failure: {text}");
 
+    // The HTML page: one line per operation.
+    let html = std::fs::read_to_string(reports.path().join("report.html")).unwrap();
+    let at = html
+        .find("id=\"unsupported\"")
+        .expect("the unsupported list");
+    let list = &html[at..at + html[at..].find("</ul>").unwrap()];
+    for op in DISABLED {
+        assert_eq!(
+            list.matches(&format!("<li data-op=\"{op}\">")).count(),
+            1,
+            "{list}"
+        );
+    }
+    assert_eq!(list.matches("<li").count(), DISABLED.len(), "{list}");
+
     // JUnit: skipped with the reason.
     let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
     let some = expected.iter().next().unwrap();
@@ -833,4 +848,21 @@ fn the_rerun_hint_repeats_how_the_binary_was_invoked() {
         cases.path().display()
     );
     assert!(text.contains(&expected), "{expected}\nin\n{text}");
+}
+
+#[test]
+fn a_misspelt_operation_in_the_profile_is_a_configuration_error() {
+    let dir = TempDir::new("operations-typo");
+    let profile = dir.path().join("target.yaml");
+    std::fs::write(&profile, "endpoint: http://127.0.0.1:9/EWS/Exchange.asmx\noperations: [AddImGroup, GetImItemLists]\n").unwrap();
+    let out = run_bin(
+        &["--target", profile.to_str().unwrap(), "--no-reports"],
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("`GetImItemLists` is not an EWS operation name"),
+        "{text}"
+    );
 }
