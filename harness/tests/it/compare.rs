@@ -866,3 +866,76 @@ fn a_misspelt_operation_in_the_profile_is_a_configuration_error() {
         "{text}"
     );
 }
+
+#[test]
+fn compare_takes_a_target_profile_side_and_an_embedded_side() {
+    use ews_conformance::reference_server::{self, ServerConfig};
+    let config = ServerConfig::default();
+    let server = reference_server::start(config.clone()).expect("server");
+    let vars = config.target_variables();
+    let dir = TempDir::new("compare-profile");
+    let profile = dir.path().join("target.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "endpoint: {}\nauth: basic\nmailboxes:\n  mailbox: {}\n  impersonation_target: {}\n  \
+             impersonation_denied_target: {}\n  distribution_group: {}\n  \
+             distribution_group_name: \"{}\"\ntrace_header: X-Side-A\n",
+            server.url(),
+            vars["mailbox"],
+            vars["impersonation_target"],
+            vars["impersonation_denied_target"],
+            vars["distribution_group"],
+            vars["distribution_group_name"],
+        ),
+    )
+    .unwrap();
+    let reports = TempDir::new("compare-profile-reports");
+    let cases = crate::support::repo_root().join("cases");
+    let out = run_bin(
+        &[
+            "compare",
+            "im/add_im_group/",
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--target",
+            profile.to_str().unwrap(),
+            "--endpoint",
+            "embedded",
+        ],
+        &[
+            ("EWS_USERNAME", "alice"),
+            ("EWS_PASSWORD", "alice-password"),
+        ],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let report: ews_conformance::compare::CompareReport = serde_json::from_str(
+        &std::fs::read_to_string(reports.path().join("compare.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        report
+            .cases
+            .iter()
+            .all(|c| c.id.starts_with("im/add_im_group/"))
+    );
+    assert!(report.cases.len() >= 3, "{:?}", report.cases.len());
+    assert_eq!(report.sides[0].target.url, server.url());
+    assert!(report.sides[1].target.embedded);
+    // Side A sent the profile's trace header, side B the default one.
+    let step = &report.cases[0].steps[0];
+    let sent = |side: &ews_conformance::compare::StepSide, name: &str| {
+        side.request
+            .as_ref()
+            .unwrap()
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    assert!(sent(&step.a, "X-Side-A") && !sent(&step.a, "X-EWS-Conformance-Case"));
+    assert!(sent(&step.b, "X-EWS-Conformance-Case"));
+    server.shutdown();
+}

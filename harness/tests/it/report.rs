@@ -1583,3 +1583,55 @@ fn the_recommended_cases_of_the_suite_carry_their_grade_into_the_report() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("recommended 100% (2/2)"), "{stdout}");
 }
+
+#[test]
+fn baseline_grade_recommended_on_the_command_line_keeps_required_failures_failing() {
+    use crate::support::{all_output, repo_root, run_bin};
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.yaml");
+    let cases = repo_root().join("cases");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--cases",
+            cases.to_str().unwrap(),
+            "--no-reports",
+            "-q",
+            "--quirk",
+            "wrong-response-code",
+        ];
+        args.extend_from_slice(extra);
+        run_bin(&args, &[])
+    };
+    // Today's failures, recommended ones included, become the baseline.
+    let out = run(&["--write-baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let written = Baseline::load(&baseline).unwrap();
+    assert!(
+        written
+            .entries
+            .contains_key("im/get_im_item_list/extended_properties")
+    );
+    assert!(written.len() > 10);
+    // The baseline excuses every one of them...
+    let out = run(&["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    // ...but accepting recommended divergences only, the required failures fail the run again.
+    let out = run(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--baseline-grade",
+        "recommended",
+    ]);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("im/add_im_group/creates_group"), "{text}");
+    // The two recommended cases stay excused; they are not in the summary's failure list.
+    assert!(text.contains(", 2 expected-failure"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with("fail ")
+            && l.contains("im/get_im_item_list/extended_properties")),
+        "{text}"
+    );
+    let out = run(&["--baseline-grade", "optional"]);
+    assert_eq!(out.status.code(), Some(2));
+}
