@@ -278,6 +278,21 @@ fn compare_case(case: &Case, sides: &[RunningSide<'_>]) -> CaseComparison {
         comparison.skipped = Some(format!("marked ignore: {reason}"));
         return comparison;
     }
+    for side in sides {
+        let version = side
+            .side
+            .target
+            .server_version
+            .as_deref()
+            .and_then(case::ServerVersion::parse);
+        if let Some(v) = version.filter(|v| case.since > *v) {
+            comparison.skipped = Some(format!(
+                "needs {}, side {} is {v}",
+                case.since, side.side.label
+            ));
+            return comparison;
+        }
+    }
     let results: Vec<Vec<StepResult>> = sides
         .iter()
         .map(|side| {
@@ -411,12 +426,22 @@ fn compare_step(
         (Some(ra), Some(rb)) => (ra, rb),
         _ => {
             out.verdict = StepVerdict::OneSided;
+            let (silent, why) = if ra.is_none() {
+                ("A", out.a.error.clone())
+            } else {
+                ("B", out.b.error.clone())
+            };
             out.differences.push(difference(
                 "one-sided",
                 "response",
                 Some(presence(ra)),
                 Some(presence(rb)),
-                "only one side produced a response".to_string(),
+                format!(
+                    "only one side produced a response; side {silent}: {}",
+                    why.as_deref()
+                        .map(crate::report::text::first_line)
+                        .unwrap_or("no response")
+                ),
             ));
             return out;
         }

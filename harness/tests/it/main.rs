@@ -16,7 +16,8 @@ mod transport;
 /// The XML engine: rules, matchers, mismatches, diff, robustness.
 mod xml;
 // Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
-// Chromium), terminal, baselines, shard merge, coverage, atomic writes.
+// Chromium), terminal, baselines, shard merge, the several-server matrix, grades, coverage,
+// atomic writes.
 mod report;
 
 // The embedded reference server over loopback HTTP.
