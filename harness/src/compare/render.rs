@@ -68,7 +68,7 @@ pub fn terminal(report: &CompareReport) -> String {
             step.phase.label()
         );
         for d in &step.differences {
-            let _ = writeln!(out, "    {} [{}]", clean(&d.expected_path), d.kind);
+            let _ = writeln!(out, "    {} [{}]", clean(&d.expected_path), clean(&d.kind));
             if d.actual_path != d.expected_path && !d.actual_path.is_empty() {
                 let _ = writeln!(out, "      B path: {}", clean(&d.actual_path));
             }
@@ -318,5 +318,98 @@ fn side_html(side: &StepSide) -> String {
             "<em>{}</em>",
             esc(side.error.as_deref().unwrap_or("no response"))
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{COMPARE_SCHEMA_VERSION, SideInfo};
+    use crate::report::{Exchange, MismatchRecord, StepPhase, TargetInfo};
+
+    const HOSTILE: &str = "<script>alert(1)</script>\"'&\u{1b}[31m";
+
+    fn hostile_report() -> CompareReport {
+        let exchange = Exchange {
+            status: Some(200),
+            headers: vec![(HOSTILE.into(), HOSTILE.into())],
+            body: HOSTILE.into(),
+            truncated: false,
+        };
+        let side = StepSide {
+            status: None,
+            request: None,
+            response: Some(exchange),
+            error: None,
+        };
+        CompareReport {
+            schema_version: COMPARE_SCHEMA_VERSION,
+            harness_version: "0".into(),
+            run_id: HOSTILE.into(),
+            started_at: String::new(),
+            duration_ms: 0,
+            sides: vec![
+                SideInfo {
+                    label: "A".into(),
+                    target: TargetInfo {
+                        url: HOSTILE.into(),
+                        ..TargetInfo::default()
+                    },
+                },
+                SideInfo {
+                    label: "B".into(),
+                    target: TargetInfo::default(),
+                },
+            ],
+            cases: vec![CaseComparison {
+                id: HOSTILE.into(),
+                file: HOSTILE.into(),
+                title: HOSTILE.into(),
+                operation: HOSTILE.into(),
+                family: HOSTILE.into(),
+                skipped: None,
+                steps: vec![StepComparison {
+                    name: HOSTILE.into(),
+                    phase: StepPhase::Main,
+                    index: 1,
+                    verdict: StepVerdict::Differ,
+                    differences: vec![MismatchRecord {
+                        kind: HOSTILE.into(),
+                        expected_path: HOSTILE.into(),
+                        actual_path: HOSTILE.into(),
+                        expected: Some(HOSTILE.into()),
+                        actual: Some(HOSTILE.into()),
+                        location: None,
+                        message: HOSTILE.into(),
+                    }],
+                    diff: Some(format!("--- A\n+++ B\n-{HOSTILE}\n+{HOSTILE}")),
+                    a: side.clone(),
+                    b: side,
+                }],
+            }],
+            load_errors: vec![HOSTILE.into()],
+        }
+    }
+
+    #[test]
+    fn the_html_page_escapes_everything_from_servers_and_cases() {
+        let mut out = Vec::new();
+        write_html(&hostile_report(), &mut out).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        assert!(!page.contains("<script"), "no markup from the report");
+        assert!(!page.contains('\u{1b}'), "control characters made visible");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"));
+        assert_eq!(page.matches("<table class=\"sides\">").count(), 1);
+    }
+
+    #[test]
+    fn terminal_and_junit_make_control_characters_visible() {
+        let report = hostile_report();
+        assert!(!terminal(&report).contains('\u{1b}'));
+        let mut out = Vec::new();
+        write_junit(&report, &mut out).unwrap();
+        let junit = String::from_utf8(out).unwrap();
+        assert!(!junit.contains('\u{1b}') && !junit.contains("<script"));
+        assert_eq!(junit.matches("<failure").count(), 1);
     }
 }

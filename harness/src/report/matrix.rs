@@ -417,3 +417,55 @@ mod tests {
         assert_eq!(Compliance::default().display(), "–");
     }
 }
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+    use crate::report::model::{CaseResult, REPORT_SCHEMA_VERSION};
+
+    #[test]
+    fn the_matrix_page_escapes_everything_from_the_reports() {
+        let hostile = "<script>alert(1)</script>\u{1b}";
+        let case = CaseResult {
+            id: hostile.into(),
+            file: String::new(),
+            title: String::new(),
+            operation: hostile.into(),
+            operations: Vec::new(),
+            family: hostile.into(),
+            tags: Vec::new(),
+            spec: None,
+            status: CaseStatus::Fail,
+            reason: None,
+            raw_status: None,
+            duration_ms: 0,
+            unsupported: None,
+            grade: Grade::Required,
+            steps: Vec::new(),
+        };
+        let report = RunReport {
+            schema_version: REPORT_SCHEMA_VERSION,
+            harness_version: String::new(),
+            run_id: hostile.into(),
+            target: TargetInfo {
+                url: hostile.into(),
+                ..TargetInfo::default()
+            },
+            started_at: String::new(),
+            duration_ms: 0,
+            partition: None,
+            interrupted: false,
+            cases: vec![case],
+        };
+        let matrix = Matrix::build(&[report.clone(), report]);
+        let mut out = Vec::new();
+        write_html(&matrix, &mut out).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        assert!(!page.contains("<script") && !page.contains('\u{1b}'));
+        assert_eq!(
+            page.matches("status-fail").count(),
+            2 + 1,
+            "two cells and the style"
+        );
+    }
+}
