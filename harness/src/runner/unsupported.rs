@@ -6,7 +6,8 @@
 //! - HTTP 500 whose body is not a SOAP envelope (an HTML error page, plain text, nothing);
 //! - a SOAP fault whose ResponseCode (or faultcode) is `ErrorInvalidOperation` and whose text
 //!   says "not implemented" (the reference server's "The operation X is not implemented by this
-//!   server."), or `ErrorInvalidRequest`, or whose text names an unknown operation.
+//!   server."), or `ErrorInvalidRequest` answering a step that expects no fault, or whose text
+//!   names an unknown operation.
 //!
 //! A refusal counts only when the step did not pass and did not itself expect that code (a case
 //! that provokes `ErrorInvalidRequest` on purpose still fails or passes as usual). The profile's
@@ -42,7 +43,9 @@ pub fn refusal(step: &Step, status: u16, doc: Option<&Document>) -> Option<Strin
     .any(|w| text.contains(w));
     let not_implemented = match code.as_str() {
         "ErrorInvalidOperation" => text.contains("not implemented") || names_unknown_operation,
-        "ErrorInvalidRequest" => true,
+        // Ambiguous on its own: only for a step that expects no fault (a server that refuses
+        // malformed input with it instead of ErrorSchemaValidation does not conform).
+        "ErrorInvalidRequest" => !expects_fault(step),
         _ => names_unknown_operation || text.contains("not implemented"),
     };
     if !not_implemented || expects_code(step, &code) {
@@ -52,6 +55,16 @@ pub fn refusal(step: &Step, status: u16, doc: Option<&Document>) -> Option<Strin
         "HTTP {status} SOAP fault {code}: {}",
         crate::report::text::first_line(&fault.string)
     ))
+}
+
+/// True when the step expects a SOAP fault (`fault:`, or a `Fault` in its expected XML).
+fn expects_fault(step: &Step) -> bool {
+    step.expect.fault.is_some()
+        || step
+            .expect
+            .xml
+            .as_ref()
+            .is_some_and(|x| x.template.source.contains("Fault"))
 }
 
 /// True when the step's expectation names `code` itself (a fault it provokes on purpose).

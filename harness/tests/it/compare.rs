@@ -725,6 +725,17 @@ steps:
     expect: <soap:Fault>{{ignore}}</soap:Fault>
 "#;
 
+/// A one-step case that expects ErrorSchemaValidation for a malformed request.
+const EXPECTS_SCHEMA_FAULT: &str = r#"
+title: a malformed request is ErrorSchemaValidation
+operation: GetImItemList
+since: Exchange2013
+steps:
+  - name: malformed
+    body: <m:GetImItemList><m:Bogus/></m:GetImItemList>
+    fault: { response_code: ErrorSchemaValidation }
+"#;
+
 const INVALID_REQUEST_FAULT: &str = concat!(
     r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>"#,
     r#"<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">a:ErrorInvalidRequest</faultcode>"#,
@@ -743,6 +754,7 @@ fn http_501_a_non_soap_500_and_an_invalid_request_fault_mean_not_implemented() {
         &[
             ("fam/one.yaml", ONE_STEP_CASE),
             ("fam/on_purpose.yaml", EXPECTS_INVALID_REQUEST),
+            ("fam/schema.yaml", EXPECTS_SCHEMA_FAULT),
         ],
     );
     for (status, content_type, body, how) in [
@@ -788,12 +800,17 @@ fn http_501_a_non_soap_500_and_an_invalid_request_fault_mean_not_implemented() {
             .iter()
             .find(|c| c.id == "fam/on_purpose")
             .unwrap();
+        let schema = report.cases.iter().find(|c| c.id == "fam/schema").unwrap();
         if how.contains("ErrorInvalidRequest") {
             // The case asked for that fault: it passes, and is not taken as "not implemented".
             assert_eq!(on_purpose.status, CaseStatus::Pass, "{text}");
-            assert_eq!(out.status.code(), Some(0), "{text}");
+            // A step expecting another fault gets a wrong one: a failure, not "unsupported".
+            assert_eq!(schema.status, CaseStatus::Fail, "{text}");
+            assert_eq!(out.status.code(), Some(1), "{text}");
         } else {
             assert_eq!(on_purpose.status, CaseStatus::Unsupported, "{how}: {text}");
+            assert_eq!(schema.status, CaseStatus::Unsupported, "{how}: {text}");
+            assert_eq!(out.status.code(), Some(0), "unsupported alone: {text}");
         }
     }
 
