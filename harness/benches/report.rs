@@ -37,6 +37,8 @@ fn large_report() -> RunReport {
                 reason: None,
                 raw_status: None,
                 duration_ms: 12,
+                unsupported: None,
+                grade: Default::default(),
                 steps: vec![StepResult {
                     name: "get the list".into(),
                     phase: StepPhase::Main,

@@ -2,8 +2,9 @@
 //!
 //! `ews-conformance [run] [OPTIONS] [FILTER]` runs the suite (libtest-mimic's own arguments —
 //! filter, `--exact`, `--skip`, `--list`, `--ignored`, `--test-threads`, `--format`, `--color` —
-//! keep working); `serve`, `diff`, `lint`, `schema`, `merge` and `coverage` are the other
-//! subcommands. Exit codes: 0 all passed, 1 failures or regressions, 2 usage, configuration or
+//! keep working); `serve`, `diff`, `lint`, `schema`, `merge` (shards of one target, or the
+//! cases × servers matrix of several), `compare` (two servers side by side) and `coverage` are
+//! the other subcommands. Exit codes: 0 all passed, 1 failures or regressions, 2 usage, configuration or
 //! case-load errors. Only this module maps outcomes to exit codes and prints top-level errors.
 
 use std::io::IsTerminal;
@@ -60,6 +61,8 @@ enum Command {
     Schema,
     /// Merge the report.json files of N shards into one report set (JUnit, JSON, HTML).
     Merge(MergeArgs),
+    /// Run the same cases against two servers and report, per step, where the responses differ.
+    Compare(CompareArgs),
     /// List every EWS operation with the number of cases covering it (and their status).
     Coverage(CoverageArgs),
 }
@@ -136,6 +139,11 @@ struct RunArgs {
     /// Fail the run when a baseline case now passes (keeps baselines honest).
     #[arg(long)]
     strict_baseline: bool,
+    /// Accept baseline divergences of this grade only: `recommended` (a listed required case
+    /// that fails still fails the run) or `required` (any listed case). Overrides the file's
+    /// `grade:`.
+    #[arg(long, value_name = "GRADE")]
+    baseline_grade: Option<String>,
     /// Run only shard K of N (`hash:K/N`, stable hash of the case id).
     #[arg(long, value_name = "hash:K/N")]
     partition: Option<String>,
@@ -151,6 +159,17 @@ struct RunArgs {
     /// Run the cases in an order shuffled by SEED (to prove they do not depend on each other).
     #[arg(long, value_name = "SEED")]
     shuffle: Option<u64>,
+    /// Name of the header that names the case and step on every request (default
+    /// X-EWS-Conformance-Case; value like `im/flows/group_lifecycle#3`).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_trace_header")]
+    trace_header: Option<String>,
+    /// Send no trace header.
+    #[arg(long)]
+    no_trace_header: bool,
+    /// Exit 1 when a case is unsupported (the target does not implement an operation it needs);
+    /// by default unsupported cases are reported but do not fail the run.
+    #[arg(long)]
+    fail_on_unsupported: bool,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
 }
@@ -201,6 +220,49 @@ struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+struct CompareArgs {
+    /// Run only the cases whose id contains FILTER.
+    filter: Option<String>,
+    /// Run exactly the case with this id.
+    #[arg(long, value_name = "ID")]
+    exact: Option<String>,
+    /// A side: an EWS endpoint URL, `embedded` (the embedded reference server) or
+    /// `embedded:QUIRK[,QUIRK]` (with quirks). Two sides in all, with --target.
+    #[arg(long = "endpoint", value_name = "URL|embedded[:QUIRKS]")]
+    endpoints: Vec<String>,
+    /// A side from a target profile (YAML); profiles come before endpoints (A, then B).
+    #[arg(long = "target", value_name = "FILE")]
+    targets: Vec<PathBuf>,
+    /// Folder of case files.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<PathBuf>,
+    /// Folder for compare-junit.xml, compare.json and compare.html.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports: PathBuf,
+    /// Write no report files.
+    #[arg(long)]
+    no_reports: bool,
+    /// Authentication for endpoints given by URL: none, basic, bearer, ntlm (or EWS_AUTH).
+    #[arg(long, value_name = "KIND")]
+    auth: Option<String>,
+    /// User name for basic/ntlm (or EWS_USERNAME).
+    #[arg(long, value_name = "NAME")]
+    username: Option<String>,
+    /// RequestServerVersion to send by default.
+    #[arg(long, value_name = "VERSION")]
+    server_version: Option<String>,
+    /// Set a case variable (NAME=VALUE) on both sides.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    variables: Vec<String>,
+    /// Name of the trace header (default X-EWS-Conformance-Case).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_trace_header")]
+    trace_header: Option<String>,
+    /// Send no trace header.
+    #[arg(long)]
+    no_trace_header: bool,
+}
+
+#[derive(Debug, Args)]
 struct CoverageArgs {
     /// Folder of case files.
     #[arg(long, value_name = "DIR")]
@@ -236,6 +298,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diff(args)) => Ok(diff(args)),
         Some(Command::Lint(args)) => lint(args),
         Some(Command::Merge(args)) => merge(args),
+        Some(Command::Compare(args)) => compare(args),
         Some(Command::Coverage(args)) => coverage(args),
         Some(Command::Schema) => out(case::json_schema()).map(|()| EXIT_OK),
     };
@@ -343,13 +406,28 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
     // Every XML parse of the run (responses, case XML) uses the target's XML limits.
     xml::set_default_limits(target.limits.xml);
     let baseline_path = args.baseline.clone().or_else(|| target.baseline.clone());
-    let baseline = match &baseline_path {
+    let mut baseline = match &baseline_path {
         Some(path) => match report::Baseline::load(path) {
             Ok(b) => Some(b),
             Err(e) => return Err(usage(e)),
         },
         None => None,
     };
+    if let Some(grade) = &args.baseline_grade {
+        let grade = match grade.as_str() {
+            "required" => report::Grade::Required,
+            "recommended" => report::Grade::Recommended,
+            other => {
+                return Err(usage(format!(
+                    "--baseline-grade `{other}`: use `recommended` or `required`"
+                )));
+            }
+        };
+        match baseline.as_mut() {
+            Some(b) => b.grade = Some(grade),
+            None => return Err(usage("--baseline-grade needs a baseline (--baseline FILE)")),
+        }
+    }
 
     // The embedded server lives until the end of this function.
     let mut _server = None;
@@ -409,7 +487,10 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
     let write_baseline = args.write_baseline.clone();
     let target_run_timeout = target.limits.run_timeout;
     let color = color_enabled(args.libtest.color);
+    let fail_on_unsupported = args.fail_on_unsupported;
+    let rerun_command = rerun_command(&args);
     let config = RunConfig {
+        rerun_command,
         cases_dir: cases_dir(args.cases),
         reports_dir: (!args.no_reports).then_some(args.reports),
         target,
@@ -461,7 +542,52 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
             Err(e) => return Err(usage(e)),
         }
     }
+    let unsupported = outcome.report.count(report::CaseStatus::Unsupported);
+    if fail_on_unsupported && unsupported > 0 && outcome.exit_code(strict_baseline) == EXIT_OK {
+        eprintln!("{unsupported} unsupported case(s) fail the run (--fail-on-unsupported)");
+        return Ok(EXIT_FAILED);
+    }
     Ok(outcome.exit_code(strict_baseline))
+}
+
+/// How this run was invoked, for the rerun hint: `cargo run [--release] --` when the binary was
+/// started by cargo from its target folder, else the binary as typed; then the options that
+/// choose the cases and the target (`--cases`, `--target`, `--endpoint` without user-info,
+/// `--auth`, `--quirk`).
+fn rerun_command(args: &RunArgs) -> String {
+    use runner::message::shell_word;
+    let argv0 = std::env::args()
+        .next()
+        .unwrap_or_else(|| "ews-conformance".into());
+    let exe = Path::new(&argv0);
+    let profile_dir = exe
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    let mut words = match (std::env::var_os("CARGO").is_some(), profile_dir) {
+        (true, Some("release")) => vec!["cargo run --release --".to_string()],
+        (true, Some("debug")) => vec!["cargo run --".to_string()],
+        _ => vec![shell_word(&argv0)],
+    };
+    let mut flag = |name: &str, value: &str| {
+        words.push(format!("{name} {}", shell_word(value)));
+    };
+    if let Some(cases) = &args.cases {
+        flag("--cases", &cases.to_string_lossy());
+    }
+    if let Some(profile) = &args.target_profile {
+        flag("--target", &profile.to_string_lossy());
+    }
+    if let Some(endpoint) = &args.endpoint {
+        flag("--endpoint", &config::redact_url(endpoint));
+    }
+    if let Some(auth) = &args.auth {
+        flag("--auth", auth);
+    }
+    for quirk in &args.quirks {
+        flag("--quirk", quirk);
+    }
+    words.join(" ")
 }
 
 /// Ctrl-C once: finish running cases, skip the rest, write reports. Twice: exit at once.
@@ -548,6 +674,8 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
         xml_max_namespace_bindings: args.xml_max_namespace_bindings,
         xml_max_attributes: args.xml_max_attributes,
         baseline: args.baseline.clone(),
+        trace_header: args.trace_header.clone(),
+        no_trace_header: args.no_trace_header,
     })
 }
 
@@ -663,11 +791,19 @@ fn diff(args: DiffArgs) -> u8 {
     EXIT_FAILED
 }
 
+/// File names of the multi-server matrix.
+pub const MATRIX_HTML: &str = "matrix.html";
+pub const MATRIX_JSON: &str = "matrix.json";
+
 fn merge(args: MergeArgs) -> Result<u8, CliError> {
-    let merged = match report::merge::merge_files(&args.inputs) {
+    let mut servers = match report::merge::merge_servers(&args.inputs) {
         Ok(r) => r,
         Err(e) => return Err(usage(e)),
     };
+    if servers.len() > 1 {
+        return merge_matrix(&servers, &args);
+    }
+    let merged = servers.remove(0);
     let options = report::WriteOptions {
         strict_baseline: args.strict_baseline,
     };
@@ -687,6 +823,169 @@ fn merge(args: MergeArgs) -> Result<u8, CliError> {
             "could not write the merged reports: {e}"
         ))),
     }
+}
+
+/// One side given on the command line.
+enum SideSpec {
+    Profile(PathBuf),
+    Endpoint(String),
+    Embedded(Vec<Quirk>),
+}
+
+fn compare(args: CompareArgs) -> Result<u8, CliError> {
+    let mut specs: Vec<SideSpec> = args
+        .targets
+        .iter()
+        .cloned()
+        .map(SideSpec::Profile)
+        .collect();
+    for endpoint in &args.endpoints {
+        let spec = match endpoint.strip_prefix("embedded") {
+            Some("") => SideSpec::Embedded(Vec::new()),
+            Some(rest) if rest.starts_with(':') => SideSpec::Embedded(
+                rest[1..]
+                    .split(',')
+                    .filter(|q| !q.is_empty())
+                    .map(|q| q.parse::<Quirk>())
+                    .collect::<Result<_, _>>()
+                    .map_err(usage)?,
+            ),
+            _ => SideSpec::Endpoint(endpoint.clone()),
+        };
+        specs.push(spec);
+    }
+    if specs.len() != 2 {
+        return Err(usage(format!(
+            "compare needs exactly two sides (--endpoint URL|embedded[:QUIRKS] or --target FILE),              {} given",
+            specs.len()
+        )));
+    }
+    let extra_vars = parse_vars(&args.variables).map_err(usage)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let mut servers = Vec::new();
+    let mut sides = Vec::new();
+    for (spec, label) in specs.into_iter().zip(["A", "B"]) {
+        let mut overrides = TargetOverrides {
+            auth: args.auth.clone(),
+            username: args.username.clone(),
+            server_version: args.server_version.clone(),
+            trace_header: args.trace_header.clone(),
+            no_trace_header: args.no_trace_header,
+            ..TargetOverrides::default()
+        };
+        let profile = match &spec {
+            SideSpec::Profile(path) => Some(path.as_path()),
+            SideSpec::Endpoint(url) => {
+                overrides.endpoint = Some(url.clone());
+                None
+            }
+            SideSpec::Embedded(_) => None,
+        };
+        let env_for_side = |name: &str| {
+            // An embedded side ignores EWS_ENDPOINT (and its credentials come from the server).
+            if matches!(spec, SideSpec::Embedded(_)) && name.starts_with("EWS_") {
+                None
+            } else {
+                env(name)
+            }
+        };
+        let mut target = Target::resolve(profile, &overrides, &env_for_side)
+            .map_err(|e| usage(format_args!("side {label}: {e}")))?;
+        let info = if let SideSpec::Embedded(quirks) = &spec {
+            let config = ServerConfig {
+                quirks: quirks.clone(),
+                ..ServerConfig::default()
+            };
+            let server = reference_server::start(config.clone()).map_err(|e| {
+                usage(format_args!(
+                    "side {label}: could not start the embedded reference server: {e}"
+                ))
+            })?;
+            target = embedded_target(&server.url(), &config, target);
+            let info = TargetInfo {
+                url: server.url(),
+                embedded: true,
+                quirks: quirks.iter().map(|q| q.name().to_string()).collect(),
+                ..TargetInfo::default()
+            };
+            servers.push(server);
+            info
+        } else {
+            if target.endpoint.is_empty() {
+                return Err(usage(format!(
+                    "side {label}: the target profile names no endpoint"
+                )));
+            }
+            TargetInfo {
+                url: target.redacted_endpoint(),
+                ..TargetInfo::default()
+            }
+        };
+        // `--var` describes the servers given by URL or profile; an embedded side keeps the
+        // variables of its own users.
+        if !matches!(spec, SideSpec::Embedded(_)) {
+            target.apply_var_settings(&extra_vars);
+        }
+        sides.push(crate::compare::Side {
+            label: label.to_string(),
+            target,
+            info,
+        });
+    }
+    let config = crate::compare::CompareConfig {
+        cases_dir: cases_dir(args.cases),
+        filter: args.filter,
+        exact: args.exact,
+        run_id: runner::new_run_id(),
+    };
+    let report = crate::compare::run(&config, &sides[0], &sides[1]).map_err(usage)?;
+    drop(servers);
+    let _ = out(crate::compare::render::terminal(&report).trim_end());
+    if !args.no_reports {
+        match crate::compare::render::write_all(&report, &args.reports) {
+            Ok(paths) => {
+                let _ = out(report::terminal::reports_written(&paths).trim_end());
+            }
+            Err(e) => {
+                return Err(usage(format_args!(
+                    "could not write the compare reports: {e}"
+                )));
+            }
+        }
+    }
+    Ok(if report.is_same() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// `merge` of runs against different targets: one matrix of cases × servers.
+fn merge_matrix(servers: &[report::RunReport], args: &MergeArgs) -> Result<u8, CliError> {
+    let matrix = report::matrix::Matrix::build(servers);
+    let html = args.reports.join(MATRIX_HTML);
+    let json = args.reports.join(MATRIX_JSON);
+    std::fs::create_dir_all(&args.reports)
+        .and_then(|()| report::atomic_write(&html, |out| report::matrix::write_html(&matrix, out)))
+        .and_then(|()| report::atomic_write(&json, |out| report::matrix::write_json(&matrix, out)))
+        .map_err(|e| usage(format_args!("could not write the matrix: {e}")))?;
+    let mut text = format!(
+        "{} servers, {} cases (compliance = passed / cases with a verdict; unsupported apart):\n",
+        matrix.servers.len(),
+        matrix.cases.len()
+    );
+    for (server, total) in matrix.servers.iter().zip(&matrix.total) {
+        text.push_str(&format!(
+            "  {}: {}  [{}]\n",
+            report::text::clean(&server.label),
+            total.display(),
+            total.display_grades()
+        ));
+    }
+    let _ = out(text.trim_end())
+        .and_then(|()| out(report::terminal::reports_written(&[html, json]).trim_end()));
+    let all_ok = servers.iter().all(|r| r.is_success(args.strict_baseline));
+    Ok(if all_ok { EXIT_OK } else { EXIT_FAILED })
 }
 
 fn coverage(args: CoverageArgs) -> Result<u8, CliError> {

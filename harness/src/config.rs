@@ -52,6 +52,9 @@
 //!   xml_max_depth: 512           # XML limits on responses and case XML (depth at most 1024)
 //!   xml_max_namespace_bindings: 1024
 //!   xml_max_attributes: 1024
+//! trace_header: X-EWS-Conformance-Case  # names the case and step on every request; false = off
+//! operations: [AddImGroup, GetImItemList] # what the server implements; cases of others are
+//!                                # reported `unsupported` without sending (absent = all)
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -223,7 +226,17 @@ pub struct Target {
     pub proxy: Option<String>,
     /// Baseline of known divergences for this target.
     pub baseline: Option<PathBuf>,
+    /// Header naming the case and step on every request (`X-EWS-Conformance-Case:
+    /// im/flows/group_lifecycle#3`); `None` = no such header. [`Target::resolve`] defaults it to
+    /// [`DEFAULT_TRACE_HEADER`].
+    pub trace_header: Option<String>,
+    /// The operations the target implements (profile `operations:`); cases of any other
+    /// operation are reported `unsupported` without sending. `None` = every operation.
+    pub operations: Option<BTreeSet<String>>,
 }
+
+/// The trace header's default name.
+pub const DEFAULT_TRACE_HEADER: &str = "X-EWS-Conformance-Case";
 
 impl Target {
     /// Names a case may use: built-ins, configured variables and `run_id`.
@@ -411,7 +424,40 @@ impl Target {
             check_proxy(proxy)?;
         }
 
+        let trace_header = if overrides.no_trace_header {
+            None
+        } else {
+            match (&overrides.trace_header, raw.trace_header) {
+                (Some(name), _) => Some(name.clone()),
+                (None, Some(RawTraceHeader::Name(name))) => Some(name),
+                (None, Some(RawTraceHeader::On(false))) => None,
+                (None, Some(RawTraceHeader::On(true)) | None) => {
+                    Some(DEFAULT_TRACE_HEADER.to_string())
+                }
+            }
+        };
+        if let Some(name) = &trace_header {
+            check_header(name, "").map_err(|_| ConfigError::Invalid {
+                origin: "trace header (`--trace-header`, profile `trace_header`)".into(),
+                message: format!("`{name}` is not a valid HTTP header name"),
+            })?;
+        }
+
+        if let Some(unknown) = raw
+            .operations
+            .iter()
+            .flatten()
+            .find(|op| crate::operations::find(op).is_none())
+        {
+            return Err(ConfigError::Invalid {
+                origin: "profile `operations`".into(),
+                message: format!("`{unknown}` is not an EWS operation name"),
+            });
+        }
+
         Ok(Target {
+            trace_header,
+            operations: raw.operations.map(|ops| ops.into_iter().collect()),
             endpoint,
             auth,
             server_version: overrides.server_version.clone().or(raw.server_version),
@@ -467,6 +513,10 @@ pub struct TargetOverrides {
     pub xml_max_attributes: Option<usize>,
     /// `--baseline FILE`
     pub baseline: Option<PathBuf>,
+    /// `--trace-header NAME`
+    pub trace_header: Option<String>,
+    /// `--no-trace-header`
+    pub no_trace_header: bool,
 }
 
 /// Why a target could not be resolved.
@@ -634,6 +684,16 @@ struct RawProfile {
     proxy: Option<String>,
     #[serde(default)]
     limits: RawLimits,
+    trace_header: Option<RawTraceHeader>,
+    operations: Option<Vec<String>>,
+}
+
+/// `trace_header:` is a header name, or `false` (off) / `true` (the default name).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawTraceHeader {
+    On(bool),
+    Name(String),
 }
 
 #[derive(Debug, Default, Deserialize)]

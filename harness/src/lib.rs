@@ -18,6 +18,7 @@
 pub mod bless;
 pub mod case;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod report;
 pub mod runner;

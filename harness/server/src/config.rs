@@ -23,6 +23,7 @@ struct RawConfig {
     distribution_groups: Option<Vec<RawGroup>>,
     limits: Option<RawLimits>,
     quirks: Option<Vec<String>>,
+    disabled_operations: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,12 +166,24 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
             })
             .collect::<Result<_, _>>()?;
     }
+    if let Some(ops) = raw.disabled_operations {
+        config.disabled_operations = ops.into_iter().collect();
+    }
     validate(&config).map_err(|message| error(path, message))?;
     Ok(config)
 }
 
 /// Checks a configuration (from a file or built in code) before the server starts.
 pub fn validate(config: &ServerConfig) -> Result<(), String> {
+    if let Some(op) = config
+        .disabled_operations
+        .iter()
+        .find(|op| crate::operations::find(op).is_none())
+    {
+        return Err(format!(
+            "disabled_operations: `{op}` is not an EWS operation name"
+        ));
+    }
     if config.users.is_empty() {
         return Err("at least one user is needed".into());
     }

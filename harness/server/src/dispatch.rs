@@ -101,6 +101,9 @@ impl ServerState {
 
     /// Handles one request body from authenticated user `user`.
     pub fn handle(&self, user: usize, bytes: &[u8]) -> Reply {
+        if let Some(operation) = self.disabled_operation(bytes) {
+            return self.fault_reply(&Fault::new(FaultKind::NotImplemented { operation }));
+        }
         let parsed = match parse_request(bytes) {
             Ok(parsed) => parsed,
             Err(fault) => return self.fault_reply(&fault),
@@ -173,6 +176,19 @@ impl ServerState {
             content_type: self.quirks.content_type("text/xml; charset=utf-8"),
             body: self.message_envelope(message),
         }
+    }
+
+    /// The operation a request invokes when it is one of `disabled_operations` (refused as not
+    /// implemented before any validation, as a server without it would).
+    fn disabled_operation(&self, bytes: &[u8]) -> Option<String> {
+        if self.config.disabled_operations.is_empty() {
+            return None;
+        }
+        let root = xml_tree::parse_document(bytes).ok()?;
+        let envelope = envelope::parse_envelope(root).ok()?;
+        let body = &envelope.body;
+        (body.ns == MESSAGES_NS && self.config.disabled_operations.contains(&body.local))
+            .then(|| body.local.clone())
     }
 
     /// Resolves ExchangeImpersonation for authenticated user `user`.

@@ -151,7 +151,7 @@ mod schema;
 mod tls;
 mod xml_tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -291,6 +291,9 @@ pub struct ServerConfig {
     pub body_read_timeout: Duration,
     /// Serve HTTPS with this certificate and key instead of HTTP.
     pub tls: Option<TlsIdentity>,
+    /// Operations answered as not implemented (`ErrorInvalidOperation`), as a server that
+    /// implements a subset would: for testing clients against such servers.
+    pub disabled_operations: BTreeSet<String>,
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
@@ -355,6 +358,7 @@ impl Default for ServerConfig {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             tls: None,
+            disabled_operations: BTreeSet::new(),
         }
     }
 }

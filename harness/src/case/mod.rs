@@ -33,6 +33,9 @@ use std::path::{Path, PathBuf};
 
 use crate::xml;
 
+/// The requirement grade of a case (`grade:`), shared with the result model.
+pub use crate::report::Grade;
+
 pub use diagnostic::{did_you_mean, edit_distance};
 pub use template::{Spanned, TemplateError};
 
@@ -450,6 +453,8 @@ pub struct Case {
     pub spec: Option<String>,
     /// Not run unless `--ignored`; the reason is shown.
     pub ignore: Option<String>,
+    /// What kind of requirement the case checks (`grade:`; `required` by default).
+    pub grade: Grade,
     pub steps: Vec<Step>,
     /// Case-level cleanup, run after step cleanups, always.
     pub cleanup: Vec<Step>,

@@ -40,6 +40,10 @@ pub struct RawCase {
     pub spec: Option<String>,
     /// When set, the case is not run unless `--ignored` is given; the text says why.
     pub ignore: Option<String>,
+    /// What the case checks: `required` (a MUST of the documentation or schema, the default)
+    /// or `recommended` (Exchange's behaviour where the documentation is silent).
+    #[schemars(schema_with = "grade_schema")]
+    pub grade: Option<String>,
     /// Comparison options applied to every step (a step's own `options` override them).
     pub options: Option<RawOptions>,
     /// The request/response exchanges, run in order. Each needs a `name`.
@@ -169,6 +173,10 @@ fn version_names() -> Vec<&'static str> {
 
 fn operation_names() -> Vec<&'static str> {
     operations::ALL.iter().map(|op| op.name).collect()
+}
+
+fn grade_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "enum": optional_enum(vec!["required", "recommended"]) })
 }
 
 fn version_schema(_: &mut SchemaGenerator) -> Schema {

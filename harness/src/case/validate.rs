@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::Grade;
 use super::diagnostic::{Sources, did_you_mean};
 use super::locate::{Located, Outline};
 use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
@@ -198,6 +199,18 @@ impl Validator<'_> {
         if raw.ignore.as_deref().is_some_and(|r| r.trim().is_empty()) {
             self.error_at_value("ignore", "`ignore` needs a reason", None);
         }
+        let grade = match raw.grade.as_deref() {
+            None | Some("required") => Grade::Required,
+            Some("recommended") => Grade::Recommended,
+            Some(other) => {
+                self.error_at_value(
+                    "grade",
+                    format!("unknown grade `{other}`"),
+                    Some("use `required` (a MUST of the documentation) or `recommended` (Exchange's behaviour where the documentation is silent)".to_string()),
+                );
+                Grade::Required
+            }
+        };
         let base = match raw.options {
             Some(options) => self.base_options(options, "options"),
             None => BaseOptions::default(),
@@ -310,6 +323,7 @@ impl Validator<'_> {
             tags,
             spec: raw.spec,
             ignore: raw.ignore,
+            grade,
             steps,
             cleanup,
         })

@@ -8,6 +8,9 @@
 //!   reason: wrong ResponseCode
 //!   link: https://tracker.example/EWS-12
 //! ```
+//! A top-level `grade: recommended` (or `--baseline-grade recommended`) makes the baseline accept
+//! divergences of `recommended` cases only: a listed `required` case that fails still fails.
+//!
 //! [`apply_baseline`] turns listed failing/erroring cases into expected failures and listed
 //! passing cases into unexpected passes. [`Baseline::from_report`] + [`Baseline::write`] are
 //! `--write-baseline`.
@@ -22,7 +25,7 @@ use serde::Serialize;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::atomic_write;
-use super::model::{CaseStatus, RunReport};
+use super::model::{CaseStatus, Grade, RunReport};
 use super::text::clean;
 use crate::yaml;
 
@@ -33,7 +36,13 @@ pub struct Baseline {
     pub entries: BTreeMap<String, String>,
     /// Case id -> link to a ticket or discussion, for entries that have one.
     pub links: BTreeMap<String, String>,
+    /// The strictest grade whose divergences the baseline accepts: `Some(Recommended)` accepts
+    /// recommended cases only; `None` (or `Required`) accepts any listed case.
+    pub grade: Option<Grade>,
 }
+
+/// The key of the baseline file that sets [`Baseline::grade`].
+pub const GRADE_KEY: &str = "grade";
 
 /// Errors loading or writing a baseline file.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +116,23 @@ impl Baseline {
         };
         let mut baseline = Baseline::default();
         for (id, entry) in raw.map(|r| r.0).unwrap_or_default() {
+            if id == GRADE_KEY {
+                baseline.grade = Some(match entry.reason.trim() {
+                    "required" => Grade::Required,
+                    "recommended" => Grade::Recommended,
+                    other => {
+                        return Err(invalid(
+                            &id,
+                            1,
+                            format!(
+                                "`grade: {other}` is not a grade: use `recommended` (accept \
+                                 divergences of recommended cases only) or `required` (any)"
+                            ),
+                        ));
+                    }
+                });
+                continue;
+            }
             if id.trim().is_empty() {
                 return Err(invalid(&id, 1, "empty case id".to_owned()));
             }
@@ -190,7 +216,16 @@ impl Baseline {
         } else {
             yaml::to_string(&entries)?
         };
-        Ok(format!("{HEADER}{body}"))
+        let grade = self
+            .grade
+            .map(|g| format!("{GRADE_KEY}: {}\n", g.label()))
+            .unwrap_or_default();
+        Ok(format!("{HEADER}{grade}{body}"))
+    }
+
+    /// Whether a listed case of `grade` may be accepted as a known divergence.
+    pub fn accepts(&self, grade: Grade) -> bool {
+        self.grade.is_none_or(|strictest| grade >= strictest)
     }
 
     /// Number of entries.
@@ -234,10 +269,19 @@ pub fn apply_baseline(report: &mut RunReport, baseline: &Baseline) {
         let Some(reason) = baseline.reason_for(&case.id) else {
             continue;
         };
+        if !baseline.accepts(case.grade)
+            && matches!(case.status, CaseStatus::Fail | CaseStatus::Error)
+        {
+            // A required case: the baseline may not excuse it; its failure stays a failure.
+            continue;
+        }
         let new_status = match case.status {
             CaseStatus::Fail | CaseStatus::Error => CaseStatus::ExpectedFailure,
             CaseStatus::Pass => CaseStatus::UnexpectedPass,
-            CaseStatus::Ignored | CaseStatus::ExpectedFailure | CaseStatus::UnexpectedPass => {
+            CaseStatus::Ignored
+            | CaseStatus::Unsupported
+            | CaseStatus::ExpectedFailure
+            | CaseStatus::UnexpectedPass => {
                 continue;
             }
         };

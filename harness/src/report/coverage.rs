@@ -128,7 +128,9 @@ impl Coverage {
 }
 
 /// Short column headings of the status columns, in [`CaseStatus::ALL`] order.
-const STATUS_HEADINGS: [&str; 6] = ["pass", "fail", "error", "ignored", "xfail", "xpass"];
+const STATUS_HEADINGS: [&str; 7] = [
+    "pass", "fail", "error", "ignored", "unsup", "xfail", "xpass",
+];
 
 /// The coverage table as plain text, for the `coverage` command: one row per operation
 /// (uncovered ones marked `-`), then unknown operations, then the covered count.

@@ -77,12 +77,24 @@ struct View {
     partition: Option<String>,
     interrupted: bool,
     total: usize,
+    /// The score split by grade (one line).
+    score: String,
+    /// One line per operation the target does not implement.
+    unsupported: Vec<UnsupportedView>,
     counts: Vec<CountView>,
     statuses: Vec<StatusView>,
     matrix: Vec<MatrixRow>,
     matrix_totals: Vec<usize>,
     cases: Vec<CaseView>,
     coverage: CoverageView,
+}
+
+#[derive(Serialize)]
+struct UnsupportedView {
+    operation: String,
+    cases: usize,
+    why: String,
+    href: String,
 }
 
 #[derive(Serialize)]
@@ -124,6 +136,7 @@ struct CaseView {
     family: String,
     tags: Vec<String>,
     spec: Option<String>,
+    grade: &'static str,
     status: &'static str,
     raw_status: Option<&'static str>,
     reason: Option<String>,
@@ -194,11 +207,12 @@ struct CoverageRow {
     href: String,
 }
 
-const HEADINGS: [&str; 6] = [
+const HEADINGS: [&str; 7] = [
     "pass",
     "fail",
     "error",
     "ignored",
+    "unsupported",
     "expected failure",
     "unexpected pass",
 ];
@@ -206,14 +220,14 @@ const HEADINGS: [&str; 6] = [
 impl View {
     fn new(report: &RunReport) -> View {
         let counts = report.counts();
-        let mut matrix: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
+        let mut matrix: BTreeMap<&str, [usize; 7]> = BTreeMap::new();
         for case in &report.cases {
             let row = matrix.entry(case.operation.as_str()).or_default();
             if let Some(column) = CaseStatus::ALL.iter().position(|s| *s == case.status) {
                 row[column] += 1;
             }
         }
-        let mut matrix_totals = vec![0; 6];
+        let mut matrix_totals = vec![0; 7];
         for row in matrix.values() {
             for (total, n) in matrix_totals.iter_mut().zip(row) {
                 *total += n;
@@ -232,6 +246,16 @@ impl View {
             partition: report.partition.as_deref().map(clean),
             interrupted: report.interrupted,
             total: report.cases.len(),
+            score: clean(&super::matrix::score_line(report)),
+            unsupported: super::terminal::unsupported_operations(report)
+                .into_iter()
+                .map(|u| UnsupportedView {
+                    href: filter_href(&format!("op:{} status:unsupported", u.operation)),
+                    operation: clean(&u.operation),
+                    cases: u.cases,
+                    why: clean(&u.why),
+                })
+                .collect(),
             counts: CaseStatus::ALL
                 .iter()
                 .map(|s| CountView {
@@ -288,6 +312,7 @@ impl CaseView {
             family: clean(&case.family),
             tags: case.tags.iter().map(|t| clean(t)).collect(),
             spec: case.spec.as_deref().map(clean),
+            grade: case.grade.label(),
             status: case.status.label(),
             raw_status: case.raw_status.map(CaseStatus::label),
             reason: case.reason.as_deref().map(clean),

@@ -18,6 +18,24 @@ struct JsonReport<'a> {
     #[serde(flatten)]
     report: &'a RunReport,
     coverage: Coverage,
+    score: Score,
+}
+
+/// The derived score: passed / counted over all cases and per grade (see `report::matrix`).
+#[derive(Serialize)]
+struct Score {
+    passed: usize,
+    counted: usize,
+    unsupported: usize,
+    ignored: usize,
+    required: GradeScore,
+    recommended: GradeScore,
+}
+
+#[derive(Serialize)]
+struct GradeScore {
+    passed: usize,
+    counted: usize,
 }
 
 /// Writes `report` as pretty JSON (two-space indent, trailing newline).
@@ -25,6 +43,18 @@ pub fn write(report: &RunReport, mut out: impl Write) -> io::Result<()> {
     let document = JsonReport {
         report,
         coverage: Coverage::from_report(report),
+        score: {
+            let c = super::matrix::score(report);
+            let grade = |(passed, counted): (usize, usize)| GradeScore { passed, counted };
+            Score {
+                passed: c.passed,
+                counted: c.counted,
+                unsupported: c.unsupported,
+                ignored: c.ignored,
+                required: grade(c.by_grade[0]),
+                recommended: grade(c.by_grade[1]),
+            }
+        },
     };
     serde_json::to_writer_pretty(&mut out, &document).map_err(io::Error::other)?;
     out.write_all(b"\n")

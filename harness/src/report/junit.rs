@@ -107,6 +107,16 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
             clean(&report.target.quirks.join(",")),
         ));
     }
+    let score = super::matrix::score(report);
+    for (grade, (passed, counted)) in super::model::Grade::ALL.iter().zip(score.by_grade) {
+        properties.push(Property::new(
+            format!("score-{}", grade.label()),
+            format!("{passed}/{counted}"),
+        ));
+    }
+    if score.unsupported > 0 {
+        properties.push(Property::new("unsupported", score.unsupported.to_string()));
+    }
     if let Some(partition) = &report.partition {
         properties.push(Property::new("partition", clean(partition)));
     }
@@ -153,6 +163,17 @@ fn test_case(case: &CaseResult, options: JunitOptions) -> TestCase {
             status.set_message(clean(if reason.is_empty() { "ignored" } else { reason }));
             status
         }
+        CaseStatus::Unsupported => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_type("unsupported")
+                .set_message(clean(if reason.is_empty() {
+                    "unsupported: the target does not implement an operation the case needs"
+                } else {
+                    reason
+                }));
+            status
+        }
     };
     let mut test_case = TestCase::new(clean(&case.id), status);
     test_case
@@ -183,6 +204,7 @@ fn case_properties(case: &CaseResult) -> Vec<Property> {
         Property::new("file", clean(&case.file)),
         Property::new("title", clean(&case.title)),
         Property::new("status", case.status.label()),
+        Property::new("grade", case.grade.label()),
     ];
     if let Some(raw) = case.raw_status {
         properties.push(Property::new("raw-status", raw.label()));

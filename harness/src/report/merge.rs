@@ -10,6 +10,12 @@
 //! - `started_at` = earliest, `duration_ms` = longest, `interrupted` = any, `partition` = none,
 //!   `target.quirks` = union, server version/build = first known;
 //! - cases sorted by id.
+//!
+//! [`merge_servers`] is the `merge` command's entry: it groups the reports by target first (the
+//! URL; for the embedded server its set of quirks, since each quirk set is another server),
+//! merges the shards of each group with the rules above, and returns one report per server.
+//! More than one server makes the command write the cases × servers matrix
+//! ([`super::matrix`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -88,6 +94,46 @@ pub fn merge_files<P: AsRef<Path>>(paths: &[P]) -> Result<RunReport, MergeError>
         labels.push(path.display().to_string());
     }
     merge_labelled(reports, &labels)
+}
+
+/// Reads the JSON reports at `paths`, groups them by target and merges each group's shards;
+/// one report per server, in the order their first report was given.
+pub fn merge_servers<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<RunReport>, MergeError> {
+    let mut groups: Vec<(String, Vec<RunReport>, Vec<String>)> = Vec::new();
+    for path in paths {
+        let path: PathBuf = path.as_ref().to_owned();
+        let report = json::read(&path)?;
+        let key = target_key(&report);
+        let index = match groups.iter().position(|(k, _, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                groups.push((key, Vec::new(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        groups[index].1.push(report);
+        groups[index].2.push(path.display().to_string());
+    }
+    if groups.is_empty() {
+        return Err(MergeError::Empty);
+    }
+    groups
+        .into_iter()
+        .map(|(_, reports, labels)| merge_labelled(reports, &labels))
+        .collect()
+}
+
+/// What identifies a server across reports.
+fn target_key(report: &RunReport) -> String {
+    if report.target.embedded {
+        let quirks: BTreeSet<&str> = report.target.quirks.iter().map(String::as_str).collect();
+        format!(
+            "embedded:{}",
+            quirks.into_iter().collect::<Vec<_>>().join(",")
+        )
+    } else {
+        report.target.url.clone()
+    }
 }
 
 fn merge_labelled(reports: Vec<RunReport>, labels: &[String]) -> Result<RunReport, MergeError> {

@@ -2,7 +2,8 @@
 //!
 //! Owns the terminal summary and progress ([`terminal`]), the JUnit XML ([`junit`]), JSON
 //! ([`json`]) and HTML ([`html`]) writers, baselines of known divergences ([`baseline`]), merging
-//! of shard reports ([`merge`]; shards are selected by [`crate::runner::partition`]), and the
+//! of shard reports ([`merge`]; shards are selected by [`crate::runner::partition`]), the
+//! cases × servers matrix of runs against several targets ([`matrix`]), and the
 //! operation coverage table ([`coverage`]). Every writer writes to `impl Write`; [`write_all`] writes the three report
 //! files atomically (temporary file in the same folder + rename), so a reader never sees a
 //! half-written report and an interrupted or failed write leaves the previous report in place.
@@ -18,6 +19,7 @@ pub mod coverage;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod matrix;
 pub mod merge;
 pub mod model;
 pub mod terminal;

@@ -65,6 +65,11 @@ pub enum CaseStatus {
     Error,
     /// Not run (minimum server version above the target's, or `--ignored` not given).
     Ignored,
+    /// The target does not implement an operation the case needs: it refused it as not
+    /// implemented, or the target profile's `operations:` does not list it (then nothing was
+    /// sent). Apart from pass, fail and error; does not fail the run unless
+    /// `--fail-on-unsupported`.
+    Unsupported,
     /// Failed or errored, but listed in the baseline: does not fail the run.
     ExpectedFailure,
     /// Listed in the baseline but passed: the baseline is stale.
@@ -73,11 +78,12 @@ pub enum CaseStatus {
 
 impl CaseStatus {
     /// Every status, in report order (the order of counts, columns and tables).
-    pub const ALL: [CaseStatus; 6] = [
+    pub const ALL: [CaseStatus; 7] = [
         CaseStatus::Pass,
         CaseStatus::Fail,
         CaseStatus::Error,
         CaseStatus::Ignored,
+        CaseStatus::Unsupported,
         CaseStatus::ExpectedFailure,
         CaseStatus::UnexpectedPass,
     ];
@@ -89,6 +95,7 @@ impl CaseStatus {
             CaseStatus::Fail => "fail",
             CaseStatus::Error => "error",
             CaseStatus::Ignored => "ignored",
+            CaseStatus::Unsupported => "unsupported",
             CaseStatus::ExpectedFailure => "expected-failure",
             CaseStatus::UnexpectedPass => "unexpected-pass",
         }
@@ -125,9 +132,46 @@ pub struct CaseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_status: Option<CaseStatus>,
     pub duration_ms: u64,
+    /// For an `unsupported` case: the operation the target does not implement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<String>,
+    /// What kind of requirement the case checks (`required` unless the case says otherwise).
+    #[serde(default, skip_serializing_if = "Grade::is_required")]
+    pub grade: Grade,
     /// Main steps then cleanup steps, in the order they ran.
     #[serde(default)]
     pub steps: Vec<StepResult>,
+}
+
+/// What kind of requirement a case checks.
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, Default,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Grade {
+    /// A MUST of the documentation or the schema (the default).
+    #[default]
+    Required,
+    /// Exchange's behaviour where the documentation is silent.
+    Recommended,
+}
+
+impl Grade {
+    /// Both grades, in report order.
+    pub const ALL: [Grade; 2] = [Grade::Required, Grade::Recommended];
+
+    /// Lower-case label used in case files and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Grade::Required => "required",
+            Grade::Recommended => "recommended",
+        }
+    }
+
+    /// True for [`Grade::Required`] (the JSON report leaves the default out).
+    pub fn is_required(&self) -> bool {
+        *self == Grade::Required
+    }
 }
 
 /// Whether a step belongs to the case body or to its cleanup.
@@ -305,11 +349,15 @@ impl RunReport {
     }
 
     /// True when the run should exit 0: no failure, error or unexpected pass
-    /// (unexpected passes count only when `strict_baseline` is set).
+    /// (unexpected passes count only when `strict_baseline` is set). Unsupported cases do not
+    /// count (the CLI's `--fail-on-unsupported` makes them count).
     pub fn is_success(&self, strict_baseline: bool) -> bool {
         !self.interrupted
             && self.cases.iter().all(|c| match c.status {
-                CaseStatus::Pass | CaseStatus::Ignored | CaseStatus::ExpectedFailure => true,
+                CaseStatus::Pass
+                | CaseStatus::Ignored
+                | CaseStatus::Unsupported
+                | CaseStatus::ExpectedFailure => true,
                 CaseStatus::UnexpectedPass => !strict_baseline,
                 CaseStatus::Fail | CaseStatus::Error => false,
             })

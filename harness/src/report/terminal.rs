@@ -20,7 +20,9 @@ use super::text::{clean, human_duration};
 const BAR_TEMPLATE: &str = "{bar:40.cyan/blue} {pos}/{len} {elapsed} {wide_msg}";
 
 /// Column headings of the status columns, in [`CaseStatus::ALL`] order.
-const STATUS_HEADINGS: [&str; 6] = ["pass", "fail", "error", "ignored", "xfail", "xpass"];
+const STATUS_HEADINGS: [&str; 7] = [
+    "pass", "fail", "error", "ignored", "unsup", "xfail", "xpass",
+];
 
 fn color_code(status: CaseStatus) -> &'static str {
     match status {
@@ -28,6 +30,7 @@ fn color_code(status: CaseStatus) -> &'static str {
         CaseStatus::Fail => "31",             // red
         CaseStatus::Error => "1;35",          // bold magenta
         CaseStatus::Ignored => "33",          // yellow
+        CaseStatus::Unsupported => "34",      // blue
         CaseStatus::ExpectedFailure => "36",  // cyan
         CaseStatus::UnexpectedPass => "1;33", // bold yellow
     }
@@ -84,6 +87,9 @@ pub fn summary(report: &RunReport, color: bool) -> String {
         }
     }
     let _ = writeln!(out, "{target}");
+    if total > 0 {
+        let _ = writeln!(out, "{}", super::matrix::score_line(report));
+    }
     if let Some(partition) = &report.partition {
         let _ = writeln!(out, "partition: {}", clean(partition));
     }
@@ -128,6 +134,26 @@ pub fn summary(report: &RunReport, color: bool) -> String {
             );
         }
     }
+    let unsupported = unsupported_operations(report);
+    if !unsupported.is_empty() {
+        out.push_str("\nunsupported operations (their cases are not counted as failures):\n");
+        let width = unsupported
+            .iter()
+            .map(|u| u.operation.chars().count())
+            .max()
+            .unwrap_or(0);
+        for u in &unsupported {
+            let _ = writeln!(
+                out,
+                "  {}  {:<width$}  {} case{}: {}",
+                paint("unsup", CaseStatus::Unsupported, color),
+                clean(&u.operation),
+                u.cases,
+                if u.cases == 1 { "" } else { "s" },
+                clean(&u.why)
+            );
+        }
+    }
     let stale: Vec<&CaseResult> = report
         .cases
         .iter()
@@ -147,15 +173,54 @@ pub fn summary(report: &RunReport, color: bool) -> String {
     out
 }
 
+/// One operation the target does not implement, with how many cases it made unsupported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedOperation {
+    pub operation: String,
+    pub cases: usize,
+    /// How the target refused it (the first case's reason).
+    pub why: String,
+}
+
+/// The operations behind the run's `unsupported` cases, by name: one entry per operation.
+pub fn unsupported_operations(report: &RunReport) -> Vec<UnsupportedOperation> {
+    let mut by_op: BTreeMap<&str, UnsupportedOperation> = BTreeMap::new();
+    for case in report
+        .cases
+        .iter()
+        .filter(|c| c.status == CaseStatus::Unsupported)
+    {
+        let operation = case
+            .unsupported
+            .as_deref()
+            .unwrap_or(case.operation.as_str());
+        by_op
+            .entry(operation)
+            .or_insert_with(|| UnsupportedOperation {
+                operation: operation.to_string(),
+                cases: 0,
+                why: case
+                    .reason
+                    .as_deref()
+                    .map(super::text::first_line)
+                    .unwrap_or("")
+                    .trim_start_matches("unsupported: ")
+                    .to_string(),
+            })
+            .cases += 1;
+    }
+    by_op.into_values().collect()
+}
+
 fn operation_table(out: &mut String, report: &RunReport, color: bool) {
-    let mut rows: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
+    let mut rows: BTreeMap<&str, [usize; 7]> = BTreeMap::new();
     for case in &report.cases {
         let row = rows.entry(case.operation.as_str()).or_default();
         if let Some(column) = CaseStatus::ALL.iter().position(|s| *s == case.status) {
             row[column] += 1;
         }
     }
-    let mut totals = [0usize; 6];
+    let mut totals = [0usize; 7];
     for row in rows.values() {
         for (total, n) in totals.iter_mut().zip(row) {
             *total += n;
@@ -172,7 +237,7 @@ fn operation_table(out: &mut String, report: &RunReport, color: bool) {
         let _ = write!(out, "  {heading:>7}");
     }
     out.push('\n');
-    let mut line = |name: &str, row: &[usize; 6]| {
+    let mut line = |name: &str, row: &[usize; 7]| {
         let _ = write!(
             out,
             "{:<width$}  {:>5}",

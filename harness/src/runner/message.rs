@@ -7,8 +7,9 @@ use std::fmt::Write;
 use crate::case::Case;
 use crate::report::{CaseResult, StepPhase, StepStatus};
 
-/// Renders the failure message of `result`. `color` adds ANSI colors to the diff.
-pub fn failure(case: &Case, result: &CaseResult, color: bool) -> String {
+/// Renders the failure message of `result`; `rerun` is how the harness was invoked (the hint
+/// appends `--exact ID`). `color` adds ANSI colors to the diff.
+pub fn failure(case: &Case, result: &CaseResult, rerun: &str, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -68,11 +69,24 @@ pub fn failure(case: &Case, result: &CaseResult, color: bool) -> String {
     }
     let _ = write!(
         out,
-        "  rerun: cargo run --release -- --exact {}   (case file: {})",
-        result.id,
+        "  rerun: {rerun} --exact {}   (case file: {})",
+        shell_word(&result.id),
         case.file.display()
     );
     out
+}
+
+/// `word` as one shell word: unchanged when it is plain, else in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn status_word(status: StepStatus) -> &'static str {

@@ -18,6 +18,7 @@ pub mod headers;
 pub mod message;
 pub mod partition;
 pub mod step;
+pub mod unsupported;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -60,6 +61,10 @@ pub struct RunConfig {
     pub interrupt: Arc<AtomicBool>,
     /// Run the trials in an order shuffled by this seed (order-independence checks).
     pub shuffle_seed: Option<u64>,
+    /// How the harness was invoked, up to the case selection (`cargo run --release --
+    /// --cases x --endpoint URL`): the rerun hint under a failing case appends `--exact ID`.
+    /// Empty = `cargo run --release --`.
+    pub rerun_command: String,
 }
 
 /// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
@@ -119,12 +124,25 @@ pub enum RunError {
 /// Per-case view of the run shared by all trials.
 pub struct CaseContext<'a> {
     pub transport: &'a Transport,
+    /// The id of the case being run (for the trace header).
+    pub case_id: &'a str,
+    /// The trace header's name; `None` = not sent.
+    pub trace_header: Option<&'a str>,
+    /// Keep running the case's steps after one fails (an error still stops it): `compare`
+    /// runs every step on both servers whatever their expectations say.
+    pub continue_after_failure: bool,
     pub default_server_version: String,
     pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
 }
 
 impl CaseContext<'_> {
+    /// The trace header for a step (`label` as from [`trace_label`]), when one is configured.
+    pub fn trace(&self, label: &str) -> Option<(String, String)> {
+        self.trace_header
+            .map(|name| (name.to_string(), format!("{}#{label}", self.case_id)))
+    }
+
     /// Replaces every secret in `text` by `***`.
     pub fn scrub(&self, text: &str) -> String {
         self.redactor.scrub(text)
@@ -183,10 +201,24 @@ pub fn run_case(
     let started = Instant::now();
     let mut vars = variables.clone();
     let mut steps: Vec<StepResult> = Vec::new();
-    let mut cleanups: Vec<&case::Step> = Vec::new();
+    let mut cleanups: Vec<(String, &case::Step)> = Vec::new();
     let mut stopped = false;
     let mut unconfigured = None;
-    for step in &case.steps {
+    // The first step that did not pass, when the target refused it as not implemented.
+    let mut first_problem: Option<Option<(String, String)>> = None;
+    let mut note_problem = |run: &step::StepRun, step: &case::Step| {
+        if first_problem.is_none()
+            && matches!(run.result.status, StepStatus::Fail | StepStatus::Error)
+        {
+            first_problem = Some(
+                run.refused
+                    .clone()
+                    .map(|why| (unsupported::operation_of(step, case), why)),
+            );
+        }
+    };
+    for (index, step) in case.steps.iter().enumerate() {
+        let label = trace_label(index, None);
         if stopped {
             steps.push(skipped(
                 step,
@@ -195,16 +227,33 @@ pub fn run_case(
             ));
             continue;
         }
-        let run = guarded_step(ctx, step, StepPhase::Main, &mut vars);
+        let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars);
+        note_problem(&run, step);
         if run.sent {
-            cleanups.extend(step.cleanup.iter());
+            cleanups.extend(
+                step.cleanup
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| (trace_label(index, Some(k)), c)),
+            );
         }
-        stopped = run.result.status != StepStatus::Pass;
+        stopped = match run.result.status {
+            StepStatus::Pass => false,
+            StepStatus::Fail => !ctx.continue_after_failure,
+            StepStatus::Error | StepStatus::Skipped => true,
+        };
         unconfigured = unconfigured.or(run.unconfigured);
         steps.push(run.result);
     }
-    for step in cleanups.into_iter().rev().chain(case.cleanup.iter()) {
-        steps.push(guarded_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
+    let case_cleanups = case
+        .cleanup
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (format!("cleanup{}", k + 1), c));
+    for (label, step) in cleanups.into_iter().rev().chain(case_cleanups) {
+        let run = guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars);
+        note_problem(&run, step);
+        steps.push(run.result);
     }
     let mut status = case_status(&steps);
     let mut reason = steps
@@ -216,12 +265,30 @@ pub fn run_case(
         status = CaseStatus::Ignored;
         reason = Some(step::unconfigured_reason(name));
     }
+    let mut unsupported_op = None;
+    if let (CaseStatus::Fail | CaseStatus::Error, Some(Some((operation, why)))) =
+        (status, first_problem)
+    {
+        status = CaseStatus::Unsupported;
+        reason = Some(unsupported::reason(&operation, &why));
+        unsupported_op = Some(operation);
+    }
     CaseResult {
         status,
         reason,
+        unsupported: unsupported_op,
         duration_ms: started.elapsed().as_millis() as u64,
         steps,
         ..not_run(case, status, String::new())
+    }
+}
+
+/// How the trace header names a step inside its case: `3` for the third step, `3/cleanup1` for
+/// the first cleanup of the third step (case-level cleanups are `cleanup1`, ...). 1-based.
+pub fn trace_label(step_index: usize, cleanup_index: Option<usize>) -> String {
+    match cleanup_index {
+        None => format!("{}", step_index + 1),
+        Some(k) => format!("{}/cleanup{}", step_index + 1, k + 1),
     }
 }
 
@@ -232,12 +299,13 @@ fn guarded_step(
     ctx: &CaseContext<'_>,
     step: &case::Step,
     phase: StepPhase,
+    label: &str,
     vars: &mut BTreeMap<String, String>,
 ) -> step::StepRun {
     let started = Instant::now();
     guard::catch(|| {
         guard::maybe_inject(&step.name);
-        step::run_step(ctx, step, phase, vars)
+        step::run_step(ctx, step, phase, label, vars)
     })
     .unwrap_or_else(|panicked| step::StepRun {
         result: StepResult {
@@ -248,6 +316,7 @@ fn guarded_step(
         },
         sent: true,
         unconfigured: None,
+        refused: None,
     })
 }
 
@@ -285,6 +354,8 @@ fn not_run(case: &Case, status: CaseStatus, reason: String) -> CaseResult {
         reason: Some(reason),
         raw_status: None,
         duration_ms: 0,
+        unsupported: None,
+        grade: case.grade,
         steps: Vec::new(),
     }
 }
@@ -305,6 +376,8 @@ fn load_error_result(error: &LoadError, message: String) -> CaseResult {
         reason: Some(message),
         raw_status: None,
         duration_ms: 0,
+        unsupported: None,
+        grade: Default::default(),
         steps: Vec::new(),
     }
 }
@@ -330,6 +403,8 @@ fn missing_result(id: &str) -> CaseResult {
         ),
         raw_status: None,
         duration_ms: 0,
+        unsupported: None,
+        grade: Default::default(),
         steps: Vec::new(),
     }
 }
@@ -368,7 +443,11 @@ struct Shared {
     variables: BTreeMap<String, String>,
     /// Case ids listed in the baseline.
     baseline_ids: BTreeSet<String>,
+    /// The strictest grade the baseline accepts (see [`Baseline::grade`]).
+    baseline_grade: Option<case::Grade>,
     default_server_version: String,
+    trace_header: Option<String>,
+    rerun_command: String,
     color: bool,
     strict_baseline: bool,
     /// Ctrl-C was pressed (set by the CLI's handler).
@@ -376,10 +455,32 @@ struct Shared {
     /// A case was not started because of Ctrl-C or the whole-run timeout.
     interrupted: AtomicBool,
     deadline: Option<Instant>,
+    /// The profile's `operations:` (what the target implements); `None` = all.
+    operations: Option<BTreeSet<String>>,
+    /// Operations already announced as not implemented (said once per operation).
+    announced: Mutex<BTreeSet<String>>,
     progress: OnceLock<report::terminal::Progress>,
 }
 
 impl Shared {
+    /// Says once per operation, on stderr, that the target does not implement it.
+    fn announce_unsupported(&self, result: &CaseResult) {
+        let Some(operation) = &result.unsupported else {
+            return;
+        };
+        let mut announced = self.announced.lock().unwrap_or_else(|e| e.into_inner());
+        if announced.insert(operation.clone()) {
+            eprintln!(
+                "note: {}; its cases are reported as unsupported",
+                result
+                    .reason
+                    .as_deref()
+                    .unwrap_or(operation)
+                    .trim_start_matches("unsupported: ")
+            );
+        }
+    }
+
     fn push(&self, result: CaseResult) {
         if let Some(progress) = self.progress.get() {
             progress.case_finished(&result);
@@ -413,8 +514,29 @@ fn run_trial(
         ));
         return Ok(Completion::ignored_with(NOT_RUN_INTERRUPTED));
     }
+    if let Some(implemented) = &shared.operations {
+        if let Some(missing) = unsupported::needed_operations(case)
+            .into_iter()
+            .find(|op| !implemented.contains(op))
+        {
+            let reason = unsupported::reason(
+                &missing,
+                "the target profile's `operations:` does not list it; nothing was sent",
+            );
+            let result = CaseResult {
+                unsupported: Some(missing),
+                ..not_run(case, CaseStatus::Unsupported, reason.clone())
+            };
+            shared.announce_unsupported(&result);
+            shared.push(result);
+            return Ok(Completion::ignored_with(reason));
+        }
+    }
     let ctx = CaseContext {
         transport: &shared.transport,
+        case_id: &case.id,
+        trace_header: shared.trace_header.as_deref(),
+        continue_after_failure: false,
         default_server_version: shared.default_server_version.clone(),
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
@@ -425,8 +547,13 @@ fn run_trial(
             reason: Some(shared.redactor.scrub(&p.to_string())),
             ..not_run(case, CaseStatus::Error, String::new())
         });
-    let outcome = match (result.status, shared.baseline_ids.contains(&case.id)) {
-        (CaseStatus::Ignored, _) => Ok(Completion::ignored_with(
+    shared.announce_unsupported(&result);
+    let listed = shared.baseline_ids.contains(&case.id)
+        && shared
+            .baseline_grade
+            .is_none_or(|strictest| case.grade >= strictest);
+    let outcome = match (result.status, listed) {
+        (CaseStatus::Ignored | CaseStatus::Unsupported, _) => Ok(Completion::ignored_with(
             result
                 .reason
                 .clone()
@@ -440,7 +567,7 @@ fn run_trial(
             "expected failure (listed in the baseline)",
         )),
         (_, false) => Err(Failed::from(
-            guard::catch(|| message::failure(case, &result, shared.color))
+            guard::catch(|| message::failure(case, &result, &shared.rerun_command, shared.color))
                 .unwrap_or_else(|p| format!("{}\n{p}", result.status.label())),
         )),
     };
@@ -478,16 +605,25 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             .as_ref()
             .map(|b| b.entries.keys().cloned().collect())
             .unwrap_or_default(),
+        baseline_grade: config.baseline.as_ref().and_then(|b| b.grade),
         default_server_version: config
             .target
             .server_version
             .clone()
             .unwrap_or_else(|| "Exchange2013".to_string()),
+        trace_header: config.target.trace_header.clone(),
+        rerun_command: if config.rerun_command.is_empty() {
+            "cargo run --release --".to_string()
+        } else {
+            config.rerun_command.clone()
+        },
         color: config.color,
         strict_baseline: config.strict_baseline,
         interrupt: Arc::clone(&config.interrupt),
         interrupted: AtomicBool::new(false),
         deadline: config.run_timeout.map(|t| started + t),
+        operations: config.target.operations.clone(),
+        announced: Mutex::new(BTreeSet::new()),
         progress: OnceLock::new(),
     });
 

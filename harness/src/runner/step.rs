@@ -27,6 +27,9 @@ pub struct StepRun {
     pub sent: bool,
     /// A built-in variable the target does not define, which stopped the step before sending.
     pub unconfigured: Option<String>,
+    /// The step did not pass because the target refused its operation as not implemented
+    /// (how, as a reason line; see [`super::unsupported`]).
+    pub refused: Option<String>,
 }
 
 /// How to tell the harness a value for a built-in variable.
@@ -62,11 +65,13 @@ pub fn blank_result(step: &Step, phase: StepPhase) -> StepResult {
     }
 }
 
-/// Runs `step`, reading and extending `vars` (captures and bindings).
+/// Runs `step` (`label` names it in the trace header, see [`super::trace_label`]), reading and
+/// extending `vars` (captures and bindings).
 pub fn run_step(
     ctx: &CaseContext<'_>,
     step: &Step,
     phase: StepPhase,
+    label: &str,
     vars: &mut BTreeMap<String, String>,
 ) -> StepRun {
     let started = Instant::now();
@@ -77,11 +82,20 @@ pub fn run_step(
             result,
             sent,
             unconfigured: None,
+            refused: None,
         }
     };
 
     let request = match render_request(ctx, step, vars) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // The trace header names the case and step; a header the step sets itself wins.
+            if let Some((name, value)) = ctx.trace(label) {
+                if !r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                    r.headers.push((name, value));
+                }
+            }
+            r
+        }
         Err(missing) if crate::config::vars::ALL.contains(&missing.as_str()) => {
             // A configuration gap, not a server fault: the case is reported as ignored.
             result.status = StepStatus::Skipped;
@@ -137,7 +151,16 @@ pub fn run_step(
     });
 
     judge(ctx, step, &response, vars, &mut result);
-    finish(result, true)
+    let refused = (result.status != StepStatus::Pass)
+        .then(|| {
+            let doc = xml::parse(&response.body, &xml::ParseOptions::default()).ok();
+            super::unsupported::refusal(step, response.status, doc.as_ref())
+        })
+        .flatten()
+        .map(|why| ctx.scrub(&why));
+    let mut run = finish(result, true);
+    run.refused = refused;
+    run
 }
 
 /// Renders the step's request; `Err(name)` when a variable is not defined.

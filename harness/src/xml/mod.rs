@@ -30,6 +30,8 @@ mod pretty;
 mod wellformed;
 
 pub use canon::{RULES, Rule};
+/// The typed matchers' value checks, for masking dynamic values (`compare`).
+pub(crate) use matcher::{is_base64, is_datetime};
 pub use path::Selection;
 
 /// Well-known namespaces and the stable prefixes used when printing canonical XML.

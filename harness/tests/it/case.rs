@@ -658,6 +658,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
         tags: vec!["im".into()],
         spec: Some("EWS reference: AddImGroup operation".into()),
         ignore: None,
+        grade: Default::default(),
         steps: vec![
             Step {
                 name: "create".into(),

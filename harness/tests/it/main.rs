@@ -6,6 +6,8 @@ mod case;
 mod cli;
 /// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
 mod clients;
+/// Servers side by side: trace header, unsupported operations, `compare`.
+mod compare;
 mod runner;
 mod suite;
 mod support;
@@ -16,7 +18,8 @@ mod wellformed;
 /// The XML engine: rules, matchers, mismatches, diff, robustness.
 mod xml;
 // Reports: JUnit (checked with junitparser), JSON golden, HTML (hostile content, headless
-// Chromium), terminal, baselines, shard merge, coverage, atomic writes.
+// Chromium), terminal, baselines, shard merge, the several-server matrix, grades, coverage,
+// atomic writes.
 mod report;
 
 // The embedded reference server over loopback HTTP.

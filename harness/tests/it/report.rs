@@ -90,6 +90,8 @@ fn case(id: &str, operation: &str, status: CaseStatus) -> CaseResult {
         reason: None,
         raw_status: None,
         duration_ms: 40 + id.len() as u64,
+        unsupported: None,
+        grade: Default::default(),
         steps: if status == CaseStatus::Ignored {
             Vec::new()
         } else {
@@ -1114,9 +1116,9 @@ fn coverage_lists_every_operation_with_case_counts_and_statuses() {
     let text = coverage::render_text(&coverage);
     assert_eq!(text.lines().count(), 1 + 125 + 3 + 2);
     let row = text.lines().find(|l| l.starts_with("AddImGroup ")).unwrap();
-    let numbers: Vec<&str> = row.split_whitespace().rev().take(8).collect();
-    // not-run, xpass, xfail, ignored, error, fail, pass, cases (reversed)
-    assert_eq!(numbers, ["1", "0", "1", "0", "0", "1", "1", "4"]);
+    let numbers: Vec<&str> = row.split_whitespace().rev().take(9).collect();
+    // not-run, xpass, xfail, unsupported, ignored, error, fail, pass, cases (reversed)
+    assert_eq!(numbers, ["1", "0", "1", "0", "0", "0", "1", "1", "4"]);
     assert!(
         text.lines()
             .any(|l| l.starts_with("UploadItems ") && l.ends_with(" -"))
@@ -1307,4 +1309,329 @@ fn a_quirky_run_shows_the_failure_with_its_diff_in_every_report_and_a_baseline_t
     let flagged = next.cases.iter().find(|c| c.id == failed.id).unwrap();
     assert_eq!(flagged.status, CaseStatus::UnexpectedPass);
     assert!(next.is_success(false) && !next.is_success(true));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several servers in one report
+
+/// Passed / counted / unsupported of a report, by the rule of `reports/FORMAT.md` (written out
+/// here, apart from the matrix code).
+fn figures(report: &RunReport) -> (usize, usize, usize) {
+    let n = |s: CaseStatus| report.count(s);
+    let passed = n(CaseStatus::Pass) + n(CaseStatus::UnexpectedPass);
+    let counted =
+        passed + n(CaseStatus::Fail) + n(CaseStatus::Error) + n(CaseStatus::ExpectedFailure);
+    (passed, counted, n(CaseStatus::Unsupported))
+}
+
+/// The `<td>` of `row`'s server `server` in the table with id `table`, from a DOM dump.
+fn cell<'d>(dom: &'d str, table: &str, row_attr: &str, server: usize) -> &'d str {
+    let start = dom.find(&format!("id=\"{table}\"")).expect("table");
+    let table_html = &dom[start..start + dom[start..].find("</table>").expect("table end")];
+    let row_at = table_html
+        .find(row_attr)
+        .unwrap_or_else(|| panic!("{row_attr} in {table}"));
+    let row = &table_html[row_at..row_at + table_html[row_at..].find("</tr>").unwrap()];
+    let at = row
+        .find(&format!("data-server=\"{server}\""))
+        .unwrap_or_else(|| panic!("server {server} in {row}"));
+    let open = row[..at].rfind("<td").unwrap();
+    &row[open..open + row[open..].find("</td>").unwrap()]
+}
+
+#[test]
+fn merge_of_runs_against_three_servers_is_one_matrix_checked_in_headless_chromium() {
+    use crate::support::{all_output, read_report, repo_root, run_bin};
+    use ews_conformance::reference_server::{self, ServerConfig};
+
+    let cases = repo_root().join("cases");
+    let cases = cases.to_str().unwrap();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dir = |i: usize| dirs[i].path().to_str().unwrap().to_string();
+    // 1: the embedded server; 2: the embedded server with a quirk; 3: a server without two
+    // operations (their cases are unsupported).
+    let out = run_bin(&["--cases", cases, "--reports", &dir(0), "-q"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let out = run_bin(
+        &[
+            "--cases",
+            cases,
+            "--reports",
+            &dir(1),
+            "-q",
+            "--quirk",
+            "wrong-response-code",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let config = ServerConfig {
+        disabled_operations: ["SetImGroup", "GetImItems"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..ServerConfig::default()
+    };
+    let server = reference_server::start(config.clone()).unwrap();
+    let url = server.url();
+    let mut args = vec![
+        "--cases".to_string(),
+        cases.to_string(),
+        "--reports".into(),
+        dir(2),
+        "-q".into(),
+        "--endpoint".into(),
+        url.clone(),
+        "--auth".into(),
+        "basic".into(),
+    ];
+    for (k, v) in config.target_variables() {
+        args.extend(["--var".to_string(), format!("{k}={v}")]);
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_bin(
+        &argv,
+        &[
+            ("EWS_USERNAME", "alice"),
+            ("EWS_PASSWORD", "alice-password"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    server.shutdown();
+    let reports: Vec<RunReport> = (0..3).map(|i| read_report(dirs[i].path())).collect();
+
+    let merged = tempfile::tempdir().unwrap();
+    let inputs: Vec<String> = (0..3).map(|i| format!("{}/report.json", dir(i))).collect();
+    let out = run_bin(
+        &[
+            "merge",
+            &inputs[0],
+            &inputs[1],
+            &inputs[2],
+            "--reports",
+            merged.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "one server fails: {text}");
+    assert!(text.contains("3 servers"), "{text}");
+    let page = merged.path().join("matrix.html");
+    assert!(page.exists() && merged.path().join("matrix.json").exists());
+    assert!(
+        !merged.path().join("report.json").exists(),
+        "no single-target report"
+    );
+
+    let chromium = chromium();
+    if !require_tool(chromium.is_some(), "chromium (/usr/bin/chromium)") {
+        return;
+    }
+    let dom = rendered_dom(&chromium.unwrap(), &page, "");
+    assert!(dom.contains("<body"), "chromium dumped no DOM: {dom:.200}");
+    for (i, report) in reports.iter().enumerate() {
+        let (passed, counted, unsupported) = figures(report);
+        let total = cell(&dom, "families", "data-row=\"all cases\"", i + 1);
+        assert!(
+            total.contains(&format!("data-passed=\"{passed}\""))
+                && total.contains(&format!("data-counted=\"{counted}\""))
+                && total.contains(&format!("data-unsupported=\"{unsupported}\"")),
+            "server {}: {total}",
+            i + 1
+        );
+    }
+    let (_, _, unsupported) = figures(&reports[2]);
+    assert!(unsupported > 0);
+    assert!(cell(&dom, "families", "data-row=\"all cases\"", 3).contains("unsupported"));
+    // The figures are split by grade: the plain server passes both recommended cases.
+    assert!(
+        cell(&dom, "families", "data-row=\"im\"", 1).contains("recommended 100% (2/2)"),
+        "{}",
+        cell(&dom, "families", "data-row=\"im\"", 1)
+    );
+    // A cell: a SetImGroup case passes on 1, fails on 2 (the quirk), is unsupported on 3.
+    let id = "im/set_im_group/renames_group";
+    let statuses: Vec<CaseStatus> = reports
+        .iter()
+        .map(|r| r.cases.iter().find(|c| c.id == id).unwrap().status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [CaseStatus::Pass, CaseStatus::Fail, CaseStatus::Unsupported]
+    );
+    let row = format!("data-case=\"{id}\"");
+    assert!(cell(&dom, "cases", &row, 1).contains(">pass"));
+    assert!(cell(&dom, "cases", &row, 2).contains(">fail"));
+    assert!(cell(&dom, "cases", &row, 3).contains("status-unsupported"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requirement grades
+
+#[test]
+fn a_recommended_only_baseline_excuses_recommended_divergences_and_never_required_ones() {
+    use ews_conformance::report::Grade;
+    let mut required = failing_case("im/required_divergence", "AddImGroup");
+    required.grade = Grade::Required;
+    let mut recommended = failing_case("im/recommended_divergence", "AddImGroup");
+    recommended.grade = Grade::Recommended;
+    let mut report = sample_report();
+    report.cases = vec![required, recommended];
+    let text =
+        "grade: recommended\nim/required_divergence: known\nim/recommended_divergence: known\n";
+    let baseline = Baseline::parse(text, Path::new("b.yaml")).unwrap();
+    assert_eq!(baseline.grade, Some(Grade::Recommended));
+    assert_eq!(baseline.len(), 2, "`grade` is not a case entry");
+    let mut applied = report.clone();
+    apply_baseline(&mut applied, &baseline);
+    let status = |id: &str| applied.cases.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("im/required_divergence"), CaseStatus::Fail);
+    assert_eq!(
+        status("im/recommended_divergence"),
+        CaseStatus::ExpectedFailure
+    );
+    assert!(
+        !applied.is_success(false),
+        "the required failure fails the run"
+    );
+
+    // Without the grade, both are excused; the file round-trips with its grade.
+    let mut any = baseline.clone();
+    any.grade = None;
+    let mut applied = report.clone();
+    apply_baseline(&mut applied, &any);
+    assert!(applied.is_success(false));
+    let again = Baseline::parse(&baseline.to_yaml().unwrap(), Path::new("b.yaml")).unwrap();
+    assert_eq!(again, baseline);
+
+    let error = Baseline::parse("grade: optional\n", Path::new("b.yaml")).unwrap_err();
+    assert!(error.to_string().contains("b.yaml:1:1"), "{error}");
+    assert!(error.to_string().contains("not a grade"), "{error}");
+}
+
+#[test]
+fn every_report_splits_the_score_by_grade() {
+    use ews_conformance::report::Grade;
+    let mut report = sample_report();
+    let mut extra = failing_case("im/recommended_divergence", "AddImGroup");
+    extra.grade = Grade::Recommended;
+    report.cases.push(extra);
+    let summary = terminal::summary(&report, false);
+    assert!(
+        summary.contains("score: 50% (4/8); required 57% (4/7), recommended 0% (0/1)"),
+        "{summary}"
+    );
+    let mut json_out = Vec::new();
+    json::write(&report, &mut json_out).unwrap();
+    let value: Value = serde_json::from_slice(&json_out).unwrap();
+    assert_eq!(value["score"]["recommended"]["counted"], 1);
+    assert_eq!(value["score"]["required"]["passed"], 4);
+    let case = value["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "im/recommended_divergence")
+        .unwrap();
+    assert_eq!(case["grade"], "recommended");
+    let mut junit_out = Vec::new();
+    junit::write(&report, &mut junit_out).unwrap();
+    let junit_text = String::from_utf8(junit_out).unwrap();
+    assert!(junit_text.contains(r#"<property name="score-recommended" value="0/1"/>"#));
+    let mut html_out = Vec::new();
+    html::write(&report, &mut html_out).unwrap();
+    let page = String::from_utf8(html_out).unwrap();
+    let at = page.find("id=\"score\"").expect("the score line");
+    let line = &page[at..at + page[at..].find("</p>").unwrap()];
+    // minijinja's HTML escaping writes `/` as `&#x2f;`.
+    assert!(
+        line.replace("&#x2f;", "/").contains("recommended 0% (0/1)"),
+        "the HTML shows the split: {line}"
+    );
+}
+
+#[test]
+fn the_recommended_cases_of_the_suite_carry_their_grade_into_the_report() {
+    use crate::support::{read_report, repo_root, run_bin};
+    use ews_conformance::report::Grade;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = repo_root().join("cases");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            dir.path().to_str().unwrap(),
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let report = read_report(dir.path());
+    let recommended: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.grade == Grade::Recommended)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        recommended,
+        [
+            "im/add_im_contact_to_group/adds_existing_contact",
+            "im/get_im_item_list/extended_properties"
+        ]
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("recommended 100% (2/2)"), "{stdout}");
+}
+
+#[test]
+fn baseline_grade_recommended_on_the_command_line_keeps_required_failures_failing() {
+    use crate::support::{all_output, repo_root, run_bin};
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.yaml");
+    let cases = repo_root().join("cases");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--cases",
+            cases.to_str().unwrap(),
+            "--no-reports",
+            "-q",
+            "--quirk",
+            "wrong-response-code",
+        ];
+        args.extend_from_slice(extra);
+        run_bin(&args, &[])
+    };
+    // Today's failures, recommended ones included, become the baseline.
+    let out = run(&["--write-baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let written = Baseline::load(&baseline).unwrap();
+    assert!(
+        written
+            .entries
+            .contains_key("im/get_im_item_list/extended_properties")
+    );
+    assert!(written.len() > 10);
+    // The baseline excuses every one of them...
+    let out = run(&["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    // ...but accepting recommended divergences only, the required failures fail the run again.
+    let out = run(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--baseline-grade",
+        "recommended",
+    ]);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("im/add_im_group/creates_group"), "{text}");
+    // The two recommended cases stay excused; they are not in the summary's failure list.
+    assert!(text.contains(", 2 expected-failure"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with("fail ")
+            && l.contains("im/get_im_item_list/extended_properties")),
+        "{text}"
+    );
+    let out = run(&["--baseline-grade", "optional"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -125,10 +125,13 @@ fn each_verdict_is_reported_and_a_load_error_exits_2_while_other_cases_run() {
         text.contains("/Envelope/Body/SetImGroupResponse/ResponseCode"),
         "{text}"
     );
-    assert!(
-        text.contains("rerun: cargo run --release -- --exact im/wrong_expectation"),
-        "{text}"
+    // The rerun hint repeats how the harness was invoked (here the debug binary under cargo,
+    // with the same `--cases`).
+    let rerun = format!(
+        "rerun: cargo run -- --cases {} --exact im/wrong_expectation",
+        fixture("runner/mixed").display()
     );
+    assert!(text.contains(&rerun), "{rerun} in {text}");
     assert!(!text.contains("panicked"), "{text}");
 }
 
