@@ -46,13 +46,18 @@ fn violation_fault(violation: Violation) -> Fault {
 }
 
 /// Parses and validates a request. Never panics, whatever the bytes.
+///
+/// Order: well-formedness (`xml_tree`), the SOAP 1.1 envelope's shape (`envelope`), the schema
+/// (`schema::validate`: header entries and body element against messages.xsd/types.xsd), then
+/// the operation: a body element that is not an EWS request is `ErrorSchemaValidation`, an EWS
+/// operation the server does not implement `ErrorInvalidOperation` (only once it validated).
 pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
     let root = xml_tree::parse_document(bytes).map_err(violation_fault)?;
     let envelope = envelope::parse_envelope(root).map_err(violation_fault)?;
     let body = &envelope.body;
+    let view = schema::validate(bytes, body).map_err(violation_fault)?;
     if body.ns == MESSAGES_NS {
         if let Some(operation) = registry::find(&body.local) {
-            let view = schema::validate(operation.request, body).map_err(violation_fault)?;
             return Ok(ParsedRequest {
                 headers: envelope.headers,
                 operation,
@@ -65,10 +70,11 @@ pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
             }));
         }
     }
+    // Declared in the schema, but not a request (a response message, a bare type element).
     Err(violation_fault(Violation::at(
         body.position,
         format!(
-            "No matching global declaration available for the validation root: the '{}' element is not declared.",
+            "The element '{}' is not an operation request: no operation takes it as its body.",
             body.qualified()
         ),
     )))

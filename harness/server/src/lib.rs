@@ -64,18 +64,19 @@
 //! `RequestServerVersion`, `MailboxCulture` (any valid `xs:language` tag is accepted; an invalid tag
 //! is a schema violation), `ExchangeImpersonation/ConnectingSID` (`PrimarySmtpAddress`,
 //! `SmtpAddress`, `PrincipalName` = user name or SMTP address, `SID`); other header entries are
-//! ignored. The body element is validated against the schema of its operation (see `schema.rs`).
+//! not acted on. Every header entry in an EWS namespace and the body element are validated
+//! against Microsoft's messages.xsd/types.xsd by the `ews-schema` engine (see `schema.rs`).
 //!
 //! # Faults (SOAP 1.1, HTTP 500)
 //! - Malformed XML (raw `&`, unclosed elements, undeclared prefix, DTD, invalid UTF-8, ...) or a
 //!   schema violation (missing/extra/misordered child, empty NonEmptyString, an element in the
 //!   wrong namespace such as `t:ContactId`, `https://` namespaces, unknown element) →
-//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, of the offending markup)
-//!   and `Violation`.
+//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, of the offending markup:
+//!   a tag's name) and `Violation` in Exchange's (.NET's) wording.
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
-//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that
+//! - A valid request for another EWS operation (one of the 125 in [`operations`] that
 //!   has a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose
 //!   `faultstring` and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.

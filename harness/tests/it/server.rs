@@ -857,10 +857,14 @@ fn schema_violations_are_faults() {
             "Bogus",
             4,
         ),
-        ("<m:NoSuchOperation/>", "No matching global declaration", 4),
+        (
+            "<m:NoSuchOperation/>",
+            "The 'http://schemas.microsoft.com/exchange/services/2006/messages:NoSuchOperation' element is not declared.",
+            4,
+        ),
         (
             "<x:RemoveImGroup xmlns:x=\"https://schemas.microsoft.com/exchange/services/2006/messages\"><x:GroupId Id=\"a\"/></x:RemoveImGroup>",
-            "No matching global declaration",
+            "The 'https://schemas.microsoft.com/exchange/services/2006/messages:RemoveImGroup' element is not declared.",
             4,
         ),
     ];
@@ -871,6 +875,51 @@ fn schema_violations_are_faults() {
         assert!(violation.contains(expected), "{body}: {violation}");
         assert_eq!(text(&reply.body, "LineNumber"), line.to_string(), "{body}");
     }
+}
+
+/// The ews-schema engine validates every request: its position is .NET's (the tag name, one
+/// column after `<`), its text Exchange's wording, and SOAP header entries are validated too.
+#[test]
+fn schema_faults_carry_exchange_positions_and_cover_header_entries() {
+    let server = server();
+    let reply = post(
+        &server,
+        &envelope("<m:AddImGroup><m:DisplayName>x</m:DisplayName><m:Bogus/></m:AddImGroup>"),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert_eq!(text(&reply.body, "LineNumber"), "4");
+    assert_eq!(text(&reply.body, "LinePosition"), "61");
+    assert_eq!(
+        text(&reply.body, "Violation"),
+        format!(
+            "The element 'AddImGroup' in namespace '{M}' has invalid child element 'Bogus' in namespace '{M}'."
+        )
+    );
+    let reply = post(
+        &server,
+        &envelope_with_header(
+            "<t:RequestServerVersion Version=\"Exchange2013\"/><t:ExchangeImpersonation><t:ConnectingSID><t:Nickname>bob</t:Nickname></t:ConnectingSID></t:ExchangeImpersonation>",
+            "<m:GetImItemList/>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    let violation = text(&reply.body, "Violation");
+    assert!(
+        violation.starts_with(&format!(
+            "The element 'ConnectingSID' in namespace '{T}' has invalid child element 'Nickname'"
+        )),
+        "{violation}"
+    );
+    // A header entry the server does not act on is still validated.
+    let reply = post(
+        &server,
+        &envelope_with_header(
+            "<t:RequestServerVersion Version=\"Exchange2013\"/><t:DateTimePrecision>Nanoseconds</t:DateTimePrecision>",
+            "<m:GetImItemList/>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(text(&reply.body, "Violation").contains("'Nanoseconds'"));
 }
 
 #[test]
@@ -903,8 +952,37 @@ fn versions_before_exchange2013_and_unknown_operations_are_faults() {
         ),
     );
     assert_fault(&reply, "ErrorSchemaValidation");
-    let reply = post(&server, &envelope("<m:GetFolder/>"));
+    // An EWS operation the server does not implement is refused only once it validates: an
+    // invalid one is a schema fault like any other request.
+    let reply = post(&server, &envelope("<m:GetServerTimeZones/>"));
     assert_fault(&reply, "ErrorInvalidOperation");
+    assert!(
+        text(&reply.body, "faultstring").contains("GetServerTimeZones"),
+        "{}",
+        reply.body
+    );
+    let reply = post(
+        &server,
+        &envelope("<m:GetServerTimeZones><m:Bogus/></m:GetServerTimeZones>"),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(
+        text(&reply.body, "Violation").contains("invalid child element 'Bogus'"),
+        "{}",
+        reply.body
+    );
+    let reply = post(&server, &envelope("<m:GetFolder/>"));
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(text(&reply.body, "Violation").contains("'FolderShape'"));
+    // A declared element that is no request (a response message) is no operation either.
+    let reply = post(
+        &server,
+        &envelope(
+            "<m:AddImGroupResponse ResponseClass=\"Success\"><m:ResponseCode>NoError</m:ResponseCode></m:AddImGroupResponse>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(text(&reply.body, "Violation").contains("is not an operation request"));
     let reply = post(
         &server,
         &envelope_with_header(
