@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, Auth, Secret, Target, TargetOverrides, vars};
 use crate::reference_server::cli::ServeArgs;
 use crate::reference_server::{self, Quirk, ServerConfig};
 use crate::report::{self, TargetInfo};
 use crate::runner::{self, Partition, RunConfig};
+use crate::target::{self, Auth, Secret, Target, TargetOverrides, vars};
 use crate::{case, xml};
 
 /// Exit code: everything passed (expected failures allowed).
@@ -518,7 +518,7 @@ pub fn embedded_target(url: &str, config: &ServerConfig, resolved: Target) -> Ta
 fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
     let duration = |flag: &str, v: &Option<String>| {
         v.as_deref()
-            .map(|t| config::parse_duration(t).map_err(|e| format!("--{flag}: {e}")))
+            .map(|t| target::parse_duration(t).map_err(|e| format!("--{flag}: {e}")))
             .transpose()
     };
     Ok(TargetOverrides {
@@ -534,14 +534,14 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
         headers: args
             .headers
             .iter()
-            .map(|h| config::parse_header(h))
+            .map(|h| target::parse_header(h))
             .collect::<Result<_, _>>()?,
         request_timeout: duration("timeout", &args.timeout)?,
         run_timeout: duration("run-timeout", &args.run_timeout)?,
         max_response_bytes: args
             .max_response_size
             .as_deref()
-            .map(|t| config::parse_size(t).map_err(|e| format!("--max-response-size: {e}")))
+            .map(|t| target::parse_size(t).map_err(|e| format!("--max-response-size: {e}")))
             .transpose()?,
         max_throttle_wait: duration("max-throttle-wait", &args.max_throttle_wait)?,
         xml_max_depth: args.xml_max_depth,

@@ -164,7 +164,7 @@ pub struct RawOptions {
 // offer completion and never disagrees with the loader.
 
 fn version_names() -> Vec<&'static str> {
-    ServerVersion::ALL.iter().map(|v| v.as_str()).collect()
+    ServerVersion::names().to_vec()
 }
 
 fn operation_names() -> Vec<&'static str> {

@@ -17,7 +17,7 @@ use super::{
     Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation, HeaderOverrides,
     LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions, Template, XmlText,
 };
-use crate::config::vars;
+use crate::target::vars;
 use crate::{operations, xml};
 
 mod step;
@@ -393,7 +393,7 @@ impl Validator<'_> {
     }
 
     fn bad_version(&mut self, path: &str, text: &str) {
-        let names: Vec<&str> = ServerVersion::ALL.iter().map(|v| v.as_str()).collect();
+        let names: Vec<&str> = ServerVersion::names().to_vec();
         let help = did_you_mean(text, names.iter().copied())
             .map(|best| format!("did you mean `{best}`?"))
             .or_else(|| Some(format!("versions: {}", names.join(", "))));

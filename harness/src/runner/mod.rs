@@ -28,11 +28,11 @@ use std::time::{Duration, Instant, SystemTime};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::case::{self, Case, LoadError, ServerVersion};
-use crate::config::{Target, vars};
 use crate::report::{
     self, Baseline, CaseResult, CaseStatus, RunReport, StepPhase, StepResult, StepStatus,
     TargetInfo,
 };
+use crate::target::{Target, vars};
 use crate::transport::redact::{Redactor, redact_headers};
 use crate::transport::{Transport, TransportError};
 use crate::xml::Document;

@@ -82,7 +82,7 @@ pub fn run_step(
 
     let request = match render_request(ctx, step, vars) {
         Ok(r) => r,
-        Err(missing) if crate::config::vars::ALL.contains(&missing.as_str()) => {
+        Err(missing) if crate::target::vars::ALL.contains(&missing.as_str()) => {
             // A configuration gap, not a server fault: the case is reported as ignored.
             result.status = StepStatus::Skipped;
             result.error = Some(unconfigured_reason(&missing));

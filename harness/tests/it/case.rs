@@ -10,7 +10,7 @@ use ews_conformance::case::{
     MissingVar, Request, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions,
     Template, XmlText,
 };
-use ews_conformance::config::vars;
+use ews_conformance::target::vars;
 use ews_conformance::xml;
 
 fn fixtures() -> PathBuf {
@@ -343,7 +343,7 @@ fn a_broken_file_does_not_stop_the_others() {
     let c = &outcome.cases[1];
     assert_eq!(c.family(), "b");
     assert_eq!(c.operations, ["GetImItemList", "GetImItems"]);
-    assert_eq!(c.since, ServerVersion::Exchange2013Sp1);
+    assert_eq!(c.since, ServerVersion::parse("Exchange2013_SP1").unwrap());
     assert_eq!(c.tags, ["im", "malformed"]);
     assert_eq!(c.spec.as_deref(), Some("EWS reference"));
     assert_eq!(
@@ -654,7 +654,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
         file: fixtures().join("full/full.yaml"),
         title: "Every key of the format, once".into(),
         operations: vec!["AddImGroup".into()],
-        since: ServerVersion::Exchange2013,
+        since: ServerVersion::parse("Exchange2013").unwrap(),
         tags: vec!["im".into()],
         spec: Some("EWS reference: AddImGroup operation".into()),
         ignore: None,

@@ -1996,7 +1996,7 @@ impl Drop for KillOnDrop {
 /// The server names its target variables itself; they must be the harness's built-in ones.
 #[test]
 fn the_server_target_variables_are_the_harness_built_in_variables() {
-    use ews_conformance::config::vars;
+    use ews_conformance::target::vars;
     let mut harness: Vec<&str> = vars::ALL
         .iter()
         .copied()

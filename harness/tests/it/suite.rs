@@ -9,9 +9,9 @@
 
 use std::process::Output;
 
-use ews_conformance::config::vars;
 use ews_conformance::reference_server::{self, Quirk, ServerConfig};
 use ews_conformance::report::{CaseResult, CaseStatus, MismatchRecord, RunReport};
+use ews_conformance::target::vars;
 use ews_conformance::{soap, xml};
 
 use crate::support::{TempDir, all_output, read_report, repo_root, run_bin};

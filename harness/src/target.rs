@@ -411,10 +411,27 @@ impl Target {
             check_proxy(proxy)?;
         }
 
+        let server_version = overrides.server_version.clone().or(raw.server_version);
+        if let Some(version) = &server_version
+            && crate::case::ServerVersion::parse(version).is_none()
+        {
+            return Err(ConfigError::Invalid {
+                origin: if overrides.server_version.is_some() {
+                    "--server-version".into()
+                } else {
+                    "profile `server_version`".into()
+                },
+                message: format!(
+                    "`{version}` is not an EWS version (t:ExchangeVersionType): {}",
+                    crate::case::ServerVersion::names().join(", ")
+                ),
+            });
+        }
+
         Ok(Target {
             endpoint,
             auth,
-            server_version: overrides.server_version.clone().or(raw.server_version),
+            server_version,
             extra_headers,
             variables,
             limits,
