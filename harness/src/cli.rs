@@ -103,6 +103,9 @@ struct RunArgs {
     /// Accept any server certificate (prints a warning: for test servers only).
     #[arg(long)]
     insecure: bool,
+    /// Do not validate responses against the EWS schema (profile: `schema: false`).
+    #[arg(long)]
+    no_schema: bool,
     /// HTTP(S) proxy URL.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
@@ -530,6 +533,7 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
         cert: args.cert.clone(),
         key: args.key.clone(),
         insecure: args.insecure,
+        no_schema: args.no_schema,
         proxy: args.proxy.clone(),
         headers: args
             .headers

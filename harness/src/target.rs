@@ -23,6 +23,7 @@
 //! auth: ntlm                     # none | basic | bearer | ntlm
 //! username: EXAMPLE\alice        # ntlm: DOMAIN\user or user@domain; basic: as the server wants
 //! server_version: Exchange2016   # RequestServerVersion sent by default
+//! schema: true                  # validate every response against the EWS schema (false = --no-schema)
 //! mailboxes:                     # the built-in variables (see `vars`)
 //!   mailbox: alice@example.com   # `domain` is derived from it unless given under `variables`
 //!   impersonation_target: bob@example.com
@@ -223,6 +224,9 @@ pub struct Target {
     pub proxy: Option<String>,
     /// Baseline of known divergences for this target.
     pub baseline: Option<PathBuf>,
+    /// Responses are not validated against the EWS schema (`--no-schema`, profile
+    /// `schema: false`). Off by default: every response body is validated.
+    pub no_schema: bool,
 }
 
 impl Target {
@@ -438,6 +442,7 @@ impl Target {
             tls,
             proxy,
             baseline: overrides.baseline.clone().or(raw.baseline.map(relative)),
+            no_schema: overrides.no_schema || raw.schema == Some(false),
         })
     }
 }
@@ -464,6 +469,8 @@ pub struct TargetOverrides {
     pub key: Option<PathBuf>,
     /// `--insecure`
     pub insecure: bool,
+    /// `--no-schema`
+    pub no_schema: bool,
     /// `--proxy URL`
     pub proxy: Option<String>,
     /// `--header 'Name: value'` (repeatable; see [`parse_header`])
@@ -639,6 +646,8 @@ struct RawProfile {
     #[allow(dead_code)]
     token: Option<()>,
     server_version: Option<String>,
+    /// Validate responses against the EWS schema (default true).
+    schema: Option<bool>,
     #[serde(default)]
     mailboxes: RawMailboxes,
     #[serde(default)]

@@ -6,7 +6,7 @@ use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
 use super::mailbox::{Directory, Store};
 use super::ops::OpContext;
-use super::quirks::{Quirks, WRONG_MESSAGE_TEXT};
+use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
 use super::schema;
@@ -239,8 +239,14 @@ impl ServerState {
     fn message_envelope(&self, message: Node) -> String {
         let mut envelope = Node::new(Ns::Soap, "Envelope");
         if !self.quirks.has(Quirk::DropServerVersionInfo) {
-            envelope =
-                envelope.child(Node::new(Ns::Soap, "Header").child(self.server_version_info()));
+            let mut header = Node::new(Ns::Soap, "Header").child(self.server_version_info());
+            if self.quirks.has(Quirk::SchemaInvalidResponse) {
+                header = header.child(
+                    Node::t(SCHEMA_INVALID_HEADER_ENTRY)
+                        .text("added by the schema-invalid-response quirk"),
+                );
+            }
+            envelope = envelope.child(header);
         }
         envelope = envelope.child(
             Node::new(Ns::Soap, "Body")

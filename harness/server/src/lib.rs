@@ -164,7 +164,7 @@ use tokio::sync::watch;
 
 pub use dispatch::SERVER_BUILD;
 pub use faults::{ResponseCode, TextSource};
-pub use quirks::{EXTRA_ELEMENT, WRONG_MESSAGE_TEXT};
+pub use quirks::{EXTRA_ELEMENT, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 pub use tls::TlsIdentity;
 
 /// A named way for the server to misbehave, so tests can prove the suite catches it.
@@ -179,6 +179,7 @@ pub enum Quirk {
     Soap12Fault,
     DropServerVersionInfo,
     Http200ForFault,
+    SchemaInvalidResponse,
 }
 
 impl Quirk {
@@ -192,6 +193,7 @@ impl Quirk {
         Quirk::Soap12Fault,
         Quirk::DropServerVersionInfo,
         Quirk::Http200ForFault,
+        Quirk::SchemaInvalidResponse,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -206,6 +208,7 @@ impl Quirk {
             Quirk::Soap12Fault => "soap12-fault",
             Quirk::DropServerVersionInfo => "drop-server-version-info",
             Quirk::Http200ForFault => "http-200-for-fault",
+            Quirk::SchemaInvalidResponse => "schema-invalid-response",
         }
     }
 }

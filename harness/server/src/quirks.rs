@@ -13,6 +13,7 @@
 //! | `soap12-fault` | faults use the SOAP 1.2 envelope and shape (`Code/Value`, `Subcode`, `Reason/Text`, `Detail`), content type `application/soap+xml` |
 //! | `drop-server-version-info` | responses carry no `ServerVersionInfo` (and no `s:Header`) |
 //! | `http-200-for-fault` | faults are sent with HTTP 200 instead of 500 |
+//! | `schema-invalid-response` | responses carry an undeclared `t:QuirkHeaderEntry` in `s:Header` after `ServerVersionInfo`: invalid against the schema, invisible to a comparison that ignores SOAP headers (the default) |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -22,6 +23,8 @@ use super::render::{Namespaces, Node};
 pub const WRONG_MESSAGE_TEXT: &str = "The operation failed.";
 /// Name of the element the `extra-element` quirk adds.
 pub const EXTRA_ELEMENT: &str = "QuirkExtraElement";
+/// Name of the header entry (types namespace) the `schema-invalid-response` quirk adds.
+pub const SCHEMA_INVALID_HEADER_ENTRY: &str = "QuirkHeaderEntry";
 
 /// The quirks a server runs with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -41,6 +41,8 @@ pub use template::{Spanned, TemplateError};
 
 /// `options.trim`: text values are trimmed before comparing.
 pub const DEFAULT_TRIM: bool = true;
+/// `options.schema`: the response is validated against the EWS schema.
+pub const DEFAULT_SCHEMA: bool = true;
 /// `options.subset`: strict comparison; the response may not carry extra elements.
 pub const DEFAULT_SUBSET: bool = false;
 /// `options.compare_headers`: SOAP headers are not compared.
@@ -357,12 +359,15 @@ pub struct StepOptions {
     pub compare_headers: bool,
     /// Trim text values (default true).
     pub trim_text: bool,
+    /// Validate the response against the EWS schema (default true; `options.schema: false`).
+    pub schema: bool,
 }
 
 impl PartialEq for StepOptions {
     fn eq(&self, other: &Self) -> bool {
         self.compare_headers == other.compare_headers
             && self.trim_text == other.trim_text
+            && self.schema == other.schema
             && self.compare.subset == other.compare.subset
             && self.compare.ignore == other.compare.ignore
             && self.compare.unordered == other.compare.unordered

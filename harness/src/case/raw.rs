@@ -158,6 +158,9 @@ pub struct RawOptions {
     pub compare_headers: Option<bool>,
     /// Trim text values before comparing. Default true.
     pub trim: Option<bool>,
+    /// Validate the response against the EWS schema (messages.xsd/types.xsd); a violation is
+    /// a `schema` failure. Default true; `false` for deliberately broken responses.
+    pub schema: Option<bool>,
 }
 
 // Closed vocabularies, generated from the lists the loader validates against, so the schema can

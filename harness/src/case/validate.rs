@@ -14,8 +14,9 @@ use super::locate::{Located, Outline};
 use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
 use super::template::{Spanned, TemplateError, placeholder_text};
 use super::{
-    Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation, HeaderOverrides,
-    LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions, Template, XmlText,
+    Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SCHEMA, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation,
+    HeaderOverrides, LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions,
+    Template, XmlText,
 };
 use crate::target::vars;
 use crate::{operations, xml};
@@ -134,6 +135,7 @@ struct BaseOptions {
     subset: Option<bool>,
     compare_headers: Option<bool>,
     trim: Option<bool>,
+    schema: Option<bool>,
 }
 
 impl Validator<'_> {
@@ -410,6 +412,7 @@ impl Validator<'_> {
             subset: raw.subset,
             compare_headers: raw.compare_headers,
             trim: raw.trim,
+            schema: raw.schema,
         }
     }
 
@@ -1011,6 +1014,7 @@ fn merge_options(base: &BaseOptions, own: &BaseOptions) -> StepOptions {
             .or(base.compare_headers)
             .unwrap_or(DEFAULT_COMPARE_HEADERS),
         trim_text: own.trim.or(base.trim).unwrap_or(DEFAULT_TRIM),
+        schema: own.schema.or(base.schema).unwrap_or(DEFAULT_SCHEMA),
     }
 }
 

@@ -122,6 +122,8 @@ pub struct CaseContext<'a> {
     pub default_server_version: String,
     pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
+    /// Validate responses against the EWS schema (false under `--no-schema`).
+    pub validate_schema: bool,
 }
 
 impl CaseContext<'_> {
@@ -369,6 +371,7 @@ struct Shared {
     /// Case ids listed in the baseline.
     baseline_ids: BTreeSet<String>,
     default_server_version: String,
+    validate_schema: bool,
     color: bool,
     strict_baseline: bool,
     /// Ctrl-C was pressed (set by the CLI's handler).
@@ -418,6 +421,7 @@ fn run_trial(
         default_server_version: shared.default_server_version.clone(),
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
+        validate_schema: shared.validate_schema,
     };
     // Steps are guarded one by one (so cleanups run); this catches what lies between them.
     let result =
@@ -483,6 +487,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
             .server_version
             .clone()
             .unwrap_or_else(|| "Exchange2013".to_string()),
+        validate_schema: !config.target.no_schema,
         color: config.color,
         strict_baseline: config.strict_baseline,
         interrupt: Arc::clone(&config.interrupt),

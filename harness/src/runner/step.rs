@@ -3,8 +3,8 @@
 //! Judging order: transport error → step error; response headers are checked first (media
 //! type, charset, `expect_headers`: [`super::headers`]) and their mismatches kept; then an
 //! unparseable or non-SOAP body → step error ("could not test"); otherwise every check adds
-//! mismatches (HTTP status, SOAP fault, the expected XML, captures) and a step with mismatches
-//! fails.
+//! mismatches (HTTP status, SOAP fault, the expected XML, captures, and every violation of the
+//! EWS schema as a `schema` mismatch: [`schema_mismatches`]) and a step with mismatches fails.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -254,6 +254,9 @@ fn judge(
         });
     }
     check_fault(step, &actual, &mut mismatches);
+    if ctx.validate_schema && step.options.schema {
+        mismatches.extend(schema_mismatches(step, &response.body));
+    }
 
     if let Some(expected_text) = &expect.xml {
         match expected_document(expected_text, vars, &parse_opts) {
@@ -316,6 +319,46 @@ fn judge(
         result.diff = result.diff.take().map(|d| ctx.scrub(&d));
     }
     result.mismatches = scrubbed(ctx, mismatches);
+}
+
+/// Kind of the mismatches [`schema_mismatches`] reports (`kind` in every report).
+pub const SCHEMA_KIND: &str = "schema";
+
+/// The response body's violations of the EWS schema (messages.xsd/types.xsd, the `ews-schema`
+/// engine), one `schema` mismatch each: the violation's path as the actual path, its implementer
+/// wording with the response's `line:col` as the message, the step as the location. The body
+/// has passed the strict well-formedness check; a document in another encoding is decoded first.
+pub fn schema_mismatches(step: &Step, body: &[u8]) -> Vec<MismatchRecord> {
+    let text = match xml::decode(body) {
+        Ok(text) => text,
+        Err(_) => return Vec::new(), // the strict checker reported it already
+    };
+    let violations = match ews_schema::Schema::ews().validate_document(text.as_bytes()) {
+        Ok(violations) => violations,
+        Err(error) => {
+            return vec![MismatchRecord {
+                kind: SCHEMA_KIND.into(),
+                expected_path: String::new(),
+                actual_path: "/".into(),
+                expected: Some("a document the EWS schema engine can read".into()),
+                actual: None,
+                location: Some(step.pos.to_string()),
+                message: format!("schema: response {error}"),
+            }];
+        }
+    };
+    violations
+        .iter()
+        .map(|v| MismatchRecord {
+            kind: SCHEMA_KIND.into(),
+            expected_path: String::new(),
+            actual_path: v.path.clone(),
+            expected: None,
+            actual: None,
+            location: Some(step.pos.to_string()),
+            message: format!("schema: response {v}"),
+        })
+        .collect()
 }
 
 /// Mismatches with every secret removed from their values and messages.

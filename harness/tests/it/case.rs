@@ -641,6 +641,7 @@ fn options(ignore: &[&str], subset: bool, compare_headers: bool) -> StepOptions 
         },
         compare_headers,
         trim_text: false,
+        schema: true,
     }
 }
 

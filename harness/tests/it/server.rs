@@ -1362,6 +1362,34 @@ fn each_quirk_changes_the_response_as_named() {
                 assert_eq!(faulted.status, 200);
                 assert!(faulted.body.contains("a:ErrorSchemaValidation"));
             }
+            Quirk::SchemaInvalidResponse => {
+                // Only the header changes: the body is the honest one, and the engine rejects
+                // exactly the added header entry.
+                assert!(
+                    success.body.contains("<QuirkHeaderEntry"),
+                    "{}",
+                    success.body
+                );
+                assert_eq!(
+                    success.body.split("<s:Body").nth(1),
+                    normal_add.split("<s:Body").nth(1)
+                );
+                let violations = ews_schema::Schema::ews()
+                    .validate_document(success.body.as_bytes())
+                    .expect("well-formed");
+                assert_eq!(violations.len(), 1, "{violations:?}");
+                assert!(
+                    violations[0].to_string().contains("QuirkHeaderEntry"),
+                    "{}",
+                    violations[0]
+                );
+                assert!(
+                    ews_schema::Schema::ews()
+                        .validate_document(normal_add.as_bytes())
+                        .expect("well-formed")
+                        .is_empty()
+                );
+            }
         }
         // Every quirk changes at least one of the common responses.
         let changed = [

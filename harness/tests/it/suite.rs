@@ -151,6 +151,11 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         Quirk::Http200ForFault => {
             m.kind == "http-status" && m.expected.as_deref() == Some("500") && actual == "200"
         }
+        Quirk::SchemaInvalidResponse => {
+            m.kind == "schema"
+                && m.actual_path == "/Envelope/Header"
+                && m.message.contains("QuirkHeaderEntry")
+        }
     }
 }
 
