@@ -255,7 +255,7 @@ fn judge(
     }
     check_fault(step, &actual, &mut mismatches);
     if ctx.validate_schema && step.options.schema {
-        mismatches.extend(schema_mismatches(step, &response.body));
+        mismatches.extend(schema_mismatches(&response.body));
     }
 
     if let Some(expected_text) = &expect.xml {
@@ -325,40 +325,38 @@ fn judge(
 pub const SCHEMA_KIND: &str = "schema";
 
 /// The response body's violations of the EWS schema (messages.xsd/types.xsd, the `ews-schema`
-/// engine), one `schema` mismatch each: the violation's path as the actual path, its implementer
-/// wording with the response's `line:col` as the message, the step as the location. The body
-/// has passed the strict well-formedness check; a document in another encoding is decoded first.
-pub fn schema_mismatches(step: &Step, body: &[u8]) -> Vec<MismatchRecord> {
-    let text = match xml::decode(body) {
-        Ok(text) => text,
-        Err(_) => return Vec::new(), // the strict checker reported it already
+/// engine), one `schema` mismatch each: the violation's path (in the response) as both paths, its
+/// implementer wording after the response's `line:col` as the message (`response 6:1: unexpected
+/// ResponseCode after ImGroup; ...`), no location (the step's is printed with it). The body has
+/// passed the strict well-formedness check; a document in another encoding is decoded first.
+pub fn schema_mismatches(body: &[u8]) -> Vec<MismatchRecord> {
+    let Ok(text) = xml::decode(body) else {
+        return Vec::new(); // the strict checker reported it already
     };
-    let violations = match ews_schema::Schema::ews().validate_document(text.as_bytes()) {
-        Ok(violations) => violations,
-        Err(error) => {
-            return vec![MismatchRecord {
-                kind: SCHEMA_KIND.into(),
-                expected_path: String::new(),
-                actual_path: "/".into(),
-                expected: Some("a document the EWS schema engine can read".into()),
-                actual: None,
-                location: Some(step.pos.to_string()),
-                message: format!("schema: response {error}"),
-            }];
-        }
+    let record = |path: &str, message: String| MismatchRecord {
+        kind: SCHEMA_KIND.into(),
+        expected_path: path.to_string(),
+        actual_path: path.to_string(),
+        expected: None,
+        actual: None,
+        location: None,
+        message,
     };
-    violations
-        .iter()
-        .map(|v| MismatchRecord {
-            kind: SCHEMA_KIND.into(),
-            expected_path: String::new(),
-            actual_path: v.path.clone(),
-            expected: None,
-            actual: None,
-            location: Some(step.pos.to_string()),
-            message: format!("schema: response {v}"),
-        })
-        .collect()
+    match ews_schema::Schema::ews().validate_document(text.as_bytes()) {
+        Ok(violations) => violations
+            .iter()
+            .map(|v| {
+                let full = v.to_string();
+                let prefix = format!("{}:{}: {}: ", v.line, v.col, v.path);
+                let what = full.strip_prefix(&prefix).unwrap_or(&full);
+                record(&v.path, format!("response {}:{}: {what}", v.line, v.col))
+            })
+            .collect(),
+        Err(error) => vec![record(
+            "/",
+            format!("response {error} (the schema engine could not read it)"),
+        )],
+    }
 }
 
 /// Mismatches with every secret removed from their values and messages.

@@ -7,6 +7,8 @@ mod cli;
 /// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
 mod clients;
 mod runner;
+/// The schema engine at work: response validation, opt-outs, lint, `validate`, the libxml2 oracle.
+mod schema;
 mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.

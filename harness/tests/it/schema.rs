@@ -1,0 +1,212 @@
+//! The schema engine (`ews-schema`) at work in the harness: every response validated (a
+//! violation is a `schema` failure with its path, next to the comparison's mismatches), the
+//! opt-outs (`options.schema: false`, `--no-schema`, profile `schema: false`), `lint` validating
+//! case requests, `validate FILE...`, and libxml2 as the oracle of every verdict over a whole
+//! suite run against the embedded server.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+
+use ews_conformance::report::{CaseStatus, MismatchRecord, RunReport};
+
+use crate::support::{TempDir, all_output, fixture, read_report, run_bin};
+
+const M: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
+const T: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
+
+fn schema_mismatches(report: &RunReport) -> Vec<&MismatchRecord> {
+    report
+        .cases
+        .iter()
+        .flat_map(|c| &c.steps)
+        .flat_map(|s| &s.mismatches)
+        .filter(|m| m.kind == "schema")
+        .collect()
+}
+
+/// A loopback server answering every request with an AddImGroupResponse whose children are out
+/// of schema order (ImGroup before ResponseCode).
+fn out_of_order_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().expect("addr")
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+                 <s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">\n\
+                 <s:Body>\n\
+                 <AddImGroupResponse xmlns=\"{M}\" ResponseClass=\"Success\">\n\
+                 <ImGroup><DisplayName xmlns=\"{T}\">g</DisplayName><GroupType xmlns=\"{T}\">IPM.DistList.MOC.UserGroup</GroupType><ExchangeStoreId xmlns=\"{T}\" Id=\"AAMkAGI=\" ChangeKey=\"AQAAAA==\"/></ImGroup>\n\
+                 <ResponseCode>NoError</ResponseCode>\n\
+                 </AddImGroupResponse>\n\
+                 </s:Body>\n\
+                 </s:Envelope>"
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+fn run_against(url: &str, cases: &str, extra: &[&str], reports: &Path) -> std::process::Output {
+    let cases = fixture(cases);
+    let mut args = vec![
+        "--cases",
+        cases.to_str().unwrap(),
+        "--reports",
+        reports.to_str().unwrap(),
+        "--endpoint",
+        url,
+        "--auth",
+        "none",
+        "--var",
+        "mailbox=a@example.com",
+    ];
+    args.extend_from_slice(extra);
+    run_bin(&args, &[])
+}
+
+#[test]
+fn an_out_of_order_response_is_a_schema_failure_naming_its_path_in_every_report() {
+    let url = out_of_order_server();
+    let reports = TempDir::new("schema-out-of-order");
+    let out = run_against(&url, "schema/out_of_order", &[], reports.path());
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let report = read_report(reports.path());
+    let case = &report.cases[0];
+    assert_eq!(case.status, CaseStatus::Fail, "{case:#?}");
+    let mismatches = &case.steps[0].mismatches;
+    // The comparison accepts the order (unordered); only the schema notices.
+    assert!(
+        mismatches.iter().all(|m| m.kind == "schema"),
+        "{mismatches:#?}"
+    );
+    let m = &mismatches[0];
+    assert_eq!(m.actual_path, "/Envelope/Body/AddImGroupResponse");
+    assert_eq!(
+        m.message,
+        "response 6:1: unexpected ResponseCode after ImGroup; no more child elements are allowed \
+         here",
+        "{m:#?}"
+    );
+    assert_eq!(
+        m.expected_path, m.actual_path,
+        "the response's path on both sides"
+    );
+    assert_eq!(
+        m.location, None,
+        "the step's location is printed with the step"
+    );
+    // Terminal, JUnit and HTML show it like any mismatch.
+    assert!(text.contains("/Envelope/Body/AddImGroupResponse"), "{text}");
+    assert!(
+        text.contains("unexpected ResponseCode after ImGroup"),
+        "{text}"
+    );
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).expect("junit");
+    assert!(
+        junit.contains("<failure") && junit.contains("unexpected ResponseCode after ImGroup"),
+        "{junit}"
+    );
+    let html = std::fs::read_to_string(reports.path().join("report.html")).expect("html");
+    assert!(html.contains("unexpected ResponseCode after ImGroup"));
+
+    // --no-schema turns the validation off: the case passes.
+    let reports = TempDir::new("schema-no-schema");
+    let out = run_against(
+        &url,
+        "schema/out_of_order",
+        &["--no-schema"],
+        reports.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    assert!(schema_mismatches(&read_report(reports.path())).is_empty());
+}
+
+#[test]
+fn a_step_can_opt_out_of_schema_validation() {
+    let url = out_of_order_server();
+    let reports = TempDir::new("schema-opt-out");
+    let out = run_against(&url, "schema/opt_out", &[], reports.path());
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    assert_eq!(
+        read_report(reports.path()).cases[0].status,
+        CaseStatus::Pass
+    );
+}
+
+/// The quirk `wrong-child-order` of the embedded server is reported by the comparison and by
+/// the schema; `schema-invalid-response` only by the schema, so a profile's `schema: false`
+/// lets the run pass.
+#[test]
+fn quirks_are_schema_failures_and_the_target_profile_can_switch_validation_off() {
+    let cases = fixture("runner/good");
+    let reports = TempDir::new("schema-quirk-order");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--quirk",
+            "wrong-child-order",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    let schema = schema_mismatches(&report);
+    assert!(
+        schema.iter().any(
+            |m| m.actual_path == "/Envelope/Body/AddImGroupResponse/ImGroup"
+                && m.message.ends_with(
+                    ": unexpected t:GroupType as the first child; expected t:DisplayName"
+                )
+        ),
+        "{schema:#?}"
+    );
+
+    let reports = TempDir::new("schema-quirk-header");
+    let run = |extra: &[&str], reports: &Path| {
+        let mut args = vec![
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.to_str().unwrap(),
+            "--quirk",
+            "schema-invalid-response",
+        ];
+        args.extend_from_slice(extra);
+        run_bin(&args, &[])
+    };
+    let out = run(&[], reports.path());
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    let schema = schema_mismatches(&report);
+    assert!(!schema.is_empty());
+    assert!(
+        schema
+            .iter()
+            .all(|m| m.actual_path == "/Envelope/Header" && m.message.contains("QuirkHeaderEntry")),
+        "{schema:#?}"
+    );
+    let profile_dir = TempDir::new("schema-profile");
+    let profile = profile_dir.path().join("target.yaml");
+    std::fs::write(&profile, "schema: false\n").expect("write profile");
+    let reports = TempDir::new("schema-quirk-header-off");
+    let out = run(&["--target", profile.to_str().unwrap()], reports.path());
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+}
