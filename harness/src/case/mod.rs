@@ -24,6 +24,7 @@ mod diagnostic;
 mod locate;
 mod raw;
 pub mod read;
+pub mod schema_lint;
 mod template;
 mod validate;
 

@@ -210,3 +210,108 @@ fn quirks_are_schema_failures_and_the_target_profile_can_switch_validation_off()
     let out = run(&["--target", profile.to_str().unwrap()], reports.path());
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
 }
+
+#[test]
+fn lint_reports_schema_invalid_requests_at_their_markup_unless_the_step_expects_the_fault() {
+    let dir = fixture("schema/lint");
+    let out = run_bin(&["lint", dir.to_str().unwrap()], &[]);
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("2 error(s) in 1 file(s)") && text.contains("1 case(s) load cleanly"),
+        "{text}"
+    );
+    // A block scalar: the line and column of `<m:GroupId` inside the YAML file.
+    assert!(
+        text.contains(
+            "error: request of step `remove with the ids swapped` is invalid against the EWS \
+             schema: /Envelope/Body/RemoveImContactFromGroup: unexpected GroupId as the first \
+             child; expected ContactId"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("im/invalid_request.yaml:8:9\n"), "{text}");
+    assert!(
+        text.contains("8 |         <m:GroupId Id=\"{{run_id}}\"/>"),
+        "{text}"
+    );
+    // A plain one-line value: the column of `<m:DisplayName>` after `body: `.
+    assert!(text.contains("im/invalid_request.yaml:13:25\n"), "{text}");
+    assert!(
+        text.contains("length 0, the type requires at least 1"),
+        "{text}"
+    );
+    assert!(!text.contains("expected_fault.yaml"), "{text}");
+}
+
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn validate_exits_0_valid_1_invalid_with_every_violation_2_on_unreadable_or_malformed_files() {
+    let dir = TempDir::new("schema-validate");
+    let envelope = write(
+        &dir,
+        "envelope.xml",
+        &format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:t=\"{T}\" xmlns:m=\"{M}\">\n  <s:Header><t:RequestServerVersion Version=\"Exchange2013\"/></s:Header>\n  <s:Body><m:AddImGroup><m:DisplayName>g</m:DisplayName></m:AddImGroup></s:Body>\n</s:Envelope>\n"
+        ),
+    );
+    let out = run_bin(&["validate", &envelope], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+
+    let bare = write(
+        &dir,
+        "bare.xml",
+        &format!(
+            "<m:GetFolder xmlns:m=\"{M}\" xmlns:t=\"{T}\">\n  <m:FolderShape><t:BaseShape>Everything</t:BaseShape></m:FolderShape>\n  <m:FolderIds><t:DistinguishedFolderId Id=\"inbox\" Bogus=\"1\"/></m:FolderIds>\n</m:GetFolder>\n"
+        ),
+    );
+    let out = run_bin(&["validate", &envelope, &bare], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "{bare}:2:18: /GetFolder/FolderShape/t:BaseShape: invalid value: 'Everything' is not \
+             one of the values of t:DefaultShapeNamesType: IdOnly, Default, AllProperties, \
+             PcxPeopleSearch"
+        )
+    );
+    assert!(
+        lines[1]
+            == format!(
+                "{bare}:3:16: /GetFolder/FolderIds/t:DistinguishedFolderId: attribute Bogus is \
+                 not declared for this element"
+            ),
+        "{stdout}"
+    );
+
+    let broken = write(&dir, "broken.xml", "<m:A xmlns:m=\"urn:x\">\n  <b>\n</m:A>");
+    let missing = dir.path().join("missing.xml");
+    let out = run_bin(
+        &["validate", &bare, &broken, missing.to_str().unwrap()],
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!("{bare}:2:18:")),
+        "every file is still checked: {text}"
+    );
+    assert!(text.contains(&format!("error: {broken}:3:")), "{text}");
+    assert!(text.contains("not well-formed"), "{text}");
+    assert!(
+        text.contains("cannot read") && text.contains("missing.xml"),
+        "{text}"
+    );
+
+    let out = run_bin(&["validate"], &[]);
+    assert_eq!(out.status.code(), Some(2), "no file is a usage error");
+}
