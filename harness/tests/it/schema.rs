@@ -315,3 +315,162 @@ fn validate_exits_0_valid_1_invalid_with_every_violation_2_on_unreadable_or_malf
     let out = run_bin(&["validate"], &[]);
     assert_eq!(out.status.code(), Some(2), "no file is a usage error");
 }
+
+/// The oracle: the whole suite runs against the embedded server (honest, and with three quirks
+/// that make responses schema-invalid); every request and response body of the runs (from
+/// report.json) is cut into its EWS parts (Header entries, Body child),
+/// and the engine's verdict on each part must be libxml2's (`xmllint --noout --schema
+/// messages.xsd`). The engine's verdict on a whole envelope must also be the sum of its parts'.
+/// Under `CI` a missing xmllint fails; otherwise the test skips loudly.
+#[test]
+fn libxml2_agrees_with_the_engine_on_every_body_of_a_suite_run() {
+    use ews_schema::testing::{soap_parts, xmllint, xmllint_schema, xmllint_verdicts};
+    let Some(lint) = xmllint() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("xmllint (libxml2-utils) is required in CI for the schema oracle test");
+        }
+        eprintln!(
+            "\n\n!!! SKIPPED: xmllint not found; install libxml2-utils to run the schema oracle \
+             over the suite's bodies !!!\n\n"
+        );
+        return;
+    };
+    // The honest server, and quirks whose responses are invalid against the schema.
+    let mut bodies = Vec::new();
+    for quirk in [
+        None,
+        Some("wrong-child-order"),
+        Some("extra-element"),
+        Some("https-namespace"),
+    ] {
+        let reports = TempDir::new("schema-oracle");
+        let cases = crate::support::repo_root().join("cases");
+        let mut args = vec![
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "-q",
+        ];
+        if let Some(quirk) = quirk {
+            args.extend(["--quirk", quirk]);
+        }
+        let out = run_bin(&args, &[]);
+        let expected_code = if quirk.is_some() { 1 } else { 0 };
+        assert_eq!(
+            out.status.code(),
+            Some(expected_code),
+            "{}",
+            all_output(&out)
+        );
+        let report = read_report(reports.path());
+        for case in &report.cases {
+            for step in &case.steps {
+                for (side, exchange) in [("request", &step.request), ("response", &step.response)] {
+                    if let Some(exchange) = exchange {
+                        assert!(
+                            !exchange.truncated,
+                            "{} {}: body truncated",
+                            case.id, step.name
+                        );
+                        bodies.push((
+                            format!(
+                                "[{}] {} / {} / {side}",
+                                quirk.unwrap_or("honest"),
+                                case.id,
+                                step.name
+                            ),
+                            exchange.body.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let schema = ews_schema::Schema::ews();
+    let mut parts = Vec::new();
+    let mut not_xml = 0;
+    let mut disagreements = Vec::new();
+    for (label, body) in &bodies {
+        let well_formed = ews_conformance::xml::check_well_formed(
+            body.as_bytes(),
+            &ews_conformance::xml::ParseOptions::default(),
+        )
+        .is_ok();
+        let cut = if well_formed {
+            soap_parts(body).ok()
+        } else {
+            None
+        };
+        let Some(cut) = cut else {
+            // Raw requests sent malformed on purpose: the engine must refuse them too.
+            assert!(
+                schema.validate_document(body.as_bytes()).is_err() || well_formed,
+                "{label}: the engine reads a body the strict checker refuses"
+            );
+            not_xml += 1;
+            continue;
+        };
+        let whole_valid = schema
+            .validate_document(body.as_bytes())
+            .is_ok_and(|v| v.is_empty());
+        let mut all_valid = true;
+        for part in cut {
+            let engine = schema
+                .validate_document(part.text.as_bytes())
+                .map(|v| v.first().map(|v| v.to_string()));
+            let engine = match engine {
+                Ok(first) => first,
+                Err(e) => Some(format!("not readable: {e}")),
+            };
+            all_valid &= engine.is_none();
+            parts.push((format!("{label} / {}", part.path), part.text, engine));
+        }
+        if whole_valid != all_valid {
+            disagreements.push(format!(
+                "{label}: the whole envelope is {} but its parts are {}",
+                if whole_valid { "valid" } else { "invalid" },
+                if all_valid { "valid" } else { "not all valid" }
+            ));
+        }
+    }
+    let scratch = TempDir::new("schema-oracle-files");
+    let xsd = xmllint_schema(scratch.path()).expect("write the schema copy");
+    let files: Vec<_> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text, _))| {
+            let file = scratch.path().join(format!("{i:05}.xml"));
+            std::fs::write(&file, text).expect("write part");
+            file
+        })
+        .collect();
+    let lib = xmllint_verdicts(&lint, &xsd, &files).expect("xmllint runs");
+    let (mut valid, mut invalid) = (0, 0);
+    for ((label, _, engine), lib) in parts.iter().zip(&lib) {
+        match (engine, lib) {
+            (None, Ok(())) => valid += 1,
+            (Some(_), Err(_)) => invalid += 1,
+            (None, Err(message)) => disagreements.push(format!(
+                "{label}: the engine accepts it, libxml2 says {message}"
+            )),
+            (Some(violation), Ok(())) => disagreements.push(format!(
+                "{label}: libxml2 accepts it, the engine says {violation}"
+            )),
+        }
+    }
+    let _ = writeln!(
+        std::io::stdout(),
+        "schema oracle over four suite runs: {} bodies ({not_xml} not XML on purpose), {} EWS parts: \
+         {valid} valid and {invalid} invalid by both, {} disagreement(s)",
+        bodies.len(),
+        parts.len(),
+        disagreements.len()
+    );
+    assert!(invalid > 0, "the suite sends invalid requests on purpose");
+    assert!(
+        disagreements.is_empty(),
+        "engine and libxml2 disagree:\n{}",
+        disagreements.join("\n")
+    );
+}
