@@ -1211,3 +1211,36 @@ fn one_step_type_a_main_step_needs_a_name_and_a_cleanup_step_has_no_cleanup() {
         render(&errors)
     );
 }
+
+/// `options.schema` (response validation) defaults to true, is inherited from the case's
+/// options like the other flags, and a step's own value overrides the case's.
+#[test]
+fn the_schema_option_defaults_to_true_and_a_step_overrides_the_case() {
+    let dir = crate::support::TempDir::new("case-schema-option");
+    let text = "title: t\noperation: AddImGroup\nsince: Exchange2013\noptions: { schema: false }\nsteps:\n  - name: inherits\n    body: <m:AddImGroup/>\n  - name: overrides\n    body: <m:AddImGroup/>\n    options: { schema: true }\n    cleanup:\n      - body: <m:AddImGroup/>\n";
+    let case = load_text(&dir, "schema_option.yaml", text.as_bytes()).expect("loads");
+    assert!(!case.steps[0].options.schema);
+    assert!(case.steps[1].options.schema);
+    assert!(
+        !case.steps[1].cleanup[0].options.schema,
+        "cleanups take the case's options"
+    );
+    let plain = load_text(
+        &dir,
+        "default.yaml",
+        b"title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n",
+    )
+    .expect("loads");
+    assert!(plain.steps[0].options.schema);
+    let errors = load_text(
+        &dir,
+        "typo.yaml",
+        b"title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n    options: { schema: skip }\n",
+    )
+    .expect_err("not a boolean");
+    assert!(
+        render(&errors).contains("typo.yaml:7:"),
+        "{}",
+        render(&errors)
+    );
+}

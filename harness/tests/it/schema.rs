@@ -474,3 +474,44 @@ fn libxml2_agrees_with_the_engine_on_every_body_of_a_suite_run() {
         disagreements.join("\n")
     );
 }
+
+/// `--server-version` and the profile's `server_version` take the schema's version names only.
+#[test]
+fn an_unknown_server_version_is_a_configuration_error_naming_the_schema_versions() {
+    let cases = fixture("runner/good");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--no-reports",
+            "--server-version",
+            "Exchange2099",
+        ],
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("--server-version: `Exchange2099` is not an EWS version"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Exchange2009, Exchange2010"),
+        "the one table, from types.xsd: {text}"
+    );
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().unwrap(),
+            "--no-reports",
+            "--server-version",
+            "Exchange2012",
+        ],
+        &[],
+    );
+    // Exchange2012 is a schema version (older than the IM family's Exchange2013): the case is
+    // ignored with the reason, not refused.
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 ignored"), "{text}");
+}
