@@ -182,6 +182,11 @@ pub fn xmllint() -> Option<PathBuf> {
 /// engine knows `xml:lang` by itself), so the copy points it at a minimal xml.xsd.
 pub fn xmllint_schema(dir: &Path) -> std::io::Result<PathBuf> {
     let import = r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace"/>"#;
+    if !TYPES_XSD.contains(import) {
+        return Err(std::io::Error::other(
+            "types.xsd no longer has the schemaLocation-less import of the XML namespace",
+        ));
+    }
     let types = TYPES_XSD.replace(
         import,
         r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="xml.xsd"/>"#,

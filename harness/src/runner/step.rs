@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::case::{self, Escape, RequestBody, Step, XmlText};
-use crate::report::{Exchange, MismatchRecord, StepPhase, StepResult, StepStatus};
+use crate::report::{
+    Exchange, MismatchRecord, SCHEMA_MISMATCH_KIND, StepPhase, StepResult, StepStatus,
+};
 use crate::soap;
 use crate::transport::{HttpRequest, HttpResponse};
 use crate::xml::{self, Document};
@@ -321,9 +323,6 @@ fn judge(
     result.mismatches = scrubbed(ctx, mismatches);
 }
 
-/// Kind of the mismatches [`schema_mismatches`] reports (`kind` in every report).
-pub const SCHEMA_KIND: &str = "schema";
-
 /// The response body's violations of the EWS schema (messages.xsd/types.xsd, the `ews-schema`
 /// engine), one `schema` mismatch each: the violation's path (in the response) as both paths, its
 /// implementer wording after the response's `line:col` as the message (`response 6:1: unexpected
@@ -334,7 +333,7 @@ pub fn schema_mismatches(body: &[u8]) -> Vec<MismatchRecord> {
         return Vec::new(); // the strict checker reported it already
     };
     let record = |path: &str, message: String| MismatchRecord {
-        kind: SCHEMA_KIND.into(),
+        kind: SCHEMA_MISMATCH_KIND.into(),
         expected_path: path.to_string(),
         actual_path: path.to_string(),
         expected: None,
