@@ -52,24 +52,88 @@ pub fn validate<'a>(document: &[u8], body: &'a Element) -> Result<RequestView<'a
     match violations.first() {
         None => Ok(RequestView { body }),
         Some(first) => Err(Violation::at(
-            dotnet_position(document, first.line, first.col),
+            dotnet_position(document, first),
             first.exchange_text(),
         )),
     }
 }
 
-/// .NET reports a tag at its name, one column after the `<` the engine points at.
-fn dotnet_position(document: &[u8], line: u32, col: u32) -> Position {
+/// Where .NET (so Exchange's `LinePosition`) reports a violation; the engine points at the `<`
+/// of the element concerned. As the documented faults show: an invalid attribute is reported at
+/// the attribute's name (FindConversation's `Id="inbox1"`: line 14, position 34), an invalid
+/// element value at the name in its end tag (GetServiceConfiguration's `ConfigurationName`:
+/// line 13, position 62), anything else at the element's name, one column after its `<`.
+fn dotnet_position(document: &[u8], v: &ews_schema::Violation) -> Position {
+    use ews_schema::ViolationKind;
     let text = String::from_utf8_lossy(document);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let at_tag = text
-        .split('\n')
-        .nth(line.saturating_sub(1) as usize)
-        .and_then(|l| l.chars().nth(col.saturating_sub(1) as usize))
-        == Some('<');
+    let engine = Position {
+        line: v.line as usize,
+        column: v.col as usize,
+    };
+    let Some(start) = offset_of(text, engine).filter(|&o| text[o..].starts_with('<')) else {
+        return engine;
+    };
+    let tag_end = text[start..].find('>').map_or(text.len(), |i| start + i);
+    let found = match &v.kind {
+        ViolationKind::InvalidAttributeValue { attribute, .. }
+        | ViolationKind::UndeclaredAttribute { attribute, .. }
+        | ViolationKind::FixedValue {
+            attribute: Some(attribute),
+            ..
+        } => attribute_offset(&text[start..tag_end], &attribute.local).map(|i| start + i),
+        ViolationKind::InvalidElementValue { .. } | ViolationKind::FixedValue { .. }
+            if !text[..tag_end].ends_with('/') =>
+        {
+            text[tag_end..].find("</").map(|i| tag_end + i + 2)
+        }
+        _ => None,
+    };
+    position_of(text, found.unwrap_or(start + 1))
+}
+
+/// Byte offset, within a start tag's text, of the attribute named `local` (any prefix).
+fn attribute_offset(tag: &str, local: &str) -> Option<usize> {
+    let bytes = tag.as_bytes();
+    let mut from = 0;
+    while let Some(i) = tag[from..].find(local).map(|i| from + i) {
+        from = i + local.len();
+        let followed_by_equals = tag[from..].trim_start().starts_with('=');
+        let name_start = match i.checked_sub(1).map(|b| bytes[b]) {
+            Some(b) if b.is_ascii_whitespace() => Some(i),
+            // `p:local`: the name starts at the prefix.
+            Some(b':') => tag[..i - 1]
+                .rfind(|c: char| c.is_ascii_whitespace())
+                .map(|w| w + 1),
+            _ => None,
+        };
+        if followed_by_equals && let Some(start) = name_start {
+            return Some(start);
+        }
+    }
+    None
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, p: Position) -> Option<usize> {
+    let line_start = if p.line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(p.line - 2)?.0 + 1
+    };
+    let line = &text[line_start..];
+    line.char_indices()
+        .nth(p.column.checked_sub(1)?)
+        .map(|(i, _)| line_start + i)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position_of(text: &str, offset: usize) -> Position {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     Position {
-        line: line as usize,
-        column: col as usize + usize::from(at_tag),
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
     }
 }
 

@@ -877,6 +877,41 @@ fn schema_violations_are_faults() {
     }
 }
 
+/// The two documented schema-validation faults of the EWS reference (FindConversation/03 and
+/// GetServiceConfiguration/03): the documented request with the documented mistake gets the
+/// documented LineNumber, LinePosition and Violation, word for word. Neither operation is
+/// implemented: validation comes first.
+#[test]
+fn documented_schema_violations_get_the_documented_position_and_text() {
+    let server = server();
+    let find_conversation = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<soap:Envelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n               xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"\n               xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"\n               xmlns:t=\"{T}\"\n               xmlns:m=\"{M}\">\n  <soap:Header>\n    <t:RequestServerVersion Version=\"Exchange2010_SP1\" />\n  </soap:Header>\n  <soap:Body>\n    <m:FindConversation>\n      <m:IndexedPageItemView BasePoint=\"Beginning\" MaxEntriesReturned=\"1\" Offset=\"0\"/>\n      <m:ParentFolderId>\n        <t:DistinguishedFolderId Id =\"inbox1\"/>\n      </m:ParentFolderId>\n    </m:FindConversation>\n  </soap:Body>\n</soap:Envelope>\n"
+    );
+    let reply = post(&server, &find_conversation);
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert_eq!(text(&reply.body, "LineNumber"), "14");
+    assert_eq!(text(&reply.body, "LinePosition"), "34");
+    assert_eq!(
+        text(&reply.body, "Violation"),
+        format!(
+            "The 'Id' attribute is invalid - The value 'inbox1' is invalid according to its datatype '{T}:DistinguishedFolderIdNameType' - The Enumeration constraint failed."
+        )
+    );
+    let service_configuration = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<soap:Envelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n               xmlns:m=\"{M}\"\n               xmlns:t=\"{T}\"\n               xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"\n               xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n  <soap:Header>\n    <t:RequestServerVersion Version=\"Exchange2010\" />\n  </soap:Header>\n  <soap:Body>\n    <m:GetServiceConfiguration>\n      <m:RequestedConfiguration>\n        <m:ConfigurationName>UUnifiedMessagingConfiguration</m:ConfigurationName>\n      </m:RequestedConfiguration>\n    </m:GetServiceConfiguration>\n  </soap:Body>\n</soap:Envelope>"
+    );
+    let reply = post(&server, &service_configuration);
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert_eq!(text(&reply.body, "LineNumber"), "13");
+    assert_eq!(text(&reply.body, "LinePosition"), "62");
+    assert_eq!(
+        text(&reply.body, "Violation"),
+        format!(
+            "The '{M}:ConfigurationName' element is invalid - The value 'UUnifiedMessagingConfiguration' is invalid according to its datatype '{T}:ServiceConfigurationType' - The Enumeration constraint failed."
+        )
+    );
+}
+
 /// The ews-schema engine validates every request: its position is .NET's (the tag name, one
 /// column after `<`), its text Exchange's wording, and SOAP header entries are validated too.
 #[test]
