@@ -71,8 +71,9 @@
 //! - Malformed XML (raw `&`, unclosed elements, undeclared prefix, DTD, invalid UTF-8, ...) or a
 //!   schema violation (missing/extra/misordered child, empty NonEmptyString, an element in the
 //!   wrong namespace such as `t:ContactId`, `https://` namespaces, unknown element) →
-//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, of the offending markup:
-//!   a tag's name) and `Violation` in Exchange's (.NET's) wording.
+//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, where .NET reports it: an
+//!   element's name, an invalid attribute's name, the end tag of an invalid value) and
+//!   `Violation` in Exchange's (.NET's) wording.
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.

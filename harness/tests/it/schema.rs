@@ -218,7 +218,7 @@ fn lint_reports_schema_invalid_requests_at_their_markup_unless_the_step_expects_
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("2 error(s) in 1 file(s)") && text.contains("1 case(s) load cleanly"),
+        text.contains("3 error(s) in 1 file(s)") && text.contains("1 case(s) load cleanly"),
         "{text}"
     );
     // A block scalar: the line and column of `<m:GroupId` inside the YAML file.
@@ -239,6 +239,14 @@ fn lint_reports_schema_invalid_requests_at_their_markup_unless_the_step_expects_
     assert!(text.contains("im/invalid_request.yaml:13:25\n"), "{text}");
     assert!(
         text.contains("length 0, the type requires at least 1"),
+        "{text}"
+    );
+    // A whole envelope: its header entries are validated too.
+    assert!(text.contains("im/invalid_request.yaml:17:22\n"), "{text}");
+    assert!(
+        text.contains(
+            "attribute Version: 'Exchange2099' is not one of the values of t:ExchangeVersionType"
+        ),
         "{text}"
     );
     assert!(!text.contains("expected_fault.yaml"), "{text}");
@@ -263,6 +271,15 @@ fn validate_exits_0_valid_1_invalid_with_every_violation_2_on_unreadable_or_malf
     let out = run_bin(&["validate", &envelope], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
     assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+    // Another encoding is decoded as the strict checker decodes it (BOM, declaration).
+    let utf16 = dir.path().join("utf16.xml");
+    let text = format!(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<m:AddImGroup xmlns:m=\"{M}\"><m:DisplayName>caf\u{e9}</m:DisplayName></m:AddImGroup>"
+    );
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    std::fs::write(&utf16, bytes).expect("write");
+    let out = run_bin(&["validate", utf16.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
 
     let bare = write(
         &dir,
