@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ews_conformance::case;
-use ews_conformance::config::vars;
+use ews_conformance::target::vars;
 
 fn main() {
     divan::main();

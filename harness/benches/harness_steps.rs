@@ -15,11 +15,11 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use ews_conformance::cli::embedded_target;
-use ews_conformance::config::Target;
 use ews_conformance::reference_server::{self, ServerConfig};
 use ews_conformance::report::{CaseStatus, TargetInfo};
 use ews_conformance::runner::{self, RunConfig};
 use ews_conformance::soap;
+use ews_conformance::target::Target;
 
 const PAIRS: usize = 500;
 

@@ -30,7 +30,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ews_conformance::config::{Auth, Secret, Target};
+use ews_conformance::target::{Auth, Secret, Target};
 use ews_conformance::transport::{HttpRequest, Transport};
 
 const REQUESTS: usize = 1_000;

@@ -2,8 +2,8 @@
 //!
 //! `ews-conformance [run] [OPTIONS] [FILTER]` runs the suite (libtest-mimic's own arguments —
 //! filter, `--exact`, `--skip`, `--list`, `--ignored`, `--test-threads`, `--format`, `--color` —
-//! keep working); `serve`, `diff`, `lint`, `schema`, `merge` (shards of one target, or the
-//! cases × servers matrix of several), `compare` (two servers side by side) and `coverage` are
+//! keep working); `serve`, `diff`, `lint`, `validate`, `schema`, `merge` (shards of one target, or
+//! the cases × servers matrix of several), `compare` (two servers side by side) and `coverage` are
 //! the other subcommands. Exit codes: 0 all passed, 1 failures or regressions, 2 usage, configuration or
 //! case-load errors. Only this module maps outcomes to exit codes and prints top-level errors.
 
@@ -15,11 +15,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, Auth, Secret, Target, TargetOverrides, vars};
 use crate::reference_server::cli::ServeArgs;
 use crate::reference_server::{self, Quirk, ServerConfig};
 use crate::report::{self, TargetInfo};
 use crate::runner::{self, Partition, RunConfig};
+use crate::target::{self, Auth, Secret, Target, TargetOverrides, vars};
 use crate::{case, xml};
 
 /// Exit code: everything passed (expected failures allowed).
@@ -55,8 +55,12 @@ enum Command {
     Serve(ServeArgs),
     /// Compare two XML files with the same engine and rules as `run`.
     Diff(DiffArgs),
-    /// Check that every case loads: schema, variables, XML, namespaces.
+    /// Check that every case loads (keys, variables, XML, namespaces) and that its requests are
+    /// valid against the EWS schema.
     Lint(LintArgs),
+    /// Validate XML files (SOAP envelopes or bare EWS elements) against the EWS schema: exit 0
+    /// valid, 1 invalid (each violation as FILE:line:col: message), 2 unreadable or not XML.
+    Validate(ValidateArgs),
     /// Print the JSON Schema of the case format.
     Schema,
     /// Merge the report.json files of N shards into one report set (JUnit, JSON, HTML).
@@ -106,6 +110,9 @@ struct RunArgs {
     /// Accept any server certificate (prints a warning: for test servers only).
     #[arg(long)]
     insecure: bool,
+    /// Do not validate responses against the EWS schema (profile: `schema: false`).
+    #[arg(long)]
+    no_schema: bool,
     /// HTTP(S) proxy URL.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
@@ -273,6 +280,13 @@ struct CoverageArgs {
 }
 
 #[derive(Debug, Args)]
+struct ValidateArgs {
+    /// The XML files: a whole SOAP envelope or a bare element of the messages or types namespace.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct LintArgs {
     /// Folder (or one case file) to check; default: the cases folder.
     path: Option<PathBuf>,
@@ -297,6 +311,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Diff(args)) => Ok(diff(args)),
         Some(Command::Lint(args)) => lint(args),
+        Some(Command::Validate(args)) => validate(args),
         Some(Command::Merge(args)) => merge(args),
         Some(Command::Compare(args)) => compare(args),
         Some(Command::Coverage(args)) => coverage(args),
@@ -579,7 +594,7 @@ fn rerun_command(args: &RunArgs) -> String {
         flag("--target", &profile.to_string_lossy());
     }
     if let Some(endpoint) = &args.endpoint {
-        flag("--endpoint", &config::redact_url(endpoint));
+        flag("--endpoint", &target::redact_url(endpoint));
     }
     if let Some(auth) = &args.auth {
         flag("--auth", auth);
@@ -644,7 +659,7 @@ pub fn embedded_target(url: &str, config: &ServerConfig, resolved: Target) -> Ta
 fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
     let duration = |flag: &str, v: &Option<String>| {
         v.as_deref()
-            .map(|t| config::parse_duration(t).map_err(|e| format!("--{flag}: {e}")))
+            .map(|t| target::parse_duration(t).map_err(|e| format!("--{flag}: {e}")))
             .transpose()
     };
     Ok(TargetOverrides {
@@ -656,18 +671,19 @@ fn target_overrides(args: &RunArgs) -> Result<TargetOverrides, String> {
         cert: args.cert.clone(),
         key: args.key.clone(),
         insecure: args.insecure,
+        no_schema: args.no_schema,
         proxy: args.proxy.clone(),
         headers: args
             .headers
             .iter()
-            .map(|h| config::parse_header(h))
+            .map(|h| target::parse_header(h))
             .collect::<Result<_, _>>()?,
         request_timeout: duration("timeout", &args.timeout)?,
         run_timeout: duration("run-timeout", &args.run_timeout)?,
         max_response_bytes: args
             .max_response_size
             .as_deref()
-            .map(|t| config::parse_size(t).map_err(|e| format!("--max-response-size: {e}")))
+            .map(|t| target::parse_size(t).map_err(|e| format!("--max-response-size: {e}")))
             .transpose()?,
         max_throttle_wait: duration("max-throttle-wait", &args.max_throttle_wait)?,
         xml_max_depth: args.xml_max_depth,
@@ -1013,6 +1029,63 @@ fn coverage(args: CoverageArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
+/// `validate FILE...`: every file checked, every violation printed; the worst outcome decides
+/// the exit code (2 over 1 over 0).
+fn validate(args: ValidateArgs) -> Result<u8, CliError> {
+    let schema = ews_schema::Schema::ews();
+    let mut code = EXIT_OK;
+    let (mut valid, mut invalid, mut broken) = (0usize, 0usize, 0usize);
+    for file in &args.files {
+        let name = file.display();
+        let bytes = match std::fs::read(file) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("error: cannot read `{name}`: {e}");
+                broken += 1;
+                code = EXIT_USAGE;
+                continue;
+            }
+        };
+        // The strict checker first: its message for anything not well-formed, as `run` says it.
+        let text = match xml::check_well_formed(&bytes, &xml::ParseOptions::default())
+            .and_then(|()| xml::decode(&bytes))
+        {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!(
+                    "error: {name}:{}:{}: not well-formed: {}",
+                    e.pos.line, e.pos.col, e.message
+                );
+                broken += 1;
+                code = EXIT_USAGE;
+                continue;
+            }
+        };
+        match schema.validate_document(text.as_bytes()) {
+            Ok(violations) if violations.is_empty() => valid += 1,
+            Ok(violations) => {
+                for v in &violations {
+                    out(format_args!("{name}:{v}"))?;
+                }
+                invalid += 1;
+                if code == EXIT_OK {
+                    code = EXIT_FAILED;
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {name}:{e}");
+                broken += 1;
+                code = EXIT_USAGE;
+            }
+        }
+    }
+    eprintln!(
+        "validate: {} file(s): {valid} valid, {invalid} invalid, {broken} not checked",
+        args.files.len()
+    );
+    Ok(code)
+}
+
 fn lint(args: LintArgs) -> Result<u8, CliError> {
     let root = cases_dir(args.path);
     let mut known: std::collections::BTreeSet<String> =
@@ -1051,22 +1124,27 @@ fn lint(args: LintArgs) -> Result<u8, CliError> {
             root.display()
         )));
     };
-    for error in &outcome.errors {
+    // Requests are validated against the EWS schema too (lint only: a run sends what it has).
+    let mut errors = outcome.errors;
+    let mut clean = 0;
+    for case in &outcome.cases {
+        let invalid = case::schema_lint::check(case);
+        clean += usize::from(invalid.is_empty());
+        errors.extend(invalid);
+    }
+    for error in &errors {
         eprintln!("{error}\n");
     }
-    let files: std::collections::BTreeSet<&Path> = outcome
-        .errors
-        .iter()
-        .map(|e| e.pos.file.as_path())
-        .collect();
+    let files: std::collections::BTreeSet<&Path> =
+        errors.iter().map(|e| e.pos.file.as_path()).collect();
     out(format_args!(
         "lint {}: {} case(s) load cleanly, {} error(s) in {} file(s)",
         root_dir.display(),
-        outcome.cases.len(),
-        outcome.errors.len(),
+        clean,
+        errors.len(),
         files.len()
     ))?;
-    Ok(if outcome.errors.is_empty() {
+    Ok(if errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAILED

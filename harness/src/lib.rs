@@ -7,7 +7,7 @@
 //! The user guide is the repository README; the case format is in `cases/FORMAT.md`.
 //!
 //! Data flows one way through the modules:
-//! case file → [`case`] (typed case) → [`runner`] (libtest-mimic trial, steps, captures) →
+//! case file → [`case`] (typed case) + [`target`] (the server under test) → [`runner`] (libtest-mimic trial, steps, captures) →
 //! [`soap`] (envelope) → [`transport`] (HTTP) → [`xml`] (canonical tree → mismatches) →
 //! [`report`] (one result model → terminal, JUnit, JSON, HTML) → exit code.
 //! [`reference_server`] is the embedded EWS server used when no endpoint is given: the workspace
@@ -19,10 +19,10 @@ pub mod bless;
 pub mod case;
 pub mod cli;
 pub mod compare;
-pub mod config;
 pub mod report;
 pub mod runner;
 pub mod soap;
+pub mod target;
 pub mod transport;
 pub mod xml;
 

@@ -28,6 +28,8 @@
 mod content;
 mod model;
 mod simple;
+#[doc(hidden)]
+pub mod testing;
 mod validator;
 mod violation;
 mod xmlread;

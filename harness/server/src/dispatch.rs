@@ -6,7 +6,7 @@ use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
 use super::mailbox::{Directory, Store};
 use super::ops::OpContext;
-use super::quirks::{Quirks, WRONG_MESSAGE_TEXT};
+use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
 use super::schema;
@@ -46,13 +46,18 @@ fn violation_fault(violation: Violation) -> Fault {
 }
 
 /// Parses and validates a request. Never panics, whatever the bytes.
+///
+/// Order: well-formedness (`xml_tree`), the SOAP 1.1 envelope's shape (`envelope`), the schema
+/// (`schema::validate`: header entries and body element against messages.xsd/types.xsd), then
+/// the operation: a body element that is not an EWS request is `ErrorSchemaValidation`, an EWS
+/// operation the server does not implement `ErrorInvalidOperation` (only once it validated).
 pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
     let root = xml_tree::parse_document(bytes).map_err(violation_fault)?;
     let envelope = envelope::parse_envelope(root).map_err(violation_fault)?;
     let body = &envelope.body;
+    let view = schema::validate(bytes, body).map_err(violation_fault)?;
     if body.ns == MESSAGES_NS {
         if let Some(operation) = registry::find(&body.local) {
-            let view = schema::validate(operation.request, body).map_err(violation_fault)?;
             return Ok(ParsedRequest {
                 headers: envelope.headers,
                 operation,
@@ -65,10 +70,11 @@ pub fn parse_request(bytes: &[u8]) -> Result<ParsedRequest, Fault> {
             }));
         }
     }
+    // Declared in the schema, but not a request (a response message, a bare type element).
     Err(violation_fault(Violation::at(
         body.position,
         format!(
-            "No matching global declaration available for the validation root: the '{}' element is not declared.",
+            "The element '{}' is not an operation request: no operation takes it as its body.",
             body.qualified()
         ),
     )))
@@ -249,8 +255,14 @@ impl ServerState {
     fn message_envelope(&self, message: Node) -> String {
         let mut envelope = Node::new(Ns::Soap, "Envelope");
         if !self.quirks.has(Quirk::DropServerVersionInfo) {
-            envelope =
-                envelope.child(Node::new(Ns::Soap, "Header").child(self.server_version_info()));
+            let mut header = Node::new(Ns::Soap, "Header").child(self.server_version_info());
+            if self.quirks.has(Quirk::SchemaInvalidResponse) {
+                header = header.child(
+                    Node::t(SCHEMA_INVALID_HEADER_ENTRY)
+                        .text("added by the schema-invalid-response quirk"),
+                );
+            }
+            envelope = envelope.child(header);
         }
         envelope = envelope.child(
             Node::new(Ns::Soap, "Body")

@@ -64,18 +64,20 @@
 //! `RequestServerVersion`, `MailboxCulture` (any valid `xs:language` tag is accepted; an invalid tag
 //! is a schema violation), `ExchangeImpersonation/ConnectingSID` (`PrimarySmtpAddress`,
 //! `SmtpAddress`, `PrincipalName` = user name or SMTP address, `SID`); other header entries are
-//! ignored. The body element is validated against the schema of its operation (see `schema.rs`).
+//! not acted on. Every header entry in an EWS namespace and the body element are validated
+//! against Microsoft's messages.xsd/types.xsd by the `ews-schema` engine (see `schema.rs`).
 //!
 //! # Faults (SOAP 1.1, HTTP 500)
 //! - Malformed XML (raw `&`, unclosed elements, undeclared prefix, DTD, invalid UTF-8, ...) or a
 //!   schema violation (missing/extra/misordered child, empty NonEmptyString, an element in the
 //!   wrong namespace such as `t:ContactId`, `https://` namespaces, unknown element) →
-//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, of the offending markup)
-//!   and `Violation`.
+//!   `ErrorSchemaValidation` with `LineNumber`/`LinePosition` (1-based, where .NET reports it: an
+//!   element's name, an invalid attribute's name, the end tag of an invalid value) and
+//!   `Violation` in Exchange's (.NET's) wording.
 //! - `RequestServerVersion` older than Exchange2013 → `ErrorIncorrectSchemaVersion`. A request
 //!   **without** the header is treated as Exchange2007 (EWS handles unversioned requests as coming
 //!   from the initial release of Exchange 2007), so it gets this fault too.
-//! - A well-formed request for another EWS operation (one of the 125 in [`operations`] that
+//! - A valid request for another EWS operation (one of the 125 in [`operations`] that
 //!   has a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose
 //!   `faultstring` and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
@@ -163,7 +165,7 @@ use tokio::sync::watch;
 
 pub use dispatch::SERVER_BUILD;
 pub use faults::{ResponseCode, TextSource};
-pub use quirks::{EXTRA_ELEMENT, WRONG_MESSAGE_TEXT};
+pub use quirks::{EXTRA_ELEMENT, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 pub use tls::TlsIdentity;
 
 /// A named way for the server to misbehave, so tests can prove the suite catches it.
@@ -180,6 +182,7 @@ pub enum Quirk {
     Http200ForFault,
     FrozenChangeKey,
     HtmlContentType,
+    SchemaInvalidResponse,
 }
 
 impl Quirk {
@@ -195,6 +198,7 @@ impl Quirk {
         Quirk::Http200ForFault,
         Quirk::FrozenChangeKey,
         Quirk::HtmlContentType,
+        Quirk::SchemaInvalidResponse,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -211,6 +215,7 @@ impl Quirk {
             Quirk::Http200ForFault => "http-200-for-fault",
             Quirk::FrozenChangeKey => "frozen-change-key",
             Quirk::HtmlContentType => "html-content-type",
+            Quirk::SchemaInvalidResponse => "schema-invalid-response",
         }
     }
 }
@@ -297,7 +302,7 @@ pub struct ServerConfig {
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
-/// built-in target variables (`ews_conformance::config::vars`, which a test keeps equal to
+/// built-in target variables (`ews_conformance::target::vars`, which a test keeps equal to
 /// these); the server names them itself so that it depends on no harness code.
 pub mod vars {
     /// Primary SMTP address of the first configured user.

@@ -15,6 +15,7 @@
 //! | `http-200-for-fault` | faults are sent with HTTP 200 instead of 500 |
 //! | `frozen-change-key` | every `ChangeKey` attribute in a response message carries one fixed value, so a change never moves it |
 //! | `html-content-type` | every response (messages and faults) is labelled `text/html; charset=utf-8` |
+//! | `schema-invalid-response` | responses carry an undeclared `t:QuirkHeaderEntry` in `s:Header` after `ServerVersionInfo`: invalid against the schema, invisible to a comparison that ignores SOAP headers (the default) |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -28,6 +29,8 @@ pub const FROZEN_CHANGE_KEY: &str = "AAAAAAAAAAA=";
 pub const HTML_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 /// Name of the element the `extra-element` quirk adds.
 pub const EXTRA_ELEMENT: &str = "QuirkExtraElement";
+/// Name of the header entry (types namespace) the `schema-invalid-response` quirk adds.
+pub const SCHEMA_INVALID_HEADER_ENTRY: &str = "QuirkHeaderEntry";
 
 /// The quirks a server runs with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //!
 //! An operation is one file under `ops/<area>/` holding a type that implements [`Handler`]: its
 //! name, its cases family, the oldest version that has it, the response codes it can give (from
-//! the one table, [`ResponseCode`]), its request schema, how its typed request is read from a
+//! the one table, [`ResponseCode`]), how its typed request is read from a
 //! validated body ([`Handler::view`]) and what it does to the mailbox ([`Request::handle`]).
 //! [`register`] turns that type into a [`Registration`]. Adding an operation is that file, its
 //! line below turned from `not_implemented` into `implemented`, and one cases folder
@@ -17,7 +17,7 @@ use std::fmt;
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
 use super::ops::{OpContext, Outcome, im};
-use super::schema::{Particle, RequestView};
+use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
 pub trait Request: fmt::Debug + Send {
@@ -35,8 +35,6 @@ pub trait Handler: Request + Sized + 'static {
     const MINIMUM_VERSION: &'static str;
     /// The response codes other than `NoError` the handler can give.
     const CODES: &'static [ResponseCode];
-    /// The request's `xs:sequence` (until the XSD engine validates from messages.xsd).
-    const REQUEST: &'static [Particle];
     /// Reads the typed request from a body element that passed validation.
     fn view(request: &RequestView<'_>) -> Self;
 }
@@ -48,7 +46,6 @@ pub struct Registration {
     pub family: &'static str,
     pub minimum_version: &'static str,
     pub codes: &'static [ResponseCode],
-    pub request: &'static [Particle],
     view: fn(&RequestView<'_>) -> Box<dyn Request>,
 }
 
@@ -86,7 +83,6 @@ pub const fn register<H: Handler>() -> Registration {
         family: H::FAMILY,
         minimum_version: H::MINIMUM_VERSION,
         codes: H::CODES,
-        request: H::REQUEST,
         view: boxed_view::<H>,
     }
 }

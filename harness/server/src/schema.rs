@@ -1,67 +1,17 @@
-//! Request validation: the one place that decides whether an operation's body element is valid
-//! against its schema, and the typed access ([`RequestView`]) to an element that passed.
+//! Request validation: the one place that decides whether a request is valid against Microsoft's
+//! schema (messages.xsd / types.xsd, compiled by the `ews-schema` engine), and the typed access
+//! ([`RequestView`]) to a body element that passed.
 //!
-//! Each operation's request type is an `xs:sequence` of elements in the messages namespace,
-//! given as a table of [`Particle`]s in the operation's own file (facts from messages.xsd /
-//! types.xsd). Checked: element namespace and name, order, required children, repetitions,
-//! `NonEmptyStringType` (at least one character), `xs:boolean` (`true`, `false`, `1`, `0`),
-//! `ItemIdType` (required `Id`, optional `ChangeKey`, no content), the id arrays of GetImItems
-//! (`t:ItemId`; `t:OccurrenceItemId`, `t:RecurringMasterItemId` and
-//! `t:RecurringMasterItemIdRanges` are accepted and ignored), and `t:ExtendedProperty` paths
-//! (`PropertyType` required). Undeclared attributes in no namespace are violations; attributes in
-//! other namespaces (`xsi:`, `soap:`) are ignored.
-//!
-//! These hand tables are to be replaced by the XSD engine (crate `ews-schema`): [`validate`] is
-//! the only function to change, as long as it still returns a [`RequestView`] of the body that
-//! every operation builds its typed request from.
+//! [`validate`] runs the engine over the whole request document: the envelope's structure, every
+//! SOAP header entry in an EWS namespace (`RequestServerVersion`, `MailboxCulture`,
+//! `ExchangeImpersonation`, `TimeZoneContext`, ...) and the Body's element. The first violation
+//! becomes the `ErrorSchemaValidation` fault, worded as Exchange words it
+//! ([`ews_schema::Violation::exchange_text`]) at the position .NET reports (the tag's name,
+//! one column after its `<`). Operations read their typed request from a [`RequestView`], which
+//! only [`validate`] makes.
 
 use super::render::{MESSAGES_NS, TYPES_NS};
-use super::xml_tree::{Element, Violation};
-
-/// Content type of a request child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Content {
-    /// `t:NonEmptyStringType`.
-    NonEmptyString,
-    /// `xs:boolean`.
-    Boolean,
-    /// `t:ItemIdType` (`Id`, `ChangeKey`, no content).
-    ItemId,
-    /// `t:NonEmptyArrayOfBaseItemIdsType`.
-    BaseItemIds,
-    /// `t:NonEmptyArrayOfPathsToElementType` holding `t:ExtendedProperty` paths.
-    ExtendedFieldUris,
-}
-
-/// One element of a request sequence (every one occurs at most once).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Particle {
-    /// Local name, in the messages namespace.
-    pub name: &'static str,
-    /// `minOccurs`: 0 or 1.
-    pub min: u32,
-    pub content: Content,
-}
-
-impl Particle {
-    /// A child that must occur once.
-    pub const fn required(name: &'static str, content: Content) -> Particle {
-        Particle {
-            name,
-            min: 1,
-            content,
-        }
-    }
-
-    /// A child that may occur once.
-    pub const fn optional(name: &'static str, content: Content) -> Particle {
-        Particle {
-            name,
-            min: 0,
-            content,
-        }
-    }
-}
+use super::xml_tree::{Element, Position, Violation};
 
 /// An `ItemIdType` value from a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,117 +36,105 @@ impl ExtendedFieldUri {
     }
 }
 
-fn names_list(ns: &str, names: &[&str]) -> String {
-    format!(
-        "List of possible elements expected: '{}' in namespace '{ns}'.",
-        names.join(", ")
-    )
-}
-
-fn reject_text(element: &Element, kind: &str) -> Result<(), Violation> {
-    if element.text.trim().is_empty() {
-        Ok(())
-    } else {
-        Err(Violation::at(
-            element.position,
-            format!(
-                "The element '{}' cannot contain text. Content model is {kind}.",
-                element.qualified()
-            ),
-        ))
-    }
-}
-
-fn check_attributes(element: &Element, allowed: &[&str]) -> Result<(), Violation> {
-    for attr in &element.attrs {
-        if attr.ns.is_empty() && !allowed.contains(&attr.local.as_str()) {
-            return Err(Violation::at(
-                element.position,
-                format!("The '{}' attribute is not declared.", attr.local),
-            ));
+/// Validates `document` (the whole request, already known to be well-formed, whose Body holds
+/// `body`) against the EWS schema; on success, the typed view of `body`.
+pub fn validate<'a>(document: &[u8], body: &'a Element) -> Result<RequestView<'a>, Violation> {
+    let violations = match ews_schema::Schema::ews().validate_document(document) {
+        Ok(violations) => violations,
+        Err(error) => {
+            let position = Position {
+                line: error.line as usize,
+                column: error.col as usize,
+            };
+            return Err(Violation::at(position, error.message));
         }
+    };
+    match violations.first() {
+        None => Ok(RequestView { body }),
+        Some(first) => Err(Violation::at(
+            dotnet_position(document, first),
+            first.exchange_text(),
+        )),
     }
-    Ok(())
 }
 
-/// Validates `body` (the element inside `soap:Body`) against the operation's request type.
-/// Validates an operation's body element against its request sequence.
-pub fn validate<'a>(
-    particles: &'static [Particle],
-    body: &'a Element,
-) -> Result<RequestView<'a>, Violation> {
-    check_attributes(body, &[])?;
-    reject_text(body, "element-only")?;
-    let mut found: Vec<Option<&Element>> = vec![None; particles.len()];
-    let mut next = 0usize;
-    for child in &body.children {
-        let expected: Vec<&str> = particles[next.min(particles.len())..]
-            .iter()
-            .scan(true, |open, p| {
-                // List the particles up to and including the first required one.
-                if !*open {
-                    return None;
-                }
-                *open = p.min == 0;
-                Some(p.name)
-            })
-            .collect();
-        let index = if child.ns == MESSAGES_NS {
-            particles
-                .iter()
-                .enumerate()
-                .skip(next)
-                .find(|(_, p)| p.name == child.local)
-                .map(|(i, _)| i)
-        } else {
-            None
+/// Where .NET (so Exchange's `LinePosition`) reports a violation; the engine points at the `<`
+/// of the element concerned. As the documented faults show: an invalid attribute is reported at
+/// the attribute's name (FindConversation's `Id="inbox1"`: line 14, position 34), an invalid
+/// element value at the name in its end tag (GetServiceConfiguration's `ConfigurationName`:
+/// line 13, position 62), anything else at the element's name, one column after its `<`.
+fn dotnet_position(document: &[u8], v: &ews_schema::Violation) -> Position {
+    use ews_schema::ViolationKind;
+    let text = String::from_utf8_lossy(document);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let engine = Position {
+        line: v.line as usize,
+        column: v.col as usize,
+    };
+    let Some(start) = offset_of(text, engine).filter(|&o| text[o..].starts_with('<')) else {
+        return engine;
+    };
+    let tag_end = text[start..].find('>').map_or(text.len(), |i| start + i);
+    let found = match &v.kind {
+        ViolationKind::InvalidAttributeValue { attribute, .. }
+        | ViolationKind::UndeclaredAttribute { attribute, .. }
+        | ViolationKind::FixedValue {
+            attribute: Some(attribute),
+            ..
+        } => attribute_offset(&text[start..tag_end], &attribute.local).map(|i| start + i),
+        ViolationKind::InvalidElementValue { .. } | ViolationKind::FixedValue { .. }
+            if !text[..tag_end].ends_with('/') =>
+        {
+            text[tag_end..].find("</").map(|i| tag_end + i + 2)
+        }
+        _ => None,
+    };
+    position_of(text, found.unwrap_or(start + 1))
+}
+
+/// Byte offset, within a start tag's text, of the attribute named `local` (any prefix).
+fn attribute_offset(tag: &str, local: &str) -> Option<usize> {
+    let bytes = tag.as_bytes();
+    let mut from = 0;
+    while let Some(i) = tag[from..].find(local).map(|i| from + i) {
+        from = i + local.len();
+        let followed_by_equals = tag[from..].trim_start().starts_with('=');
+        let name_start = match i.checked_sub(1).map(|b| bytes[b]) {
+            Some(b) if b.is_ascii_whitespace() => Some(i),
+            // `p:local`: the name starts at the prefix.
+            Some(b':') => tag[..i - 1]
+                .rfind(|c: char| c.is_ascii_whitespace())
+                .map(|w| w + 1),
+            _ => None,
         };
-        let skipped_required = index
-            .map(|i| particles[next..i].iter().any(|p| p.min > 0))
-            .unwrap_or(false);
-        match index {
-            Some(i) if !skipped_required => {
-                found[i] = Some(child);
-                next = i + 1;
-            }
-            _ => {
-                let hint = if expected.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", names_list(MESSAGES_NS, &expected))
-                };
-                return Err(Violation::at(
-                    child.position,
-                    format!(
-                        "The element '{}' in namespace '{MESSAGES_NS}' has invalid child element '{}' in namespace '{}'.{hint}",
-                        body.local, child.local, child.ns
-                    ),
-                ));
-            }
+        if followed_by_equals && let Some(start) = name_start {
+            return Some(start);
         }
     }
-    let missing: Vec<&str> = particles
-        .iter()
-        .zip(&found)
-        .filter(|(p, f)| p.min > 0 && f.is_none())
-        .map(|(p, _)| p.name)
-        .collect();
-    if let Some(first) = missing.first() {
-        return Err(Violation::at(
-            body.position,
-            format!(
-                "The element '{}' in namespace '{MESSAGES_NS}' has incomplete content. {}",
-                body.local,
-                names_list(MESSAGES_NS, &[first])
-            ),
-        ));
+    None
+}
+
+/// Byte offset of a 1-based line and column (in characters).
+fn offset_of(text: &str, p: Position) -> Option<usize> {
+    let line_start = if p.line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(p.line - 2)?.0 + 1
+    };
+    let line = &text[line_start..];
+    line.char_indices()
+        .nth(p.column.checked_sub(1)?)
+        .map(|(i, _)| line_start + i)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position_of(text: &str, offset: usize) -> Position {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
     }
-    for (particle, element) in particles.iter().zip(&found) {
-        if let Some(element) = element {
-            check_content(particle.content, element)?;
-        }
-    }
-    Ok(RequestView { body })
 }
 
 /// Typed access to a body element that [`validate`] accepted: only `validate` makes one, so an
@@ -281,165 +219,6 @@ fn item_id(element: &Element) -> IdRef {
     }
 }
 
-fn invalid_value(element: &Element, value: &str, datatype: &str, reason: &str) -> Violation {
-    Violation::at(
-        element.position,
-        format!(
-            "The '{}' element is invalid - The value '{value}' is invalid according to its datatype '{datatype}' - {reason}",
-            element.qualified()
-        ),
-    )
-}
-
-fn no_children(element: &Element, model: &str) -> Result<(), Violation> {
-    match element.children.first() {
-        None => Ok(()),
-        Some(child) => Err(Violation::at(
-            child.position,
-            format!(
-                "The element '{}' cannot contain child element '{}' because the parent element's content model is {model}.",
-                element.qualified(),
-                child.qualified()
-            ),
-        )),
-    }
-}
-
-fn check_item_id(element: &Element) -> Result<(), Violation> {
-    check_empty_element(element, &["Id", "ChangeKey"], "Id")
-}
-
-/// An element with no content, only `allowed` attributes, and the attribute `required`.
-fn check_empty_element(
-    element: &Element,
-    allowed: &[&str],
-    required: &str,
-) -> Result<(), Violation> {
-    check_attributes(element, allowed)?;
-    no_children(element, "empty")?;
-    reject_text(element, "empty")?;
-    if element.attr(required).is_none() {
-        return Err(Violation::at(
-            element.position,
-            format!("The required attribute '{required}' is missing."),
-        ));
-    }
-    Ok(())
-}
-
-fn check_content(content: Content, element: &Element) -> Result<(), Violation> {
-    match content {
-        Content::NonEmptyString => {
-            check_attributes(element, &[])?;
-            no_children(element, "text only")?;
-            if element.text.is_empty() {
-                return Err(invalid_value(
-                    element,
-                    "",
-                    &format!("{TYPES_NS}:NonEmptyStringType"),
-                    "The actual length is less than the MinLength value.",
-                ));
-            }
-            Ok(())
-        }
-        Content::Boolean => {
-            check_attributes(element, &[])?;
-            no_children(element, "text only")?;
-            let value = element.text.trim();
-            if matches!(value, "true" | "false" | "1" | "0") {
-                Ok(())
-            } else {
-                Err(invalid_value(
-                    element,
-                    &element.text,
-                    "http://www.w3.org/2001/XMLSchema:boolean",
-                    &format!("The string '{value}' is not a valid Boolean value."),
-                ))
-            }
-        }
-        Content::ItemId => check_item_id(element),
-        Content::BaseItemIds => {
-            check_attributes(element, &[])?;
-            reject_text(element, "element-only")?;
-            let allowed = [
-                "ItemId",
-                "OccurrenceItemId",
-                "RecurringMasterItemId",
-                "RecurringMasterItemIdRanges",
-            ];
-            if element.children.is_empty() {
-                return Err(Violation::at(
-                    element.position,
-                    format!(
-                        "The element '{}' in namespace '{MESSAGES_NS}' has incomplete content. {}",
-                        element.local,
-                        names_list(TYPES_NS, &allowed)
-                    ),
-                ));
-            }
-            for child in &element.children {
-                if child.ns != TYPES_NS || !allowed.contains(&child.local.as_str()) {
-                    return Err(Violation::at(
-                        child.position,
-                        format!(
-                            "The element '{}' in namespace '{MESSAGES_NS}' has invalid child element '{}' in namespace '{}'. {}",
-                            element.local,
-                            child.local,
-                            child.ns,
-                            names_list(TYPES_NS, &allowed)
-                        ),
-                    ));
-                }
-                if child.local == "ItemId" {
-                    check_item_id(child)?;
-                }
-            }
-            Ok(())
-        }
-        Content::ExtendedFieldUris => {
-            check_attributes(element, &[])?;
-            reject_text(element, "element-only")?;
-            if element.children.is_empty() {
-                return Err(Violation::at(
-                    element.position,
-                    format!(
-                        "The element '{}' in namespace '{MESSAGES_NS}' has incomplete content. {}",
-                        element.local,
-                        names_list(TYPES_NS, &["ExtendedProperty"])
-                    ),
-                ));
-            }
-            for child in &element.children {
-                if !child.is(TYPES_NS, "ExtendedProperty") {
-                    return Err(Violation::at(
-                        child.position,
-                        format!(
-                            "The element '{}' in namespace '{MESSAGES_NS}' has invalid child element '{}' in namespace '{}'. {}",
-                            element.local,
-                            child.local,
-                            child.ns,
-                            names_list(TYPES_NS, &["ExtendedProperty"])
-                        ),
-                    ));
-                }
-                check_empty_element(
-                    child,
-                    &[
-                        "DistinguishedPropertySetId",
-                        "PropertySetId",
-                        "PropertyTag",
-                        "PropertyName",
-                        "PropertyId",
-                        "PropertyType",
-                    ],
-                    "PropertyType",
-                )?;
-            }
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,19 +227,24 @@ mod tests {
     use crate::registry::{self, Handler};
     use crate::xml_tree::parse_document;
 
-    fn doc(inner: &str, op: &str) -> Element {
-        let xml =
-            format!("<m:{op} xmlns:m=\"{MESSAGES_NS}\" xmlns:t=\"{TYPES_NS}\">{inner}</m:{op}>");
-        parse_document(xml.as_bytes()).expect("well-formed")
+    fn document(inner: &str, op: &str) -> String {
+        format!("<m:{op} xmlns:m=\"{MESSAGES_NS}\" xmlns:t=\"{TYPES_NS}\">{inner}</m:{op}>")
+    }
+
+    fn check(inner: &str, op: &str) -> Result<(), Violation> {
+        let xml = document(inner, op);
+        let e = parse_document(xml.as_bytes()).expect("well-formed");
+        validate(xml.as_bytes(), &e).map(|_| ())
     }
 
     #[test]
     fn valid_requests_become_typed() {
-        let e = doc(
+        let xml = document(
             "<m:ImAddress>sip:a@b</m:ImAddress><m:GroupId Id=\"x\" ChangeKey=\"k\"/>",
             "AddNewImContactToGroup",
         );
-        let view = validate(AddNewImContactToGroup::REQUEST, &e).expect("valid");
+        let e = parse_document(xml.as_bytes()).expect("well-formed");
+        let view = validate(xml.as_bytes(), &e).expect("valid");
         assert_eq!(
             AddNewImContactToGroup::view(&view),
             AddNewImContactToGroup {
@@ -472,11 +256,12 @@ mod tests {
                 }),
             }
         );
-        let e = doc(
+        let xml = document(
             "<m:ImListMigrationCompleted>1</m:ImListMigrationCompleted>",
             "SetImListMigrationCompleted",
         );
-        let view = validate(SetImListMigrationCompleted::REQUEST, &e).expect("valid");
+        let e = parse_document(xml.as_bytes()).expect("well-formed");
+        let view = validate(xml.as_bytes(), &e).expect("valid");
         assert_eq!(
             SetImListMigrationCompleted::view(&view),
             SetImListMigrationCompleted { completed: true }
@@ -485,42 +270,44 @@ mod tests {
     }
 
     #[test]
-    fn violations() {
+    fn violations_are_worded_as_exchange_words_them() {
         let cases = [
-            ("AddImGroup", "<m:DisplayName></m:DisplayName>", "MinLength"),
-            ("AddImGroup", "", "incomplete content"),
+            (
+                "AddImGroup",
+                "<m:DisplayName></m:DisplayName>",
+                "The actual length is less than the MinLength value.",
+            ),
+            ("AddImGroup", "", "has incomplete content"),
             (
                 "AddImGroup",
                 "<t:DisplayName>x</t:DisplayName>",
-                "invalid child",
+                "has invalid child element 'DisplayName' in namespace",
             ),
             (
                 "AddImGroup",
                 "<m:DisplayName>x</m:DisplayName><m:Extra/>",
-                "invalid child",
-            ),
-            (
-                "RemoveImContactFromGroup",
-                "<t:ContactId Id=\"a\"/><m:GroupId Id=\"b\"/>",
-                "invalid child",
+                "invalid child element 'Extra'",
             ),
             (
                 "RemoveImContactFromGroup",
                 "<m:GroupId Id=\"b\"/><m:ContactId Id=\"a\"/>",
-                "invalid child",
+                "invalid child element 'GroupId'",
             ),
-            ("RemoveImGroup", "<m:GroupId/>", "'Id' is missing"),
+            (
+                "RemoveImGroup",
+                "<m:GroupId/>",
+                "The required attribute 'Id' is missing.",
+            ),
             (
                 "RemoveImGroup",
                 "<m:GroupId Id=\"a\" Foo=\"b\"/>",
-                "not declared",
+                "The 'Foo' attribute is not declared.",
             ),
             (
                 "SetImListMigrationCompleted",
                 "<m:ImListMigrationCompleted>yes</m:ImListMigrationCompleted>",
-                "Boolean",
+                "boolean",
             ),
-            ("GetImItems", "<m:ContactIds/>", "incomplete content"),
             (
                 "GetImItemList",
                 "<m:ExtendedProperties><t:ExtendedProperty PropertyTag=\"0x3001\"/></m:ExtendedProperties>",
@@ -528,12 +315,23 @@ mod tests {
             ),
         ];
         for (op, inner, expect) in cases {
-            let e = doc(inner, op);
-            let operation = registry::find(op).expect("known op");
-            match validate(operation.request, &e) {
-                Ok(req) => panic!("{op} {inner}: expected violation, got {req:?}"),
+            match check(inner, op) {
+                Ok(()) => panic!("{op} {inner}: expected a violation"),
                 Err(v) => assert!(v.message.contains(expect), "{op} {inner}: {}", v.message),
             }
         }
+    }
+
+    #[test]
+    fn positions_point_at_the_tag_name() {
+        let xml = document("\n  <m:Bogus/>", "AddImGroup");
+        let e = parse_document(xml.as_bytes()).expect("well-formed");
+        let v = validate(xml.as_bytes(), &e).expect_err("invalid");
+        assert_eq!(
+            (v.position.line, v.position.column),
+            (2, 4),
+            "{}",
+            v.message
+        );
     }
 }

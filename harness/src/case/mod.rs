@@ -24,6 +24,7 @@ mod diagnostic;
 mod locate;
 mod raw;
 pub mod read;
+pub mod schema_lint;
 mod template;
 mod validate;
 
@@ -44,6 +45,8 @@ pub use template::{Spanned, TemplateError};
 
 /// `options.trim`: text values are trimmed before comparing.
 pub const DEFAULT_TRIM: bool = true;
+/// `options.schema`: the response is validated against the EWS schema.
+pub const DEFAULT_SCHEMA: bool = true;
 /// `options.subset`: strict comparison; the response may not carry extra elements.
 pub const DEFAULT_SUBSET: bool = false;
 /// `options.compare_headers`: SOAP headers are not compared.
@@ -67,82 +70,34 @@ impl fmt::Display for SourcePos {
     }
 }
 
-/// EWS schema versions in order; a case's `since` and a target's version compare by this order.
+/// An EWS schema version (`t:ExchangeVersionType`); a case's `since` and a target's version
+/// compare by schema order. The one table of versions is types.xsd's enumeration, read by the
+/// schema engine ([`ews_schema::Schema::exchange_versions`]) and shared with the reference server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ServerVersion {
-    Exchange2007,
-    Exchange2007Sp1,
-    Exchange2010,
-    Exchange2010Sp1,
-    Exchange2010Sp2,
-    Exchange2013,
-    Exchange2013Sp1,
-    Exchange2016,
-    V2015_10_05,
-    V2016_01_06,
-    V2016_04_13,
-    V2016_07_13,
-    V2016_10_10,
-    V2017_01_07,
-    V2017_04_14,
-    V2017_07_11,
-    V2017_10_09,
-    V2018_01_08,
-}
+pub struct ServerVersion(u8);
 
 impl ServerVersion {
+    /// Every version name, oldest first (`Exchange2007` ... `V2018_01_08`).
+    pub fn names() -> &'static [&'static str] {
+        ews_schema::Schema::ews().exchange_versions()
+    }
+
     /// Every version, oldest first.
-    pub const ALL: &'static [ServerVersion] = &[
-        ServerVersion::Exchange2007,
-        ServerVersion::Exchange2007Sp1,
-        ServerVersion::Exchange2010,
-        ServerVersion::Exchange2010Sp1,
-        ServerVersion::Exchange2010Sp2,
-        ServerVersion::Exchange2013,
-        ServerVersion::Exchange2013Sp1,
-        ServerVersion::Exchange2016,
-        ServerVersion::V2015_10_05,
-        ServerVersion::V2016_01_06,
-        ServerVersion::V2016_04_13,
-        ServerVersion::V2016_07_13,
-        ServerVersion::V2016_10_10,
-        ServerVersion::V2017_01_07,
-        ServerVersion::V2017_04_14,
-        ServerVersion::V2017_07_11,
-        ServerVersion::V2017_10_09,
-        ServerVersion::V2018_01_08,
-    ];
+    pub fn all() -> impl Iterator<Item = ServerVersion> {
+        (0..Self::names().len()).map(|i| ServerVersion(i as u8))
+    }
 
     /// The name EWS uses (`Exchange2013_SP1`, `V2016_01_06`, ...).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ServerVersion::Exchange2007 => "Exchange2007",
-            ServerVersion::Exchange2007Sp1 => "Exchange2007_SP1",
-            ServerVersion::Exchange2010 => "Exchange2010",
-            ServerVersion::Exchange2010Sp1 => "Exchange2010_SP1",
-            ServerVersion::Exchange2010Sp2 => "Exchange2010_SP2",
-            ServerVersion::Exchange2013 => "Exchange2013",
-            ServerVersion::Exchange2013Sp1 => "Exchange2013_SP1",
-            ServerVersion::Exchange2016 => "Exchange2016",
-            ServerVersion::V2015_10_05 => "V2015_10_05",
-            ServerVersion::V2016_01_06 => "V2016_01_06",
-            ServerVersion::V2016_04_13 => "V2016_04_13",
-            ServerVersion::V2016_07_13 => "V2016_07_13",
-            ServerVersion::V2016_10_10 => "V2016_10_10",
-            ServerVersion::V2017_01_07 => "V2017_01_07",
-            ServerVersion::V2017_04_14 => "V2017_04_14",
-            ServerVersion::V2017_07_11 => "V2017_07_11",
-            ServerVersion::V2017_10_09 => "V2017_10_09",
-            ServerVersion::V2018_01_08 => "V2018_01_08",
-        }
+        Self::names()[usize::from(self.0)]
     }
 
     /// Parses an EWS version name (exact, case-sensitive as EWS is).
     pub fn parse(text: &str) -> Option<ServerVersion> {
-        ServerVersion::ALL
+        Self::names()
             .iter()
-            .copied()
-            .find(|v| v.as_str() == text)
+            .position(|v| *v == text)
+            .map(|i| ServerVersion(i as u8))
     }
 }
 
@@ -408,12 +363,15 @@ pub struct StepOptions {
     pub compare_headers: bool,
     /// Trim text values (default true).
     pub trim_text: bool,
+    /// Validate the response against the EWS schema (default true; `options.schema: false`).
+    pub schema: bool,
 }
 
 impl PartialEq for StepOptions {
     fn eq(&self, other: &Self) -> bool {
         self.compare_headers == other.compare_headers
             && self.trim_text == other.trim_text
+            && self.schema == other.schema
             && self.compare.subset == other.compare.subset
             && self.compare.ignore == other.compare.ignore
             && self.compare.unordered == other.compare.unordered

@@ -162,13 +162,16 @@ pub struct RawOptions {
     pub compare_headers: Option<bool>,
     /// Trim text values before comparing. Default true.
     pub trim: Option<bool>,
+    /// Validate the response against the EWS schema (messages.xsd/types.xsd); a violation is
+    /// a `schema` failure. Default true; `false` for deliberately broken responses.
+    pub schema: Option<bool>,
 }
 
 // Closed vocabularies, generated from the lists the loader validates against, so the schema can
 // offer completion and never disagrees with the loader.
 
 fn version_names() -> Vec<&'static str> {
-    ServerVersion::ALL.iter().map(|v| v.as_str()).collect()
+    ServerVersion::names().to_vec()
 }
 
 fn operation_names() -> Vec<&'static str> {

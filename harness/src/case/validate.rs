@@ -15,10 +15,11 @@ use super::locate::{Located, Outline};
 use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
 use super::template::{Spanned, TemplateError, placeholder_text};
 use super::{
-    Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation, HeaderOverrides,
-    LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions, Template, XmlText,
+    Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SCHEMA, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation,
+    HeaderOverrides, LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions,
+    Template, XmlText,
 };
-use crate::config::vars;
+use crate::target::vars;
 use crate::{operations, xml};
 
 mod step;
@@ -135,6 +136,7 @@ struct BaseOptions {
     subset: Option<bool>,
     compare_headers: Option<bool>,
     trim: Option<bool>,
+    schema: Option<bool>,
 }
 
 impl Validator<'_> {
@@ -407,7 +409,7 @@ impl Validator<'_> {
     }
 
     fn bad_version(&mut self, path: &str, text: &str) {
-        let names: Vec<&str> = ServerVersion::ALL.iter().map(|v| v.as_str()).collect();
+        let names: Vec<&str> = ServerVersion::names().to_vec();
         let help = did_you_mean(text, names.iter().copied())
             .map(|best| format!("did you mean `{best}`?"))
             .or_else(|| Some(format!("versions: {}", names.join(", "))));
@@ -424,6 +426,7 @@ impl Validator<'_> {
             subset: raw.subset,
             compare_headers: raw.compare_headers,
             trim: raw.trim,
+            schema: raw.schema,
         }
     }
 
@@ -1025,6 +1028,7 @@ fn merge_options(base: &BaseOptions, own: &BaseOptions) -> StepOptions {
             .or(base.compare_headers)
             .unwrap_or(DEFAULT_COMPARE_HEADERS),
         trim_text: own.trim.or(base.trim).unwrap_or(DEFAULT_TRIM),
+        schema: own.schema.or(base.schema).unwrap_or(DEFAULT_SCHEMA),
     }
 }
 

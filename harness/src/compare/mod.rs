@@ -31,9 +31,9 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::case::{self, Case};
-use crate::config::{Target, vars};
 use crate::report::{Exchange, MismatchRecord, StepPhase, StepResult, StepStatus, TargetInfo};
 use crate::runner::{self, CaseContext};
+use crate::target::{Target, vars};
 use crate::transport::Transport;
 use crate::transport::redact::Redactor;
 use crate::xml::{self, Document, Element, Node};
@@ -301,6 +301,7 @@ fn compare_case(case: &Case, sides: &[RunningSide<'_>]) -> CaseComparison {
                 case_id: &case.id,
                 trace_header: side.side.target.trace_header.as_deref(),
                 continue_after_failure: true,
+                validate_schema: !side.side.target.no_schema,
                 default_server_version: side
                     .side
                     .target

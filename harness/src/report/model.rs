@@ -238,10 +238,15 @@ pub struct Exchange {
     pub truncated: bool,
 }
 
+/// [`MismatchRecord::kind`] of a violation of the EWS schema in a response (both paths are the
+/// offending element's path in the response; no expected/actual value, no location).
+pub const SCHEMA_MISMATCH_KIND: &str = "schema";
+
 /// One difference between expected and actual XML, as reported.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MismatchRecord {
-    /// Short machine-readable kind, e.g. `text`, `missing-element`, `unexpected-element`.
+    /// Short machine-readable kind, e.g. `text`, `missing-element`, `unexpected-element`, or
+    /// [`SCHEMA_MISMATCH_KIND`] for a schema violation.
     pub kind: String,
     /// Path in the expectation, e.g. `/Envelope/Body/AddImGroupResponse/ResponseCode`.
     pub expected_path: String,

@@ -29,11 +29,11 @@ use std::time::{Duration, Instant, SystemTime};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use crate::case::{self, Case, LoadError, ServerVersion};
-use crate::config::{Target, vars};
 use crate::report::{
     self, Baseline, CaseResult, CaseStatus, RunReport, StepPhase, StepResult, StepStatus,
     TargetInfo,
 };
+use crate::target::{Target, vars};
 use crate::transport::redact::{Redactor, redact_headers};
 use crate::transport::{Transport, TransportError};
 use crate::xml::Document;
@@ -134,6 +134,8 @@ pub struct CaseContext<'a> {
     pub default_server_version: String,
     pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
+    /// Validate responses against the EWS schema (false under `--no-schema`).
+    pub validate_schema: bool,
 }
 
 impl CaseContext<'_> {
@@ -448,6 +450,7 @@ struct Shared {
     default_server_version: String,
     trace_header: Option<String>,
     rerun_command: String,
+    validate_schema: bool,
     color: bool,
     strict_baseline: bool,
     /// Ctrl-C was pressed (set by the CLI's handler).
@@ -540,6 +543,7 @@ fn run_trial(
         default_server_version: shared.default_server_version.clone(),
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
+        validate_schema: shared.validate_schema,
     };
     // Steps are guarded one by one (so cleanups run); this catches what lies between them.
     let result =
@@ -617,6 +621,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         } else {
             config.rerun_command.clone()
         },
+        validate_schema: !config.target.no_schema,
         color: config.color,
         strict_baseline: config.strict_baseline,
         interrupt: Arc::clone(&config.interrupt),

@@ -3,14 +3,16 @@
 //! Judging order: transport error → step error; response headers are checked first (media
 //! type, charset, `expect_headers`: [`super::headers`]) and their mismatches kept; then an
 //! unparseable or non-SOAP body → step error ("could not test"); otherwise every check adds
-//! mismatches (HTTP status, SOAP fault, the expected XML, captures) and a step with mismatches
-//! fails.
+//! mismatches (HTTP status, SOAP fault, the expected XML, captures, and every violation of the
+//! EWS schema as a `schema` mismatch: [`schema_mismatches`]) and a step with mismatches fails.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::case::{self, Escape, RequestBody, Step, XmlText};
-use crate::report::{Exchange, MismatchRecord, StepPhase, StepResult, StepStatus};
+use crate::report::{
+    Exchange, MismatchRecord, SCHEMA_MISMATCH_KIND, StepPhase, StepResult, StepStatus,
+};
 use crate::soap;
 use crate::transport::{HttpRequest, HttpResponse};
 use crate::xml::{self, Document};
@@ -96,7 +98,7 @@ pub fn run_step(
             }
             r
         }
-        Err(missing) if crate::config::vars::ALL.contains(&missing.as_str()) => {
+        Err(missing) if crate::target::vars::ALL.contains(&missing.as_str()) => {
             // A configuration gap, not a server fault: the case is reported as ignored.
             result.status = StepStatus::Skipped;
             result.error = Some(unconfigured_reason(&missing));
@@ -277,6 +279,9 @@ fn judge(
         });
     }
     check_fault(step, &actual, &mut mismatches);
+    if ctx.validate_schema && step.options.schema {
+        mismatches.extend(schema_mismatches(&response.body));
+    }
 
     if let Some(expected_text) = &expect.xml {
         match expected_document(expected_text, vars, &parse_opts) {
@@ -339,6 +344,41 @@ fn judge(
         result.diff = result.diff.take().map(|d| ctx.scrub(&d));
     }
     result.mismatches = scrubbed(ctx, mismatches);
+}
+
+/// The response body's violations of the EWS schema (messages.xsd/types.xsd, the `ews-schema`
+/// engine), one `schema` mismatch each: the violation's path (in the response) as both paths, its
+/// implementer wording after the response's `line:col` as the message (`response 6:1: unexpected
+/// ResponseCode after ImGroup; ...`), no location (the step's is printed with it). The body has
+/// passed the strict well-formedness check; a document in another encoding is decoded first.
+pub fn schema_mismatches(body: &[u8]) -> Vec<MismatchRecord> {
+    let Ok(text) = xml::decode(body) else {
+        return Vec::new(); // the strict checker reported it already
+    };
+    let record = |path: &str, message: String| MismatchRecord {
+        kind: SCHEMA_MISMATCH_KIND.into(),
+        expected_path: path.to_string(),
+        actual_path: path.to_string(),
+        expected: None,
+        actual: None,
+        location: None,
+        message,
+    };
+    match ews_schema::Schema::ews().validate_document(text.as_bytes()) {
+        Ok(violations) => violations
+            .iter()
+            .map(|v| {
+                let full = v.to_string();
+                let prefix = format!("{}:{}: {}: ", v.line, v.col, v.path);
+                let what = full.strip_prefix(&prefix).unwrap_or(&full);
+                record(&v.path, format!("response {}:{}: {what}", v.line, v.col))
+            })
+            .collect(),
+        Err(error) => vec![record(
+            "/",
+            format!("response {error} (the schema engine could not read it)"),
+        )],
+    }
 }
 
 /// Mismatches with every secret removed from their values and messages.

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-use crate::config::{Auth, Limits, Target, redact_url};
+use crate::target::{Auth, Limits, Target, redact_url};
 use redact::Redactor;
 
 /// One request to send.

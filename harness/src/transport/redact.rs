@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::config::{Auth, Target};
+use crate::target::{Auth, Target};
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "***";
@@ -151,7 +151,7 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::target::Secret;
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
         items

@@ -358,6 +358,12 @@ pub fn parse(xml: &[u8], opts: &ParseOptions) -> Result<Document, XmlError> {
     canon::parse(xml, opts)
 }
 
+/// The document as text: its encoding decided by the BOM and the XML declaration, as [`parse`]
+/// decides it (the BOM is not part of the text).
+pub fn decode(xml: &[u8]) -> Result<std::borrow::Cow<'_, str>, XmlError> {
+    encoding::decode(xml)
+}
+
 /// Checks that `xml` is a well-formed document (the same checker as [`parse`]).
 pub fn check_well_formed(xml: &[u8], opts: &ParseOptions) -> Result<(), XmlError> {
     canon::parse(xml, opts).map(drop)

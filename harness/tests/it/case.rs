@@ -10,7 +10,7 @@ use ews_conformance::case::{
     MissingVar, Request, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions,
     Template, XmlText,
 };
-use ews_conformance::config::vars;
+use ews_conformance::target::vars;
 use ews_conformance::xml;
 
 fn fixtures() -> PathBuf {
@@ -343,7 +343,7 @@ fn a_broken_file_does_not_stop_the_others() {
     let c = &outcome.cases[1];
     assert_eq!(c.family(), "b");
     assert_eq!(c.operations, ["GetImItemList", "GetImItems"]);
-    assert_eq!(c.since, ServerVersion::Exchange2013Sp1);
+    assert_eq!(c.since, ServerVersion::parse("Exchange2013_SP1").unwrap());
     assert_eq!(c.tags, ["im", "malformed"]);
     assert_eq!(c.spec.as_deref(), Some("EWS reference"));
     assert_eq!(
@@ -641,6 +641,7 @@ fn options(ignore: &[&str], subset: bool, compare_headers: bool) -> StepOptions 
         },
         compare_headers,
         trim_text: false,
+        schema: true,
     }
 }
 
@@ -654,7 +655,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
         file: fixtures().join("full/full.yaml"),
         title: "Every key of the format, once".into(),
         operations: vec!["AddImGroup".into()],
-        since: ServerVersion::Exchange2013,
+        since: ServerVersion::parse("Exchange2013").unwrap(),
         tags: vec!["im".into()],
         spec: Some("EWS reference: AddImGroup operation".into()),
         ignore: None,
@@ -1207,6 +1208,39 @@ fn one_step_type_a_main_step_needs_a_name_and_a_cleanup_step_has_no_cleanup() {
                 "a cleanup step cannot have a `cleanup` of its own".to_string()
             ),
         ],
+        "{}",
+        render(&errors)
+    );
+}
+
+/// `options.schema` (response validation) defaults to true, is inherited from the case's
+/// options like the other flags, and a step's own value overrides the case's.
+#[test]
+fn the_schema_option_defaults_to_true_and_a_step_overrides_the_case() {
+    let dir = crate::support::TempDir::new("case-schema-option");
+    let text = "title: t\noperation: AddImGroup\nsince: Exchange2013\noptions: { schema: false }\nsteps:\n  - name: inherits\n    body: <m:AddImGroup/>\n  - name: overrides\n    body: <m:AddImGroup/>\n    options: { schema: true }\n    cleanup:\n      - body: <m:AddImGroup/>\n";
+    let case = load_text(&dir, "schema_option.yaml", text.as_bytes()).expect("loads");
+    assert!(!case.steps[0].options.schema);
+    assert!(case.steps[1].options.schema);
+    assert!(
+        !case.steps[1].cleanup[0].options.schema,
+        "cleanups take the case's options"
+    );
+    let plain = load_text(
+        &dir,
+        "default.yaml",
+        b"title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n",
+    )
+    .expect("loads");
+    assert!(plain.steps[0].options.schema);
+    let errors = load_text(
+        &dir,
+        "typo.yaml",
+        b"title: t\noperation: AddImGroup\nsince: Exchange2013\nsteps:\n  - name: s\n    body: <m:AddImGroup/>\n    options: { schema: skip }\n",
+    )
+    .expect_err("not a boolean");
+    assert!(
+        render(&errors).contains("typo.yaml:7:"),
         "{}",
         render(&errors)
     );

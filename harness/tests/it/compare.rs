@@ -316,7 +316,7 @@ const DISABLED: [&str; 4] = [
 /// The ids of the repository's cases that send any of `ops` in a step or cleanup, read from the
 /// loaded cases (not from the runner).
 fn cases_sending(ops: &[&str]) -> std::collections::BTreeSet<String> {
-    use ews_conformance::config::vars;
+    use ews_conformance::target::vars;
     let mut known: std::collections::BTreeSet<String> =
         vars::ALL.iter().map(|s| s.to_string()).collect();
     known.insert(vars::RUN_ID.to_string());

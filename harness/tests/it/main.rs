@@ -9,6 +9,8 @@ mod clients;
 /// Servers side by side: trace header, unsupported operations, `compare`.
 mod compare;
 mod runner;
+/// The schema engine at work: response validation, opt-outs, lint, `validate`, the libxml2 oracle.
+mod schema;
 mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.

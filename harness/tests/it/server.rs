@@ -774,10 +774,14 @@ fn schema_violations_are_faults() {
             "Bogus",
             4,
         ),
-        ("<m:NoSuchOperation/>", "No matching global declaration", 4),
+        (
+            "<m:NoSuchOperation/>",
+            "The 'http://schemas.microsoft.com/exchange/services/2006/messages:NoSuchOperation' element is not declared.",
+            4,
+        ),
         (
             "<x:RemoveImGroup xmlns:x=\"https://schemas.microsoft.com/exchange/services/2006/messages\"><x:GroupId Id=\"a\"/></x:RemoveImGroup>",
-            "No matching global declaration",
+            "The 'https://schemas.microsoft.com/exchange/services/2006/messages:RemoveImGroup' element is not declared.",
             4,
         ),
     ];
@@ -788,6 +792,86 @@ fn schema_violations_are_faults() {
         assert!(violation.contains(expected), "{body}: {violation}");
         assert_eq!(text(&reply.body, "LineNumber"), line.to_string(), "{body}");
     }
+}
+
+/// The two documented schema-validation faults of the EWS reference (FindConversation/03 and
+/// GetServiceConfiguration/03): the documented request with the documented mistake gets the
+/// documented LineNumber, LinePosition and Violation, word for word. Neither operation is
+/// implemented: validation comes first.
+#[test]
+fn documented_schema_violations_get_the_documented_position_and_text() {
+    let server = server();
+    let find_conversation = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<soap:Envelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n               xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"\n               xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"\n               xmlns:t=\"{T}\"\n               xmlns:m=\"{M}\">\n  <soap:Header>\n    <t:RequestServerVersion Version=\"Exchange2010_SP1\" />\n  </soap:Header>\n  <soap:Body>\n    <m:FindConversation>\n      <m:IndexedPageItemView BasePoint=\"Beginning\" MaxEntriesReturned=\"1\" Offset=\"0\"/>\n      <m:ParentFolderId>\n        <t:DistinguishedFolderId Id =\"inbox1\"/>\n      </m:ParentFolderId>\n    </m:FindConversation>\n  </soap:Body>\n</soap:Envelope>\n"
+    );
+    let reply = post(&server, &find_conversation);
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert_eq!(text(&reply.body, "LineNumber"), "14");
+    assert_eq!(text(&reply.body, "LinePosition"), "34");
+    assert_eq!(
+        text(&reply.body, "Violation"),
+        format!(
+            "The 'Id' attribute is invalid - The value 'inbox1' is invalid according to its datatype '{T}:DistinguishedFolderIdNameType' - The Enumeration constraint failed."
+        )
+    );
+    let service_configuration = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<soap:Envelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n               xmlns:m=\"{M}\"\n               xmlns:t=\"{T}\"\n               xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"\n               xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n  <soap:Header>\n    <t:RequestServerVersion Version=\"Exchange2010\" />\n  </soap:Header>\n  <soap:Body>\n    <m:GetServiceConfiguration>\n      <m:RequestedConfiguration>\n        <m:ConfigurationName>UUnifiedMessagingConfiguration</m:ConfigurationName>\n      </m:RequestedConfiguration>\n    </m:GetServiceConfiguration>\n  </soap:Body>\n</soap:Envelope>"
+    );
+    let reply = post(&server, &service_configuration);
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert_eq!(text(&reply.body, "LineNumber"), "13");
+    assert_eq!(text(&reply.body, "LinePosition"), "62");
+    assert_eq!(
+        text(&reply.body, "Violation"),
+        format!(
+            "The '{M}:ConfigurationName' element is invalid - The value 'UUnifiedMessagingConfiguration' is invalid according to its datatype '{T}:ServiceConfigurationType' - The Enumeration constraint failed."
+        )
+    );
+}
+
+/// The ews-schema engine validates every request: its position is .NET's (the tag name, one
+/// column after `<`), its text Exchange's wording, and SOAP header entries are validated too.
+#[test]
+fn schema_faults_carry_exchange_positions_and_cover_header_entries() {
+    let server = server();
+    let reply = post(
+        &server,
+        &envelope("<m:AddImGroup><m:DisplayName>x</m:DisplayName><m:Bogus/></m:AddImGroup>"),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert_eq!(text(&reply.body, "LineNumber"), "4");
+    assert_eq!(text(&reply.body, "LinePosition"), "61");
+    assert_eq!(
+        text(&reply.body, "Violation"),
+        format!(
+            "The element 'AddImGroup' in namespace '{M}' has invalid child element 'Bogus' in namespace '{M}'."
+        )
+    );
+    let reply = post(
+        &server,
+        &envelope_with_header(
+            "<t:RequestServerVersion Version=\"Exchange2013\"/><t:ExchangeImpersonation><t:ConnectingSID><t:Nickname>bob</t:Nickname></t:ConnectingSID></t:ExchangeImpersonation>",
+            "<m:GetImItemList/>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    let violation = text(&reply.body, "Violation");
+    assert!(
+        violation.starts_with(&format!(
+            "The element 'ConnectingSID' in namespace '{T}' has invalid child element 'Nickname'"
+        )),
+        "{violation}"
+    );
+    // A header entry the server does not act on is still validated.
+    let reply = post(
+        &server,
+        &envelope_with_header(
+            "<t:RequestServerVersion Version=\"Exchange2013\"/><t:DateTimePrecision>Nanoseconds</t:DateTimePrecision>",
+            "<m:GetImItemList/>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(text(&reply.body, "Violation").contains("'Nanoseconds'"));
 }
 
 #[test]
@@ -820,8 +904,37 @@ fn versions_before_exchange2013_and_unknown_operations_are_faults() {
         ),
     );
     assert_fault(&reply, "ErrorSchemaValidation");
-    let reply = post(&server, &envelope("<m:GetFolder/>"));
+    // An EWS operation the server does not implement is refused only once it validates: an
+    // invalid one is a schema fault like any other request.
+    let reply = post(&server, &envelope("<m:GetServerTimeZones/>"));
     assert_fault(&reply, "ErrorInvalidOperation");
+    assert!(
+        text(&reply.body, "faultstring").contains("GetServerTimeZones"),
+        "{}",
+        reply.body
+    );
+    let reply = post(
+        &server,
+        &envelope("<m:GetServerTimeZones><m:Bogus/></m:GetServerTimeZones>"),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(
+        text(&reply.body, "Violation").contains("invalid child element 'Bogus'"),
+        "{}",
+        reply.body
+    );
+    let reply = post(&server, &envelope("<m:GetFolder/>"));
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(text(&reply.body, "Violation").contains("'FolderShape'"));
+    // A declared element that is no request (a response message) is no operation either.
+    let reply = post(
+        &server,
+        &envelope(
+            "<m:AddImGroupResponse ResponseClass=\"Success\"><m:ResponseCode>NoError</m:ResponseCode></m:AddImGroupResponse>",
+        ),
+    );
+    assert_fault(&reply, "ErrorSchemaValidation");
+    assert!(text(&reply.body, "Violation").contains("is not an operation request"));
     let reply = post(
         &server,
         &envelope_with_header(
@@ -1212,6 +1325,34 @@ fn each_quirk_changes_the_response_as_named() {
             Quirk::HtmlContentType => {
                 assert!(success.content_type.starts_with("text/html"));
                 assert!(faulted.content_type.starts_with("text/html"));
+            }
+            Quirk::SchemaInvalidResponse => {
+                // Only the header changes: the body is the honest one, and the engine rejects
+                // exactly the added header entry.
+                assert!(
+                    success.body.contains("<QuirkHeaderEntry"),
+                    "{}",
+                    success.body
+                );
+                assert_eq!(
+                    success.body.split("<s:Body").nth(1),
+                    normal_add.split("<s:Body").nth(1)
+                );
+                let violations = ews_schema::Schema::ews()
+                    .validate_document(success.body.as_bytes())
+                    .expect("well-formed");
+                assert_eq!(violations.len(), 1, "{violations:?}");
+                assert!(
+                    violations[0].to_string().contains("QuirkHeaderEntry"),
+                    "{}",
+                    violations[0]
+                );
+                assert!(
+                    ews_schema::Schema::ews()
+                        .validate_document(normal_add.as_bytes())
+                        .expect("well-formed")
+                        .is_empty()
+                );
             }
         }
         // Every quirk changes at least one of the common responses.
@@ -1848,7 +1989,7 @@ impl Drop for KillOnDrop {
 /// The server names its target variables itself; they must be the harness's built-in ones.
 #[test]
 fn the_server_target_variables_are_the_harness_built_in_variables() {
-    use ews_conformance::config::vars;
+    use ews_conformance::target::vars;
     let mut harness: Vec<&str> = vars::ALL
         .iter()
         .copied()

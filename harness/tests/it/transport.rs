@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ews_conformance::config::{Auth, Limits, Secret, Target, TlsSettings};
+use ews_conformance::target::{Auth, Limits, Secret, Target, TlsSettings};
 use ews_conformance::transport::redact::Redactor;
 use ews_conformance::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 

@@ -96,48 +96,13 @@ pub fn expected(message: &str) -> Option<Vec<String>> {
 
 /// The xmllint binary, if installed.
 pub fn find() -> Option<PathBuf> {
-    let candidates = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("xmllint"))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    std::iter::once(PathBuf::from("/usr/bin/xmllint"))
-        .chain(candidates)
-        .find(|p| p.is_file())
+    ews_schema::testing::xmllint()
 }
 
-/// A scratch copy of the schema that libxml2 can compile: types.xsd's import of the XML
-/// namespace gets a `schemaLocation` pointing at a minimal xml.xsd (the crate builds these
-/// attributes in; the copy in `xsd/` stays unmodified).
+/// A scratch copy of the schema that libxml2 can compile (see
+/// [`ews_schema::testing::xmllint_schema`]; the copy in `xsd/` stays unmodified).
 pub fn schema_dir(dir: &Path) -> PathBuf {
-    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("xsd");
-    std::fs::copy(xsd.join("messages.xsd"), dir.join("messages.xsd")).expect("copy messages.xsd");
-    let types = std::fs::read_to_string(xsd.join("types.xsd")).expect("read types.xsd");
-    let import = r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace"/>"#;
-    assert!(
-        types.contains(import),
-        "types.xsd no longer has the schemaLocation-less import"
-    );
-    let patched = types.replace(
-        import,
-        r#"<xs:import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="xml.xsd"/>"#,
-    );
-    std::fs::write(dir.join("types.xsd"), patched).expect("write types.xsd");
-    std::fs::write(
-        dir.join("xml.xsd"),
-        r#"<?xml version="1.0"?>
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.w3.org/XML/1998/namespace">
-  <xs:attribute name="lang" type="xs:language"/>
-  <xs:attribute name="space" type="xs:NCName"/>
-  <xs:attribute name="base" type="xs:anyURI"/>
-  <xs:attribute name="id" type="xs:ID"/>
-</xs:schema>
-"#,
-    )
-    .expect("write xml.xsd");
-    dir.join("messages.xsd")
+    ews_schema::testing::xmllint_schema(dir).expect("write the schema copy")
 }
 
 /// Validates `files` (batched per invocation) and returns one verdict per file.

@@ -12,7 +12,7 @@ use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
-use crate::schema::{Content, Particle, RequestView};
+use crate::schema::RequestView;
 
 /// The AddDistributionGroupToImList request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +29,6 @@ impl Handler for AddDistributionGroupToImList {
         ResponseCode::ErrorInvalidImDistributionGroupSmtpAddress,
         ResponseCode::ErrorImGroupLimitReached,
         ResponseCode::ErrorInvalidImGroupId,
-    ];
-    const REQUEST: &'static [Particle] = &[
-        Particle::required("SmtpAddress", Content::NonEmptyString),
-        Particle::required("DisplayName", Content::NonEmptyString),
     ];
 
     fn view(request: &RequestView<'_>) -> Self {

@@ -12,7 +12,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, IdRef, Particle, RequestView};
+use crate::schema::{IdRef, RequestView};
 
 /// The AddImContactToGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +31,6 @@ impl Handler for AddImContactToGroup {
         ResponseCode::ErrorInvalidIdEmpty,
         ResponseCode::ErrorInvalidIdMalformed,
         ResponseCode::ErrorNonExistentMailbox,
-    ];
-    const REQUEST: &'static [Particle] = &[
-        Particle::required("ContactId", Content::ItemId),
-        Particle::optional("GroupId", Content::ItemId),
     ];
 
     fn view(request: &RequestView<'_>) -> Self {

@@ -10,7 +10,7 @@ use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
-use crate::schema::{Content, Particle, RequestView};
+use crate::schema::RequestView;
 
 /// The AddImGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +27,6 @@ impl Handler for AddImGroup {
         ResponseCode::ErrorImGroupLimitReached,
         ResponseCode::ErrorInvalidImGroupId,
     ];
-    const REQUEST: &'static [Particle] =
-        &[Particle::required("DisplayName", Content::NonEmptyString)];
 
     fn view(request: &RequestView<'_>) -> Self {
         AddImGroup {

@@ -19,7 +19,7 @@ use crate::mailbox::{normalize_address, now_utc};
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
-use crate::schema::{Content, IdRef, Particle, RequestView};
+use crate::schema::{IdRef, RequestView};
 
 /// The AddNewImContactToGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +40,6 @@ impl Handler for AddNewImContactToGroup {
         ResponseCode::ErrorInvalidIdEmpty,
         ResponseCode::ErrorInvalidIdMalformed,
         ResponseCode::ErrorNonExistentMailbox,
-    ];
-    const REQUEST: &'static [Particle] = &[
-        Particle::required("ImAddress", Content::NonEmptyString),
-        Particle::optional("DisplayName", Content::NonEmptyString),
-        Particle::optional("GroupId", Content::ItemId),
     ];
 
     fn view(request: &RequestView<'_>) -> Self {

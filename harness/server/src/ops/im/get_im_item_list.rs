@@ -7,7 +7,7 @@ use crate::faults::ResponseCode;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, ExtendedFieldUri, Particle, RequestView};
+use crate::schema::{ExtendedFieldUri, RequestView};
 
 /// The GetImItemList request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +20,6 @@ impl Handler for GetImItemList {
     const FAMILY: &'static str = super::FAMILY;
     const MINIMUM_VERSION: &'static str = "Exchange2013";
     const CODES: &'static [ResponseCode] = &[];
-    const REQUEST: &'static [Particle] = &[Particle::optional(
-        "ExtendedProperties",
-        Content::ExtendedFieldUris,
-    )];
 
     fn view(request: &RequestView<'_>) -> Self {
         GetImItemList {

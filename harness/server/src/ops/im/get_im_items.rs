@@ -8,7 +8,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, ExtendedFieldUri, IdRef, Particle, RequestView};
+use crate::schema::{ExtendedFieldUri, IdRef, RequestView};
 
 /// The GetImItems request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,11 +23,6 @@ impl Handler for GetImItems {
     const FAMILY: &'static str = super::FAMILY;
     const MINIMUM_VERSION: &'static str = "Exchange2013";
     const CODES: &'static [ResponseCode] = &[];
-    const REQUEST: &'static [Particle] = &[
-        Particle::optional("ContactIds", Content::BaseItemIds),
-        Particle::optional("GroupIds", Content::BaseItemIds),
-        Particle::optional("ExtendedProperties", Content::ExtendedFieldUris),
-    ];
 
     fn view(request: &RequestView<'_>) -> Self {
         GetImItems {

@@ -10,7 +10,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, IdRef, Particle, RequestView};
+use crate::schema::{IdRef, RequestView};
 
 /// The RemoveContactFromImList request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,6 @@ impl Handler for RemoveContactFromImList {
         ResponseCode::ErrorInvalidIdMalformed,
         ResponseCode::ErrorNonExistentMailbox,
     ];
-    const REQUEST: &'static [Particle] = &[Particle::required("ContactId", Content::ItemId)];
 
     fn view(request: &RequestView<'_>) -> Self {
         RemoveContactFromImList {

@@ -13,7 +13,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, IdRef, Particle, RequestView};
+use crate::schema::{IdRef, RequestView};
 
 /// The RemoveImContactFromGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +33,6 @@ impl Handler for RemoveImContactFromGroup {
         ResponseCode::ErrorInvalidIdEmpty,
         ResponseCode::ErrorInvalidIdMalformed,
         ResponseCode::ErrorNonExistentMailbox,
-    ];
-    const REQUEST: &'static [Particle] = &[
-        Particle::required("ContactId", Content::ItemId),
-        Particle::required("GroupId", Content::ItemId),
     ];
 
     fn view(request: &RequestView<'_>) -> Self {

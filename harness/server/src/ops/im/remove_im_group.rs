@@ -11,7 +11,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, IdRef, Particle, RequestView};
+use crate::schema::{IdRef, RequestView};
 
 /// The RemoveImGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,6 @@ impl Handler for RemoveImGroup {
         ResponseCode::ErrorInvalidIdMalformed,
         ResponseCode::ErrorNonExistentMailbox,
     ];
-    const REQUEST: &'static [Particle] = &[Particle::required("GroupId", Content::ItemId)];
 
     fn view(request: &RequestView<'_>) -> Self {
         RemoveImGroup {

@@ -13,7 +13,7 @@ use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, IdRef, Particle, RequestView};
+use crate::schema::{IdRef, RequestView};
 
 /// The SetImGroup request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +32,6 @@ impl Handler for SetImGroup {
         ResponseCode::ErrorInvalidIdEmpty,
         ResponseCode::ErrorInvalidIdMalformed,
         ResponseCode::ErrorNonExistentMailbox,
-    ];
-    const REQUEST: &'static [Particle] = &[
-        Particle::required("GroupId", Content::ItemId),
-        Particle::required("NewDisplayName", Content::NonEmptyString),
     ];
 
     fn view(request: &RequestView<'_>) -> Self {

@@ -6,7 +6,7 @@ use crate::faults::ResponseCode;
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Outcome};
 use crate::registry::{Handler, Request};
-use crate::schema::{Content, Particle, RequestView};
+use crate::schema::RequestView;
 
 /// The SetImListMigrationCompleted request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +19,6 @@ impl Handler for SetImListMigrationCompleted {
     const FAMILY: &'static str = super::FAMILY;
     const MINIMUM_VERSION: &'static str = "Exchange2013";
     const CODES: &'static [ResponseCode] = &[];
-    const REQUEST: &'static [Particle] = &[Particle::required(
-        "ImListMigrationCompleted",
-        Content::Boolean,
-    )];
 
     fn view(request: &RequestView<'_>) -> Self {
         SetImListMigrationCompleted {

@@ -23,6 +23,7 @@
 //! auth: ntlm                     # none | basic | bearer | ntlm
 //! username: EXAMPLE\alice        # ntlm: DOMAIN\user or user@domain; basic: as the server wants
 //! server_version: Exchange2016   # RequestServerVersion sent by default
+//! schema: true                  # validate every response against the EWS schema (false = --no-schema)
 //! mailboxes:                     # the built-in variables (see `vars`)
 //!   mailbox: alice@example.com   # `domain` is derived from it unless given under `variables`
 //!   impersonation_target: bob@example.com
@@ -233,6 +234,9 @@ pub struct Target {
     /// The operations the target implements (profile `operations:`); cases of any other
     /// operation are reported `unsupported` without sending. `None` = every operation.
     pub operations: Option<BTreeSet<String>>,
+    /// Responses are not validated against the EWS schema (`--no-schema`, profile
+    /// `schema: false`). Off by default: every response body is validated.
+    pub no_schema: bool,
 }
 
 /// The trace header's default name.
@@ -455,18 +459,36 @@ impl Target {
             });
         }
 
+        let server_version = overrides.server_version.clone().or(raw.server_version);
+        if let Some(version) = &server_version
+            && crate::case::ServerVersion::parse(version).is_none()
+        {
+            return Err(ConfigError::Invalid {
+                origin: if overrides.server_version.is_some() {
+                    "--server-version".into()
+                } else {
+                    "profile `server_version`".into()
+                },
+                message: format!(
+                    "`{version}` is not an EWS version (t:ExchangeVersionType): {}",
+                    crate::case::ServerVersion::names().join(", ")
+                ),
+            });
+        }
+
         Ok(Target {
             trace_header,
             operations: raw.operations.map(|ops| ops.into_iter().collect()),
             endpoint,
             auth,
-            server_version: overrides.server_version.clone().or(raw.server_version),
+            server_version,
             extra_headers,
             variables,
             limits,
             tls,
             proxy,
             baseline: overrides.baseline.clone().or(raw.baseline.map(relative)),
+            no_schema: overrides.no_schema || raw.schema == Some(false),
         })
     }
 }
@@ -493,6 +515,8 @@ pub struct TargetOverrides {
     pub key: Option<PathBuf>,
     /// `--insecure`
     pub insecure: bool,
+    /// `--no-schema`
+    pub no_schema: bool,
     /// `--proxy URL`
     pub proxy: Option<String>,
     /// `--header 'Name: value'` (repeatable; see [`parse_header`])
@@ -672,6 +696,8 @@ struct RawProfile {
     #[allow(dead_code)]
     token: Option<()>,
     server_version: Option<String>,
+    /// Validate responses against the EWS schema (default true).
+    schema: Option<bool>,
     #[serde(default)]
     mailboxes: RawMailboxes,
     #[serde(default)]
