@@ -134,40 +134,18 @@ impl ServerState {
             mailbox,
             version,
         };
-        let outcome = match self.store.lock(mailbox) {
+        let response = match self.store.lock(mailbox) {
             Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),
-            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)),
+            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
         };
-        if let Err(error) = &outcome {
+        for code in response.error_codes() {
             debug_assert!(
-                op.codes.contains(&error.code),
-                "{} gave {:?}, which its CODES do not list",
+                op.codes.contains(&code),
+                "{} gave {code:?}, which its CODES do not list",
                 op.name,
-                error.code
             );
         }
-        let mut message = Node::m(&format!("{}Response", op.name));
-        match outcome {
-            Ok(payload) => {
-                message = message
-                    .attr("ResponseClass", "Success")
-                    .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
-                if let Some(payload) = payload {
-                    message = message.child(payload);
-                }
-            }
-            Err(error) => {
-                message = message
-                    .attr("ResponseClass", "Error")
-                    .child(Node::m("MessageText").text(error.code.message_text()))
-                    .child(Node::m("ResponseCode").text(error.code.as_str()))
-                    .child(Node::m("DescriptiveLinkKey").text("0"));
-                if !error.message_xml.is_empty() {
-                    message = message.child(Node::m("MessageXml").children(error.message_xml));
-                }
-            }
-        }
-        self.quirks.apply_to_message(&mut message);
+        let message = response.into_body(op.name, &self.quirks);
         Reply {
             status: 200,
             content_type: "text/xml; charset=utf-8",

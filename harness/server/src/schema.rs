@@ -31,6 +31,10 @@ pub enum Content {
     BaseItemIds,
     /// `t:NonEmptyArrayOfPathsToElementType` holding `t:ExtendedProperty` paths.
     ExtendedFieldUris,
+    /// Element content this table does not check (the folder operations' complex types): the
+    /// XSD engine validates it against messages.xsd; the operation reads it through
+    /// [`RequestView::element`] and stays robust to anything schema-valid.
+    Any,
 }
 
 /// One element of a request sequence (every one occurs at most once).
@@ -125,7 +129,10 @@ pub fn validate<'a>(
     particles: &'static [Particle],
     body: &'a Element,
 ) -> Result<RequestView<'a>, Violation> {
-    check_attributes(body, &[])?;
+    let any_attributes = particles.iter().any(|p| p.content == Content::Any);
+    if !any_attributes {
+        check_attributes(body, &[])?;
+    }
     reject_text(body, "element-only")?;
     let mut found: Vec<Option<&Element>> = vec![None; particles.len()];
     let mut next = 0usize;
@@ -211,6 +218,16 @@ pub struct RequestView<'a> {
 impl<'a> RequestView<'a> {
     fn child(&self, name: &str) -> Option<&'a Element> {
         self.body.children.iter().find(|c| c.is(MESSAGES_NS, name))
+    }
+
+    /// The child element itself, for operations that read complex content.
+    pub fn element(&self, name: &str) -> Option<&'a Element> {
+        self.child(name)
+    }
+
+    /// The body element (its attributes, such as `Traversal` or `DestinationFormat`).
+    pub fn body(&self) -> &'a Element {
+        self.body
     }
 
     /// Text of a required string child.
@@ -329,6 +346,7 @@ fn check_empty_element(
 
 fn check_content(content: Content, element: &Element) -> Result<(), Violation> {
     match content {
+        Content::Any => Ok(()),
         Content::NonEmptyString => {
             check_attributes(element, &[])?;
             no_children(element, "text only")?;

@@ -903,7 +903,7 @@ fn versions_before_exchange2013_and_unknown_operations_are_faults() {
         ),
     );
     assert_fault(&reply, "ErrorSchemaValidation");
-    let reply = post(&server, &envelope("<m:GetFolder/>"));
+    let reply = post(&server, &envelope("<m:GetItem/>"));
     assert_fault(&reply, "ErrorInvalidOperation");
     let reply = post(
         &server,
@@ -1770,8 +1770,8 @@ fn an_operation_the_server_does_not_implement_is_refused_by_name() {
     let server = server();
     for (operation, body) in [
         (
-            "GetFolder",
-            "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id=\"inbox\"/></m:FolderIds></m:GetFolder>",
+            "GetItem",
+            "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id=\"x\"/></m:ItemIds></m:GetItem>",
         ),
         (
             "FindItem",

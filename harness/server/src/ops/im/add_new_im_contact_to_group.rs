@@ -16,7 +16,7 @@ use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::mailbox::{normalize_address, now_utc};
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
 use crate::schema::{Content, IdRef, Particle, RequestView};
@@ -57,14 +57,14 @@ impl Handler for AddNewImContactToGroup {
 }
 
 impl Request for AddNewImContactToGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         run(
             ctx,
             &mut mailbox.im,
             &self.im_address,
             self.display_name.as_deref(),
             self.group_id.as_ref(),
-        )
+        ).into()
     }
 }
 
