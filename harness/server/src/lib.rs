@@ -178,6 +178,12 @@ pub enum Quirk {
     Soap12Fault,
     DropServerVersionInfo,
     Http200ForFault,
+    WrongFolderCounts,
+    PagingOffByOne,
+    IncludesLastItemWrong,
+    RestrictionIgnored,
+    FolderClassFirst,
+    StaleChangeKeyAccepted,
 }
 
 impl Quirk {
@@ -191,6 +197,12 @@ impl Quirk {
         Quirk::Soap12Fault,
         Quirk::DropServerVersionInfo,
         Quirk::Http200ForFault,
+        Quirk::WrongFolderCounts,
+        Quirk::PagingOffByOne,
+        Quirk::IncludesLastItemWrong,
+        Quirk::RestrictionIgnored,
+        Quirk::FolderClassFirst,
+        Quirk::StaleChangeKeyAccepted,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -205,6 +217,12 @@ impl Quirk {
             Quirk::Soap12Fault => "soap12-fault",
             Quirk::DropServerVersionInfo => "drop-server-version-info",
             Quirk::Http200ForFault => "http-200-for-fault",
+            Quirk::WrongFolderCounts => "wrong-folder-counts",
+            Quirk::PagingOffByOne => "paging-off-by-one",
+            Quirk::IncludesLastItemWrong => "includes-last-item-wrong",
+            Quirk::RestrictionIgnored => "restriction-ignored",
+            Quirk::FolderClassFirst => "folder-class-first",
+            Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
         }
     }
 }

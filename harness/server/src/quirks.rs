@@ -13,6 +13,12 @@
 //! | `soap12-fault` | faults use the SOAP 1.2 envelope and shape (`Code/Value`, `Subcode`, `Reason/Text`, `Detail`), content type `application/soap+xml` |
 //! | `drop-server-version-info` | responses carry no `ServerVersionInfo` (and no `s:Header`) |
 //! | `http-200-for-fault` | faults are sent with HTTP 200 instead of 500 |
+//! | `wrong-folder-counts` | every folder's `ChildFolderCount` is one more than it has |
+//! | `paging-off-by-one` | a paged FindFolder (`IndexedPagingOffset` or `NumeratorOffset` in the answer) leaves out the last folder of its page |
+//! | `includes-last-item-wrong` | every `RootFolder`'s `IncludesLastItemInRange` says the opposite |
+//! | `restriction-ignored` | FindFolder ignores its `Restriction` (applied in `ops/folders/find_folder.rs`) |
+//! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
+//! | `stale-change-key-accepted` | UpdateFolder does not check the ChangeKey (applied in `ops/folders/update_folder.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -76,6 +82,45 @@ impl Quirks {
                 "ImGroup" => swap_children(node, "DisplayName", "GroupType"),
                 "Persona" => swap_children(node, "PersonaId", "PersonaType"),
                 _ => {}
+            });
+        }
+        if self.has(Quirk::WrongFolderCounts) {
+            message.walk_mut(&mut |node| {
+                if node.local == "ChildFolderCount" {
+                    if let Some(n) = node.text.as_deref().and_then(|t| t.parse::<u64>().ok()) {
+                        node.text = Some((n + 1).to_string());
+                    }
+                }
+            });
+        }
+        if self.has(Quirk::PagingOffByOne) {
+            message.walk_mut(&mut |node| {
+                let paged = node.attrs.iter().any(|(name, _)| {
+                    name == "IndexedPagingOffset" || name == "NumeratorOffset"
+                });
+                if node.local == "RootFolder" && paged {
+                    if let Some(folders) = node.find_mut("Folders") {
+                        folders.children.pop();
+                    }
+                }
+            });
+        }
+        if self.has(Quirk::IncludesLastItemWrong) {
+            message.walk_mut(&mut |node| {
+                if node.local == "RootFolder" {
+                    for (name, value) in &mut node.attrs {
+                        if name == "IncludesLastItemInRange" {
+                            *value = if value == "true" { "false" } else { "true" }.into();
+                        }
+                    }
+                }
+            });
+        }
+        if self.has(Quirk::FolderClassFirst) {
+            message.walk_mut(&mut |node| {
+                if node.local.ends_with("Folder") && node.local != "RootFolder" {
+                    swap_children(node, "FolderId", "FolderClass");
+                }
             });
         }
         if self.has(Quirk::MissingElement) {

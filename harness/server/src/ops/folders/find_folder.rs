@@ -209,8 +209,10 @@ impl Request for FindFolder {
 impl FindFolder {
     fn find(&self, ctx: &OpContext<'_>, mailbox: &Mailbox, parent: &FolderRef) -> Outcome {
         let parent = ctx.resolve_folder(mailbox, parent)?;
+        let ignored = ctx.config.quirks.contains(&crate::Quirk::RestrictionIgnored);
         let restriction = match &self.restriction {
             None => None,
+            Some(_) if ignored => None,
             Some(Ok(r)) => Some(r),
             Some(Err(_)) => return Err(ResponseError::new(ResponseCode::ErrorInvalidRestriction)),
         };

@@ -165,7 +165,11 @@ fn apply(ctx: &OpContext<'_>, mailbox: &mut Mailbox, change: &FolderChange) -> O
     let Some(current) = mailbox.folders.get(seq) else {
         return Err(err(ResponseCode::ErrorItemNotFound));
     };
-    if let (FolderRef::Id(_), Some(key)) = (reference, reference.change_key()) {
+    let unchecked = ctx
+        .config
+        .quirks
+        .contains(&crate::Quirk::StaleChangeKeyAccepted);
+    if let (FolderRef::Id(_), Some(key), false) = (reference, reference.change_key(), unchecked) {
         if key != ctx.folder_change_key(current) {
             return Err(err(ResponseCode::ErrorInvalidChangeKey));
         }
