@@ -6,6 +6,8 @@ mod case;
 mod cli;
 /// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
 mod clients;
+/// The folder and id cases through a recording proxy: every response is schema-valid.
+mod folders;
 mod runner;
 mod suite;
 mod support;

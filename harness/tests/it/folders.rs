@@ -1,0 +1,175 @@
+//! The folder and id cases (`cases/folders/`, `cases/ids/`) against the reference server through
+//! a recording loopback proxy: every response the cases see must be valid against the EWS schema
+//! (messages.xsd / types.xsd, checked by the `ews-schema` engine), so the reference server never
+//! teaches a client a shape Exchange's schema refuses.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use ews_conformance::reference_server::{self, ServerConfig};
+
+use crate::support::{TempDir, all_output, read_report, repo_root, run_bin};
+
+/// A loopback HTTP/1.1 proxy in front of `upstream` (host:port) that records every response
+/// body. Each exchange is one connection (`Connection: close` both ways).
+struct RecordingProxy {
+    port: u16,
+    bodies: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+fn read_head(reader: &mut BufReader<TcpStream>) -> Option<(Vec<String>, usize)> {
+    let mut lines = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end().to_string();
+        if line.is_empty() {
+            return Some((lines, length));
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+        }
+        lines.push(line);
+    }
+}
+
+fn relay(client: TcpStream, upstream: &str, bodies: &Mutex<Vec<Vec<u8>>>) -> Option<()> {
+    let mut reader = BufReader::new(client.try_clone().ok()?);
+    let (head, length) = read_head(&mut reader)?;
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    let mut request = Vec::new();
+    for line in head.iter().filter(|l| {
+        let name = l.split(':').next().unwrap_or("").trim();
+        !name.eq_ignore_ascii_case("connection")
+    }) {
+        request.extend_from_slice(line.as_bytes());
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"Connection: close\r\n\r\n");
+    request.extend_from_slice(&body);
+    let mut server = TcpStream::connect(upstream).ok()?;
+    server.write_all(&request).ok()?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response).ok()?;
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    bodies.lock().ok()?.push(response[split..].to_vec());
+    let mut client = client;
+    client.write_all(&response).ok()?;
+    Some(())
+}
+
+impl RecordingProxy {
+    fn start(upstream: String) -> RecordingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy binds");
+        let port = listener.local_addr().expect("address").port();
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&bodies);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let upstream = upstream.clone();
+                let recorded = Arc::clone(&recorded);
+                std::thread::spawn(move || relay(client, &upstream, &recorded));
+            }
+        });
+        RecordingProxy { port, bodies }
+    }
+}
+
+/// Runs the cases matching `filter` through the proxy; every response is schema-valid.
+fn cases_see_only_schema_valid_responses(filter: &str, at_least: usize) {
+    let server = reference_server::start(ServerConfig::default()).expect("server starts");
+    let upstream = server
+        .url()
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host:port")
+        .to_string();
+    let proxy = RecordingProxy::start(upstream);
+    let endpoint = format!("http://127.0.0.1:{}/EWS/Exchange.asmx", proxy.port);
+    let reports = TempDir::new("folders-schema");
+    let cases = repo_root().join("cases");
+    let out = run_bin(
+        &[
+            "--cases",
+            cases.to_str().expect("utf-8 path"),
+            "--reports",
+            reports.path().to_str().expect("utf-8 path"),
+            "--endpoint",
+            &endpoint,
+            "--auth",
+            "basic",
+            "--var",
+            "mailbox=alice@contoso.com",
+            "--var",
+            "impersonation_target=bob@contoso.com",
+            "--var",
+            "impersonation_denied_target=carol@contoso.com",
+            filter,
+        ],
+        &[("EWS_USERNAME", "alice"), ("EWS_PASSWORD", "alice-password")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    let report = read_report(reports.path());
+    assert!(
+        report.cases.iter().all(|c| c.id.starts_with(filter)),
+        "only {filter} cases ran"
+    );
+    let bodies = proxy.bodies.lock().expect("recorded").clone();
+    assert!(
+        bodies.len() >= at_least,
+        "{filter}: only {} responses recorded",
+        bodies.len()
+    );
+    let schema = ews_schema::Schema::ews();
+    for body in &bodies {
+        let violations = schema
+            .validate_document(body)
+            .unwrap_or_else(|e| panic!("not XML ({e}): {}", String::from_utf8_lossy(body)));
+        assert!(
+            violations.is_empty(),
+            "schema violations {violations:?} in\n{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    server.shutdown();
+}
+
+#[test]
+fn every_response_the_folder_cases_see_is_schema_valid() {
+    cases_see_only_schema_valid_responses("folders/", 100);
+}
+
+#[test]
+fn every_response_the_id_cases_see_is_schema_valid() {
+    cases_see_only_schema_valid_responses("ids/", 10);
+}
+
+/// The check above can fail: the engine refuses a folder response with `FolderClass` before
+/// `FolderId` (the `folder-class-first` quirk's shape) and accepts the right order.
+#[test]
+fn the_schema_check_refuses_a_folder_in_the_wrong_order() {
+    let envelope = |folder: &str| {
+        format!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetFolderResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><m:ResponseMessages><m:GetFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Folders><t:Folder>{folder}</t:Folder></m:Folders></m:GetFolderResponseMessage></m:ResponseMessages></m:GetFolderResponse></s:Body></s:Envelope>"#
+        )
+    };
+    let id = r#"<t:FolderId Id="AAMk" ChangeKey="AQAAAA=="/>"#;
+    let class = "<t:FolderClass>IPF.Note</t:FolderClass>";
+    let schema = ews_schema::Schema::ews();
+    let right = schema
+        .validate_document(envelope(&format!("{id}{class}")).as_bytes())
+        .expect("XML");
+    assert!(right.is_empty(), "{right:?}");
+    let wrong = schema
+        .validate_document(envelope(&format!("{class}{id}")).as_bytes())
+        .expect("XML");
+    assert!(!wrong.is_empty(), "FolderClass before FolderId must be refused");
+}
