@@ -364,3 +364,93 @@ pub fn tree_error(error: crate::mailbox::folders::TreeError) -> ResponseError {
         TreeError::IntoItself => ResponseCode::ErrorMoveCopyFailed,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::empty_folder::EmptyFolder;
+    use super::*;
+    use crate::ServerConfig;
+    use crate::mailbox::Directory;
+    use crate::mailbox::folders::FolderKind;
+    use crate::mailbox::properties::PropertyBag;
+    use crate::ops::Response;
+    use crate::registry::Request;
+
+    fn field(ctx: &OpContext<'_>, mailbox: &Mailbox, seq: u32, name: &str) -> Option<String> {
+        ctx.folder_view(mailbox, seq)
+            .and_then(|v| v.values(&PropertyPath::Field(format!("folder:{name}"))))
+            .and_then(|v| v.into_iter().next())
+    }
+
+    /// Items inserted directly are what TotalCount and UnreadCount count; EmptyFolder,
+    /// CopyFolder and DeleteFolder act on them.
+    #[test]
+    fn folders_count_over_items_and_operations_act_on_them() {
+        let config = ServerConfig::default();
+        let directory = Directory {
+            users: config.users.clone(),
+            distribution_groups: Vec::new(),
+        };
+        let ctx = OpContext {
+            config: &config,
+            directory: &directory,
+            mailbox: 0,
+            version: "Exchange2013",
+        };
+        let mut mailbox = Mailbox::new();
+        let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
+        let work = mailbox
+            .folders
+            .create(inbox, "work", None, FolderKind::Folder, PropertyBag::default())
+            .expect("created");
+        mailbox.items.insert(work, "IPM.Note", "one", false);
+        mailbox.items.insert(work, "IPM.Note", "two", true);
+        mailbox.items.insert(work, "IPM.Note", "three", false);
+        assert_eq!(field(&ctx, &mailbox, work, "TotalCount").as_deref(), Some("3"));
+        assert_eq!(field(&ctx, &mailbox, work, "UnreadCount").as_deref(), Some("2"));
+
+        let copy = super::move_folder::move_or_copy(
+            &ctx,
+            &mut mailbox,
+            Some(&FolderRef::Distinguished {
+                name: "drafts".into(),
+                change_key: None,
+                mailbox: None,
+            }),
+            &[FolderRef::Id(IdRef {
+                id: ctx.id(IdKind::Folder, work),
+                change_key: None,
+            })],
+            true,
+        );
+        assert!(matches!(&copy, Response::Messages { outcomes, .. } if outcomes.len() == 1 && outcomes[0].is_ok()));
+        let drafts = mailbox.folders.distinguished("drafts").expect("drafts");
+        let copied = mailbox.folders.children(drafts)[0];
+        assert_eq!(field(&ctx, &mailbox, copied, "TotalCount").as_deref(), Some("3"));
+
+        let empty = EmptyFolder {
+            delete_sub_folders: false,
+            folder_ids: vec![FolderRef::Id(IdRef {
+                id: ctx.id(IdKind::Folder, work),
+                change_key: None,
+            })],
+        };
+        let before = mailbox.folders.get(work).map(|f| f.version);
+        let _ = empty.handle(&ctx, &mut mailbox);
+        assert_eq!(field(&ctx, &mailbox, work, "TotalCount").as_deref(), Some("0"));
+        assert_eq!(field(&ctx, &mailbox, work, "UnreadCount").as_deref(), Some("0"));
+        assert_ne!(mailbox.folders.get(work).map(|f| f.version), before, "ChangeKey moves");
+        assert_eq!(field(&ctx, &mailbox, copied, "TotalCount").as_deref(), Some("3"));
+
+        let delete = super::delete_folder::DeleteFolder {
+            delete_type: super::delete_folder::Disposal::HardDelete,
+            folder_ids: vec![FolderRef::Id(IdRef {
+                id: ctx.id(IdKind::Folder, copied),
+                change_key: None,
+            })],
+        };
+        let _ = delete.handle(&ctx, &mut mailbox);
+        assert_eq!(mailbox.items.counts(copied), (0, 0), "the items went with the folder");
+        assert!(mailbox.folders.get(copied).is_none());
+    }
+}
