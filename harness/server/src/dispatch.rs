@@ -128,6 +128,7 @@ impl ServerState {
                 Err(fault) => return self.fault_reply(&fault),
             },
         };
+        let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
         let ctx = OpContext {
             config: &self.config,
             directory: &self.directory,
@@ -151,6 +152,20 @@ impl ServerState {
             content_type: "text/xml; charset=utf-8",
             body: self.message_envelope(message),
         }
+    }
+
+    /// The mailbox a request runs on when it names another user's mailbox through `t:Mailbox`:
+    /// that user's, if `acting` has `folder_access` to it; otherwise `acting`'s own (where the
+    /// operation answers `ErrorAccessDenied` for the foreign folders).
+    fn delegate(&self, acting: usize, address: Option<&str>) -> usize {
+        let Some(owner) = address.and_then(|a| self.directory.user_by_smtp(a)) else {
+            return acting;
+        };
+        let granted = self.directory.users.get(acting).is_some_and(|u| {
+            let wanted = &self.directory.users[owner].smtp_address;
+            u.folder_access.iter().any(|a| a.eq_ignore_ascii_case(wanted))
+        });
+        if granted { owner } else { acting }
     }
 
     /// Resolves ExchangeImpersonation for authenticated user `user`.

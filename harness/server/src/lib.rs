@@ -257,6 +257,9 @@ pub struct UserConfig {
     pub display_name: String,
     /// SMTP addresses of mailboxes this user may impersonate.
     pub can_impersonate: Vec<String>,
+    /// SMTP addresses of mailboxes whose folders this user may open as a delegate, through a
+    /// `t:Mailbox` inside `t:DistinguishedFolderId` (others: `ErrorAccessDenied`).
+    pub folder_access: Vec<String>,
 }
 
 impl fmt::Debug for UserConfig {
@@ -267,6 +270,7 @@ impl fmt::Debug for UserConfig {
             .field("smtp_address", &self.smtp_address)
             .field("display_name", &self.display_name)
             .field("can_impersonate", &self.can_impersonate)
+            .field("folder_access", &self.folder_access)
             .finish()
     }
 }
@@ -342,6 +346,7 @@ fn default_user(name: &str, display: &str, can_impersonate: &[&str]) -> UserConf
         smtp_address: format!("{name}@{DEFAULT_DOMAIN}"),
         display_name: display.to_string(),
         can_impersonate: can_impersonate.iter().map(|s| s.to_string()).collect(),
+        folder_access: Vec::new(),
     }
 }
 

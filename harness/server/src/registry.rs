@@ -23,6 +23,13 @@ use super::schema::{Particle, RequestView};
 pub trait Request: fmt::Debug + Send {
     /// Runs the request against the mailbox it acts on (under that mailbox's lock).
     fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response;
+
+    /// The SMTP address of another user's mailbox the request names (a `t:Mailbox` inside a
+    /// `t:DistinguishedFolderId`): dispatch runs the request on that mailbox when the caller has
+    /// `folder_access` to it. `None` (the default): the caller's own mailbox.
+    fn mailbox_address(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// One operation: the facts the registry needs, and its typed request.

@@ -173,3 +173,77 @@ fn the_schema_check_refuses_a_folder_in_the_wrong_order() {
         .expect("XML");
     assert!(!wrong.is_empty(), "FolderClass before FolderId must be refused");
 }
+
+fn post_as_alice(server: &reference_server::RunningServer, body: &str) -> String {
+    let envelope = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2013"/></s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+    );
+    let reply = reqwest::blocking::Client::new()
+        .post(server.url())
+        .basic_auth("alice", Some("alice-password"))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(envelope)
+        .send()
+        .expect("server answers");
+    assert_eq!(reply.status().as_u16(), 200);
+    let text = reply.text().expect("text body");
+    let violations = ews_schema::Schema::ews()
+        .validate_document(text.as_bytes())
+        .expect("XML");
+    assert!(violations.is_empty(), "{violations:?}\n{text}");
+    text
+}
+
+fn inbox_of(address: &str) -> String {
+    format!(
+        r#"<t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>{address}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>"#
+    )
+}
+
+/// A `folder_access` grant opens another user's folders through `t:Mailbox`: alice, granted
+/// bob's mailbox, creates a folder in bob's inbox and finds it there (not in her own); carol's
+/// mailbox, not granted, stays `ErrorAccessDenied`.
+#[test]
+fn a_folder_access_grant_opens_another_users_folders() {
+    let mut config = ServerConfig::default();
+    config.users[0].folder_access = vec!["bob@contoso.com".into()];
+    let server = reference_server::start(config).expect("server starts");
+    let created = post_as_alice(
+        &server,
+        &format!(
+            "<m:CreateFolder><m:ParentFolderId>{}</m:ParentFolderId><m:Folders><t:Folder><t:DisplayName>delegated</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>",
+            inbox_of("bob@contoso.com")
+        ),
+    );
+    assert!(created.contains(r#"ResponseClass="Success""#), "{created}");
+    let find = |parent: &str| {
+        post_as_alice(
+            &server,
+            &format!(
+                r#"<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds>{parent}</m:ParentFolderIds></m:FindFolder>"#
+            ),
+        )
+    };
+    let in_bob = find(&inbox_of("bob@contoso.com"));
+    assert!(in_bob.contains(">delegated</"), "{in_bob}");
+    let in_alice = find(r#"<t:DistinguishedFolderId Id="inbox"/>"#);
+    assert!(!in_alice.contains("delegated"), "{in_alice}");
+    let carol = find(&inbox_of("carol@contoso.com"));
+    assert!(carol.contains("ResponseCode>ErrorAccessDenied</"), "{carol}");
+    server.shutdown();
+}
+
+/// Without a grant (the default configuration) bob's folders are denied too.
+#[test]
+fn without_a_grant_another_users_folders_are_denied() {
+    let server = reference_server::start(ServerConfig::default()).expect("server starts");
+    let reply = post_as_alice(
+        &server,
+        &format!(
+            "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>{}</m:FolderIds></m:GetFolder>",
+            inbox_of("bob@contoso.com")
+        ),
+    );
+    assert!(reply.contains("ResponseCode>ErrorAccessDenied</"), "{reply}");
+    server.shutdown();
+}

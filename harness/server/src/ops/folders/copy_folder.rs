@@ -36,4 +36,9 @@ impl Request for CopyFolder {
     fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         move_or_copy(ctx, mailbox, self.to.as_ref(), &self.folder_ids, true)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(self.to.as_slice())
+            .or_else(|| super::mailbox_address(&self.folder_ids))
+    }
 }

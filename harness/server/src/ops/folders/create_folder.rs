@@ -123,6 +123,10 @@ impl Request for CreateFolder {
             .collect();
         Response::messages(outcomes)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(self.parent.as_slice())
+    }
 }
 
 fn create(ctx: &OpContext<'_>, mailbox: &mut Mailbox, parent: u32, folder: &NewFolder) -> Outcome {

@@ -72,6 +72,10 @@ impl Request for DeleteFolder {
             .collect();
         Response::messages(outcomes)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(&self.folder_ids)
+    }
 }
 
 fn delete(

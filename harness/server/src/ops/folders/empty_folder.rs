@@ -55,6 +55,10 @@ impl Request for EmptyFolder {
             .collect();
         Response::messages(outcomes)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(&self.folder_ids)
+    }
 }
 
 impl EmptyFolder {

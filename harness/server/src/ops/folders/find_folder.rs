@@ -204,6 +204,10 @@ impl Request for FindFolder {
             .collect();
         Response::messages(outcomes)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(&self.parents)
+    }
 }
 
 impl FindFolder {

@@ -57,4 +57,8 @@ impl Request for GetFolder {
             empty_on_error: Some("Folders"),
         }
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(&self.folder_ids)
+    }
 }

@@ -91,6 +91,18 @@ pub fn folder_refs(container: Option<&Element>) -> Vec<FolderRef> {
         .collect()
 }
 
+/// The first other-mailbox address among `refs` (see
+/// [`Request::mailbox_address`](crate::registry::Request::mailbox_address)).
+pub fn mailbox_address(refs: &[FolderRef]) -> Option<&str> {
+    refs.iter().find_map(|r| match r {
+        FolderRef::Distinguished {
+            mailbox: Some(address),
+            ..
+        } if !address.is_empty() => Some(address.as_str()),
+        _ => None,
+    })
+}
+
 /// `t:BaseShape`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BaseShape {

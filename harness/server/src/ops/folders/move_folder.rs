@@ -60,6 +60,11 @@ impl Request for MoveFolder {
     fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         move_or_copy(ctx, mailbox, self.to.as_ref(), &self.folder_ids, false)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        super::mailbox_address(self.to.as_slice())
+            .or_else(|| super::mailbox_address(&self.folder_ids))
+    }
 }
 
 /// Moves (`copy == false`) or copies the folders.

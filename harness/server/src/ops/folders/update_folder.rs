@@ -151,6 +151,12 @@ impl Request for UpdateFolder {
             .collect();
         Response::messages(outcomes)
     }
+
+    fn mailbox_address(&self) -> Option<&str> {
+        self.changes
+            .iter()
+            .find_map(|c| super::mailbox_address(c.folder.as_slice()))
+    }
 }
 
 fn err(code: ResponseCode) -> ResponseError {
