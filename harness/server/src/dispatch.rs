@@ -163,7 +163,9 @@ impl ServerState {
         };
         let granted = self.directory.users.get(acting).is_some_and(|u| {
             let wanted = &self.directory.users[owner].smtp_address;
-            u.folder_access.iter().any(|a| a.eq_ignore_ascii_case(wanted))
+            u.folder_access
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(wanted))
         });
         if granted { owner } else { acting }
     }

@@ -1,6 +1,7 @@
 //! `ews-reference-server`: the reference EWS server of ews-conformance, the project's executable
 //! statement of what Exchange does for the operations the suite covers (the 12 IM-list
-//! operations of the Unified Contact Store). It depends on no harness code, so a client project
+//! operations of the Unified Contact Store; the eight folder operations GetFolder, FindFolder,
+//! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId). It depends on no harness code, so a client project
 //! can run it in its own CI: `cargo install --path harness/server`, then
 //! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.
 //! The harness re-exports it as `ews_conformance::reference_server`.
@@ -9,7 +10,8 @@
 //! rustls, `tls.rs`), the XML parser (`xml_tree.rs`), SOAP envelope and header semantics
 //! (`envelope.rs`), request validation and the typed request views (`schema.rs`), the operation
 //! registry ([`registry`]), dispatch (`dispatch.rs`), the operations (one file each under
-//! `ops/<area>/`), the mailbox model and directory (`mailbox.rs`, extended by each area's store
+//! `ops/<area>/`), the mailbox model and directory (`mailbox/`: folders, items, property paths and
+//! restrictions shared by the areas; extended by each area's store
 //! such as `ops/im/store.rs`), ids (`ids.rs`), the one table of response codes and texts and the
 //! faults (`faults.rs`, [`ResponseCode`]), response XML (`render.rs`), quirks (`quirks.rs`), the
 //! YAML configuration file (`config.rs`), the `serve` command ([`cli`]) and the 125 EWS

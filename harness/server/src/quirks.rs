@@ -95,9 +95,10 @@ impl Quirks {
         }
         if self.has(Quirk::PagingOffByOne) {
             message.walk_mut(&mut |node| {
-                let paged = node.attrs.iter().any(|(name, _)| {
-                    name == "IndexedPagingOffset" || name == "NumeratorOffset"
-                });
+                let paged = node
+                    .attrs
+                    .iter()
+                    .any(|(name, _)| name == "IndexedPagingOffset" || name == "NumeratorOffset");
                 if node.local == "RootFolder" && paged {
                     if let Some(folders) = node.find_mut("Folders") {
                         folders.children.pop();

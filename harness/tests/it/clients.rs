@@ -138,13 +138,24 @@ fn assert_walked_tree(result: &Value) {
         "Voice Mail",
         created,
     ] {
-        assert!(walked.contains(&expected), "{expected} not walked: {result}");
+        assert!(
+            walked.contains(&expected),
+            "{expected} not walked: {result}"
+        );
     }
-    assert_eq!(walked.len(), 33, "the default tree and the created folder: {result}");
+    assert_eq!(
+        walked.len(),
+        33,
+        "the default tree and the created folder: {result}"
+    );
     assert_eq!(result["inbox_total_count"], 0, "{result}");
     assert_eq!(result["inbox_unread_count"], 0, "{result}");
     assert_eq!(result["inbox_child_folder_count"], 1, "{result}");
-    assert_eq!(result["inbox_children"], serde_json::json!([created]), "{result}");
+    assert_eq!(
+        result["inbox_children"],
+        serde_json::json!([created]),
+        "{result}"
+    );
     assert_eq!(result["root_class"], "Root", "{result}");
     assert_eq!(result["calendar_class"], "Calendar", "{result}");
     assert_eq!(result["version"], "Exchange2013", "{result}");
@@ -186,8 +197,16 @@ fn exchangelib_creates_renames_moves_and_deletes_a_folder() {
         let suffix = &result["suffix"];
         assert_eq!(result["id_kept"], true, "{result}");
         assert_eq!(result["changekey_moved_on_rename"], true, "{result}");
-        assert_eq!(result["renamed"], format!("client-renamed-{suffix}"), "{result}");
-        assert_eq!(result["moved_parent"], format!("client-target-{suffix}"), "{result}");
+        assert_eq!(
+            result["renamed"],
+            format!("client-renamed-{suffix}"),
+            "{result}"
+        );
+        assert_eq!(
+            result["moved_parent"],
+            format!("client-target-{suffix}"),
+            "{result}"
+        );
         assert_eq!(
             result["target_children"],
             serde_json::json!([format!("client-renamed-{suffix}")]),

@@ -114,7 +114,10 @@ fn cases_see_only_schema_valid_responses(filter: &str, at_least: usize) {
             "impersonation_denied_target=carol@contoso.com",
             filter,
         ],
-        &[("EWS_USERNAME", "alice"), ("EWS_PASSWORD", "alice-password")],
+        &[
+            ("EWS_USERNAME", "alice"),
+            ("EWS_PASSWORD", "alice-password"),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
     let report = read_report(reports.path());
@@ -171,7 +174,10 @@ fn the_schema_check_refuses_a_folder_in_the_wrong_order() {
     let wrong = schema
         .validate_document(envelope(&format!("{class}{id}")).as_bytes())
         .expect("XML");
-    assert!(!wrong.is_empty(), "FolderClass before FolderId must be refused");
+    assert!(
+        !wrong.is_empty(),
+        "FolderClass before FolderId must be refused"
+    );
 }
 
 fn post_as_alice(server: &reference_server::RunningServer, body: &str) -> String {
@@ -229,7 +235,10 @@ fn a_folder_access_grant_opens_another_users_folders() {
     let in_alice = find(r#"<t:DistinguishedFolderId Id="inbox"/>"#);
     assert!(!in_alice.contains("delegated"), "{in_alice}");
     let carol = find(&inbox_of("carol@contoso.com"));
-    assert!(carol.contains("ResponseCode>ErrorAccessDenied</"), "{carol}");
+    assert!(
+        carol.contains("ResponseCode>ErrorAccessDenied</"),
+        "{carol}"
+    );
     server.shutdown();
 }
 
@@ -244,6 +253,9 @@ fn without_a_grant_another_users_folders_are_denied() {
             inbox_of("bob@contoso.com")
         ),
     );
-    assert!(reply.contains("ResponseCode>ErrorAccessDenied</"), "{reply}");
+    assert!(
+        reply.contains("ResponseCode>ErrorAccessDenied</"),
+        "{reply}"
+    );
     server.shutdown();
 }

@@ -1293,7 +1293,10 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::RestrictionIgnored
             | Quirk::FolderClassFirst
             | Quirk::StaleChangeKeyAccepted => {
-                assert_eq!(success.body, normal_add, "{quirk} leaves IM responses alone");
+                assert_eq!(
+                    success.body, normal_add,
+                    "{quirk} leaves IM responses alone"
+                );
                 continue;
             }
         }

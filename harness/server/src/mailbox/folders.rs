@@ -264,7 +264,13 @@ pub const DEFAULT_FOLDERS: &[DefaultFolder] = &[
         Some("IPF.Note"),
         FolderKind::Folder,
     ),
-    ("searchfolders", Some("root"), "Finder", None, FolderKind::Folder),
+    (
+        "searchfolders",
+        Some("root"),
+        "Finder",
+        None,
+        FolderKind::Folder,
+    ),
     (
         "voicemail",
         Some("searchfolders"),
@@ -335,7 +341,13 @@ pub const DEFAULT_FOLDERS: &[DefaultFolder] = &[
         None,
         FolderKind::Folder,
     ),
-    ("favorites", Some("root"), "Favorites", None, FolderKind::Folder),
+    (
+        "favorites",
+        Some("root"),
+        "Favorites",
+        None,
+        FolderKind::Folder,
+    ),
 ];
 
 /// Why a folder cannot be created, moved or renamed.
@@ -625,10 +637,22 @@ mod tests {
         let mut folders = Folders::new();
         let inbox = folders.distinguished("inbox").expect("inbox");
         let a = folders
-            .create(inbox, "Alpha", None, FolderKind::Folder, PropertyBag::default())
+            .create(
+                inbox,
+                "Alpha",
+                None,
+                FolderKind::Folder,
+                PropertyBag::default(),
+            )
             .expect("created");
         assert_eq!(
-            folders.create(inbox, "ALPHA", None, FolderKind::Folder, PropertyBag::default()),
+            folders.create(
+                inbox,
+                "ALPHA",
+                None,
+                FolderKind::Folder,
+                PropertyBag::default()
+            ),
             Err(TreeError::NameTaken)
         );
         let b = folders

@@ -61,9 +61,10 @@ impl Items {
 
     /// `(TotalCount, UnreadCount)` of folder `folder`.
     pub fn counts(&self, folder: u32) -> (usize, usize) {
-        self.in_folder(folder).fold((0, 0), |(total, unread), item| {
-            (total + 1, unread + usize::from(!item.is_read))
-        })
+        self.in_folder(folder)
+            .fold((0, 0), |(total, unread), item| {
+                (total + 1, unread + usize::from(!item.is_read))
+            })
     }
 
     /// Deletes the items of the given folders; how many.

@@ -66,7 +66,10 @@ impl ExtendedKey {
             }
             _ => false,
         };
-        target && self.property_type.eq_ignore_ascii_case(&other.property_type)
+        target
+            && self
+                .property_type
+                .eq_ignore_ascii_case(&other.property_type)
     }
 
     /// Whether values of this type are arrays (`t:Values`).
@@ -84,9 +87,9 @@ impl ExtendedKey {
         };
         let node = match &self.target {
             ExtendedTarget::Tag(tag) => node.attr("PropertyTag", format!("0x{tag:x}")),
-            ExtendedTarget::Name { set, name } => {
-                node.attr(set_attr, set.clone()).attr("PropertyName", name.clone())
-            }
+            ExtendedTarget::Name { set, name } => node
+                .attr(set_attr, set.clone())
+                .attr("PropertyName", name.clone()),
             ExtendedTarget::Id { set, id } => node
                 .attr(set_attr, set.clone())
                 .attr("PropertyId", id.to_string()),

@@ -17,11 +17,11 @@ pub mod im;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
-use crate::ids::{IdKind, StoreId};
 use super::mailbox::Directory;
 use super::quirks::Quirks;
 use super::render::Node;
 use super::schema::IdRef;
+use crate::ids::{IdKind, StoreId};
 
 /// One response message: the payload of a success, or a business error.
 pub type Outcome = Result<Option<Node>, ResponseError>;
@@ -162,9 +162,9 @@ impl OpContext<'_> {
             return Err(ResponseError::new(ResponseCode::ErrorInvalidIdMalformed));
         };
         if decoded.mailbox != self.mailbox_id() {
-            return Err(ResponseError::non_existent_mailbox(crate::ids::mailbox_guid(
-                decoded.mailbox,
-            )));
+            return Err(ResponseError::non_existent_mailbox(
+                crate::ids::mailbox_guid(decoded.mailbox),
+            ));
         }
         if decoded.kind != kind {
             return Err(ResponseError::new(not_found));

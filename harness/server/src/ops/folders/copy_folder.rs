@@ -26,7 +26,9 @@ impl Handler for CopyFolder {
 
     fn view(request: &RequestView<'_>) -> Self {
         CopyFolder {
-            to: folder_refs(request.element("ToFolderId")).into_iter().next(),
+            to: folder_refs(request.element("ToFolderId"))
+                .into_iter()
+                .next(),
             folder_ids: folder_refs(request.element("FolderIds")),
         }
     }

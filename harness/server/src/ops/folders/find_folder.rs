@@ -77,7 +77,7 @@ impl PageView {
 
     /// Pages `total` entries: the window `(start, end)` and the `RootFolder`/`RootItem`
     /// attributes in schema order.
-    pub fn page(self, total: usize) -> Result<((usize, usize), Vec<(&'static str, String)>), ResponseError> {
+    pub fn page(self, total: usize) -> Result<Page, ResponseError> {
         let capped = |start: usize, max: Option<usize>| {
             let end = max.map_or(total, |m| start.saturating_add(m).min(total));
             (start.min(total), end.max(start.min(total)))
@@ -139,6 +139,9 @@ impl PageView {
         })
     }
 }
+
+/// A page: the window `(start, end)` of the entries and the `RootFolder`/`RootItem` attributes.
+pub type Page = ((usize, usize), Vec<(&'static str, String)>);
 
 /// The FindFolder request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,7 +216,10 @@ impl Request for FindFolder {
 impl FindFolder {
     fn find(&self, ctx: &OpContext<'_>, mailbox: &Mailbox, parent: &FolderRef) -> Outcome {
         let parent = ctx.resolve_folder(mailbox, parent)?;
-        let ignored = ctx.config.quirks.contains(&crate::Quirk::RestrictionIgnored);
+        let ignored = ctx
+            .config
+            .quirks
+            .contains(&crate::Quirk::RestrictionIgnored);
         let restriction = match &self.restriction {
             None => None,
             Some(_) if ignored => None,
@@ -254,7 +260,7 @@ impl FindFolder {
 mod tests {
     use super::*;
 
-    fn attrs(view: PageView, total: usize) -> ((usize, usize), Vec<(&'static str, String)>) {
+    fn attrs(view: PageView, total: usize) -> Page {
         view.page(total).expect("valid view")
     }
 

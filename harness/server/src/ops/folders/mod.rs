@@ -242,7 +242,12 @@ impl FolderView<'_> {
                 node = node.child(self.ctx.folder_id_node("ParentFolderId", parent));
             }
         }
-        for field in ["FolderClass", "DisplayName", "TotalCount", "ChildFolderCount"] {
+        for field in [
+            "FolderClass",
+            "DisplayName",
+            "TotalCount",
+            "ChildFolderCount",
+        ] {
             if shape.wants(field) {
                 if let Some(value) = self.field(field) {
                     node = node.child(Node::t_text(field, value));
@@ -344,11 +349,7 @@ impl OpContext<'_> {
     }
 
     /// A view of folder `seq` for shapes and restrictions.
-    pub fn folder_view<'a>(
-        &'a self,
-        mailbox: &'a Mailbox,
-        seq: u32,
-    ) -> Option<FolderView<'a>> {
+    pub fn folder_view<'a>(&'a self, mailbox: &'a Mailbox, seq: u32) -> Option<FolderView<'a>> {
         mailbox.folders.get(seq).map(|folder| FolderView {
             ctx: self,
             mailbox,
@@ -413,13 +414,25 @@ mod tests {
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
         let work = mailbox
             .folders
-            .create(inbox, "work", None, FolderKind::Folder, PropertyBag::default())
+            .create(
+                inbox,
+                "work",
+                None,
+                FolderKind::Folder,
+                PropertyBag::default(),
+            )
             .expect("created");
         mailbox.items.insert(work, "IPM.Note", "one", false);
         mailbox.items.insert(work, "IPM.Note", "two", true);
         mailbox.items.insert(work, "IPM.Note", "three", false);
-        assert_eq!(field(&ctx, &mailbox, work, "TotalCount").as_deref(), Some("3"));
-        assert_eq!(field(&ctx, &mailbox, work, "UnreadCount").as_deref(), Some("2"));
+        assert_eq!(
+            field(&ctx, &mailbox, work, "TotalCount").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            field(&ctx, &mailbox, work, "UnreadCount").as_deref(),
+            Some("2")
+        );
 
         let copy = super::move_folder::move_or_copy(
             &ctx,
@@ -435,10 +448,15 @@ mod tests {
             })],
             true,
         );
-        assert!(matches!(&copy, Response::Messages { outcomes, .. } if outcomes.len() == 1 && outcomes[0].is_ok()));
+        assert!(
+            matches!(&copy, Response::Messages { outcomes, .. } if outcomes.len() == 1 && outcomes[0].is_ok())
+        );
         let drafts = mailbox.folders.distinguished("drafts").expect("drafts");
         let copied = mailbox.folders.children(drafts)[0];
-        assert_eq!(field(&ctx, &mailbox, copied, "TotalCount").as_deref(), Some("3"));
+        assert_eq!(
+            field(&ctx, &mailbox, copied, "TotalCount").as_deref(),
+            Some("3")
+        );
 
         let empty = EmptyFolder {
             delete_sub_folders: false,
@@ -449,10 +467,23 @@ mod tests {
         };
         let before = mailbox.folders.get(work).map(|f| f.version);
         let _ = empty.handle(&ctx, &mut mailbox);
-        assert_eq!(field(&ctx, &mailbox, work, "TotalCount").as_deref(), Some("0"));
-        assert_eq!(field(&ctx, &mailbox, work, "UnreadCount").as_deref(), Some("0"));
-        assert_ne!(mailbox.folders.get(work).map(|f| f.version), before, "ChangeKey moves");
-        assert_eq!(field(&ctx, &mailbox, copied, "TotalCount").as_deref(), Some("3"));
+        assert_eq!(
+            field(&ctx, &mailbox, work, "TotalCount").as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            field(&ctx, &mailbox, work, "UnreadCount").as_deref(),
+            Some("0")
+        );
+        assert_ne!(
+            mailbox.folders.get(work).map(|f| f.version),
+            before,
+            "ChangeKey moves"
+        );
+        assert_eq!(
+            field(&ctx, &mailbox, copied, "TotalCount").as_deref(),
+            Some("3")
+        );
 
         let delete = super::delete_folder::DeleteFolder {
             delete_type: super::delete_folder::Disposal::HardDelete,
@@ -462,7 +493,11 @@ mod tests {
             })],
         };
         let _ = delete.handle(&ctx, &mut mailbox);
-        assert_eq!(mailbox.items.counts(copied), (0, 0), "the items went with the folder");
+        assert_eq!(
+            mailbox.items.counts(copied),
+            (0, 0),
+            "the items went with the folder"
+        );
         assert!(mailbox.folders.get(copied).is_none());
     }
 }

@@ -50,7 +50,9 @@ impl Handler for MoveFolder {
 
     fn view(request: &RequestView<'_>) -> Self {
         MoveFolder {
-            to: folder_refs(request.element("ToFolderId")).into_iter().next(),
+            to: folder_refs(request.element("ToFolderId"))
+                .into_iter()
+                .next(),
             folder_ids: folder_refs(request.element("FolderIds")),
         }
     }

@@ -191,9 +191,8 @@ fn apply(ctx: &OpContext<'_>, mailbox: &mut Mailbox, change: &FolderChange) -> O
                     .ok_or_else(|| err(ResponseCode::ErrorRequiredPropertyMissing))?;
                 match uri.as_str() {
                     "folder:DisplayName" => {
-                        let taken = parent.is_some_and(|p| {
-                            mailbox.folders.name_taken(p, &value, Some(seq))
-                        });
+                        let taken = parent
+                            .is_some_and(|p| mailbox.folders.name_taken(p, &value, Some(seq)));
                         if taken {
                             return Err(err(ResponseCode::ErrorFolderExists));
                         }

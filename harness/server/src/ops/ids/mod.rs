@@ -23,7 +23,8 @@ use crate::ids::{self, IdKind, StoreId};
 /// The cases family of this area: `cases/ids/<operation>/`.
 pub const FAMILY: &str = "ids";
 
-/// `t:IdFormatType`.
+/// `t:IdFormatType` (the variants are the schema's names, all ending in `Id`).
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdFormat {
     EwsLegacyId,
@@ -45,7 +46,10 @@ impl IdFormat {
     ];
 
     pub fn parse(text: &str) -> Option<IdFormat> {
-        IdFormat::ALL.iter().copied().find(|f| f.as_str() == text.trim())
+        IdFormat::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == text.trim())
     }
 
     pub fn as_str(self) -> &'static str {
@@ -223,7 +227,11 @@ mod tests {
                     assert_eq!(encode(id, from), text, "deterministic");
                 }
                 if from != IdFormat::EwsId {
-                    assert_eq!(decode(&text, IdFormat::EwsId), None, "{from:?} is not an EwsId");
+                    assert_eq!(
+                        decode(&text, IdFormat::EwsId),
+                        None,
+                        "{from:?} is not an EwsId"
+                    );
                 }
             }
         }
@@ -236,14 +244,16 @@ mod tests {
                 assert_eq!(decode(bad, format), None, "{format:?} {bad}");
             }
         }
-        assert!(encode(
-            StoreId {
-                kind: IdKind::Folder,
-                mailbox: 0,
-                seq: 1
-            },
-            IdFormat::OwaId
-        )
-        .starts_with("Rg"));
+        assert!(
+            encode(
+                StoreId {
+                    kind: IdKind::Folder,
+                    mailbox: 0,
+                    seq: 1
+                },
+                IdFormat::OwaId
+            )
+            .starts_with("Rg")
+        );
     }
 }

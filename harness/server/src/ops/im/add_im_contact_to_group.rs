@@ -52,7 +52,8 @@ impl Request for AddImContactToGroup {
             &mut mailbox.im,
             &self.contact_id,
             self.group_id.as_ref(),
-        ).into()
+        )
+        .into()
     }
 }
 

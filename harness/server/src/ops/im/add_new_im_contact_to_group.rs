@@ -64,7 +64,8 @@ impl Request for AddNewImContactToGroup {
             &self.im_address,
             self.display_name.as_deref(),
             self.group_id.as_ref(),
-        ).into()
+        )
+        .into()
     }
 }
 

@@ -46,7 +46,8 @@ impl Request for GetImItems {
             &self.contact_ids,
             &self.group_ids,
             &self.extended_properties,
-        ).into()
+        )
+        .into()
     }
 }
 
