@@ -1,7 +1,8 @@
 //! MoveFolder and CopyFolder (which shares this file's logic through [`move_or_copy`]): the
 //! folders named go (or are copied, with their subfolders and items) under `ToFolderId`, one
 //! response message each holding the folder's id (`IdOnly`). A moved folder keeps its id and gets
-//! a new ChangeKey; a copy has a new id. A distinguished folder cannot be moved
+//! a new ChangeKey (exchangelib 5.6 checks exactly that: its `Folder.move` raises `ID mismatch`
+//! when MoveFolder answers another id); a copy has a new id. A distinguished folder cannot be moved
 //! (`ErrorMoveDistinguishedFolder`); a folder cannot go into itself or below itself, and a
 //! sibling of the same name at the destination blocks it (`ErrorMoveCopyFailed`, the documented
 //! CopyFolder error). A destination that does not resolve → its error for every folder.
