@@ -259,3 +259,62 @@ fn without_a_grant_another_users_folders_are_denied() {
     );
     server.shutdown();
 }
+
+/// The folder and id cases clean up after themselves: run twice against one server, they pass
+/// both times and leave alice's folder tree (every folder's name, Deep from the root) as they
+/// found it.
+#[test]
+fn the_folder_cases_leave_the_folder_tree_as_they_found_it() {
+    let server = reference_server::start(ServerConfig::default()).expect("server starts");
+    let tree = || {
+        let reply = post_as_alice(
+            &server,
+            r#"<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:DisplayName"/></t:AdditionalProperties></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="root"/></m:ParentFolderIds></m:FindFolder>"#,
+        );
+        let names: Vec<String> = reply
+            .split("DisplayName>")
+            .skip(1)
+            .step_by(2)
+            .map(|s| s.trim_end_matches("</").to_string())
+            .collect();
+        assert!(names.iter().any(|n| n == "Inbox"), "{reply}");
+        names
+    };
+    let before = tree();
+    for _ in 0..2 {
+        let reports = TempDir::new("folders-twice");
+        let cases = repo_root().join("cases");
+        for filter in ["folders/", "ids/"] {
+            let out = run_bin(
+                &[
+                    "--cases",
+                    cases.to_str().expect("utf-8 path"),
+                    "--reports",
+                    reports.path().to_str().expect("utf-8 path"),
+                    "--endpoint",
+                    &server.url(),
+                    "--auth",
+                    "basic",
+                    "--var",
+                    "mailbox=alice@contoso.com",
+                    "--var",
+                    "impersonation_target=bob@contoso.com",
+                    "--var",
+                    "impersonation_denied_target=carol@contoso.com",
+                    filter,
+                ],
+                &[
+                    ("EWS_USERNAME", "alice"),
+                    ("EWS_PASSWORD", "alice-password"),
+                ],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+        }
+    }
+    assert_eq!(
+        tree(),
+        before,
+        "the cases left folders behind or removed some"
+    );
+    server.shutdown();
+}
