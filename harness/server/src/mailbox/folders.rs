@@ -439,12 +439,14 @@ impl Folders {
             .collect()
     }
 
-    /// Visible descendants of `parent`, depth first (a folder before its children).
+    /// Visible descendants of `parent`, depth first (a folder before its children). Iterative:
+    /// a deep tree cannot exhaust the stack.
     pub fn descendants(&self, parent: u32) -> Vec<u32> {
         let mut out = Vec::new();
-        for child in self.children(parent) {
-            out.push(child);
-            out.extend(self.descendants(child));
+        let mut stack: Vec<u32> = self.children(parent).into_iter().rev().collect();
+        while let Some(next) = stack.pop() {
+            out.push(next);
+            stack.extend(self.children(next).into_iter().rev());
         }
         out
     }
@@ -555,32 +557,30 @@ impl Folders {
             return Err(TreeError::NameTaken);
         }
         let mut pairs = Vec::new();
-        self.copy_rec(folder, to, &mut pairs);
+        // Breadth first over (original, new parent), iteratively.
+        let mut queue = std::collections::VecDeque::from([(folder, to)]);
+        while let Some((original, parent)) = queue.pop_front() {
+            let Some(source) = self.get(original).cloned() else {
+                continue;
+            };
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.folders.insert(
+                seq,
+                Folder {
+                    seq,
+                    parent: Some(parent),
+                    distinguished: None,
+                    version: 1,
+                    soft_deleted: false,
+                    ..source
+                },
+            );
+            pairs.push((original, seq));
+            queue.extend(self.children(original).into_iter().map(|c| (c, seq)));
+        }
         self.touch(to);
         Ok(pairs)
-    }
-
-    fn copy_rec(&mut self, folder: u32, to: u32, pairs: &mut Vec<(u32, u32)>) {
-        let Some(original) = self.get(folder).cloned() else {
-            return;
-        };
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.folders.insert(
-            seq,
-            Folder {
-                seq,
-                parent: Some(to),
-                distinguished: None,
-                version: 1,
-                soft_deleted: false,
-                ..original
-            },
-        );
-        pairs.push((folder, seq));
-        for child in self.children(folder) {
-            self.copy_rec(child, seq, pairs);
-        }
     }
 
     /// Removes `folder` and its subtree; the sequence numbers removed.
@@ -630,6 +630,35 @@ mod tests {
             folders.get(contacts).map(|f| f.kind),
             Some(FolderKind::Contacts)
         );
+    }
+
+    #[test]
+    fn a_deep_tree_is_walked_and_copied_without_recursion() {
+        let mut folders = Folders::new();
+        let inbox = folders.distinguished("inbox").expect("inbox");
+        let mut parent = inbox;
+        for depth in 0..2_000 {
+            parent = folders
+                .create(
+                    parent,
+                    &format!("level {depth}"),
+                    None,
+                    FolderKind::Folder,
+                    PropertyBag::default(),
+                )
+                .expect("created");
+        }
+        let deep = folders.descendants(inbox);
+        assert_eq!(deep.len(), 2_000);
+        assert_eq!(
+            deep.last(),
+            Some(&parent),
+            "depth first: the deepest comes last"
+        );
+        let drafts = folders.distinguished("drafts").expect("drafts");
+        let first = deep[0];
+        assert_eq!(folders.copy_to(first, drafts).map(|p| p.len()), Ok(2_000));
+        assert_eq!(folders.descendants(drafts).len(), 2_000);
     }
 
     #[test]
