@@ -318,3 +318,93 @@ fn the_folder_cases_leave_the_folder_tree_as_they_found_it() {
     );
     server.shutdown();
 }
+
+fn post_raw(server: &reference_server::RunningServer, body: &str) -> (u16, String) {
+    let envelope = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header><t:RequestServerVersion Version="Exchange2013"/></s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+    );
+    let reply = reqwest::blocking::Client::new()
+        .post(server.url())
+        .basic_auth("alice", Some("alice-password"))
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(envelope)
+        .send()
+        .expect("server answers");
+    let status = reply.status().as_u16();
+    (status, reply.text().unwrap_or_default())
+}
+
+/// Every way of editing a folder request (each attribute value made hostile, each empty element
+/// dropped) gets a response message or a fault, never a crash: the server keeps answering and
+/// the mailbox stays usable. (Until the XSD engine validates folder requests, the handlers see
+/// schema-invalid content too.)
+#[test]
+fn edited_folder_requests_never_crash_the_server() {
+    let server = reference_server::start(ServerConfig::default()).expect("server starts");
+    let (_, created) = post_raw(
+        &server,
+        r#"<m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderId><m:Folders><t:Folder><t:DisplayName>robust</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>"#,
+    );
+    let id = created
+        .split("FolderId Id=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("created id")
+        .to_string();
+    let requests = [
+        r#"<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:DisplayName"/><t:ExtendedFieldURI PropertyTag="0x3001" PropertyType="String"/><t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="x" PropertyType="StringArray"/></t:AdditionalProperties></m:FolderShape><m:FolderIds><t:FolderId Id="ID" ChangeKey="AQAAAA=="/><t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>bob@contoso.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></m:FolderIds></m:GetFolder>"#,
+        r#"<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:IndexedPageFolderView MaxEntriesReturned="2" Offset="1" BasePoint="End"/><m:Restriction><t:And><t:IsGreaterThan><t:FieldURI FieldURI="folder:ChildFolderCount"/><t:FieldURIOrConstant><t:Constant Value="0"/></t:FieldURIOrConstant></t:IsGreaterThan><t:Not><t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase"><t:FieldURI FieldURI="folder:DisplayName"/><t:Constant Value="a"/></t:Contains></t:Not><t:Excludes><t:FieldURI FieldURI="folder:TotalCount"/><t:Bitmask Value="0x1"/></t:Excludes></t:And></m:Restriction><m:ParentFolderIds><t:DistinguishedFolderId Id="root"/><t:FolderId Id="ID"/></m:ParentFolderIds></m:FindFolder>"#,
+        r#"<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FractionalPageFolderView MaxEntriesReturned="3" Numerator="1" Denominator="3"/><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>"#,
+        r#"<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:FolderId Id="ID" ChangeKey="AQAAAA=="/><t:Updates><t:SetFolderField><t:FieldURI FieldURI="folder:DisplayName"/><t:Folder><t:DisplayName>robust</t:DisplayName></t:Folder></t:SetFolderField><t:AppendToFolderField><t:ExtendedFieldURI PropertyTag="0x1234" PropertyType="StringArray"/><t:Folder><t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x1234" PropertyType="StringArray"/><t:Values><t:Value>v</t:Value></t:Values></t:ExtendedProperty></t:Folder></t:AppendToFolderField><t:DeleteFolderField><t:FieldURI FieldURI="folder:FolderClass"/></t:DeleteFolderField></t:Updates></t:FolderChange></m:FolderChanges></m:UpdateFolder>"#,
+        r#"<m:CopyFolder><m:ToFolderId><t:DistinguishedFolderId Id="drafts"/></m:ToFolderId><m:FolderIds><t:FolderId Id="ID"/></m:FolderIds></m:CopyFolder>"#,
+        r#"<m:EmptyFolder DeleteType="SoftDelete" DeleteSubFolders="true"><m:FolderIds><t:FolderId Id="ID"/></m:FolderIds></m:EmptyFolder>"#,
+        r#"<m:ConvertId DestinationFormat="HexEntryId"><m:SourceIds><t:AlternateId Format="EwsId" Id="ID" Mailbox="alice@contoso.com" IsArchive="false"/></m:SourceIds></m:ConvertId>"#,
+    ];
+    let hostile = ["", "-1", "99999999999999999999999", "x", "0x", "%%", "End"];
+    let mut sent = 0;
+    for template in requests {
+        let request = template.replace("\"ID\"", &format!("\"{id}\""));
+        let mut variants = vec![request.clone()];
+        // Each attribute value, made hostile.
+        let mut spans = Vec::new();
+        let mut open: Option<usize> = None;
+        for (i, ch) in request.char_indices() {
+            if ch == '"' {
+                match open.take() {
+                    Some(start) => spans.push((start, i)),
+                    None => open = Some(i + 1),
+                }
+            }
+        }
+        for (start, end) in spans {
+            for value in hostile {
+                variants.push(format!("{}{value}{}", &request[..start], &request[end..]));
+            }
+        }
+        // Each empty element dropped.
+        for (start, _) in request.match_indices('<') {
+            if let Some(len) = request[start..].find("/>") {
+                let element = &request[start..start + len + 2];
+                if !element[1..].contains('<') {
+                    variants.push(request.replacen(element, "", 1));
+                }
+            }
+        }
+        for variant in &variants {
+            let (status, body) = post_raw(&server, variant);
+            assert!(
+                status == 200 || (status == 500 && body.contains("faultcode")),
+                "HTTP {status} for {variant}:\n{body}"
+            );
+            sent += 1;
+        }
+    }
+    assert!(sent > 200, "only {sent} variants");
+    let (status, body) = post_raw(
+        &server,
+        r#"<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ResponseClass=\"Success\""), "{body}");
+    server.shutdown();
+}
