@@ -23,7 +23,9 @@ pub struct ServeArgs {
     pub server_version: Option<String>,
     /// Misbehave in a named way (self-testing); repeatable. Names: wrong-response-code,
     /// missing-element, extra-element, https-namespace, wrong-child-order, wrong-message-text,
-    /// soap12-fault, drop-server-version-info, http-200-for-fault, schema-invalid-response.
+    /// soap12-fault, drop-server-version-info, http-200-for-fault, frozen-change-key,
+    /// html-content-type, schema-invalid-response, wrong-folder-counts, paging-off-by-one,
+    /// includes-last-item-wrong, restriction-ignored, folder-class-first, stale-change-key-accepted.
     #[arg(long = "quirk", value_name = "NAME")]
     pub quirks: Vec<String>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.

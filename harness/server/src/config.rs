@@ -35,6 +35,8 @@ struct RawUser {
     display_name: Option<String>,
     #[serde(default)]
     can_impersonate: Vec<String>,
+    #[serde(default)]
+    folder_access: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +127,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
                 password: u.password,
                 smtp_address: u.smtp_address,
                 can_impersonate: u.can_impersonate,
+                folder_access: u.folder_access,
             })
             .collect();
     }
@@ -211,16 +214,22 @@ pub fn validate(config: &ServerConfig) -> Result<(), String> {
         }
     }
     for user in &config.users {
-        for target in &user.can_impersonate {
-            if !config
-                .users
-                .iter()
-                .any(|u| u.smtp_address.eq_ignore_ascii_case(target))
-            {
-                return Err(format!(
-                    "user `{}`: can_impersonate names `{target}`, which is no configured user's smtp_address",
-                    user.username
-                ));
+        let lists = [
+            ("can_impersonate", &user.can_impersonate),
+            ("folder_access", &user.folder_access),
+        ];
+        for (key, targets) in lists {
+            for target in targets {
+                if !config
+                    .users
+                    .iter()
+                    .any(|u| u.smtp_address.eq_ignore_ascii_case(target))
+                {
+                    return Err(format!(
+                        "user `{}`: {key} names `{target}`, which is no configured user's smtp_address",
+                        user.username
+                    ));
+                }
             }
         }
     }

@@ -137,46 +137,25 @@ impl ServerState {
                 Err(fault) => return self.fault_reply(&fault),
             },
         };
+        let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
         let ctx = OpContext {
             config: &self.config,
             directory: &self.directory,
             mailbox,
             version,
         };
-        let outcome = match self.store.lock(mailbox) {
+        let response = match self.store.lock(mailbox) {
             Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),
-            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)),
+            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
         };
-        if let Err(error) = &outcome {
+        for code in response.error_codes() {
             debug_assert!(
-                op.codes.contains(&error.code),
-                "{} gave {:?}, which its CODES do not list",
+                op.codes.contains(&code),
+                "{} gave {code:?}, which its CODES do not list",
                 op.name,
-                error.code
             );
         }
-        let mut message = Node::m(&format!("{}Response", op.name));
-        match outcome {
-            Ok(payload) => {
-                message = message
-                    .attr("ResponseClass", "Success")
-                    .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
-                if let Some(payload) = payload {
-                    message = message.child(payload);
-                }
-            }
-            Err(error) => {
-                message = message
-                    .attr("ResponseClass", "Error")
-                    .child(Node::m("MessageText").text(error.code.message_text()))
-                    .child(Node::m("ResponseCode").text(error.code.as_str()))
-                    .child(Node::m("DescriptiveLinkKey").text("0"));
-                if !error.message_xml.is_empty() {
-                    message = message.child(Node::m("MessageXml").children(error.message_xml));
-                }
-            }
-        }
-        self.quirks.apply_to_message(&mut message);
+        let message = response.into_body(op.name, &self.quirks);
         Reply {
             status: 200,
             content_type: self.quirks.content_type("text/xml; charset=utf-8"),
@@ -195,6 +174,22 @@ impl ServerState {
         let body = &envelope.body;
         (body.ns == MESSAGES_NS && self.config.disabled_operations.contains(&body.local))
             .then(|| body.local.clone())
+    }
+
+    /// The mailbox a request runs on when it names another user's mailbox through `t:Mailbox`:
+    /// that user's, if `acting` has `folder_access` to it; otherwise `acting`'s own (where the
+    /// operation answers `ErrorAccessDenied` for the foreign folders).
+    fn delegate(&self, acting: usize, address: Option<&str>) -> usize {
+        let Some(owner) = address.and_then(|a| self.directory.user_by_smtp(a)) else {
+            return acting;
+        };
+        let granted = self.directory.users.get(acting).is_some_and(|u| {
+            let wanted = &self.directory.users[owner].smtp_address;
+            u.folder_access
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(wanted))
+        });
+        if granted { owner } else { acting }
     }
 
     /// Resolves ExchangeImpersonation for authenticated user `user`.

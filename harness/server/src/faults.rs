@@ -75,6 +75,27 @@ response_codes! {
     ErrorItemNotFound => "The specified object was not found in the store.", Documented;
     ErrorNonExistentMailbox => "No mailbox with such guid.", Documented;
     ErrorUnableToRemoveImContactFromGroup => "Unable to remove the IM contact from the group.", Own;
+    // Business errors of the folder operations and ConvertId.
+    /// A distinguished folder this mailbox does not have (the archive folders, public folders).
+    ErrorFolderNotFound => "The specified folder could not be found in the store.", Own;
+    ErrorParentFolderNotFound => "The specified parent folder could not be found.", Documented;
+    ErrorFolderExists => "A folder with the specified name already exists.", Documented;
+    ErrorRequiredPropertyMissing => "Required property is missing.", Documented;
+    ErrorDeleteDistinguishedFolder => "Distinguished folders cannot be deleted.", Own;
+    ErrorMoveDistinguishedFolder => "Cannot move distinguished folder.", Documented;
+    ErrorMoveCopyFailed => "The move or copy operation failed.", Documented;
+    ErrorInvalidChangeKey => "The change key is invalid.", Documented;
+    /// A `t:Mailbox` naming another user, who has not granted the caller access.
+    ErrorAccessDenied => "Access is denied. Check credentials and try again.", Own;
+    ErrorInvalidFractionalPagingParameters => "Fractional paging parameters are invalid.", Own;
+    ErrorInvalidRestriction => "The restriction is invalid.", Own;
+    ErrorInvalidPropertyRequest => "Property is not valid for this object type.", Documented;
+    ErrorInvalidFolderTypeForOperation => "The folder type is not valid for this operation.", Own;
+    ErrorCannotEmptyFolder => "The folder cannot be emptied.", Own;
+    ErrorObjectTypeChanged => "Object type changed.", Own;
+    ErrorInvalidPropertySet => "Set action is invalid for property.", Own;
+    ErrorInvalidPropertyDelete => "Delete action is invalid for property.", Own;
+    ErrorInvalidPropertyAppend => "Append action is invalid for property.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

@@ -7,7 +7,7 @@
 //! |--------|----------------------------------------------------------------------|
 //! | 0..3   | marker `00 03 24` (store item, base64 starts `AAMk`) or `00 04 24` (persona, `AAQk`) |
 //! | 3      | layout version, `01`                                                 |
-//! | 4      | object kind: 1 IM group, 2 contact, 3 persona, 4 folder              |
+//! | 4      | object kind: 1 IM group, 2 contact, 3 persona, 4 folder, 5 item      |
 //! | 5..7   | mailbox index (big-endian u16, position of the user in the config)   |
 //! | 7..11  | sequence number inside that mailbox (big-endian u32)                 |
 //! | 11..13 | checksum of bytes 0..11 (big-endian u16)                             |
@@ -28,6 +28,7 @@ pub enum IdKind {
     Contact,
     Persona,
     Folder,
+    Item,
 }
 
 impl IdKind {
@@ -37,6 +38,7 @@ impl IdKind {
             IdKind::Contact => 2,
             IdKind::Persona => 3,
             IdKind::Folder => 4,
+            IdKind::Item => 5,
         }
     }
 
@@ -46,6 +48,7 @@ impl IdKind {
             2 => Some(IdKind::Contact),
             3 => Some(IdKind::Persona),
             4 => Some(IdKind::Folder),
+            5 => Some(IdKind::Item),
             _ => None,
         }
     }
@@ -62,6 +65,7 @@ impl IdKind {
             IdKind::Group => 0x12,
             IdKind::Contact | IdKind::Persona => 0x11,
             IdKind::Folder => 0x01,
+            IdKind::Item => 0x09,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `ews-reference-server`: the reference EWS server of ews-conformance, the project's executable
 //! statement of what Exchange does for the operations the suite covers (the 12 IM-list
-//! operations of the Unified Contact Store). It depends on no harness code, so a client project
+//! operations of the Unified Contact Store; the eight folder operations GetFolder, FindFolder,
+//! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId). It depends on no harness code, so a client project
 //! can run it in its own CI: `cargo install --path harness/server`, then
 //! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.
 //! The harness re-exports it as `ews_conformance::reference_server`.
@@ -9,7 +10,8 @@
 //! rustls, `tls.rs`), the XML parser (`xml_tree.rs`), SOAP envelope and header semantics
 //! (`envelope.rs`), request validation and the typed request views (`schema.rs`), the operation
 //! registry ([`registry`]), dispatch (`dispatch.rs`), the operations (one file each under
-//! `ops/<area>/`), the mailbox model and directory (`mailbox.rs`, extended by each area's store
+//! `ops/<area>/`), the mailbox model and directory (`mailbox/`: folders, items, property paths and
+//! restrictions shared by the areas; extended by each area's store
 //! such as `ops/im/store.rs`), ids (`ids.rs`), the one table of response codes and texts and the
 //! faults (`faults.rs`, [`ResponseCode`]), response XML (`render.rs`), quirks (`quirks.rs`), the
 //! YAML configuration file (`config.rs`), the `serve` command ([`cli`]) and the 125 EWS
@@ -79,16 +81,16 @@
 //!   from the initial release of Exchange 2007), so it gets this fault too.
 //! - A valid request for another EWS operation (one of the 125 in [`operations`] that
 //!   has a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose
-//!   `faultstring` and `e:Message` both read "The operation GetFolder is not implemented by this server."; an
+//!   `faultstring` and `e:Message` both read "The operation GetItem is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
 //!   Why this code (measured with exchangelib 5.6.0 and ews-javascript-api 0.15.x against
-//!   `serve`, calling GetFolder for the inbox and GetRoomLists):
+//!   `serve`, calling GetFolder for the inbox (not implemented then) and GetRoomLists):
 //!
 //!   | fault sent | exchangelib shows | ews-javascript-api shows |
 //!   |---|---|---|
 //!   | `ErrorInvalidRequest`, `e:Message` "The request is invalid." (before) | nothing right: it reads the code as a version mismatch (`services/common.py` retries on `ErrorInvalidServerVersion`, `ErrorIncorrectSchemaVersion`, `ErrorInvalidRequest`, `ErrorInvalidSchemaVersionForMailboxVersion`), resends with Exchange2016, then Exchange2015_SP1, and raises `ErrorSchemaValidation` about the version value (or "Tried versions ... but all were invalid") | `SoapFaultDetails`, message "The request is invalid.", ResponseCode `ErrorInvalidRequest` |
 //!   | `ErrorInvalidRequest` naming the operation | the same version retries: the text is never shown | the text |
-//!   | `ErrorInvalidOperation` naming the operation (now) | `ErrorInvalidOperation: The operation GetFolder is not implemented by this server.` at once, no retry | `SoapFaultDetails`, message "The operation GetFolder is not implemented by this server.", ResponseCode `ErrorInvalidOperation` |
+//!   | `ErrorInvalidOperation` naming the operation (now) | `ErrorInvalidOperation: The operation GetItem is not implemented by this server.` at once, no retry | `SoapFaultDetails`, message "The operation GetItem is not implemented by this server.", ResponseCode `ErrorInvalidOperation` |
 //!
 //!   Both clients show `e:Message` (exchangelib raises the class named by `e:ResponseCode` with
 //!   that text; ews-javascript-api puts it in `message`), so the detail names the operation; the
@@ -183,6 +185,12 @@ pub enum Quirk {
     FrozenChangeKey,
     HtmlContentType,
     SchemaInvalidResponse,
+    WrongFolderCounts,
+    PagingOffByOne,
+    IncludesLastItemWrong,
+    RestrictionIgnored,
+    FolderClassFirst,
+    StaleChangeKeyAccepted,
 }
 
 impl Quirk {
@@ -199,6 +207,12 @@ impl Quirk {
         Quirk::FrozenChangeKey,
         Quirk::HtmlContentType,
         Quirk::SchemaInvalidResponse,
+        Quirk::WrongFolderCounts,
+        Quirk::PagingOffByOne,
+        Quirk::IncludesLastItemWrong,
+        Quirk::RestrictionIgnored,
+        Quirk::FolderClassFirst,
+        Quirk::StaleChangeKeyAccepted,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -216,6 +230,12 @@ impl Quirk {
             Quirk::FrozenChangeKey => "frozen-change-key",
             Quirk::HtmlContentType => "html-content-type",
             Quirk::SchemaInvalidResponse => "schema-invalid-response",
+            Quirk::WrongFolderCounts => "wrong-folder-counts",
+            Quirk::PagingOffByOne => "paging-off-by-one",
+            Quirk::IncludesLastItemWrong => "includes-last-item-wrong",
+            Quirk::RestrictionIgnored => "restriction-ignored",
+            Quirk::FolderClassFirst => "folder-class-first",
+            Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
         }
     }
 }
@@ -250,6 +270,9 @@ pub struct UserConfig {
     pub display_name: String,
     /// SMTP addresses of mailboxes this user may impersonate.
     pub can_impersonate: Vec<String>,
+    /// SMTP addresses of mailboxes whose folders this user may open as a delegate, through a
+    /// `t:Mailbox` inside `t:DistinguishedFolderId` (others: `ErrorAccessDenied`).
+    pub folder_access: Vec<String>,
 }
 
 impl fmt::Debug for UserConfig {
@@ -260,6 +283,7 @@ impl fmt::Debug for UserConfig {
             .field("smtp_address", &self.smtp_address)
             .field("display_name", &self.display_name)
             .field("can_impersonate", &self.can_impersonate)
+            .field("folder_access", &self.folder_access)
             .finish()
     }
 }
@@ -338,6 +362,7 @@ fn default_user(name: &str, display: &str, can_impersonate: &[&str]) -> UserConf
         smtp_address: format!("{name}@{DEFAULT_DOMAIN}"),
         display_name: display.to_string(),
         can_impersonate: can_impersonate.iter().map(|s| s.to_string()).collect(),
+        folder_access: Vec::new(),
     }
 }
 

@@ -16,6 +16,12 @@
 //! | `frozen-change-key` | every `ChangeKey` attribute in a response message carries one fixed value, so a change never moves it |
 //! | `html-content-type` | every response (messages and faults) is labelled `text/html; charset=utf-8` |
 //! | `schema-invalid-response` | responses carry an undeclared `t:QuirkHeaderEntry` in `s:Header` after `ServerVersionInfo`: invalid against the schema, invisible to a comparison that ignores SOAP headers (the default) |
+//! | `wrong-folder-counts` | every folder's `ChildFolderCount` is one more than it has |
+//! | `paging-off-by-one` | a paged FindFolder (`IndexedPagingOffset` or `NumeratorOffset` in the answer) leaves out the last folder of its page |
+//! | `includes-last-item-wrong` | every `RootFolder`'s `IncludesLastItemInRange` says the opposite |
+//! | `restriction-ignored` | FindFolder ignores its `Restriction` (applied in `ops/folders/find_folder.rs`) |
+//! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
+//! | `stale-change-key-accepted` | UpdateFolder does not check the ChangeKey (applied in `ops/folders/update_folder.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -102,6 +108,46 @@ impl Quirks {
                     if name == "ChangeKey" {
                         *value = FROZEN_CHANGE_KEY.into();
                     }
+                }
+            });
+        }
+        if self.has(Quirk::WrongFolderCounts) {
+            message.walk_mut(&mut |node| {
+                if node.local == "ChildFolderCount" {
+                    if let Some(n) = node.text.as_deref().and_then(|t| t.parse::<u64>().ok()) {
+                        node.text = Some((n + 1).to_string());
+                    }
+                }
+            });
+        }
+        if self.has(Quirk::PagingOffByOne) {
+            message.walk_mut(&mut |node| {
+                let paged = node
+                    .attrs
+                    .iter()
+                    .any(|(name, _)| name == "IndexedPagingOffset" || name == "NumeratorOffset");
+                if node.local == "RootFolder" && paged {
+                    if let Some(folders) = node.find_mut("Folders") {
+                        folders.children.pop();
+                    }
+                }
+            });
+        }
+        if self.has(Quirk::IncludesLastItemWrong) {
+            message.walk_mut(&mut |node| {
+                if node.local == "RootFolder" {
+                    for (name, value) in &mut node.attrs {
+                        if name == "IncludesLastItemInRange" {
+                            *value = if value == "true" { "false" } else { "true" }.into();
+                        }
+                    }
+                }
+            });
+        }
+        if self.has(Quirk::FolderClassFirst) {
+            message.walk_mut(&mut |node| {
+                if node.local.ends_with("Folder") && node.local != "RootFolder" {
+                    swap_children(node, "FolderId", "FolderClass");
                 }
             });
         }

@@ -16,13 +16,20 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Outcome, im};
+use super::ops::{OpContext, Response, folders, ids, im};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
 pub trait Request: fmt::Debug + Send {
     /// Runs the request against the mailbox it acts on (under that mailbox's lock).
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome;
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response;
+
+    /// The SMTP address of another user's mailbox the request names (a `t:Mailbox` inside a
+    /// `t:DistinguishedFolderId`): dispatch runs the request on that mailbox when the caller has
+    /// `folder_access` to it. `None` (the default): the caller's own mailbox.
+    fn mailbox_address(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// One operation: the facts the registry needs, and its typed request.
@@ -128,11 +135,11 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("AddTag"),
     not_implemented("ApplyConversationAction"),
     not_implemented("ArchiveItem"),
-    not_implemented("ConvertId"),
-    not_implemented("CopyFolder"),
+    implemented::<ids::convert_id::ConvertId>(),
+    implemented::<folders::copy_folder::CopyFolder>(),
     not_implemented("CopyItem"),
     not_implemented("CreateAttachment"),
-    not_implemented("CreateFolder"),
+    implemented::<folders::create_folder::CreateFolder>(),
     not_implemented("CreateFolderPath"),
     not_implemented("CreateItem"),
     not_implemented("CreateManagedFolder"),
@@ -140,7 +147,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("CreateMeetingSpace"),
     not_implemented("CreateUserConfiguration"),
     not_implemented("DeleteAttachment"),
-    not_implemented("DeleteFolder"),
+    implemented::<folders::delete_folder::DeleteFolder>(),
     not_implemented("DeleteItem"),
     not_implemented("DeleteMeetingInstance"),
     not_implemented("DeleteMeetingSpace"),
@@ -148,14 +155,14 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("DeleteUserConfiguration"),
     not_implemented("DisableApp"),
     not_implemented("DisconnectPhoneCall"),
-    not_implemented("EmptyFolder"),
+    implemented::<folders::empty_folder::EmptyFolder>(),
     not_implemented("EndSearchSession"),
     not_implemented("ExecuteSearch"),
     not_implemented("ExpandDL"),
     not_implemented("ExportItems"),
     not_implemented("FindAvailableMeetingTimes"),
     not_implemented("FindConversation"),
-    not_implemented("FindFolder"),
+    implemented::<folders::find_folder::FindFolder>(),
     not_implemented("FindItem"),
     not_implemented("FindMeetingSpaceByJoinUrl"),
     not_implemented("FindMeetingTimeCandidates"),
@@ -170,7 +177,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetDelegate"),
     not_implemented("GetDiscoverySearchConfiguration"),
     not_implemented("GetEvents"),
-    not_implemented("GetFolder"),
+    implemented::<folders::get_folder::GetFolder>(),
     not_implemented("GetHoldOnMailboxes"),
     implemented::<im::get_im_item_list::GetImItemList>(),
     implemented::<im::get_im_items::GetImItems>(),
@@ -207,7 +214,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("InstallApp"),
     not_implemented("MarkAllItemsAsRead"),
     not_implemented("MarkAsJunk"),
-    not_implemented("MoveFolder"),
+    implemented::<folders::move_folder::MoveFolder>(),
     not_implemented("MoveItem"),
     not_implemented("PerformReminderAction"),
     not_implemented("PlayOnPhone"),
@@ -236,7 +243,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("Unsubscribe"),
     not_implemented("UpdateDelegate"),
     not_implemented("UpdateExtensionUsage"),
-    not_implemented("UpdateFolder"),
+    implemented::<folders::update_folder::UpdateFolder>(),
     not_implemented("UpdateInboxRules"),
     not_implemented("UpdateItem"),
     not_implemented("UpdateItemInRecoverableItems"),
@@ -301,8 +308,8 @@ mod tests {
             Some("im/remove_im_contact_from_group".to_string())
         );
         assert!(find("addimgroup").is_none());
-        assert!(find("GetFolder").is_none());
-        assert!(is_not_implemented("GetFolder"));
+        assert!(find("GetItem").is_none());
+        assert!(is_not_implemented("GetItem"));
         assert!(!is_not_implemented("AddImGroup"));
     }
 }

@@ -151,6 +151,16 @@ impl<'a> RequestView<'a> {
         self.body.children.iter().find(|c| c.is(MESSAGES_NS, name))
     }
 
+    /// The child element itself, for operations that read complex content.
+    pub fn element(&self, name: &str) -> Option<&'a Element> {
+        self.child(name)
+    }
+
+    /// The body element (its attributes, such as `Traversal` or `DestinationFormat`).
+    pub fn body(&self) -> &'a Element {
+        self.body
+    }
+
     /// Text of a required string child.
     pub fn text(&self, name: &str) -> String {
         self.opt_text(name).unwrap_or_default()

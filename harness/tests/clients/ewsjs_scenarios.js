@@ -22,6 +22,50 @@ const scenarios = {
     const response = await service(args).GetSearchableMailboxes('', false);
     return { mailboxes: response.SearchableMailboxes.length };
   },
+
+  // Folder.Bind of well-known folders, FindFolders with a FolderView, and a folder's
+  // create / update / delete, each result as the client reads it.
+  async folder_lifecycle(args) {
+    const svc = service(args);
+    const inbox = await ews.Folder.Bind(svc, ews.WellKnownFolderName.Inbox);
+    const calendar = await ews.Folder.Bind(svc, ews.WellKnownFolderName.Calendar);
+    const name = `ewsjs-${process.pid}`;
+    const folder = new ews.Folder(svc);
+    folder.DisplayName = name;
+    await folder.Save(inbox.Id);
+    const createdId = folder.Id.UniqueId;
+    const createdKey = folder.Id.ChangeKey;
+    const found = await svc.FindFolders(inbox.Id, new ews.FolderView(10));
+    const foundNames = found.Folders.map((f) => f.DisplayName);
+    folder.DisplayName = `${name}-renamed`;
+    await folder.Update();
+    const rebound = await ews.Folder.Bind(svc, new ews.FolderId(createdId));
+    const paged = await svc.FindFolders(ews.WellKnownFolderName.MsgFolderRoot, new ews.FolderView(3, 1));
+    await folder.Delete(ews.DeleteMode.HardDelete);
+    let afterDelete;
+    try {
+      await ews.Folder.Bind(svc, new ews.FolderId(createdId));
+      afterDelete = 'still there';
+    } catch (error) {
+      afterDelete = error.ResponseCode === undefined ? error.message : ews.ServiceError[error.ResponseCode];
+    }
+    return {
+      inbox_name: inbox.DisplayName,
+      inbox_total_count: inbox.TotalCount,
+      inbox_unread_count: inbox.UnreadCount,
+      calendar_class: calendar.constructor.name,
+      found_names: foundNames,
+      found_total: found.TotalCount,
+      renamed: rebound.DisplayName,
+      change_key_moved: rebound.Id.ChangeKey !== createdKey,
+      paged_count: paged.Folders.length,
+      paged_more: paged.MoreAvailable,
+      paged_next_offset: paged.NextPageOffset,
+      paged_total: paged.TotalCount,
+      after_delete: afterDelete,
+      name,
+    };
+  },
 };
 
 function parseArgs(argv) {

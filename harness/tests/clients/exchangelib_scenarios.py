@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from exchangelib import DELEGATE, Account, Build, Configuration, Credentials, Version
+from exchangelib import DELEGATE, Account, Build, Configuration, Credentials, Folder, Version
 
 
 def account(args, pinned=True):
@@ -35,8 +35,78 @@ def unimplemented_operation(args):
     return {"mailboxes": len(mailboxes)}
 
 
+def folder_tree(args, pinned):
+    """Walk the folder tree as a user browses it: the root's subtree, the inbox's counts and
+    children, and a folder the scenario creates under the inbox (seen by both)."""
+    acc = account(args, pinned=pinned)
+    name = f"client-tree-{os.getpid()}"
+    created = Folder(parent=acc.inbox, name=name)
+    created.save()
+    try:
+        walked = [f.name for f in acc.root.walk()]
+        acc.inbox.refresh()
+        return {
+            "version": acc.version.api_version,
+            "build": str(acc.version.build),
+            "walked": walked,
+            "inbox_total_count": acc.inbox.total_count,
+            "inbox_unread_count": acc.inbox.unread_count,
+            "inbox_child_folder_count": acc.inbox.child_folder_count,
+            "inbox_children": sorted(f.name for f in acc.inbox.children),
+            "created": name,
+            "root_class": type(acc.root).__name__,
+            "calendar_class": type(acc.calendar).__name__,
+        }
+    finally:
+        created.delete()
+
+
+def folder_tree_guessed(args):
+    """The default set-up: no version given, exchangelib guesses it with a ConvertId call."""
+    return folder_tree(args, pinned=False)
+
+
+def folder_tree_pinned(args):
+    return folder_tree(args, pinned=True)
+
+
+def folder_lifecycle(args):
+    """Create a folder under the inbox, rename it, move it under a second one, delete both."""
+    acc = account(args)
+    suffix = os.getpid()
+    target = Folder(parent=acc.inbox, name=f"client-target-{suffix}")
+    target.save()
+    folder = Folder(parent=acc.inbox, name=f"client-life-{suffix}")
+    folder.save()
+    created_id, created_ck = folder.id, folder.changekey
+    folder.name = f"client-renamed-{suffix}"
+    folder.save(update_fields=["name"])
+    renamed_ck = folder.changekey
+    folder.move(to_folder=target)
+    fresh = {f.name: f for f in target.children}
+    moved = fresh[f"client-renamed-{suffix}"]
+    moved_parent = moved.parent.name if moved.parent else None
+    target_children = sorted(fresh)
+    moved_id = moved.id
+    folder.delete()
+    after_delete = [f.name for f in acc.inbox.children if f.name.endswith(str(suffix))]
+    target.delete()
+    return {
+        "id_kept": moved_id == created_id,
+        "changekey_moved_on_rename": renamed_ck != created_ck,
+        "renamed": moved.name,
+        "moved_parent": moved_parent,
+        "target_children": target_children,
+        "after_delete": after_delete,
+        "suffix": suffix,
+    }
+
+
 SCENARIOS = {
     "unimplemented_operation": unimplemented_operation,
+    "folder_tree_guessed": folder_tree_guessed,
+    "folder_tree_pinned": folder_tree_pinned,
+    "folder_lifecycle": folder_lifecycle,
 }
 
 

@@ -108,3 +108,143 @@ fn unimplemented_operation_reads_as_not_implemented_in_both_clients() {
     }
     server.shutdown();
 }
+
+/// The folders Exchange 2013 shows under the root of a new mailbox, as exchangelib's
+/// `root.walk()` lists them (its own order), plus the folder the scenario created.
+fn assert_walked_tree(result: &Value) {
+    let walked: Vec<&str> = result["walked"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no walked list: {result}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let created = result["created"].as_str().expect("created name");
+    for expected in [
+        "Top of Information Store",
+        "Inbox",
+        "Calendar",
+        "Contacts",
+        "Deleted Items",
+        "Drafts",
+        "Sent Items",
+        "Outbox",
+        "Junk Email",
+        "Tasks",
+        "Notes",
+        "Journal",
+        "Conversation History",
+        "Recoverable Items",
+        "Finder",
+        "Voice Mail",
+        created,
+    ] {
+        assert!(
+            walked.contains(&expected),
+            "{expected} not walked: {result}"
+        );
+    }
+    assert_eq!(
+        walked.len(),
+        33,
+        "the default tree and the created folder: {result}"
+    );
+    assert_eq!(result["inbox_total_count"], 0, "{result}");
+    assert_eq!(result["inbox_unread_count"], 0, "{result}");
+    assert_eq!(result["inbox_child_folder_count"], 1, "{result}");
+    assert_eq!(
+        result["inbox_children"],
+        serde_json::json!([created]),
+        "{result}"
+    );
+    assert_eq!(result["root_class"], "Root", "{result}");
+    assert_eq!(result["calendar_class"], "Calendar", "{result}");
+    assert_eq!(result["version"], "Exchange2013", "{result}");
+    assert_eq!(result["build"], "15.0.349.0", "{result}");
+}
+
+/// exchangelib's default set-up guesses the server version with a ConvertId call (a dummy id,
+/// answered `ErrorInvalidIdMalformed` with the ServerVersionInfo header), then walks the folder
+/// tree, reads the inbox's counts and children, and creates and deletes a folder.
+#[test]
+fn exchangelib_guesses_the_version_and_walks_the_folder_tree() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "folder_tree_guessed", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_walked_tree(&result);
+    }
+    server.shutdown();
+}
+
+/// The same walk with the version pinned (no ConvertId first).
+#[test]
+fn exchangelib_with_a_pinned_version_walks_the_folder_tree() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "folder_tree_pinned", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_walked_tree(&result);
+    }
+    server.shutdown();
+}
+
+/// exchangelib creates, renames, moves and deletes a folder: the id survives the rename and the
+/// move, the ChangeKey moves, the folder is found under its new parent and is gone after the
+/// delete.
+#[test]
+fn exchangelib_creates_renames_moves_and_deletes_a_folder() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "folder_lifecycle", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        let suffix = &result["suffix"];
+        assert_eq!(result["id_kept"], true, "{result}");
+        assert_eq!(result["changekey_moved_on_rename"], true, "{result}");
+        assert_eq!(
+            result["renamed"],
+            format!("client-renamed-{suffix}"),
+            "{result}"
+        );
+        assert_eq!(
+            result["moved_parent"],
+            format!("client-target-{suffix}"),
+            "{result}"
+        );
+        assert_eq!(
+            result["target_children"],
+            serde_json::json!([format!("client-renamed-{suffix}")]),
+            "{result}"
+        );
+        assert_eq!(
+            result["after_delete"],
+            serde_json::json!([format!("client-target-{suffix}")]),
+            "only the move target is left before its own delete: {result}"
+        );
+    }
+    server.shutdown();
+}
+
+/// ews-javascript-api binds well-known folders (the calendar as a `CalendarFolder`), finds
+/// folders with a FolderView (also paged: 3 of the 13 folders under the message root, more
+/// available), creates, renames (a new ChangeKey) and deletes a folder, which then no longer binds.
+#[test]
+fn ews_javascript_api_binds_finds_creates_updates_and_deletes_folders() {
+    let server = server();
+    if let Some(result) = run(Client::EwsJavascriptApi, "folder_lifecycle", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        let name = result["name"].as_str().expect("name");
+        assert_eq!(result["inbox_name"], "Inbox", "{result}");
+        assert_eq!(result["inbox_total_count"], 0, "{result}");
+        assert_eq!(result["inbox_unread_count"], 0, "{result}");
+        assert_eq!(result["calendar_class"], "CalendarFolder", "{result}");
+        assert_eq!(result["found_names"], serde_json::json!([name]), "{result}");
+        assert_eq!(result["found_total"], 1, "{result}");
+        assert_eq!(result["renamed"], format!("{name}-renamed"), "{result}");
+        assert_eq!(result["change_key_moved"], true, "{result}");
+        assert_eq!(result["paged_count"], 3, "{result}");
+        assert_eq!(result["paged_more"], true, "{result}");
+        assert_eq!(result["paged_total"], 13, "{result}");
+        assert_eq!(
+            result["after_delete"], "The specified object was not found in the store.",
+            "{result}"
+        );
+    }
+    server.shutdown();
+}

@@ -484,9 +484,9 @@ fn a_profile_listing_the_implemented_operations_sends_nothing_for_the_others() {
 
     let config = ServerConfig::default();
     let server = reference_server::start(config.clone()).expect("server");
-    let implemented: Vec<&str> = IM_OPERATIONS
-        .iter()
-        .copied()
+    // Every operation the server implements (IM, folders, ids, ...) except the disabled ones.
+    let implemented: Vec<&str> = reference_server::registry::implemented_operations()
+        .map(|r| r.name)
         .filter(|op| !DISABLED.contains(op))
         .collect();
     let dir = TempDir::new("operations-profile");

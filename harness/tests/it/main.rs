@@ -8,6 +8,8 @@ mod cli;
 mod clients;
 /// Servers side by side: trace header, unsupported operations, `compare`.
 mod compare;
+/// The folder and id cases through a recording proxy: every response is schema-valid.
+mod folders;
 mod runner;
 /// The schema engine at work: response validation, opt-outs, lint, `validate`, the libxml2 oracle.
 mod schema;

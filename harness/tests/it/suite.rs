@@ -164,6 +164,22 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
                 && m.actual_path == "/Envelope/Header"
                 && m.message.contains("QuirkHeaderEntry")
         }
+        Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
+        Quirk::PagingOffByOne => {
+            m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
+        }
+        Quirk::IncludesLastItemWrong => m.expected_path.ends_with("/@IncludesLastItemInRange"),
+        Quirk::RestrictionIgnored => {
+            m.expected_path.ends_with("/@TotalItemsInView")
+                || (m.kind == "unexpected-element" && m.actual_path.contains("/RootFolder/"))
+        }
+        Quirk::FolderClassFirst => paths.contains("FolderClass") || paths.contains("FolderId"),
+        Quirk::StaleChangeKeyAccepted => {
+            paths.contains("UpdateFolderResponseMessage")
+                && (m.expected_path.ends_with("/@ResponseClass")
+                    || m.expected_path.ends_with("/ResponseCode")
+                    || m.expected_path.ends_with("/MessageText"))
+        }
     }
 }
 

@@ -1,23 +1,124 @@
-//! The operations, grouped by area (`im/`; later `folders/`, `items/`, ...), one file each,
-//! and what every handler gets: [`OpContext`] (configuration, directory, the mailbox acted on,
-//! the request's version, id helpers) and its result type [`Outcome`].
+//! The operations, grouped by area (`im/`, `folders/`, `ids/`; later `items/`, ...), one file
+//! each, and what every handler gets: [`OpContext`] (configuration, directory, the mailbox acted
+//! on, the request's version, id helpers) and what it answers, a [`Response`]: one message
+//! ([`Outcome`], the IM operations' shape `<m:XResponse ResponseClass=..>`) or a batch of
+//! messages (`<m:XResponse><m:ResponseMessages><m:XResponseMessage ..>`, one per id of the
+//! request, in order, successes and errors mixed). [`Response::into_body`] is the one place
+//! that writes either shape.
 //!
 //! Adding an operation is one file under its area (its request view, its handler, the response
 //! codes it can give: see [`Handler`](crate::registry::Handler)), its line in
 //! [`REGISTRY`](crate::registry::REGISTRY) turned into `implemented::<Type>()`, and one cases
 //! folder `cases/<family>/<snake_case_operation>/`.
 
+pub mod folders;
+pub mod ids;
 pub mod im;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
-use super::ids::{self, IdKind, StoreId};
 use super::mailbox::Directory;
+use super::quirks::Quirks;
 use super::render::Node;
 use super::schema::IdRef;
+use crate::ids::{IdKind, StoreId};
 
-/// What a handler produces: the payload of a success, or a business error.
+/// One response message: the payload of a success, or a business error.
 pub type Outcome = Result<Option<Node>, ResponseError>;
+
+/// What a handler answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// One message that is the body element itself (`<m:AddImGroupResponse ResponseClass=..>`).
+    Single(Outcome),
+    /// `m:ResponseMessages` holding one `<m:{Operation}ResponseMessage>` per outcome, in order.
+    Messages {
+        outcomes: Vec<Outcome>,
+        /// An empty element (messages namespace) that error messages end with, as the
+        /// documented GetFolder error ends with `<m:Folders/>`.
+        empty_on_error: Option<&'static str>,
+    },
+}
+
+impl From<Outcome> for Response {
+    fn from(outcome: Outcome) -> Response {
+        Response::Single(outcome)
+    }
+}
+
+impl Response {
+    /// A batch without a trailing element on errors.
+    pub fn messages(outcomes: Vec<Outcome>) -> Response {
+        Response::Messages {
+            outcomes,
+            empty_on_error: None,
+        }
+    }
+
+    /// The error codes the response carries (dispatch checks them against the handler's CODES).
+    pub fn error_codes(&self) -> Vec<ResponseCode> {
+        let outcomes: &[Outcome] = match self {
+            Response::Single(outcome) => std::slice::from_ref(outcome),
+            Response::Messages { outcomes, .. } => outcomes,
+        };
+        outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().err().map(|e| e.code))
+            .collect()
+    }
+
+    /// The SOAP body's child for operation `operation`, quirks applied to every message.
+    pub fn into_body(self, operation: &str, quirks: &Quirks) -> Node {
+        match self {
+            Response::Single(outcome) => {
+                let mut message = message_node(&format!("{operation}Response"), outcome, None);
+                quirks.apply_to_message(&mut message);
+                message
+            }
+            Response::Messages {
+                outcomes,
+                empty_on_error,
+            } => {
+                let local = format!("{operation}ResponseMessage");
+                let messages = outcomes.into_iter().map(|outcome| {
+                    let mut message = message_node(&local, outcome, empty_on_error);
+                    quirks.apply_to_message(&mut message);
+                    message
+                });
+                Node::m(&format!("{operation}Response"))
+                    .child(Node::m("ResponseMessages").children(messages))
+            }
+        }
+    }
+}
+
+fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> Node {
+    let mut message = Node::m(local);
+    match outcome {
+        Ok(payload) => {
+            message = message
+                .attr("ResponseClass", "Success")
+                .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
+            if let Some(payload) = payload {
+                message = message.child(payload);
+            }
+        }
+        Err(error) => {
+            message = message
+                .attr("ResponseClass", "Error")
+                .child(Node::m("MessageText").text(error.code.message_text()))
+                .child(Node::m("ResponseCode").text(error.code.as_str()))
+                .child(Node::m("DescriptiveLinkKey").text("0"));
+            if !error.message_xml.is_empty() {
+                message = message.child(Node::m("MessageXml").children(error.message_xml));
+            }
+            if let Some(empty) = empty_on_error {
+                message = message.child(Node::m(empty));
+            }
+        }
+    }
+    message
+}
 
 /// Everything a handler may use besides its mailbox.
 pub struct OpContext<'a> {
@@ -36,7 +137,7 @@ impl OpContext<'_> {
 
     /// Id of an object in this mailbox.
     pub fn id(&self, kind: IdKind, seq: u32) -> String {
-        ids::encode(StoreId {
+        crate::ids::encode(StoreId {
             kind,
             mailbox: self.mailbox_id(),
             seq,
@@ -57,13 +158,13 @@ impl OpContext<'_> {
         if id.id.is_empty() {
             return Err(ResponseError::new(ResponseCode::ErrorInvalidIdEmpty));
         }
-        let Some(decoded) = ids::decode(&id.id) else {
+        let Some(decoded) = crate::ids::decode(&id.id) else {
             return Err(ResponseError::new(ResponseCode::ErrorInvalidIdMalformed));
         };
         if decoded.mailbox != self.mailbox_id() {
-            return Err(ResponseError::non_existent_mailbox(ids::mailbox_guid(
-                decoded.mailbox,
-            )));
+            return Err(ResponseError::non_existent_mailbox(
+                crate::ids::mailbox_guid(decoded.mailbox),
+            ));
         }
         if decoded.kind != kind {
             return Err(ResponseError::new(not_found));
@@ -73,7 +174,7 @@ impl OpContext<'_> {
 
     /// Like [`resolve`](Self::resolve) but for GetImItems, which ignores ids it cannot use.
     pub fn resolve_quietly(&self, id: &IdRef, kind: IdKind) -> Option<u32> {
-        ids::decode(&id.id)
+        crate::ids::decode(&id.id)
             .filter(|d| d.mailbox == self.mailbox_id() && d.kind == kind)
             .map(|d| d.seq)
     }

@@ -10,7 +10,7 @@ use super::store::{GroupKind, ImList};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{IdRef, RequestView};
 
@@ -42,13 +42,14 @@ impl Handler for AddImContactToGroup {
 }
 
 impl Request for AddImContactToGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         run(
             ctx,
             &mut mailbox.im,
             &self.contact_id,
             self.group_id.as_ref(),
         )
+        .into()
     }
 }
 

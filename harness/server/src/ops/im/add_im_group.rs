@@ -7,7 +7,7 @@
 use super::store::{GroupKind, ImList};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
 use crate::schema::RequestView;
@@ -36,8 +36,8 @@ impl Handler for AddImGroup {
 }
 
 impl Request for AddImGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(ctx, &mut mailbox.im, &self.display_name)
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(ctx, &mut mailbox.im, &self.display_name).into()
     }
 }
 

@@ -16,7 +16,7 @@ use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
 use crate::mailbox::{normalize_address, now_utc};
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
 use crate::schema::{IdRef, RequestView};
@@ -52,7 +52,7 @@ impl Handler for AddNewImContactToGroup {
 }
 
 impl Request for AddNewImContactToGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         run(
             ctx,
             &mut mailbox.im,
@@ -60,6 +60,7 @@ impl Request for AddNewImContactToGroup {
             self.display_name.as_deref(),
             self.group_id.as_ref(),
         )
+        .into()
     }
 }
 

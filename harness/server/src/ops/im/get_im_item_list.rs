@@ -5,7 +5,7 @@
 use super::store::ImList;
 use crate::faults::ResponseCode;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{ExtendedFieldUri, RequestView};
 
@@ -29,8 +29,8 @@ impl Handler for GetImItemList {
 }
 
 impl Request for GetImItemList {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(ctx, &mut mailbox.im, &self.extended_properties)
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(ctx, &mut mailbox.im, &self.extended_properties).into()
     }
 }
 

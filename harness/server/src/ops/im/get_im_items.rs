@@ -6,7 +6,7 @@ use super::store::ImList;
 use crate::faults::ResponseCode;
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{ExtendedFieldUri, IdRef, RequestView};
 
@@ -34,7 +34,7 @@ impl Handler for GetImItems {
 }
 
 impl Request for GetImItems {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         run(
             ctx,
             &mut mailbox.im,
@@ -42,6 +42,7 @@ impl Request for GetImItems {
             &self.group_ids,
             &self.extended_properties,
         )
+        .into()
     }
 }
 

@@ -8,7 +8,7 @@ use super::store::{GroupKind, ImList};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{IdRef, RequestView};
 
@@ -37,8 +37,8 @@ impl Handler for RemoveDistributionGroupFromImList {
 }
 
 impl Request for RemoveDistributionGroupFromImList {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(ctx, &mut mailbox.im, &self.group_id)
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(ctx, &mut mailbox.im, &self.group_id).into()
     }
 }
 

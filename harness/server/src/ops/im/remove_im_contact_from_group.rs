@@ -11,7 +11,7 @@ use super::store::{GroupKind, ImList};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{IdRef, RequestView};
 
@@ -44,8 +44,8 @@ impl Handler for RemoveImContactFromGroup {
 }
 
 impl Request for RemoveImContactFromGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(ctx, &mut mailbox.im, &self.contact_id, &self.group_id)
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(ctx, &mut mailbox.im, &self.contact_id, &self.group_id).into()
     }
 }
 

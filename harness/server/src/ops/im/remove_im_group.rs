@@ -9,7 +9,7 @@ use super::store::ImList;
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{IdRef, RequestView};
 
@@ -38,8 +38,8 @@ impl Handler for RemoveImGroup {
 }
 
 impl Request for RemoveImGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(ctx, &mut mailbox.im, &self.group_id)
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(ctx, &mut mailbox.im, &self.group_id).into()
     }
 }
 

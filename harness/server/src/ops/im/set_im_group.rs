@@ -11,7 +11,7 @@ use super::store::ImList;
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::{IdRef, RequestView};
 
@@ -43,8 +43,8 @@ impl Handler for SetImGroup {
 }
 
 impl Request for SetImGroup {
-    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(ctx, &mut mailbox.im, &self.group_id, &self.new_display_name)
+    fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(ctx, &mut mailbox.im, &self.group_id, &self.new_display_name).into()
     }
 }
 

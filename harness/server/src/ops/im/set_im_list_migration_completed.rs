@@ -4,7 +4,7 @@
 use super::store::ImList;
 use crate::faults::ResponseCode;
 use crate::mailbox::Mailbox;
-use crate::ops::{OpContext, Outcome};
+use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::schema::RequestView;
 
@@ -28,8 +28,8 @@ impl Handler for SetImListMigrationCompleted {
 }
 
 impl Request for SetImListMigrationCompleted {
-    fn handle(&self, _ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Outcome {
-        run(&mut mailbox.im, self.completed)
+    fn handle(&self, _ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
+        run(&mut mailbox.im, self.completed).into()
     }
 }
 

@@ -1,12 +1,20 @@
 //! The mailbox model every operation area works on, and the directory.
 //!
-//! A [`Mailbox`] holds one part per area (today `im`, the IM list; `folders`, `items`, ... join it
-//! as areas are added, each owning its state and its store methods under `ops/<area>/`). The
+//! A [`Mailbox`] holds one part per area: `im` (the IM list, `ops/im/store.rs`), `folders` (the
+//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]). The
+//! property paths shapes ask for ([`properties`]) and the restriction evaluator FindFolder uses
+//! ([`restriction`]) live here too, generic over what they read, so the item operations reuse
+//! them. The
 //! [`Store`] keeps one mailbox per configured user, each behind its own mutex: requests on
 //! different mailboxes never contend, and every operation runs entirely under its mailbox's
 //! lock, so no concurrent update is lost. A poisoned lock is recovered (the store has no
 //! invariants a panic could break half-way, and handlers do not panic). The [`Directory`] is the
 //! configured users and distribution groups.
+
+pub mod folders;
+pub mod items;
+pub mod properties;
+pub mod restriction;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,12 +26,21 @@ use super::{DistributionGroupConfig, UserConfig};
 pub struct Mailbox {
     /// The IM list (the `im` operations).
     pub im: ImList,
+    /// The folder tree (the `folders` operations).
+    pub folders: folders::Folders,
+    /// The items, each in one folder.
+    pub items: items::Items,
 }
 
 impl Mailbox {
-    /// A new mailbox, as Exchange creates it (the IM list has its three default groups).
+    /// A new mailbox, as Exchange creates it (the IM list has its three default groups, the
+    /// folder tree its distinguished folders, and there are no items).
     pub fn new() -> Mailbox {
-        Mailbox { im: ImList::new() }
+        Mailbox {
+            im: ImList::new(),
+            folders: folders::Folders::new(),
+            items: items::Items::default(),
+        }
     }
 }
 
