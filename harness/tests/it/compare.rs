@@ -289,22 +289,6 @@ fn the_trace_header_is_set_or_switched_off_in_the_target_profile() {
     assert!(all_output(&out).contains("`Bad Name` is not a valid HTTP header name"));
 }
 
-/// The 12 IM-list operations.
-const IM_OPERATIONS: [&str; 12] = [
-    "AddImGroup",
-    "AddNewImContactToGroup",
-    "AddImContactToGroup",
-    "RemoveImContactFromGroup",
-    "RemoveContactFromImList",
-    "AddDistributionGroupToImList",
-    "RemoveDistributionGroupFromImList",
-    "RemoveImGroup",
-    "SetImGroup",
-    "GetImItemList",
-    "GetImItems",
-    "SetImListMigrationCompleted",
-];
-
 /// The IM operations the subset server below does not implement.
 const DISABLED: [&str; 4] = [
     "SetImGroup",
