@@ -56,12 +56,19 @@ enum Command {
     Diff(DiffArgs),
     /// Check that every case loads: schema, variables, XML, namespaces.
     Lint(LintArgs),
-    /// Print the JSON Schema of the case format.
-    Schema,
+    /// Print the JSON Schema of the case format (`--fixture`: of the fixture format).
+    Schema(SchemaArgs),
     /// Merge the report.json files of N shards into one report set (JUnit, JSON, HTML).
     Merge(MergeArgs),
     /// List every EWS operation with the number of cases covering it (and their status).
     Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// The schema of fixture files (`cases/<family>/_fixtures/*.yaml`) instead of cases.
+    #[arg(long)]
+    fixture: bool,
 }
 
 #[derive(Debug, Args)]
@@ -237,7 +244,12 @@ pub fn main() -> ExitCode {
         Some(Command::Lint(args)) => lint(args),
         Some(Command::Merge(args)) => merge(args),
         Some(Command::Coverage(args)) => coverage(args),
-        Some(Command::Schema) => out(case::json_schema()).map(|()| EXIT_OK),
+        Some(Command::Schema(args)) => out(if args.fixture {
+            case::fixture_json_schema()
+        } else {
+            case::json_schema()
+        })
+        .map(|()| EXIT_OK),
     };
     ExitCode::from(exit_code(result))
 }

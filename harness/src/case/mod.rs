@@ -555,6 +555,9 @@ pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
     outcome
 }
 
+/// Folders of this name hold fixtures (shared setup steps), never cases: the walk skips them.
+pub const FIXTURES_DIR: &str = "_fixtures";
+
 /// Whether `path` names a case file by its extension (`.yaml` or `.yml`).
 pub fn is_case_file_name(path: &Path) -> bool {
     path.extension()
@@ -622,6 +625,10 @@ fn collect_case_files(
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
+        if path.is_dir() && path.file_name().is_some_and(|n| n == FIXTURES_DIR) {
+            // Fixtures are step files cases use, not cases.
+            continue;
+        }
         if path.is_dir() {
             collect_case_files(&path, walked, files, errors);
         } else if is_case_file_name(&path) {
@@ -739,6 +746,7 @@ pub fn load_file(
     let mut validator = validate::Validator {
         case_id,
         file: file.to_path_buf(),
+        root: root.to_path_buf(),
         outline,
         sources,
         known: known_vars,
@@ -761,6 +769,13 @@ pub fn load_file(
             Err(errors)
         }
     }
+}
+
+/// JSON Schema (draft 2020-12) of the fixture file format (`cases/<family>/_fixtures/*.yaml`),
+/// pretty-printed.
+pub fn fixture_json_schema() -> String {
+    let schema = schemars::schema_for!(raw::RawFixture);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
 /// JSON Schema (draft 2020-12) of the case file format, pretty-printed.
