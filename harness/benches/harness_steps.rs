@@ -56,6 +56,7 @@ fn harness_run(cases_dir: &std::path::Path, target: &Target, rep: usize) -> Dura
         run_timeout: None,
         interrupt: Arc::new(AtomicBool::new(false)),
         shuffle_seed: None,
+        record: Default::default(),
     })
     .expect("run");
     let elapsed = started.elapsed();

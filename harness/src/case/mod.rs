@@ -784,3 +784,85 @@ pub fn json_schema() -> String {
     // Serializing a JSON value to a string cannot fail.
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
+
+/// Where the recorder may rewrite one step of a case file, as byte offsets into its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepEdit {
+    /// Indentation (spaces) of the step's keys.
+    pub key_indent: usize,
+    /// The step's `expect` value: from just after `expect:` to the end of its last line (the
+    /// line break after it is not included). `None` when the step has no `expect`.
+    pub expect: Option<std::ops::Range<usize>>,
+    /// Where a new `expect:` line goes when there is none: the start of the line after the
+    /// request value.
+    pub insert_at: usize,
+}
+
+/// The edit points of `steps[index]` of the case file `text`, or `None` when the step is not
+/// written as a block mapping (flow style, `- { ... }`) and cannot be rewritten in place.
+pub fn step_edit(text: &str, index: usize) -> Option<StepEdit> {
+    let outline = locate::Outline::new(text);
+    let keys = outline.keys(&format!("steps[{index}]"));
+    let first = keys.first()?;
+    // A flow mapping has its keys on one line; a block mapping one key per line.
+    if keys.iter().skip(1).any(|(_, line, _)| *line == first.1) {
+        return None;
+    }
+    let key_indent = first.2 - 1;
+    if keys.iter().any(|(_, _, col)| *col - 1 != key_indent) {
+        return None;
+    }
+    // Byte offset of the start of each line.
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let line_text = |line: usize| -> &str {
+        let start = starts[line - 1];
+        let end = starts.get(line).map_or(text.len(), |next| next - 1);
+        text[start..end].trim_end_matches('\r')
+    };
+    let line_count = starts.len() - usize::from(text.ends_with('\n'));
+    // The last line of the value of the key on `line`: following lines indented deeper than
+    // the keys (blank lines in between belong to it).
+    let value_end_line = |line: usize| -> usize {
+        let mut last = line;
+        for l in line + 1..=line_count {
+            let t = line_text(l);
+            if t.trim().is_empty() {
+                continue;
+            }
+            let indent = t.len() - t.trim_start_matches(' ').len();
+            if indent <= key_indent {
+                break;
+            }
+            last = l;
+        }
+        last
+    };
+    let line_end = |line: usize| starts[line - 1] + line_text(line).len();
+    let expect = keys
+        .iter()
+        .find(|(k, _, _)| k == "expect")
+        .map(|(_, line, col)| {
+            let start = starts[line - 1] + (col - 1) + "expect:".len();
+            start..line_end(value_end_line(*line))
+        });
+    const REQUEST_KEYS: &[&str] = &[
+        "body",
+        "envelope",
+        "raw",
+        "body_file",
+        "envelope_file",
+        "raw_file",
+    ];
+    let request_line = keys
+        .iter()
+        .find(|(k, _, _)| REQUEST_KEYS.contains(&k.as_str()))
+        .map(|(_, line, _)| *line)?;
+    let end = value_end_line(request_line);
+    let insert_at = starts.get(end).copied().unwrap_or(text.len());
+    Some(StepEdit {
+        key_indent,
+        expect,
+        insert_at,
+    })
+}

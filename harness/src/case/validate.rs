@@ -15,7 +15,8 @@ use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
 use super::template::{Spanned, TemplateError, placeholder_text};
 use super::{
     Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation, HeaderOverrides,
-    LoadError, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions, Template, XmlText,
+    LoadError, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions, Template,
+    XmlText,
 };
 use crate::config::vars;
 use crate::{operations, xml};

@@ -60,6 +60,8 @@ pub struct RunConfig {
     pub interrupt: Arc<AtomicBool>,
     /// Run the trials in an order shuffled by this seed (order-independence checks).
     pub shuffle_seed: Option<u64>,
+    /// Recording (`--bless`) and the accept command of mismatch messages.
+    pub record: crate::record::RecordConfig,
 }
 
 /// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
@@ -122,6 +124,8 @@ pub struct CaseContext<'a> {
     pub default_server_version: String,
     pub redactor: &'a Redactor,
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
+    /// When recording: where each case's responses go (see [`crate::record`]).
+    pub recorded: Option<&'a Mutex<Vec<crate::record::RecordedCase>>>,
 }
 
 impl CaseContext<'_> {
@@ -186,7 +190,8 @@ pub fn run_case(
     let mut cleanups: Vec<&case::Step> = Vec::new();
     let mut stopped = false;
     let mut unconfigured = None;
-    for step in &case.steps {
+    let mut recorded = Vec::new();
+    for (index, step) in case.steps.iter().enumerate() {
         if stopped {
             steps.push(skipped(
                 step,
@@ -195,7 +200,15 @@ pub fn run_case(
             ));
             continue;
         }
+        let before = ctx.recorded.map(|_| vars.clone());
         let run = guarded_step(ctx, step, StepPhase::Main, &mut vars);
+        if let Some(before) = before {
+            recorded.push(crate::record::RecordedStep {
+                index,
+                before,
+                result: run.result.clone(),
+            });
+        }
         if run.sent {
             cleanups.extend(step.cleanup.iter());
         }
@@ -205,6 +218,14 @@ pub fn run_case(
     }
     for step in cleanups.into_iter().rev().chain(case.cleanup.iter()) {
         steps.push(guarded_step(ctx, step, StepPhase::Cleanup, &mut vars).result);
+    }
+    if let Some(sink) = ctx.recorded {
+        sink.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(crate::record::RecordedCase {
+                case: case.clone(),
+                steps: recorded,
+            });
     }
     let mut status = case_status(&steps);
     let mut reason = steps
@@ -377,6 +398,8 @@ struct Shared {
     interrupted: AtomicBool,
     deadline: Option<Instant>,
     progress: OnceLock<report::terminal::Progress>,
+    record: crate::record::RecordConfig,
+    recorded: Mutex<Vec<crate::record::RecordedCase>>,
 }
 
 impl Shared {
@@ -418,6 +441,7 @@ fn run_trial(
         default_server_version: shared.default_server_version.clone(),
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
+        recorded: shared.record.records().then_some(&shared.recorded),
     };
     // Steps are guarded one by one (so cleanups run); this catches what lies between them.
     let result =
@@ -439,10 +463,18 @@ fn run_trial(
         (_, true) => Ok(Completion::ignored_with(
             "expected failure (listed in the baseline)",
         )),
-        (_, false) => Err(Failed::from(
-            guard::catch(|| message::failure(case, &result, shared.color))
-                .unwrap_or_else(|p| format!("{}\n{p}", result.status.label())),
-        )),
+        (_, false) => Err(Failed::from({
+            let mut text = guard::catch(|| message::failure(case, &result, shared.color))
+                .unwrap_or_else(|p| format!("{}\n{p}", result.status.label()));
+            if result.status == CaseStatus::Fail {
+                // The last line: the command that records the new output for review.
+                text.push_str(&format!(
+                    "\n  accept the new output: {}",
+                    shared.record.accept_command(case)
+                ));
+            }
+            text
+        })),
     };
     shared.push(result);
     outcome
@@ -489,6 +521,8 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         interrupted: AtomicBool::new(false),
         deadline: config.run_timeout.map(|t| started + t),
         progress: OnceLock::new(),
+        record: config.record.clone(),
+        recorded: Mutex::new(Vec::new()),
     });
 
     let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
@@ -589,6 +623,12 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         progress.finish();
     }
 
+    let recorded = std::mem::take(&mut *shared.recorded.lock().unwrap_or_else(|e| e.into_inner()));
+    let written = crate::record::write_pending(&shared.record, &recorded, &shared.variables);
+    let summary = crate::record::summary(&shared.record, &written);
+    if !summary.is_empty() && !config.libtest.list {
+        eprint!("{summary}");
+    }
     let mut cases = std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
     cases.extend(known_results);

@@ -1278,7 +1278,11 @@ fn two_uses_of_one_fixture_run_first_with_their_own_names_and_cleanups() {
     let RequestBody::Body { body, .. } = &case.steps[1].request.body else {
         panic!("a body request")
     };
-    assert!(body.template.source.contains("<m:DisplayName>{{a.id}}</m:DisplayName>"));
+    assert!(
+        body.template
+            .source
+            .contains("<m:DisplayName>{{a.id}}</m:DisplayName>")
+    );
     let expect = &case.steps[1].expect.xml.as_ref().unwrap().template.source;
     assert!(expect.contains("Id=\"{{bind b.id ews_id}}\" ChangeKey=\"{{bind b.ck base64}}\""));
     assert_eq!(case.steps[1].captures[0].name, "b.hidden");
@@ -1308,10 +1312,27 @@ fn fixture_use_errors_point_at_the_case_and_the_fixture() {
         .map(|(file, line, col, message, _)| format!("{file}:{line}:{col} {message}"))
         .collect();
     assert_eq!(lines.len(), 3, "{shown}");
-    assert_eq!(lines[0], "c.yaml:5:7 fixture `im/_fixtures/group.yaml` needs the parameter `name` (declared at ".to_string() + &dir.path().join("im/_fixtures/group.yaml").display().to_string() + ":3:3)", "{shown}");
-    assert_eq!(lines[1], "c.yaml:5:56 fixture `im/_fixtures/group.yaml` has no parameter `nam`", "{shown}");
+    assert_eq!(
+        lines[0],
+        "c.yaml:5:7 fixture `im/_fixtures/group.yaml` needs the parameter `name` (declared at "
+            .to_string()
+            + &dir
+                .path()
+                .join("im/_fixtures/group.yaml")
+                .display()
+                .to_string()
+            + ":3:3)",
+        "{shown}"
+    );
+    assert_eq!(
+        lines[1], "c.yaml:5:56 fixture `im/_fixtures/group.yaml` has no parameter `nam`",
+        "{shown}"
+    );
     assert_eq!(errors[1].help.as_deref(), Some("did you mean `name`?"));
-    assert_eq!(lines[2], "c.yaml:8:40 unknown variable `g.hidden`", "{shown}");
+    assert_eq!(
+        lines[2], "c.yaml:8:40 unknown variable `g.hidden`",
+        "{shown}"
+    );
     assert_eq!(
         errors[2].help.as_deref(),
         Some("fixture `im/_fixtures/group.yaml` (as `g`) exports: `g.id`, `g.ck`")
@@ -1336,7 +1357,12 @@ fn errors_inside_a_fixture_are_reported_at_the_fixture_and_exports_must_be_captu
     assert_eq!(
         got,
         [
-            ("group.yaml".to_string(), 19, 47, "unknown variable `idd`".to_string()),
+            (
+                "group.yaml".to_string(),
+                19,
+                47,
+                "unknown variable `idd`".to_string()
+            ),
             (
                 "group.yaml".to_string(),
                 20,
@@ -1354,7 +1380,10 @@ fn errors_inside_a_fixture_are_reported_at_the_fixture_and_exports_must_be_captu
         &case_using("  - { fixture: im/c.yaml, as: g }\n", "<m:SetImGroup/>"),
     );
     let errors = case::load_file(dir.path(), &file, &known()).unwrap_err();
-    assert_eq!(errors[0].message, "`im/c.yaml` is not in a `_fixtures/` folder");
+    assert_eq!(
+        errors[0].message,
+        "`im/c.yaml` is not in a `_fixtures/` folder"
+    );
 }
 
 #[test]

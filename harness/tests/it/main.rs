@@ -6,6 +6,8 @@ mod case;
 mod cli;
 /// Real EWS clients (exchangelib, ews-javascript-api) against the reference server.
 mod clients;
+/// Recording expectations (`--bless`), `.new` files and `review`, end to end.
+mod record;
 mod runner;
 mod suite;
 mod support;

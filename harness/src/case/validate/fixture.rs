@@ -80,7 +80,8 @@ impl Validator<'_> {
                 );
                 continue;
             }
-            let Some(fixture) = self.load_fixture(&raw.fixture, &format!("{path}.fixture"), base_vars)
+            let Some(fixture) =
+                self.load_fixture(&raw.fixture, &format!("{path}.fixture"), base_vars)
             else {
                 continue;
             };
@@ -214,9 +215,16 @@ impl Validator<'_> {
             }
             Err(e) => {
                 let help = e.help.or_else(|| {
-                    Some("fixture paths are relative to the cases root (`im/_fixtures/x.yaml`)".into())
+                    Some(
+                        "fixture paths are relative to the cases root (`im/_fixtures/x.yaml`)"
+                            .into(),
+                    )
                 });
-                self.error_at_value(key_path, format!("fixture `{relative}`: {}", e.message), help);
+                self.error_at_value(
+                    key_path,
+                    format!("fixture `{relative}`: {}", e.message),
+                    help,
+                );
                 return None;
             }
         };
@@ -370,7 +378,10 @@ impl Rename<'_> {
                     .mailbox_culture
                     .as_ref()
                     .map(|t| self.template(t, false));
-                headers.impersonate = headers.impersonate.as_ref().map(|t| self.template(t, false));
+                headers.impersonate = headers
+                    .impersonate
+                    .as_ref()
+                    .map(|t| self.template(t, false));
                 RequestBody::Body {
                     body: self.xml(body),
                     headers,
@@ -509,7 +520,10 @@ mod tests {
             locals: &locals,
         };
         assert_eq!(r.matcher("bind id ews_id"), "bind g.id ews_id");
-        assert_eq!(r.matcher("bind new differs ck base64"), "bind new differs g.ck base64");
+        assert_eq!(
+            r.matcher("bind new differs ck base64"),
+            "bind new differs g.ck base64"
+        );
         assert_eq!(r.matcher("differs ck"), "differs g.ck");
         assert_eq!(r.matcher("regex id  x"), "regex id  x");
         assert_eq!(r.matcher("bind other regex a  b"), "bind other regex a  b");
@@ -519,7 +533,10 @@ mod tests {
     fn parameter_literals_are_escaped_only_in_xml() {
         let locals = BTreeSet::new();
         let mut params = BTreeMap::new();
-        params.insert("name".to_string(), Template::parse("a&b-{{run_id}}").unwrap());
+        params.insert(
+            "name".to_string(),
+            Template::parse("a&b-{{run_id}}").unwrap(),
+        );
         let r = Rename {
             alias: "g",
             params: &params,
