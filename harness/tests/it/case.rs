@@ -1409,3 +1409,106 @@ fn the_committed_fixture_schema_is_the_generated_one() {
          `cargo run -- schema --fixture > cases/fixture.schema.json`"
     );
 }
+
+#[test]
+fn at_run_time_fixture_steps_run_first_and_their_cleanups_last_even_after_a_failure() {
+    use ews_conformance::report::{CaseStatus, StepPhase, StepStatus};
+    // The case's own step fails (a wrong ResponseCode expected); both uses' cleanups still run,
+    // after the case's own, last registered first.
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: a, with: { name: \"fa-{{run_id}}\" } }\n  - { fixture: im/_fixtures/group.yaml, as: b, with: { name: \"fb-{{run_id}}\" } }\n",
+        "<m:GetImItems><m:GroupIds><t:ItemId Id=\"{{a.id}}\"/></m:GroupIds></m:GetImItems>\n    expect: <m:GetImItemsResponse ResponseClass=\"Error\"/>\n    cleanup:\n      - name: own cleanup\n        body: <m:GetImItemList/>",
+    );
+    let (dir, _) = fixture_tree(GROUP_FIXTURE, &text);
+    let reports = crate::support::TempDir::new("case-fixture-run");
+    let out = crate::support::run_bin(
+        &[
+            "--cases",
+            dir.path().to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::support::all_output(&out)
+    );
+    let report = crate::support::read_report(reports.path());
+    let case = &report.cases[0];
+    assert_eq!(case.status, CaseStatus::Fail);
+    let steps: Vec<(&str, StepPhase, StepStatus)> = case
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.phase, s.status))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("a: create it", StepPhase::Main, StepStatus::Pass),
+            ("b: create it", StepPhase::Main, StepStatus::Pass),
+            ("rename", StepPhase::Main, StepStatus::Fail),
+            ("own cleanup", StepPhase::Cleanup, StepStatus::Pass),
+            (
+                "b: cleanup after create it",
+                StepPhase::Cleanup,
+                StepStatus::Pass
+            ),
+            (
+                "a: cleanup after create it",
+                StepPhase::Cleanup,
+                StepStatus::Pass
+            ),
+        ]
+    );
+    // A failing fixture step names the fixture's file and line.
+    let wrong = GROUP_FIXTURE.replace("<m:ResponseCode>NoError", "<m:ResponseCode>Wrong");
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: a, with: { name: \"fw-{{run_id}}\" } }\n",
+        "<m:GetImItemList/>",
+    );
+    let (dir, _) = fixture_tree(&wrong, &text);
+    let out = crate::support::run_bin(
+        &["--cases", dir.path().to_str().unwrap(), "--no-reports"],
+        &[],
+    );
+    let shown = crate::support::all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    let fixture_file = dir.path().join("im/_fixtures/group.yaml");
+    assert!(
+        shown.contains(&format!(
+            "step 1/2 \"a: create it\" at {}:6:5: FAILED",
+            fixture_file.display()
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("expectation at {}:10:9", fixture_file.display())),
+        "{shown}"
+    );
+}
+
+#[test]
+fn step_edit_spans_cover_exactly_the_expect_value_or_the_line_after_the_request() {
+    let text = "title: t\nsteps:\n  - name: a\n    body: |\n      <m:X/>\n\n    # a comment about expect\n    expect: |  # old\n      <m:XResponse/>\n\n      <!-- kept inside -->\n    capture: { id: //@Id }\n  - name: b\n    body: <m:Y/>\n    cleanup: []\n  - { name: c, body: <m:Z/> }\n  - name: d\n    body: <m:W/>";
+    let a = case::step_edit(text, 0).expect("block step");
+    assert_eq!(a.key_indent, 4);
+    let range = a.expect.clone().unwrap();
+    assert_eq!(
+        &text[range],
+        " |  # old\n      <m:XResponse/>\n\n      <!-- kept inside -->"
+    );
+    let b = case::step_edit(text, 1).expect("block step");
+    assert_eq!(b.expect, None);
+    assert!(text[b.insert_at..].starts_with("    cleanup: []\n"));
+    assert_eq!(
+        case::step_edit(text, 2),
+        None,
+        "flow style is not rewritten"
+    );
+    // The last step of a file without a final line break: insert at the very end.
+    let d = case::step_edit(text, 3).unwrap();
+    assert_eq!(d.insert_at, text.len());
+}
