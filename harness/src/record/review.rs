@@ -137,3 +137,48 @@ pub fn review(
     }
     Ok(done)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_accept_reject_or_keep() {
+        let dir = std::env::temp_dir().join(format!("ews-review-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = Vec::new();
+        for name in ["a", "b", "c"] {
+            std::fs::write(dir.join(format!("{name}.yaml")), "old\n").unwrap();
+            let pending = dir.join(format!("{name}.yaml.new"));
+            std::fs::write(&pending, "new\n").unwrap();
+            files.push(pending);
+        }
+        assert_eq!(pending_files(&dir), files);
+        let mut input: &[u8] = b"y\nn\nmaybe\n";
+        let mut out = Vec::new();
+        let done = review(&files, Decision::Ask, &mut input, &mut out).unwrap();
+        assert_eq!(
+            done,
+            [
+                Reviewed::Accepted(dir.join("a.yaml")),
+                Reviewed::Rejected(dir.join("b.yaml.new")),
+                Reviewed::Kept(dir.join("c.yaml.new")),
+            ]
+        );
+        let shown = String::from_utf8(out).unwrap();
+        assert!(shown.contains("-old\n+new\n"), "{shown}");
+        assert!(shown.contains("accept "), "{shown}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.yaml")).unwrap(),
+            "new\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("b.yaml")).unwrap(),
+            "old\n"
+        );
+        assert!(!dir.join("b.yaml.new").exists());
+        assert!(dir.join("c.yaml.new").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

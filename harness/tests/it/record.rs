@@ -335,3 +335,40 @@ fn review_rejects_and_refuses_to_guess_without_a_terminal() {
         "rejecting leaves the case as it was"
     );
 }
+
+#[test]
+fn fixture_steps_are_not_rewritten_and_their_exports_mask_ids() {
+    let (dir, file) = cases_with("with_fixture.yaml");
+    std::fs::create_dir_all(dir.path().join("im/_fixtures")).unwrap();
+    let fixture_file = dir.path().join("im/_fixtures/im_group.yaml");
+    std::fs::copy(fixture("record/im/_fixtures/im_group.yaml"), &fixture_file).unwrap();
+    let fixture_text = read(&fixture_file);
+    let cases = dir.path().to_string_lossy().into_owned();
+    let out = bin(
+        &["--cases", &cases, "--no-reports", "--bless", "overwrite"],
+        &[],
+    );
+    assert!(
+        all_output(&out).contains("recorded 1 step(s)"),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(
+        read(&fixture_file),
+        fixture_text,
+        "a fixture is never rewritten"
+    );
+    let recorded = read(&file);
+    assert!(
+        recorded.contains(
+            "<t:ExchangeStoreId ChangeKey=\"{{group.change_key}}\" Id=\"{{group.id}}\"/>"
+        ),
+        "{recorded}"
+    );
+    assert!(
+        recorded.contains("<t:DisplayName>fx-{{run_id}}</t:DisplayName>"),
+        "{recorded}"
+    );
+    let out = bin(&["--cases", &cases, "--no-reports"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+}
