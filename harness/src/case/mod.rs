@@ -528,6 +528,7 @@ pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
         .collect();
     files.sort();
     let mut previous: Option<(String, PathBuf)> = None;
+    let mut case_texts: Vec<String> = Vec::new();
     for (id, file) in files {
         if let Some((_, first)) = previous.as_ref().filter(|(p, _)| *p == id) {
             outcome.errors.push(LoadError {
@@ -550,9 +551,50 @@ pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
             Ok(case) => outcome.cases.push(case),
             Err(errors) => outcome.errors.extend(errors),
         }
-        previous = Some((id, file));
+        previous = Some((id, file.clone()));
+        // Read defensively (a FIFO named `*.yaml` must not block the walk).
+        case_texts.push(read::read_text(&file).unwrap_or_default());
+    }
+    // A fixture no case uses is checked on its own (a used one is checked through its cases).
+    for fixture in fixture_files(root) {
+        let named = fixture
+            .strip_prefix(root)
+            .unwrap_or(&fixture)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if case_texts.iter().any(|t| t.contains(&named)) {
+            continue;
+        }
+        outcome
+            .errors
+            .extend(validate::check_fixture(root, &fixture, &named, known_vars));
     }
     outcome
+}
+
+/// Every `*.yaml`/`*.yml` file in a `_fixtures/` folder below `root` (not following links).
+fn fixture_files(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, inside: bool, depth: usize, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            let link = path
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            if path.is_dir() && !link && depth < 32 {
+                let fixtures = inside || path.file_name().is_some_and(|n| n == FIXTURES_DIR);
+                walk(&path, fixtures, depth + 1, out);
+            } else if inside && path.is_file() && is_case_file_name(&path) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, false, 0, &mut out);
+    out
 }
 
 /// Folders of this name hold fixtures (shared setup steps), never cases: the walk skips them.

@@ -24,6 +24,8 @@ use crate::{operations, xml};
 mod fixture;
 mod step;
 
+pub use fixture::check_fixture;
+
 use step::{StepKind, StepPlace};
 
 /// The word in `headers.server_version` that sends no RequestServerVersion header.

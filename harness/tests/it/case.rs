@@ -1512,3 +1512,39 @@ fn step_edit_spans_cover_exactly_the_expect_value_or_the_line_after_the_request(
     let d = case::step_edit(text, 3).unwrap();
     assert_eq!(d.insert_at, text.len());
 }
+
+#[test]
+fn a_fixture_no_case_uses_is_checked_on_its_own() {
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: g, with: { name: x } }\n",
+        "<m:SetImGroup/>",
+    );
+    let (dir, _) = fixture_tree(GROUP_FIXTURE, &text);
+    let broken = GROUP_FIXTURE.replace(
+        "{{name}}</m:DisplayName></m:AddImGroup>",
+        "{{nmae}}</m:DisplayName></m:AddImGroup>",
+    );
+    std::fs::write(dir.path().join("im/_fixtures/unused.yaml"), broken).unwrap();
+    let outcome = case::load_dir(dir.path(), &known());
+    assert_eq!(outcome.cases.len(), 1, "{}", render(&outcome.errors));
+    let got: Vec<(String, String, usize, usize, String)> = outcome
+        .errors
+        .iter()
+        .map(|e| {
+            let (file, line, col, message, _) = summary(std::slice::from_ref(e)).remove(0);
+            (e.case_id.clone(), file, line, col, message)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "im/_fixtures/unused".to_string(),
+            "unused.yaml".to_string(),
+            7,
+            40,
+            "unknown variable `nmae`".to_string()
+        )],
+        "{}",
+        render(&outcome.errors)
+    );
+}
