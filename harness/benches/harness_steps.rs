@@ -57,6 +57,7 @@ fn harness_run(cases_dir: &std::path::Path, target: &Target, rep: usize) -> Dura
         interrupt: Arc::new(AtomicBool::new(false)),
         shuffle_seed: None,
         rerun_command: String::new(),
+        record: Default::default(),
     })
     .expect("run");
     let elapsed = started.elapsed();

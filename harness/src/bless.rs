@@ -7,7 +7,10 @@
 //! the exact command that would accept the new output.
 //!
 //! Tests call [`check_text`] for a golden file (or [`Mode::from_env`] for expectations kept
-//! inside a larger file).
+//! inside a larger file). The harness itself takes the same modes for recording case
+//! expectations (`--bless` or `EWS_BLESS`, see [`crate::record`]): there `new` writes pending
+//! `case.yaml.new` files (the case file is never changed) and `overwrite` rewrites case files.
+//! Tests that start the harness clear `EWS_BLESS`, so blessing goldens never records.
 
 use std::fmt;
 use std::path::Path;

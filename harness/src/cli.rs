@@ -61,14 +61,23 @@ enum Command {
     /// Validate XML files (SOAP envelopes or bare EWS elements) against the EWS schema: exit 0
     /// valid, 1 invalid (each violation as FILE:line:col: message), 2 unreadable or not XML.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of the case format.
-    Schema,
+    /// Show the pending `.new` files a recording (`--bless new`) wrote, as diffs; accept or reject.
+    Review(ReviewArgs),
+    /// Print the JSON Schema of the case format (`--fixture`: of the fixture format).
+    Schema(SchemaArgs),
     /// Merge the report.json files of N shards into one report set (JUnit, JSON, HTML).
     Merge(MergeArgs),
     /// Run the same cases against two servers and report, per step, where the responses differ.
     Compare(CompareArgs),
     /// List every EWS operation with the number of cases covering it (and their status).
     Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+struct SchemaArgs {
+    /// The schema of fixture files (`cases/<family>/_fixtures/*.yaml`) instead of cases.
+    #[arg(long)]
+    fixture: bool,
 }
 
 #[derive(Debug, Args)]
@@ -177,8 +186,27 @@ struct RunArgs {
     /// by default unsupported cases are reported but do not fail the run.
     #[arg(long)]
     fail_on_unsupported: bool,
+    /// Record responses as expectations: `no` (compare only), `new` (write `case.yaml.new`
+    /// beside each case for `review`), `overwrite` (rewrite the case files). Or EWS_BLESS.
+    /// Nothing is ever written when CI is set.
+    #[arg(long, value_name = "MODE")]
+    bless: Option<String>,
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Debug, Args)]
+struct ReviewArgs {
+    /// A pending file (`cases/im/x.yaml.new`) or a folder to search for them; default: the
+    /// cases folder.
+    #[arg(value_name = "FILE")]
+    path: Option<PathBuf>,
+    /// Accept every pending file (it replaces its case file).
+    #[arg(long, conflicts_with = "reject_all")]
+    accept_all: bool,
+    /// Reject every pending file (it is deleted).
+    #[arg(long)]
+    reject_all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -315,7 +343,13 @@ pub fn main() -> ExitCode {
         Some(Command::Merge(args)) => merge(args),
         Some(Command::Compare(args)) => compare(args),
         Some(Command::Coverage(args)) => coverage(args),
-        Some(Command::Schema) => out(case::json_schema()).map(|()| EXIT_OK),
+        Some(Command::Review(args)) => review(args),
+        Some(Command::Schema(args)) => out(if args.fixture {
+            case::fixture_json_schema()
+        } else {
+            case::json_schema()
+        })
+        .map(|()| EXIT_OK),
     };
     ExitCode::from(exit_code(result))
 }
@@ -496,6 +530,13 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
     };
     target.apply_var_settings(&extra_vars);
 
+    let record = record_config(
+        args.bless.as_deref(),
+        args.cases.as_deref(),
+        args.endpoint.as_deref(),
+        args.target_profile.as_deref(),
+        &args.quirks,
+    )?;
     let interrupt = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(Arc::clone(&interrupt));
     let strict_baseline = args.strict_baseline;
@@ -519,6 +560,7 @@ fn run(args: RunArgs) -> Result<u8, CliError> {
         run_timeout: target_run_timeout,
         interrupt,
         shuffle_seed: args.shuffle,
+        record,
     };
     let outcome = match runner::run(config) {
         Ok(o) => o,
@@ -1149,4 +1191,136 @@ fn lint(args: LintArgs) -> Result<u8, CliError> {
     } else {
         EXIT_FAILED
     })
+}
+
+/// The bless mode (`--bless` over `EWS_BLESS`; never writing under `CI`) and how this run was
+/// invoked, repeated in every accept command.
+fn record_config(
+    flag: Option<&str>,
+    cases: Option<&std::path::Path>,
+    endpoint: Option<&str>,
+    target: Option<&std::path::Path>,
+    quirks: &[String],
+) -> Result<crate::record::RecordConfig, CliError> {
+    use crate::bless::Mode;
+    let value = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var(crate::bless::ENV).ok());
+    let ci = std::env::var_os("CI").is_some();
+    let mode = Mode::parse(value.as_deref(), false).map_err(|e| {
+        usage(if flag.is_some() {
+            format!(
+                "--bless `{}` is not a bless mode; use `no`, `new` or `overwrite`",
+                e.0
+            )
+        } else {
+            e.to_string()
+        })
+    })?;
+    let (run, review) = invocation();
+    let mut run = run;
+    let mut add = |flag: &str, value: &str| {
+        run.push_str(&format!(" {flag} {}", shell_word(value)));
+    };
+    if let Some(dir) = cases {
+        add("--cases", &dir.display().to_string());
+    }
+    if let Some(url) = endpoint {
+        add("--endpoint", url);
+    }
+    if let Some(file) = target {
+        add("--target", &file.display().to_string());
+    }
+    for quirk in quirks {
+        add("--quirk", quirk);
+    }
+    Ok(crate::record::RecordConfig {
+        mode,
+        ci,
+        invocation: run,
+        review_invocation: review,
+    })
+}
+
+/// How to start this program again: `cargo run [--release] --` when cargo started it, else
+/// the binary's path. (run form, review form)
+fn invocation() -> (String, String) {
+    let exe = std::env::current_exe().ok();
+    let profile = exe
+        .as_deref()
+        .and_then(|p| p.parent())
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    if std::env::var_os("CARGO").is_some() {
+        let run = if profile.as_deref() == Some("release") {
+            "cargo run --release --"
+        } else {
+            "cargo run --"
+        };
+        return (run.to_string(), "cargo run --".to_string());
+    }
+    let path = exe
+        .map(|p| shell_word(&p.display().to_string()))
+        .unwrap_or_else(|| "ews-conformance".to_string());
+    (path.clone(), path)
+}
+
+/// `text` quoted for a POSIX shell when it needs it.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// `review`: each pending `.new` file as a diff, then accept or reject.
+fn review(args: ReviewArgs) -> Result<u8, CliError> {
+    use crate::record::review::{self, Decision, Reviewed};
+    use std::io::IsTerminal;
+    let path = args.path.unwrap_or_else(|| cases_dir(None));
+    if !path.exists() {
+        return Err(usage(format!("`{}` does not exist", path.display())));
+    }
+    let files = review::pending_files(&path);
+    if files.is_empty() {
+        let _ = out(format_args!("no pending recordings in {}", path.display()));
+        return Ok(EXIT_OK);
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let decision = match (args.accept_all, args.reject_all) {
+        (true, _) => Decision::AcceptAll,
+        (_, true) => Decision::RejectAll,
+        _ => Decision::Ask,
+    };
+    use std::io::Write as _;
+    let stdout = std::io::stdout();
+    let mut writer = stdout.lock();
+    if decision == Decision::Ask && !interactive {
+        // No one to ask: show the diffs, change nothing.
+        for file in &files {
+            let case = review::case_file_of(file).unwrap_or_else(|| file.clone());
+            let old = std::fs::read_to_string(&case).unwrap_or_default();
+            let new = std::fs::read_to_string(file).unwrap_or_default();
+            let _ = writeln!(writer, "{}", review::diff(&old, &new, &case, file));
+        }
+        let _ = writeln!(
+            writer,
+            "{} pending file(s); not a terminal, so nothing was changed: pass --accept-all or --reject-all",
+            files.len()
+        );
+        return Ok(EXIT_FAILED);
+    }
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let done = review::review(&files, decision, &mut input, &mut writer).map_err(usage)?;
+    let kept = done
+        .iter()
+        .filter(|d| matches!(d, Reviewed::Kept(_)))
+        .count();
+    Ok(if kept == 0 { EXIT_OK } else { EXIT_FAILED })
 }

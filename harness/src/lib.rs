@@ -19,6 +19,7 @@ pub mod bless;
 pub mod case;
 pub mod cli;
 pub mod compare;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod soap;

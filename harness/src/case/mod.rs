@@ -491,6 +491,7 @@ pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
         .collect();
     files.sort();
     let mut previous: Option<(String, PathBuf)> = None;
+    let mut case_texts: Vec<String> = Vec::new();
     for (id, file) in files {
         if let Some((_, first)) = previous.as_ref().filter(|(p, _)| *p == id) {
             outcome.errors.push(LoadError {
@@ -513,10 +514,54 @@ pub fn load_dir(root: &Path, known_vars: &BTreeSet<String>) -> LoadOutcome {
             Ok(case) => outcome.cases.push(case),
             Err(errors) => outcome.errors.extend(errors),
         }
-        previous = Some((id, file));
+        previous = Some((id, file.clone()));
+        // Read defensively (a FIFO named `*.yaml` must not block the walk).
+        case_texts.push(read::read_text(&file).unwrap_or_default());
+    }
+    // A fixture no case uses is checked on its own (a used one is checked through its cases).
+    for fixture in fixture_files(root) {
+        let named = fixture
+            .strip_prefix(root)
+            .unwrap_or(&fixture)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if case_texts.iter().any(|t| t.contains(&named)) {
+            continue;
+        }
+        outcome
+            .errors
+            .extend(validate::check_fixture(root, &fixture, &named, known_vars));
     }
     outcome
 }
+
+/// Every `*.yaml`/`*.yml` file in a `_fixtures/` folder below `root` (not following links).
+fn fixture_files(root: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, inside: bool, depth: usize, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            let link = path
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            if path.is_dir() && !link && depth < 32 {
+                let fixtures = inside || path.file_name().is_some_and(|n| n == FIXTURES_DIR);
+                walk(&path, fixtures, depth + 1, out);
+            } else if inside && path.is_file() && is_case_file_name(&path) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, false, 0, &mut out);
+    out
+}
+
+/// Folders of this name hold fixtures (shared setup steps), never cases: the walk skips them.
+pub const FIXTURES_DIR: &str = "_fixtures";
 
 /// Whether `path` names a case file by its extension (`.yaml` or `.yml`).
 pub fn is_case_file_name(path: &Path) -> bool {
@@ -585,6 +630,10 @@ fn collect_case_files(
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
+        if path.is_dir() && path.file_name().is_some_and(|n| n == FIXTURES_DIR) {
+            // Fixtures are step files cases use, not cases.
+            continue;
+        }
         if path.is_dir() {
             collect_case_files(&path, walked, files, errors);
         } else if is_case_file_name(&path) {
@@ -702,6 +751,7 @@ pub fn load_file(
     let mut validator = validate::Validator {
         case_id,
         file: file.to_path_buf(),
+        root: root.to_path_buf(),
         outline,
         sources,
         known: known_vars,
@@ -726,9 +776,98 @@ pub fn load_file(
     }
 }
 
+/// JSON Schema (draft 2020-12) of the fixture file format (`cases/<family>/_fixtures/*.yaml`),
+/// pretty-printed.
+pub fn fixture_json_schema() -> String {
+    let schema = schemars::schema_for!(raw::RawFixture);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
 /// JSON Schema (draft 2020-12) of the case file format, pretty-printed.
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(raw::RawCase);
     // Serializing a JSON value to a string cannot fail.
     serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// Where the recorder may rewrite one step of a case file, as byte offsets into its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepEdit {
+    /// Indentation (spaces) of the step's keys.
+    pub key_indent: usize,
+    /// The step's `expect` value: from just after `expect:` to the end of its last line (the
+    /// line break after it is not included). `None` when the step has no `expect`.
+    pub expect: Option<std::ops::Range<usize>>,
+    /// Where a new `expect:` line goes when there is none: the start of the line after the
+    /// request value.
+    pub insert_at: usize,
+}
+
+/// The edit points of `steps[index]` of the case file `text`, or `None` when the step is not
+/// written as a block mapping (flow style, `- { ... }`) and cannot be rewritten in place.
+pub fn step_edit(text: &str, index: usize) -> Option<StepEdit> {
+    let outline = locate::Outline::new(text);
+    let keys = outline.keys(&format!("steps[{index}]"));
+    let first = keys.first()?;
+    // A flow mapping has its keys on one line; a block mapping one key per line.
+    if keys.iter().skip(1).any(|(_, line, _)| *line == first.1) {
+        return None;
+    }
+    let key_indent = first.2 - 1;
+    if keys.iter().any(|(_, _, col)| *col - 1 != key_indent) {
+        return None;
+    }
+    // Byte offset of the start of each line.
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let line_text = |line: usize| -> &str {
+        let start = starts[line - 1];
+        let end = starts.get(line).map_or(text.len(), |next| next - 1);
+        text[start..end].trim_end_matches('\r')
+    };
+    let line_count = starts.len() - usize::from(text.ends_with('\n'));
+    // The last line of the value of the key on `line`: following lines indented deeper than
+    // the keys (blank lines in between belong to it).
+    let value_end_line = |line: usize| -> usize {
+        let mut last = line;
+        for l in line + 1..=line_count {
+            let t = line_text(l);
+            if t.trim().is_empty() {
+                continue;
+            }
+            let indent = t.len() - t.trim_start_matches(' ').len();
+            if indent <= key_indent {
+                break;
+            }
+            last = l;
+        }
+        last
+    };
+    let line_end = |line: usize| starts[line - 1] + line_text(line).len();
+    let expect = keys
+        .iter()
+        .find(|(k, _, _)| k == "expect")
+        .map(|(_, line, col)| {
+            let start = starts[line - 1] + (col - 1) + "expect:".len();
+            start..line_end(value_end_line(*line))
+        });
+    const REQUEST_KEYS: &[&str] = &[
+        "body",
+        "envelope",
+        "raw",
+        "body_file",
+        "envelope_file",
+        "raw_file",
+    ];
+    let request_line = keys
+        .iter()
+        .find(|(k, _, _)| REQUEST_KEYS.contains(&k.as_str()))
+        .map(|(_, line, _)| *line)?;
+    let end = value_end_line(request_line);
+    let insert_at = starts.get(end).copied().unwrap_or(text.len());
+    Some(StepEdit {
+        key_indent,
+        expect,
+        insert_at,
+    })
 }

@@ -46,6 +46,11 @@ pub struct RawCase {
     pub grade: Option<String>,
     /// Comparison options applied to every step (a step's own `options` override them).
     pub options: Option<RawOptions>,
+    /// Fixtures (shared setup step files under a `_fixtures/` folder) whose steps run before the
+    /// case's steps, in order; their cleanups run after the case's. What a fixture exports is
+    /// used as `{{ALIAS.NAME}}`.
+    #[serde(default, rename = "use")]
+    pub uses: Option<Vec<RawUse>>,
     /// The request/response exchanges, run in order. Each needs a `name`.
     #[schemars(schema_with = "main_steps_schema")]
     pub steps: Vec<RawStep>,
@@ -54,6 +59,55 @@ pub struct RawCase {
     #[serde(default)]
     #[schemars(schema_with = "cleanup_steps_schema")]
     pub cleanup: Option<Vec<RawStep>>,
+}
+
+/// One use of a fixture by a case.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUse {
+    /// The fixture file, relative to the cases root (`im/_fixtures/im_group.yaml`).
+    pub fixture: String,
+    /// The name this use goes by in the case: its exports are `{{ALIAS.NAME}}`, its step names
+    /// start with `ALIAS: `. Two uses of one fixture take two names.
+    #[serde(rename = "as")]
+    pub alias: String,
+    /// Parameter values (templates over the target's variables and earlier uses' exports).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub with: Option<StringPairs>,
+}
+
+/// A fixture: setup steps many cases share, with parameters, captures and cleanups.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "ews-conformance fixture (format v1)")]
+pub struct RawFixture {
+    /// One line saying what the fixture sets up.
+    pub title: String,
+    /// Parameters, used as `{{NAME}}` in the fixture's steps. A parameter without a `default`
+    /// is required.
+    #[schemars(with = "Option<BTreeMap<String, RawParam>>")]
+    pub params: Option<BTreeMap<String, RawParam>>,
+    /// Comparison options applied to every step of the fixture.
+    pub options: Option<RawOptions>,
+    /// The setup steps, run before the steps of the case that uses the fixture. Each needs a
+    /// `name`; their cleanups run after the case's.
+    #[schemars(schema_with = "main_steps_schema")]
+    pub steps: Vec<RawStep>,
+    /// Names captured or bound by the steps that a case may use (as `{{ALIAS.NAME}}`).
+    #[serde(default)]
+    pub exports: Vec<String>,
+}
+
+/// A fixture parameter.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    /// What the parameter is for.
+    #[allow(dead_code)] // read by people and editors (the schema), not by the loader
+    pub description: Option<String>,
+    /// The value when a use gives none (a template over the target's variables). Without a
+    /// default the parameter is required.
+    pub default: Option<String>,
 }
 
 /// One request/response exchange: a step of `steps`, or a cleanup step (then `name` is optional

@@ -97,13 +97,19 @@ fn classify(inner: &str) -> Result<Segment, String> {
     if xml::MATCHER_WORDS.contains(&first) {
         return Ok(Segment::Matcher(expr.to_string()));
     }
-    if is_variable_name(expr) {
+    if is_variable_name(expr) || is_export_name(expr) {
         return Ok(Segment::Var(expr.to_string()));
     }
     Err(format!(
-        "`{{{{{expr}}}}}` is neither a variable name ([A-Za-z_][A-Za-z0-9_]*) nor a matcher ({})",
+        "`{{{{{expr}}}}}` is neither a variable name ([A-Za-z_][A-Za-z0-9_]*, or ALIAS.NAME for what a fixture exports) nor a matcher ({})",
         xml::MATCHER_WORDS.join(", ")
     ))
+}
+
+/// `ALIAS.NAME`: a name a fixture used `as: ALIAS` exports (both parts variable names).
+pub fn is_export_name(name: &str) -> bool {
+    name.split_once('.')
+        .is_some_and(|(alias, local)| is_variable_name(alias) && is_variable_name(local))
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`

@@ -16,13 +16,16 @@ use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
 use super::template::{Spanned, TemplateError, placeholder_text};
 use super::{
     Case, DEFAULT_COMPARE_HEADERS, DEFAULT_SCHEMA, DEFAULT_SUBSET, DEFAULT_TRIM, FaultExpectation,
-    HeaderOverrides, LoadError, RequestBody, Segment, ServerVersion, SourcePos, StepOptions,
+    HeaderOverrides, LoadError, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions,
     Template, XmlText,
 };
 use crate::target::vars;
 use crate::{operations, xml};
 
+mod fixture;
 mod step;
+
+pub use fixture::check_fixture;
 
 use step::{StepKind, StepPlace};
 
@@ -42,6 +45,8 @@ const WRAPPER: &str = "end-of-text";
 pub struct Validator<'a> {
     pub case_id: String,
     pub file: PathBuf,
+    /// The cases root (fixture paths are relative to it).
+    pub root: PathBuf,
     pub outline: Outline,
     pub sources: Sources,
     pub known: &'a BTreeSet<String>,
@@ -126,6 +131,8 @@ struct Scope<'s> {
     available: &'s BTreeSet<String>,
     /// name -> step that captures it later.
     later: &'s BTreeMap<String, String>,
+    /// fixture alias -> what it exports (for the help of an unknown `ALIAS.NAME`).
+    fixtures: &'s BTreeMap<String, String>,
 }
 
 /// Case options after validation, ready to merge into each step's.
@@ -221,82 +228,21 @@ impl Validator<'_> {
             self.error_at_key("steps", "a case needs at least one step", None);
         }
 
-        // Captures per step, gathered first so an unknown variable can name the later step.
-        let captures: Vec<Vec<String>> = raw
-            .steps
-            .iter()
-            .map(|step| self.step_capture_names(step))
-            .collect();
         let mut base_vars: BTreeSet<String> = self.known.clone();
         base_vars.insert(vars::RUN_ID.to_string());
-        let step_names: Vec<String> = raw
-            .steps
-            .iter()
-            .map(|s| s.name.clone().unwrap_or_default())
-            .collect();
-        for (i, names) in captures.iter().enumerate() {
-            for name in names {
-                if base_vars.contains(name) {
-                    // At the `capture:` key when it is one, else at the step (a `{{bind}}`).
-                    self.error_at_key(
-                        &format!("steps[{i}].capture.{name}"),
-                        format!("capture `{name}` would hide the target variable of that name"),
-                        Some("choose another name".to_string()),
-                    );
-                }
-            }
-        }
-
-        let mut steps = Vec::new();
-        let mut names_seen: BTreeMap<String, usize> = BTreeMap::new();
+        let uses = self.uses(raw.uses.unwrap_or_default(), &base_vars);
         let mut available = base_vars.clone();
-        for (i, raw_step) in raw.steps.into_iter().enumerate() {
-            let path = format!("steps[{i}]");
-            let first = match &raw_step.name {
-                Some(name) => *names_seen.entry(name.clone()).or_insert(i),
-                None => i,
-            };
-            if first != i {
-                self.error_at_value(
-                    &format!("{path}.name"),
-                    format!("step name `{}` is used twice", step_names[i]),
-                    Some(format!(
-                        "the first is step {} (line {}); names must be unique",
-                        first + 1,
-                        self.value_pos(&format!("steps[{first}].name")).line
-                    )),
-                );
-            }
-            let later: BTreeMap<String, String> = captures
-                .iter()
-                .enumerate()
-                .skip(i + 1)
-                .rev()
-                .flat_map(|(j, names)| names.iter().map(move |n| (n.clone(), j)))
-                .map(|(n, j)| (n, format!("step {} `{}`", j + 1, step_names[j])))
-                .collect();
-            let scope = Scope {
-                available: &available,
-                later: &later,
-            };
-            let place = StepPlace {
-                path,
-                scope: &scope,
-                base: &base,
-                kind: StepKind::Main {
-                    captures: &captures[i],
-                },
-            };
-            if let Some(step) = self.step(raw_step, &place) {
-                steps.push(step);
-            }
-            available.extend(captures[i].iter().cloned());
-        }
+        available.extend(uses.exported.iter().cloned());
+        let (own_steps, available) =
+            self.main_steps(raw.steps, &base, available, &base_vars, &uses.help);
+        let mut steps = uses.steps;
+        steps.extend(own_steps);
 
         let empty_later = BTreeMap::new();
         let scope = Scope {
             available: &available,
             later: &empty_later,
+            fixtures: &uses.help,
         };
         let mut cleanup = Vec::new();
         for (i, raw_cleanup) in raw.cleanup.unwrap_or_default().into_iter().enumerate() {
@@ -329,6 +275,88 @@ impl Validator<'_> {
             steps,
             cleanup,
         })
+    }
+
+    /// Validates `steps` (of a case or a fixture): names unique, each step's variables in scope.
+    /// `available` is what the first step may use; returns the steps and what the case-level
+    /// cleanup may use.
+    fn main_steps(
+        &mut self,
+        raw_steps: Vec<RawStep>,
+        base: &BaseOptions,
+        mut available: BTreeSet<String>,
+        base_vars: &BTreeSet<String>,
+        fixtures: &BTreeMap<String, String>,
+    ) -> (Vec<Step>, BTreeSet<String>) {
+        // Captures per step, gathered first so an unknown variable can name the later step.
+        let captures: Vec<Vec<String>> = raw_steps
+            .iter()
+            .map(|step| self.step_capture_names(step))
+            .collect();
+        let step_names: Vec<String> = raw_steps
+            .iter()
+            .map(|s| s.name.clone().unwrap_or_default())
+            .collect();
+        for (i, names) in captures.iter().enumerate() {
+            for name in names {
+                if base_vars.contains(name) {
+                    // At the `capture:` key when it is one, else at the step (a `{{bind}}`).
+                    self.error_at_key(
+                        &format!("steps[{i}].capture.{name}"),
+                        format!("capture `{name}` would hide the target variable of that name"),
+                        Some("choose another name".to_string()),
+                    );
+                }
+            }
+        }
+
+        let mut steps = Vec::new();
+        let mut names_seen: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, raw_step) in raw_steps.into_iter().enumerate() {
+            let path = format!("steps[{i}]");
+            let first = match &raw_step.name {
+                Some(name) => *names_seen.entry(name.clone()).or_insert(i),
+                None => i,
+            };
+            if first != i {
+                self.error_at_value(
+                    &format!("{path}.name"),
+                    format!("step name `{}` is used twice", step_names[i]),
+                    Some(format!(
+                        "the first is step {} (line {}); names must be unique",
+                        first + 1,
+                        self.value_pos(&format!("steps[{first}].name")).line
+                    )),
+                );
+            }
+            let later: BTreeMap<String, String> = captures
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .rev()
+                .flat_map(|(j, names)| names.iter().map(move |n| (n.clone(), j)))
+                .map(|(n, j)| (n, format!("step {} `{}`", j + 1, step_names[j])))
+                .collect();
+            let scope = Scope {
+                available: &available,
+                later: &later,
+                fixtures,
+            };
+            let place = StepPlace {
+                path,
+                scope: &scope,
+                base,
+                kind: StepKind::Main {
+                    captures: &captures[i],
+                },
+            };
+            if let Some(step) = self.step(raw_step, &place) {
+                steps.push(step);
+            }
+            available.extend(captures[i].iter().cloned());
+        }
+
+        (steps, available)
     }
 
     /// Names a step captures (`capture:` keys and `{{bind NAME}}` in its expectation, inline or
@@ -691,10 +719,14 @@ impl Validator<'_> {
         if scope.available.contains(name) {
             return true;
         }
+        let fixture = name
+            .split_once('.')
+            .and_then(|(alias, _)| scope.fixtures.get(alias));
         let help = match scope.later.get(name) {
             Some(step) => Some(format!(
                 "`{name}` is captured by {step}, which runs later; a value can be used only after the step that captures it"
             )),
+            None if fixture.is_some() => fixture.cloned(),
             None => {
                 let names: Vec<&str> = scope.available.iter().map(String::as_str).collect();
                 did_you_mean(name, names.iter().copied())
@@ -946,6 +978,7 @@ pub struct UnknownKey {
 /// but a person fixing a file wants them all.
 pub fn unknown_keys(outline: &Outline) -> Vec<UnknownKey> {
     let case_keys = allowed_keys::<RawCase>();
+    let use_keys = allowed_keys::<super::raw::RawUse>();
     let step_keys = allowed_keys::<RawStep>();
     // Cleanup steps have the keys of a step; a nested `cleanup` is refused by the validation.
     let cleanup_keys = step_keys.clone();
@@ -969,6 +1002,9 @@ pub fn unknown_keys(outline: &Outline) -> Vec<UnknownKey> {
     check("", &case_keys);
     check("options", &option_keys);
     let count = |path: &str| outline.len(path);
+    for u in 0..count("use") {
+        check(&format!("use[{u}]"), &use_keys);
+    }
     let mut step_like = Vec::new();
     for i in 0..count("steps") {
         let step = format!("steps[{i}]");

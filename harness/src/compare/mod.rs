@@ -302,6 +302,7 @@ fn compare_case(case: &Case, sides: &[RunningSide<'_>]) -> CaseComparison {
                 trace_header: side.side.target.trace_header.as_deref(),
                 continue_after_failure: true,
                 validate_schema: !side.side.target.no_schema,
+                recorded: None,
                 default_server_version: side
                     .side
                     .target

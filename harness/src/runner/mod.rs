@@ -65,6 +65,8 @@ pub struct RunConfig {
     /// --cases x --endpoint URL`): the rerun hint under a failing case appends `--exact ID`.
     /// Empty = `cargo run --release --`.
     pub rerun_command: String,
+    /// Recording (`--bless`) and the accept command of mismatch messages.
+    pub record: crate::record::RecordConfig,
 }
 
 /// How progress is shown: libtest-mimic's per-case lines in its default format; with `-q` or
@@ -136,6 +138,8 @@ pub struct CaseContext<'a> {
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
     /// Validate responses against the EWS schema (false under `--no-schema`).
     pub validate_schema: bool,
+    /// When recording: where each case's responses go (see [`crate::record`]).
+    pub recorded: Option<&'a Mutex<Vec<crate::record::RecordedCase>>>,
 }
 
 impl CaseContext<'_> {
@@ -219,6 +223,7 @@ pub fn run_case(
             );
         }
     };
+    let mut recorded = Vec::new();
     for (index, step) in case.steps.iter().enumerate() {
         let label = trace_label(index, None);
         if stopped {
@@ -229,8 +234,16 @@ pub fn run_case(
             ));
             continue;
         }
+        let before = ctx.recorded.map(|_| vars.clone());
         let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars);
         note_problem(&run, step);
+        if let Some(before) = before {
+            recorded.push(crate::record::RecordedStep {
+                index,
+                before,
+                result: run.result.clone(),
+            });
+        }
         if run.sent {
             cleanups.extend(
                 step.cleanup
@@ -256,6 +269,14 @@ pub fn run_case(
         let run = guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars);
         note_problem(&run, step);
         steps.push(run.result);
+    }
+    if let Some(sink) = ctx.recorded {
+        sink.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(crate::record::RecordedCase {
+                case: case.clone(),
+                steps: recorded,
+            });
     }
     let mut status = case_status(&steps);
     let mut reason = steps
@@ -463,6 +484,8 @@ struct Shared {
     /// Operations already announced as not implemented (said once per operation).
     announced: Mutex<BTreeSet<String>>,
     progress: OnceLock<report::terminal::Progress>,
+    record: crate::record::RecordConfig,
+    recorded: Mutex<Vec<crate::record::RecordedCase>>,
 }
 
 impl Shared {
@@ -544,6 +567,7 @@ fn run_trial(
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
         validate_schema: shared.validate_schema,
+        recorded: shared.record.records().then_some(&shared.recorded),
     };
     // Steps are guarded one by one (so cleanups run); this catches what lies between them.
     let result =
@@ -570,10 +594,20 @@ fn run_trial(
         (_, true) => Ok(Completion::ignored_with(
             "expected failure (listed in the baseline)",
         )),
-        (_, false) => Err(Failed::from(
-            guard::catch(|| message::failure(case, &result, &shared.rerun_command, shared.color))
-                .unwrap_or_else(|p| format!("{}\n{p}", result.status.label())),
-        )),
+        (_, false) => Err(Failed::from({
+            let mut text = guard::catch(|| {
+                message::failure(case, &result, &shared.rerun_command, shared.color)
+            })
+            .unwrap_or_else(|p| format!("{}\n{p}", result.status.label()));
+            if result.status == CaseStatus::Fail {
+                // The last line: the command that records the new output for review.
+                text.push_str(&format!(
+                    "\n  accept the new output: {}",
+                    shared.record.accept_command(case)
+                ));
+            }
+            text
+        })),
     };
     shared.push(result);
     outcome
@@ -630,6 +664,8 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         operations: config.target.operations.clone(),
         announced: Mutex::new(BTreeSet::new()),
         progress: OnceLock::new(),
+        record: config.record.clone(),
+        recorded: Mutex::new(Vec::new()),
     });
 
     let selected = |id: &str| config.partition.is_none_or(|p| p.contains(id));
@@ -730,6 +766,12 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
         progress.finish();
     }
 
+    let recorded = std::mem::take(&mut *shared.recorded.lock().unwrap_or_else(|e| e.into_inner()));
+    let written = crate::record::write_pending(&shared.record, &recorded, &shared.variables);
+    let summary = crate::record::summary(&shared.record, &written);
+    if !summary.is_empty() && !config.libtest.list {
+        eprint!("{summary}");
+    }
     let mut cases = std::mem::take(&mut *shared.results.lock().unwrap_or_else(|e| e.into_inner()));
     cases.extend(ignored_results);
     cases.extend(known_results);

@@ -1245,3 +1245,341 @@ fn the_schema_option_defaults_to_true_and_a_step_overrides_the_case() {
         render(&errors)
     );
 }
+
+// Fixtures: shared setup steps (`use:`), instantiated per use.
+
+const GROUP_FIXTURE: &str = "\
+title: a group
+params:
+  name: { description: the DisplayName }
+  note: { default: \"n-{{run_id}}\" }
+steps:
+  - name: create it
+    body: <m:AddImGroup><m:DisplayName>{{name}}</m:DisplayName></m:AddImGroup>
+    expect: |
+      <m:AddImGroupResponse ResponseClass=\"Success\">
+        <m:ResponseCode>NoError</m:ResponseCode>
+        <m:ImGroup>
+          <t:DisplayName>{{name}}</t:DisplayName>
+          <t:GroupType>IPM.DistList.MOC.UserGroup</t:GroupType>
+          <t:ExchangeStoreId Id=\"{{bind id ews_id}}\" ChangeKey=\"{{bind ck base64}}\"/>
+        </m:ImGroup>
+      </m:AddImGroupResponse>
+    capture: { hidden: \"//t:GroupType\" }
+    cleanup:
+      - body: <m:RemoveImGroup><m:GroupId Id=\"{{id}}\"/></m:RemoveImGroup>
+exports: [id, ck]
+";
+
+/// A temp cases root with `im/_fixtures/group.yaml` and the case `im/c.yaml`.
+fn fixture_tree(fixture: &str, case_text: &str) -> (crate::support::TempDir, PathBuf) {
+    let dir = crate::support::TempDir::new("case-fixture");
+    std::fs::create_dir_all(dir.path().join("im/_fixtures")).unwrap();
+    std::fs::write(dir.path().join("im/_fixtures/group.yaml"), fixture).unwrap();
+    let file = dir.path().join("im/c.yaml");
+    std::fs::write(&file, case_text).unwrap();
+    (dir, file)
+}
+
+fn case_using(uses: &str, step_body: &str) -> String {
+    format!(
+        "title: t\noperation: SetImGroup\nsince: Exchange2013\nuse:\n{uses}steps:\n  - name: rename\n    body: {step_body}\n"
+    )
+}
+
+#[test]
+fn two_uses_of_one_fixture_run_first_with_their_own_names_and_cleanups() {
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: a, with: { name: \"a&b-{{run_id}}\" } }\n  - { fixture: im/_fixtures/group.yaml, as: b, with: { name: \"{{a.id}}\", note: x } }\n",
+        "<m:SetImGroup><m:GroupId Id=\"{{a.id}}\" ChangeKey=\"{{b.ck}}\"/><m:NewDisplayName>n</m:NewDisplayName></m:SetImGroup>",
+    );
+    let (dir, file) = fixture_tree(GROUP_FIXTURE, &text);
+    let case = case::load_file(dir.path(), &file, &known())
+        .unwrap_or_else(|e| panic!("must load:\n{}", render(&e)));
+    let names: Vec<&str> = case.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["a: create it", "b: create it", "rename"]);
+    // Fixture steps keep their positions in the fixture file.
+    let fixture_file = dir.path().join("im/_fixtures/group.yaml");
+    assert_eq!(case.steps[0].pos.file, fixture_file);
+    assert_eq!((case.steps[0].pos.line, case.steps[0].pos.col), (6, 5));
+    // Parameters are spliced in (literal text escaped in XML), captures renamed per use.
+    let RequestBody::Body { body, .. } = &case.steps[0].request.body else {
+        panic!("a body request")
+    };
+    assert_eq!(
+        body.template.source,
+        "<m:AddImGroup><m:DisplayName>a&amp;b-{{run_id}}</m:DisplayName></m:AddImGroup>"
+    );
+    let RequestBody::Body { body, .. } = &case.steps[1].request.body else {
+        panic!("a body request")
+    };
+    assert!(
+        body.template
+            .source
+            .contains("<m:DisplayName>{{a.id}}</m:DisplayName>")
+    );
+    let expect = &case.steps[1].expect.xml.as_ref().unwrap().template.source;
+    assert!(expect.contains("Id=\"{{bind b.id ews_id}}\" ChangeKey=\"{{bind b.ck base64}}\""));
+    assert_eq!(case.steps[1].captures[0].name, "b.hidden");
+    let cleanup = &case.steps[1].cleanup[0];
+    assert_eq!(cleanup.name, "b: cleanup after create it");
+    let RequestBody::Body { body, .. } = &cleanup.request.body else {
+        panic!("a body request")
+    };
+    assert_eq!(
+        body.template.source,
+        "<m:RemoveImGroup><m:GroupId Id=\"{{b.id}}\"/></m:RemoveImGroup>"
+    );
+}
+
+#[test]
+fn fixture_use_errors_point_at_the_case_and_the_fixture() {
+    // Unknown parameter, missing required parameter, a capture the fixture does not export.
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: g, with: { nam: x } }\n",
+        "<m:SetImGroup><m:GroupId Id=\"{{g.hidden}}\"/></m:SetImGroup>",
+    );
+    let (dir, file) = fixture_tree(GROUP_FIXTURE, &text);
+    let errors = case::load_file(dir.path(), &file, &known()).unwrap_err();
+    let shown = render(&errors);
+    let lines: Vec<String> = summary(&errors)
+        .into_iter()
+        .map(|(file, line, col, message, _)| format!("{file}:{line}:{col} {message}"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{shown}");
+    assert_eq!(
+        lines[0],
+        "c.yaml:5:7 fixture `im/_fixtures/group.yaml` needs the parameter `name` (declared at "
+            .to_string()
+            + &dir
+                .path()
+                .join("im/_fixtures/group.yaml")
+                .display()
+                .to_string()
+            + ":3:3)",
+        "{shown}"
+    );
+    assert_eq!(
+        lines[1], "c.yaml:5:56 fixture `im/_fixtures/group.yaml` has no parameter `nam`",
+        "{shown}"
+    );
+    assert_eq!(errors[1].help.as_deref(), Some("did you mean `name`?"));
+    assert_eq!(
+        lines[2], "c.yaml:8:40 unknown variable `g.hidden`",
+        "{shown}"
+    );
+    assert_eq!(
+        errors[2].help.as_deref(),
+        Some("fixture `im/_fixtures/group.yaml` (as `g`) exports: `g.id`, `g.ck`")
+    );
+}
+
+#[test]
+fn errors_inside_a_fixture_are_reported_at_the_fixture_and_exports_must_be_captured() {
+    let broken = GROUP_FIXTURE
+        .replace("<m:GroupId Id=\"{{id}}\"/>", "<m:GroupId Id=\"{{idd}}\"/>")
+        .replace("exports: [id, ck]", "exports: [id, ckk]");
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: g, with: { name: x } }\n",
+        "<m:SetImGroup/>",
+    );
+    let (dir, file) = fixture_tree(&broken, &text);
+    let errors = case::load_file(dir.path(), &file, &known()).unwrap_err();
+    let got: Vec<(String, usize, usize, String)> = summary(&errors)
+        .into_iter()
+        .map(|(f, l, c, m, _)| (f, l, c, m))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "group.yaml".to_string(),
+                19,
+                47,
+                "unknown variable `idd`".to_string()
+            ),
+            (
+                "group.yaml".to_string(),
+                20,
+                15,
+                "`ckk` is exported but no step captures or binds it".to_string()
+            ),
+        ],
+        "{}",
+        render(&errors)
+    );
+    assert_eq!(errors[1].help.as_deref(), Some("did you mean `ck`?"));
+    // A fixture must live in a `_fixtures/` folder (the walk skips those, so it is no case).
+    let (dir, file) = fixture_tree(
+        GROUP_FIXTURE,
+        &case_using("  - { fixture: im/c.yaml, as: g }\n", "<m:SetImGroup/>"),
+    );
+    let errors = case::load_file(dir.path(), &file, &known()).unwrap_err();
+    assert_eq!(
+        errors[0].message,
+        "`im/c.yaml` is not in a `_fixtures/` folder"
+    );
+}
+
+#[test]
+fn the_walk_does_not_take_fixtures_for_cases() {
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: g, with: { name: x } }\n",
+        "<m:SetImGroup/>",
+    );
+    let (dir, _) = fixture_tree(GROUP_FIXTURE, &text);
+    let outcome = case::load_dir(dir.path(), &known());
+    assert!(outcome.errors.is_empty(), "{}", render(&outcome.errors));
+    let ids: Vec<&str> = outcome.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["im/c"]);
+}
+
+#[test]
+fn the_committed_fixture_schema_is_the_generated_one() {
+    let committed =
+        std::fs::read_to_string(repo_file("cases/fixture.schema.json")).unwrap_or_default();
+    assert!(
+        committed.trim_end() == case::fixture_json_schema().trim_end(),
+        "cases/fixture.schema.json is out of date; regenerate it with \
+         `cargo run -- schema --fixture > cases/fixture.schema.json`"
+    );
+}
+
+#[test]
+fn at_run_time_fixture_steps_run_first_and_their_cleanups_last_even_after_a_failure() {
+    use ews_conformance::report::{CaseStatus, StepPhase, StepStatus};
+    // The case's own step fails (a wrong ResponseCode expected); both uses' cleanups still run,
+    // after the case's own, last registered first.
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: a, with: { name: \"fa-{{run_id}}\" } }\n  - { fixture: im/_fixtures/group.yaml, as: b, with: { name: \"fb-{{run_id}}\" } }\n",
+        "<m:GetImItems><m:GroupIds><t:ItemId Id=\"{{a.id}}\"/></m:GroupIds></m:GetImItems>\n    expect: <m:GetImItemsResponse ResponseClass=\"Error\"/>\n    cleanup:\n      - name: own cleanup\n        body: <m:GetImItemList/>",
+    );
+    let (dir, _) = fixture_tree(GROUP_FIXTURE, &text);
+    let reports = crate::support::TempDir::new("case-fixture-run");
+    let out = crate::support::run_bin(
+        &[
+            "--cases",
+            dir.path().to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::support::all_output(&out)
+    );
+    let report = crate::support::read_report(reports.path());
+    let case = &report.cases[0];
+    assert_eq!(case.status, CaseStatus::Fail);
+    let steps: Vec<(&str, StepPhase, StepStatus)> = case
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.phase, s.status))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("a: create it", StepPhase::Main, StepStatus::Pass),
+            ("b: create it", StepPhase::Main, StepStatus::Pass),
+            ("rename", StepPhase::Main, StepStatus::Fail),
+            ("own cleanup", StepPhase::Cleanup, StepStatus::Pass),
+            (
+                "b: cleanup after create it",
+                StepPhase::Cleanup,
+                StepStatus::Pass
+            ),
+            (
+                "a: cleanup after create it",
+                StepPhase::Cleanup,
+                StepStatus::Pass
+            ),
+        ]
+    );
+    // A failing fixture step names the fixture's file and line.
+    let wrong = GROUP_FIXTURE.replace("<m:ResponseCode>NoError", "<m:ResponseCode>Wrong");
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: a, with: { name: \"fw-{{run_id}}\" } }\n",
+        "<m:GetImItemList/>",
+    );
+    let (dir, _) = fixture_tree(&wrong, &text);
+    let out = crate::support::run_bin(
+        &["--cases", dir.path().to_str().unwrap(), "--no-reports"],
+        &[],
+    );
+    let shown = crate::support::all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    let fixture_file = dir.path().join("im/_fixtures/group.yaml");
+    assert!(
+        shown.contains(&format!(
+            "step 1/2 \"a: create it\" at {}:6:5: FAILED",
+            fixture_file.display()
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("expectation at {}:10:9", fixture_file.display())),
+        "{shown}"
+    );
+}
+
+#[test]
+fn step_edit_spans_cover_exactly_the_expect_value_or_the_line_after_the_request() {
+    let text = "title: t\nsteps:\n  - name: a\n    body: |\n      <m:X/>\n\n    # a comment about expect\n    expect: |  # old\n      <m:XResponse/>\n\n      <!-- kept inside -->\n    capture: { id: //@Id }\n  - name: b\n    body: <m:Y/>\n    cleanup: []\n  - { name: c, body: <m:Z/> }\n  - name: d\n    body: <m:W/>";
+    let a = case::step_edit(text, 0).expect("block step");
+    assert_eq!(a.key_indent, 4);
+    let range = a.expect.clone().unwrap();
+    assert_eq!(
+        &text[range],
+        " |  # old\n      <m:XResponse/>\n\n      <!-- kept inside -->"
+    );
+    let b = case::step_edit(text, 1).expect("block step");
+    assert_eq!(b.expect, None);
+    assert!(text[b.insert_at..].starts_with("    cleanup: []\n"));
+    assert_eq!(
+        case::step_edit(text, 2),
+        None,
+        "flow style is not rewritten"
+    );
+    // The last step of a file without a final line break: insert at the very end.
+    let d = case::step_edit(text, 3).unwrap();
+    assert_eq!(d.insert_at, text.len());
+}
+
+#[test]
+fn a_fixture_no_case_uses_is_checked_on_its_own() {
+    let text = case_using(
+        "  - { fixture: im/_fixtures/group.yaml, as: g, with: { name: x } }\n",
+        "<m:SetImGroup/>",
+    );
+    let (dir, _) = fixture_tree(GROUP_FIXTURE, &text);
+    let broken = GROUP_FIXTURE.replace(
+        "{{name}}</m:DisplayName></m:AddImGroup>",
+        "{{nmae}}</m:DisplayName></m:AddImGroup>",
+    );
+    std::fs::write(dir.path().join("im/_fixtures/unused.yaml"), broken).unwrap();
+    let outcome = case::load_dir(dir.path(), &known());
+    assert_eq!(outcome.cases.len(), 1, "{}", render(&outcome.errors));
+    let got: Vec<(String, String, usize, usize, String)> = outcome
+        .errors
+        .iter()
+        .map(|e| {
+            let (file, line, col, message, _) = summary(std::slice::from_ref(e)).remove(0);
+            (e.case_id.clone(), file, line, col, message)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "im/_fixtures/unused".to_string(),
+            "unused.yaml".to_string(),
+            7,
+            40,
+            "unknown variable `nmae`".to_string()
+        )],
+        "{}",
+        render(&outcome.errors)
+    );
+}

@@ -10,6 +10,8 @@ mod clients;
 mod compare;
 /// The folder and id cases through a recording proxy: every response is schema-valid.
 mod folders;
+/// Recording expectations (`--bless`), `.new` files and `review`, end to end.
+mod record;
 mod runner;
 /// The schema engine at work: response validation, opt-outs, lint, `validate`, the libxml2 oracle.
 mod schema;

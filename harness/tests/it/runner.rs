@@ -255,6 +255,7 @@ fn ctrl_c_finishes_the_running_case_skips_the_rest_and_still_writes_reports() {
     let reports = TempDir::new("runner-interrupt");
     let cases = fixture("runner/mixed");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+        .env_remove("EWS_BLESS") // never record into the fixtures
         .args([
             "--cases",
             cases.to_str().unwrap(),
@@ -828,6 +829,7 @@ fn a_run_into_a_closed_stdout_reports_every_case_and_never_exits_green() {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+            .env_remove("EWS_BLESS") // never record into the fixtures
             .args(["--cases", fixture(dir).to_str().unwrap()])
             .args(["--reports", reports.path().to_str().unwrap()])
             .env("NO_COLOR", "1")

@@ -78,11 +78,14 @@ fn assert_all_pass(out: &Output, report: &RunReport) {
     );
 }
 
-/// Every `*.yaml`/`*.yml` file below `dir`.
+/// Every `*.yaml`/`*.yml` file below `dir`, except fixtures (`_fixtures/` folders).
 fn case_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).expect("cases dir").flatten() {
         let path = entry.path();
+        if path.is_dir() && path.file_name().is_some_and(|n| n == "_fixtures") {
+            continue;
+        }
         if path.is_dir() {
             found.extend(case_files(&path));
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {

@@ -45,11 +45,13 @@ pub fn fixture(rel: &str) -> PathBuf {
 }
 
 /// Runs the `ews-conformance` binary with `args` and extra environment variables. The EWS_*
-/// variables of the outer environment are cleared so a developer's settings cannot leak in.
+/// variables of the outer environment are cleared so a developer's settings cannot leak in
+/// (`EWS_BLESS` too: blessing this project's goldens must never record into case files).
 pub fn run_bin(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ews-conformance"));
     cmd.args(args).env("NO_COLOR", "1");
     for var in [
+        "EWS_BLESS",
         "EWS_ENDPOINT",
         "EWS_AUTH",
         "EWS_USERNAME",

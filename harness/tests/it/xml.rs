@@ -890,18 +890,18 @@ fn differs_catches_a_change_key_that_does_not_change() {
 fn im_cases_require_a_new_change_key_after_rename_and_membership_changes() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cases/im");
     for (file, old) in [
-        ("set_im_group/renames_group.yaml", "group_ck"),
+        ("set_im_group/renames_group.yaml", "group.change_key"),
         (
             "remove_im_contact_from_group/removes_member.yaml",
-            "created_ck",
+            "group.change_key",
         ),
         (
             "add_new_im_contact_to_group/adds_contact_to_group.yaml",
-            "created_ck",
+            "group.change_key",
         ),
         (
             "add_im_contact_to_group/adds_existing_contact.yaml",
-            "group_b_created_ck",
+            "group_b.change_key",
         ),
         ("flows/group_lifecycle.yaml", "group_a_member_ck"),
     ] {

@@ -417,6 +417,7 @@ impl Validator<'_> {
         let scope = Scope {
             available: &available,
             later: place.scope.later,
+            fixtures: place.scope.fixtures,
         };
         let mut cleanup = Vec::new();
         for (i, raw_cleanup) in raw.into_iter().enumerate() {
