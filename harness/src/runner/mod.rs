@@ -17,7 +17,9 @@ pub mod guard;
 pub mod headers;
 pub mod message;
 pub mod partition;
+pub mod session;
 pub mod step;
+pub mod stream;
 pub mod unsupported;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -121,7 +123,33 @@ pub enum RunError {
     },
 }
 
+/// What ends a bounded wait (polling, streams) early: Ctrl-C and the whole-run deadline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WaitLimit<'a> {
+    pub interrupt: Option<&'a AtomicBool>,
+    pub deadline: Option<Instant>,
+}
+
+impl WaitLimit<'_> {
+    /// `until`, or the run's deadline when that comes first.
+    pub fn bound(&self, until: Instant) -> Instant {
+        self.deadline.map_or(until, |d| d.min(until))
+    }
+
+    /// Why waiting must stop now, if it must.
+    pub fn stopped(&self) -> Option<&'static str> {
+        if self.interrupt.is_some_and(|i| i.load(Ordering::SeqCst)) {
+            Some("the run was interrupted (Ctrl-C)")
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            Some("the run hit its time limit (--run-timeout)")
+        } else {
+            None
+        }
+    }
+}
+
 /// Per-case view of the run shared by all trials.
+#[derive(Clone)]
 pub struct CaseContext<'a> {
     pub transport: &'a Transport,
     /// The id of the case being run (for the trace header).
@@ -136,6 +164,10 @@ pub struct CaseContext<'a> {
     pub server_seen: &'a Mutex<Option<(Option<String>, Option<String>)>>,
     /// Validate responses against the EWS schema (false under `--no-schema`).
     pub validate_schema: bool,
+    /// The target (its users, for steps with `as:` / `session:`).
+    pub target: &'a Target,
+    /// What ends polling and stream waits early.
+    pub wait: WaitLimit<'a>,
 }
 
 impl CaseContext<'_> {
@@ -201,6 +233,11 @@ pub fn run_case(
     variables: &BTreeMap<String, String>,
 ) -> CaseResult {
     let started = Instant::now();
+    if let Some(user) = session::missing_user(case, ctx.target) {
+        // A configuration gap: nothing is sent, the case says how to fix it.
+        return not_run(case, CaseStatus::Ignored, session::unknown_user_reason(&user));
+    }
+    let mut sessions = session::CaseSessions::new(ctx.target);
     let mut vars = variables.clone();
     let mut steps: Vec<StepResult> = Vec::new();
     let mut cleanups: Vec<(String, &case::Step)> = Vec::new();
@@ -229,7 +266,7 @@ pub fn run_case(
             ));
             continue;
         }
-        let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars);
+        let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars, &mut sessions);
         note_problem(&run, step);
         if run.sent {
             cleanups.extend(
@@ -253,7 +290,14 @@ pub fn run_case(
         .enumerate()
         .map(|(k, c)| (format!("cleanup{}", k + 1), c));
     for (label, step) in cleanups.into_iter().rev().chain(case_cleanups) {
-        let run = guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars);
+        let run = guarded_step(
+            ctx,
+            step,
+            StepPhase::Cleanup,
+            &label,
+            &mut vars,
+            &mut sessions,
+        );
         note_problem(&run, step);
         steps.push(run.result);
     }
@@ -303,11 +347,12 @@ fn guarded_step(
     phase: StepPhase,
     label: &str,
     vars: &mut BTreeMap<String, String>,
+    sessions: &mut session::CaseSessions<'_>,
 ) -> step::StepRun {
     let started = Instant::now();
     guard::catch(|| {
         guard::maybe_inject(&step.name);
-        step::run_step(ctx, step, phase, label, vars)
+        session::run(ctx, step, phase, label, vars, sessions)
     })
     .unwrap_or_else(|panicked| step::StepRun {
         result: StepResult {
@@ -436,6 +481,7 @@ fn add_missing_results(
 /// State every trial of one run shares.
 struct Shared {
     transport: Transport,
+    target: Target,
     redactor: Redactor,
     /// The first ServerVersionInfo seen (Version, build).
     server_seen: Mutex<Option<(Option<String>, Option<String>)>>,
@@ -544,6 +590,11 @@ fn run_trial(
         redactor: &shared.redactor,
         server_seen: &shared.server_seen,
         validate_schema: shared.validate_schema,
+        target: &shared.target,
+        wait: WaitLimit {
+            interrupt: Some(&shared.interrupt),
+            deadline: shared.deadline,
+        },
     };
     // Steps are guarded one by one (so cleanups run); this catches what lies between them.
     let result =
@@ -600,6 +651,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     variables.insert(vars::RUN_ID.to_string(), config.run_id.clone());
     let shared = Arc::new(Shared {
         transport: Transport::new(&config.target)?,
+        target: config.target.clone(),
         redactor: Redactor::for_target(&config.target),
         server_seen: Mutex::new(None),
         results: Mutex::new(Vec::new()),

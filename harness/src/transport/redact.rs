@@ -97,7 +97,9 @@ impl Redactor {
                 needles.push(STANDARD.encode(secret.as_bytes()));
             }
         };
-        match &target.auth {
+        let users = target.users.values().map(|u| &u.auth);
+        for auth in std::iter::once(&target.auth).chain(users) {
+            match auth {
             Auth::None => {}
             Auth::Basic { username, password } => {
                 add(password.expose());
@@ -113,6 +115,7 @@ impl Redactor {
                 if let Some(domain) = domain {
                     add(&format!("{domain}\\{username}:{}", password.expose()));
                 }
+            }
             }
         }
         if let Some(proxy) = &target.proxy

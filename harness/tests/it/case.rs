@@ -727,8 +727,10 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     captures: vec![],
                     options: defaults.clone(),
                     cleanup: vec![],
+                    flow: Default::default(),
                     pos: pos(29, 9),
                 }],
+                flow: Default::default(),
                 pos: pos(11, 5),
             },
             Step {
@@ -762,6 +764,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 captures: vec![],
                 options: defaults.clone(),
                 cleanup: vec![],
+                flow: Default::default(),
                 pos: pos(30, 5),
             },
             Step {
@@ -781,6 +784,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 captures: vec![],
                 options: defaults.clone(),
                 cleanup: vec![],
+                flow: Default::default(),
                 pos: pos(37, 5),
             },
         ],
@@ -807,6 +811,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
             captures: vec![],
             options: defaults,
             cleanup: vec![],
+            flow: Default::default(),
             pos: pos(41, 5),
         }],
     };

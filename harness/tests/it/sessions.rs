@@ -1,0 +1,242 @@
+//! Several sessions in one case (`as: USER`, `session: NAME`), polling steps (`retry:`) and
+//! streamed responses (`stream:` / `expect_stream:`): the real binary against the embedded
+//! reference server and against loopback stand-ins written here (127.0.0.1 only) that answer
+//! a second session differently, deliver only on the third poll, stream envelopes with delays,
+//! never send the expected event, or send ill-formed XML in the stream.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[allow(dead_code)]
+fn _instant(_: Instant) {}
+
+use ews_conformance::report::{CaseResult, CaseStatus, RunReport, StepPhase, StepStatus};
+
+use crate::support::{TempDir, all_output, fixture, read_report, run_bin};
+
+fn case<'a>(report: &'a RunReport, id: &str) -> &'a CaseResult {
+    report
+        .cases
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("case {id} in report: {report:#?}"))
+}
+
+/// Runs the binary on a `sessions/...` fixture; returns the exit code, the report, the output.
+fn run(dir: &str, extra: &[&str], env: &[(&str, &str)]) -> (Option<i32>, RunReport, String) {
+    let reports = TempDir::new("sessions");
+    let cases = fixture(dir);
+    let mut args = vec![
+        "--cases",
+        cases.to_str().unwrap(),
+        "--reports",
+        reports.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = run_bin(&args, env);
+    let text = all_output(&out);
+    let report = read_report(reports.path());
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap_or_default();
+    let html = std::fs::read_to_string(reports.path().join("report.html")).unwrap_or_default();
+    (
+        out.status.code(),
+        report,
+        format!("{text}\n--- junit\n{junit}\n--- html\n{html}"),
+    )
+}
+
+/// One HTTP/1.1 request read from a keep-alive connection: (head in lower case, body).
+fn read_request(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Option<(String, String)> {
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&pending[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if pending.len() >= end + 4 + length {
+                let body = String::from_utf8_lossy(&pending[end + 4..end + 4 + length]).into();
+                pending.drain(..end + 4 + length);
+                return Some((head, body));
+            }
+        }
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        pending.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A SOAP 1.1 envelope with the `m` and `t` prefixes declared on its root.
+fn envelope(body: &str) -> String {
+    format!(
+        concat!(
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" "#,
+            r#"xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" "#,
+            r#"xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">"#,
+            "<s:Body>{}</s:Body></s:Envelope>"
+        ),
+        body
+    )
+}
+
+/// A GetImItemList answer holding one group named `name`.
+fn im_list(name: &str) -> String {
+    envelope(&format!(
+        concat!(
+            r#"<m:GetImItemListResponse ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>"#,
+            "<m:ImItemList><t:Groups><t:ImGroup><t:DisplayName>{}</t:DisplayName>",
+            "<t:GroupType>IPM.DistList.MOC.UserGroup</t:GroupType>",
+            r#"<t:ExchangeStoreId Id="AAMkAQEAAAAAAAV3Lg=="/></t:ImGroup></t:Groups></m:ImItemList>"#,
+            "</m:GetImItemListResponse>"
+        ),
+        name
+    ))
+}
+
+fn respond(stream: &mut TcpStream, body: &str) {
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// A keep-alive server whose answer names the connection it came on (`connection 1`, ...),
+/// or the Basic user `bob` when bob's credentials are sent. Sends every Authorization header
+/// it saw on the channel.
+fn connection_server() -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let connections = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16).flatten() {
+            let n = connections.fetch_add(1, Ordering::SeqCst) + 1;
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut pending = Vec::new();
+                while let Some((head, _body)) = read_request(&mut stream, &mut pending) {
+                    let auth = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("authorization:"))
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    let _ = tx.send(auth.clone());
+                    // base64("bob:bob-secret-pw")
+                    let name = if auth.ends_with("ym9iomjvyi1zzwnyzxqtchc=") {
+                        "user bob".to_string()
+                    } else {
+                        format!("connection {n}")
+                    };
+                    respond(&mut stream, &im_list(&name));
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn steps_run_as_other_users_and_sessions_of_the_embedded_server_and_cleanups_run_as_the_creator()
+{
+    let (code, report, text) = run("sessions/embedded", &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    let c = case(&report, "im/two_users");
+    assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
+    let who: Vec<(&str, Option<&str>, StepPhase)> = c
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.detail.session.as_deref(), s.phase))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("alice creates a group", None, StepPhase::Main),
+            ("alice's second session sees the group", Some("/second"), StepPhase::Main),
+            ("bob creates a group of his own", Some("bob"), StepPhase::Main),
+            ("bob's mailbox does not hold alice's group", Some("bob"), StepPhase::Main),
+            (
+                "bob removes his group (as bob, the creator)",
+                Some("bob"),
+                StepPhase::Cleanup
+            ),
+            ("cleanup after alice creates a group", None, StepPhase::Cleanup),
+        ]
+    );
+    assert!(c.steps.iter().all(|s| s.status == StepStatus::Pass), "{c:#?}");
+    // The reports say who sent a step.
+    assert!(text.contains("as bob"), "{text}");
+}
+
+#[test]
+fn a_case_acting_as_an_undefined_user_is_ignored_with_the_fix_and_sends_nothing() {
+    let (code, report, text) = run("sessions/unknown_user", &[], &[]);
+    assert_eq!(code, Some(0), "an unconfigured user does not fail the run: {text}");
+    let c = case(&report, "im/needs_dave");
+    assert_eq!(c.status, CaseStatus::Ignored, "{c:#?}");
+    let reason = c.reason.as_deref().unwrap_or("");
+    assert!(
+        reason.contains("user `dave`")
+            && reason.contains("users:")
+            && reason.contains("EWS_PASSWORD_DAVE"),
+        "{reason}"
+    );
+    assert!(c.steps.is_empty(), "nothing was sent: {c:#?}");
+}
+
+#[test]
+fn a_second_session_has_its_own_connection_and_a_profile_user_its_own_secret() {
+    let (url, auths) = connection_server();
+    let dir = TempDir::new("sessions-profile");
+    let profile = dir.path().join("target.yaml");
+    std::fs::write(
+        &profile,
+        format!(
+            "endpoint: {url}\nauth: basic\nusername: alice\nmailboxes:\n  mailbox: alice@example.com\n\
+             users:\n  bob:\n    username: bob\n    mailbox: bob@example.com\n"
+        ),
+    )
+    .unwrap();
+    let (code, report, text) = run(
+        "sessions/second_session",
+        &["--target", profile.to_str().unwrap()],
+        &[
+            ("EWS_PASSWORD", "alice-secret-pw"),
+            ("EWS_PASSWORD_BOB", "bob-secret-pw"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let c = case(&report, "im/sessions_apart");
+    assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
+    let seen: Vec<String> = auths.try_iter().collect();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen[0], seen[1], "alice in both sessions");
+    assert_ne!(seen[0], seen[3], "bob authenticates as bob");
+    for secret in ["alice-secret-pw", "bob-secret-pw", "Ym9iOmJvYi1zZWNyZXQtcHc="] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    // A profile user without a secret in the environment is a configuration error naming it.
+    let out = run_bin(
+        &[
+            "--cases",
+            fixture("sessions/second_session").to_str().unwrap(),
+            "--no-reports",
+            "--target",
+            profile.to_str().unwrap(),
+        ],
+        &[("EWS_PASSWORD", "alice-secret-pw")],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("users.bob") && text.contains("EWS_PASSWORD_BOB"), "{text}");
+}
