@@ -10,9 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-#[allow(dead_code)]
-fn _instant(_: Instant) {}
-
 use ews_conformance::report::{CaseResult, CaseStatus, RunReport, StepPhase, StepStatus};
 
 use crate::support::{TempDir, all_output, fixture, read_report, run_bin};
@@ -239,4 +236,110 @@ fn a_second_session_has_its_own_connection_and_a_profile_user_its_own_secret() {
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("users.bob") && text.contains("EWS_PASSWORD_BOB"), "{text}");
+}
+
+/// A server that answers GetImItemList with a group named `pending` until request number
+/// `deliver_at` (1-based), then `delivered`; `usize::MAX` never delivers. Anything else gets
+/// an empty GetImItems answer. Counts the GetImItemList requests.
+fn polling_server(deliver_at: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().unwrap());
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&polls);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64).flatten() {
+            let counter = Arc::clone(&counter);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut pending = Vec::new();
+                while let Some((_head, body)) = read_request(&mut stream, &mut pending) {
+                    if body.contains("GetImItemList") {
+                        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                        let name = if n >= deliver_at { "delivered" } else { "pending" };
+                        respond(&mut stream, &im_list(name));
+                    } else {
+                        respond(
+                            &mut stream,
+                            &envelope(concat!(
+                                r#"<m:GetImItemsResponse ResponseClass="Success">"#,
+                                "<m:ResponseCode>NoError</m:ResponseCode>",
+                                "<m:ImItemList><t:Groups/><t:Personas/></m:ImItemList>",
+                                "</m:GetImItemsResponse>"
+                            )),
+                        );
+                    }
+                }
+            });
+        }
+    });
+    (url, polls)
+}
+
+fn endpoint_args(url: &str) -> [&str; 6] {
+    [
+        "--endpoint",
+        url,
+        "--auth",
+        "none",
+        "--var",
+        "mailbox=alice@example.com",
+    ]
+}
+
+#[test]
+fn a_polling_step_passes_on_the_third_poll_and_reports_attempts_and_time() {
+    let (url, polls) = polling_server(3);
+    let (code, report, text) = run("sessions/poll", &endpoint_args(&url), &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(polls.load(Ordering::SeqCst), 3, "it stopped polling at the match");
+    let c = case(&report, "im/delivered");
+    assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
+    let step = &c.steps[0];
+    assert_eq!(step.detail.attempts, Some(3), "{step:#?}");
+    let waited = step.detail.waited.as_deref().unwrap_or("");
+    assert!(waited.starts_with("matched at attempt 3 after "), "{waited}");
+    assert!(step.duration_ms >= 200, "two pauses of 100 ms: {step:#?}");
+    assert_eq!(c.steps[1].status, StepStatus::Pass, "the bound id was kept");
+    // JUnit and HTML show the attempts.
+    assert!(
+        text.matches("matched at attempt 3 after").count() >= 2,
+        "junit and html: {text}"
+    );
+}
+
+#[test]
+fn a_polling_step_that_never_matches_fails_within_its_bound_with_the_last_mismatches() {
+    let (url, polls) = polling_server(usize::MAX);
+    let started = Instant::now();
+    let (code, report, text) = run("sessions/poll", &endpoint_args(&url), &[]);
+    let took = started.elapsed();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(took < Duration::from_secs(10), "bounded: {took:?}");
+    let c = case(&report, "im/delivered");
+    assert_eq!(c.status, CaseStatus::Fail, "{c:#?}");
+    let step = &c.steps[0];
+    let attempts = step.detail.attempts.expect("attempts recorded");
+    assert_eq!(attempts as usize, polls.load(Ordering::SeqCst));
+    assert!((10..=21).contains(&attempts), "about 2s / 100ms: {attempts}");
+    assert!(
+        (1900..6000).contains(&step.duration_ms),
+        "the bound of 2s: {step:#?}"
+    );
+    assert_eq!(step.mismatches[0].kind, "retry-timeout");
+    assert!(
+        step.mismatches[0].message.starts_with("no match within 2s: "),
+        "{:#?}",
+        step.mismatches
+    );
+    let last = step
+        .mismatches
+        .iter()
+        .find(|m| m.expected_path.ends_with("/DisplayName"))
+        .expect("the last attempt's mismatch");
+    assert_eq!(
+        (last.expected.as_deref(), last.actual.as_deref()),
+        (Some("delivered"), Some("pending"))
+    );
+    assert_eq!(c.steps[1].status, StepStatus::Skipped);
 }
