@@ -205,7 +205,7 @@ pub fn expect(
     let headers = stream.handle.headers.clone();
     let status = stream.handle.status;
     let mut matched = step.expect.xml.is_none();
-    // The mismatches of the last document judged, shown when nothing matched.
+    // The mismatches of the closest document judged, shown when nothing matched.
     let mut last: Option<crate::report::StepResult> = None;
     let outcome = loop {
         match stream.next(deadline, ctx) {
@@ -248,7 +248,15 @@ pub fn expect(
                                 judged.error.unwrap_or_default()
                             ));
                         }
-                        _ => last = Some(judged),
+                        // The closest miss (fewest mismatches; the later on a tie) is shown
+                        // when nothing matches.
+                        _ if last
+                            .as_ref()
+                            .is_none_or(|l| judged.mismatches.len() <= l.mismatches.len()) =>
+                        {
+                            last = Some(judged)
+                        }
+                        _ => {}
                     }
                 }
                 result.detail.stream_documents.push(record);
@@ -299,7 +307,7 @@ pub fn expect(
                 message: format!("{missing} ({seen} read)"),
             }];
             if let Some(last) = last {
-                // What the closest miss looked like: the last document's differences.
+                // What the closest miss looked like: that document's differences.
                 mismatches.extend(last.mismatches);
                 result.diff = last.diff;
                 result.response = last.response.or(result.response);

@@ -343,3 +343,223 @@ fn a_polling_step_that_never_matches_fails_within_its_bound_with_the_last_mismat
     );
     assert_eq!(c.steps[1].status, StepStatus::Skipped);
 }
+
+/// What the streaming stand-in sends after its first keep-alive.
+#[derive(Clone, Copy, PartialEq)]
+enum StreamMode {
+    /// The NewMailEvent of the created item (once CreateItem arrived), then Closed, then the end.
+    Deliver,
+    /// Keep-alives every 200 ms for 10 s, never the event, never the end.
+    KeepAlivesOnly,
+    /// A misnested end tag.
+    IllFormed,
+}
+
+const ITEM_ID: &str = "AAMkAGNvbmZvcm1hbmNlLW1haWw=";
+
+fn streaming_message(inner: &str) -> String {
+    envelope(&format!(
+        concat!(
+            "<m:GetStreamingEventsResponse><m:ResponseMessages>",
+            r#"<m:GetStreamingEventsResponseMessage ResponseClass="Success">"#,
+            "<m:ResponseCode>NoError</m:ResponseCode>{}",
+            "</m:GetStreamingEventsResponseMessage></m:ResponseMessages></m:GetStreamingEventsResponse>"
+        ),
+        inner
+    ))
+}
+
+fn keep_alive() -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>{}",
+        streaming_message("<m:ConnectionStatus>OK</m:ConnectionStatus>")
+    )
+}
+
+fn new_mail_event() -> String {
+    streaming_message(&format!(
+        concat!(
+            "<m:Notifications><t:Notification><t:SubscriptionId>sub-1</t:SubscriptionId>",
+            "<t:NewMailEvent><t:TimeStamp>2026-12-01T10:00:00Z</t:TimeStamp>",
+            r#"<t:ItemId Id="{}" ChangeKey="CQAAAA=="/>"#,
+            r#"<t:ParentFolderId Id="AQMkAGluYm94" ChangeKey="AQAAAA=="/></t:NewMailEvent>"#,
+            "</t:Notification></m:Notifications>"
+        ),
+        ITEM_ID
+    ))
+}
+
+fn chunk(stream: &mut TcpStream, bytes: &[u8]) -> bool {
+    let head = format!("{:x}\r\n", bytes.len());
+    stream.write_all(head.as_bytes()).is_ok()
+        && stream.write_all(bytes).is_ok()
+        && stream.write_all(b"\r\n").is_ok()
+        && stream.flush().is_ok()
+}
+
+/// A loopback stand-in for GetStreamingEvents (a chunked response of several envelopes) and
+/// CreateItem. Returns its URL.
+fn streaming_server(mode: StreamMode) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().unwrap());
+    let (created_tx, created_rx) = std::sync::mpsc::channel::<()>();
+    let created_rx = Arc::new(std::sync::Mutex::new(created_rx));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16).flatten() {
+            let created_tx = created_tx.clone();
+            let created_rx = Arc::clone(&created_rx);
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut pending = Vec::new();
+                while let Some((_head, body)) = read_request(&mut stream, &mut pending) {
+                    if body.contains("CreateItem") {
+                        respond(
+                            &mut stream,
+                            &envelope(&format!(
+                                concat!(
+                                    "<m:CreateItemResponse><m:ResponseMessages>",
+                                    r#"<m:CreateItemResponseMessage ResponseClass="Success">"#,
+                                    "<m:ResponseCode>NoError</m:ResponseCode><m:Items><t:Message>",
+                                    r#"<t:ItemId Id="{}" ChangeKey="CQAAAA=="/></t:Message></m:Items>"#,
+                                    "</m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse>"
+                                ),
+                                ITEM_ID
+                            )),
+                        );
+                        let _ = created_tx.send(());
+                        continue;
+                    }
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n\
+                         Transfer-Encoding: chunked\r\n\r\n"
+                    );
+                    // The first keep-alive, cut in the middle of a tag across two chunks.
+                    let first = keep_alive();
+                    let (a, b) = first.as_bytes().split_at(first.len() / 2);
+                    if !chunk(&mut stream, a) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                    chunk(&mut stream, b);
+                    match mode {
+                        StreamMode::Deliver => {
+                            let created = created_rx
+                                .lock()
+                                .unwrap()
+                                .recv_timeout(Duration::from_secs(5));
+                            if created.is_err() {
+                                return;
+                            }
+                            std::thread::sleep(Duration::from_millis(150));
+                            chunk(&mut stream, format!("\r\n{}", new_mail_event()).as_bytes());
+                            std::thread::sleep(Duration::from_millis(150));
+                            chunk(
+                                &mut stream,
+                                streaming_message("<m:ConnectionStatus>Closed</m:ConnectionStatus>")
+                                    .as_bytes(),
+                            );
+                            let _ = stream.write_all(b"0\r\n\r\n");
+                            return;
+                        }
+                        StreamMode::KeepAlivesOnly => {
+                            for _ in 0..50 {
+                                std::thread::sleep(Duration::from_millis(200));
+                                if !chunk(&mut stream, keep_alive().as_bytes()) {
+                                    return;
+                                }
+                            }
+                            return;
+                        }
+                        StreamMode::IllFormed => {
+                            std::thread::sleep(Duration::from_millis(100));
+                            chunk(&mut stream, b"<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body></s:Envelope>");
+                            std::thread::sleep(Duration::from_secs(5));
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_stream_delivers_a_keep_alive_the_event_of_a_later_step_and_closes() {
+    let url = streaming_server(StreamMode::Deliver);
+    let (code, report, text) = run("sessions/stream", &endpoint_args(&url), &[]);
+    assert_eq!(code, Some(0), "{text}");
+    let c = case(&report, "notifications/new_mail");
+    assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
+    let open = &c.steps[0];
+    assert_eq!(open.response.as_ref().and_then(|r| r.status), Some(200));
+    let docs = |i: usize| -> Vec<(u32, bool)> {
+        c.steps[i]
+            .detail
+            .stream_documents
+            .iter()
+            .map(|d| (d.index, d.matched))
+            .collect()
+    };
+    assert_eq!(docs(1), [(1, true)], "the keep-alive");
+    assert_eq!(docs(3), [(2, true)], "the event, read after the CreateItem");
+    assert_eq!(docs(4), [(3, true)], "Closed, then the end of the stream");
+    let event = &c.steps[3].detail.stream_documents[0];
+    assert!(event.body.contains(ITEM_ID) && event.body.contains("NewMailEvent"));
+    assert!(event.at_ms >= 150, "it came after the CreateItem: {event:#?}");
+    // JUnit and HTML list the documents.
+    assert!(text.contains("stream `events` document 2 at "), "junit: {text}");
+    assert!(text.contains("Stream `events` document 2 at "), "html: {text}");
+}
+
+#[test]
+fn a_stream_that_never_sends_the_event_fails_within_its_bound_naming_what_was_missing() {
+    let url = streaming_server(StreamMode::KeepAlivesOnly);
+    let started = Instant::now();
+    let (code, report, text) = run("sessions/stream_never", &endpoint_args(&url), &[]);
+    let took = started.elapsed();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(took < Duration::from_secs(8), "the 1s bound held: {took:?}");
+    let c = case(&report, "notifications/never");
+    assert_eq!(c.status, CaseStatus::Fail, "{c:#?}");
+    let step = &c.steps[3];
+    assert_eq!(step.status, StepStatus::Fail);
+    assert!((900..4000).contains(&step.duration_ms), "{step:#?}");
+    let missing = &step.mismatches[0];
+    assert_eq!(missing.kind, "stream");
+    assert!(
+        missing.message.starts_with(
+            "no document matching the expectation arrived on the stream `events` within 1s"
+        ),
+        "{missing:#?}"
+    );
+    // Keep-alives were read and shown; the closest miss names the missing element.
+    assert!(!step.detail.stream_documents.is_empty());
+    assert!(step.detail.stream_documents.iter().all(|d| !d.matched));
+    assert!(
+        step.mismatches
+            .iter()
+            .any(|m| m.expected_path.contains("Notifications")),
+        "{:#?}",
+        step.mismatches
+    );
+}
+
+#[test]
+fn ill_formed_xml_in_a_stream_is_an_error_not_a_panic() {
+    let url = streaming_server(StreamMode::IllFormed);
+    let (code, report, text) = run("sessions/stream_bad", &endpoint_args(&url), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let c = case(&report, "notifications/bad");
+    assert_eq!(c.status, CaseStatus::Error, "{c:#?}");
+    let step = &c.steps[2];
+    assert_eq!(step.status, StepStatus::Error);
+    let error = step.error.as_deref().unwrap_or("");
+    assert!(
+        error.starts_with("could not test: stream `events`: ") && error.contains("well-formed"),
+        "{error}"
+    );
+}
