@@ -235,7 +235,11 @@ pub fn run_case(
     let started = Instant::now();
     if let Some(user) = session::missing_user(case, ctx.target) {
         // A configuration gap: nothing is sent, the case says how to fix it.
-        return not_run(case, CaseStatus::Ignored, session::unknown_user_reason(&user));
+        return not_run(
+            case,
+            CaseStatus::Ignored,
+            session::unknown_user_reason(&user),
+        );
     }
     let mut sessions = session::CaseSessions::new(ctx.target);
     let mut vars = variables.clone();

@@ -210,7 +210,11 @@ fn poll(
             }
             return run;
         }
-        std::thread::sleep(retry.every.min(deadline.saturating_duration_since(Instant::now())));
+        std::thread::sleep(
+            retry
+                .every
+                .min(deadline.saturating_duration_since(Instant::now())),
+        );
     }
 }
 

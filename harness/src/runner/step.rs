@@ -93,7 +93,7 @@ pub fn run_step(
         Ok(request) => request,
         Err(mut early) => {
             early.result.duration_ms = started.elapsed().as_millis() as u64;
-            return early;
+            return *early;
         }
     };
     result.request = Some(Exchange {
@@ -150,7 +150,7 @@ pub fn render_for(
     phase: StepPhase,
     label: &str,
     vars: &BTreeMap<String, String>,
-) -> Result<HttpRequest, StepRun> {
+) -> Result<HttpRequest, Box<StepRun>> {
     let missing = match render_request(ctx, step, vars) {
         Ok(mut r) => {
             // The trace header names the case and step; a header the step sets itself wins.
@@ -187,7 +187,7 @@ pub fn render_for(
         ));
     }
     run.result = result;
-    Err(run)
+    Err(Box::new(run))
 }
 
 /// Judges a response (a whole one, or one document of a stream) against the step's

@@ -105,7 +105,7 @@ pub fn open(
     };
     let request = match step::render_for(ctx, step, phase, label, vars) {
         Ok(request) => request,
-        Err(early) => return (early, None),
+        Err(early) => return (*early, None),
     };
     result.request = Some(Exchange {
         status: None,
@@ -275,7 +275,9 @@ pub fn expect(
                 let what = if matched {
                     format!("the stream `{name}` did not close within {bound}")
                 } else {
-                    format!("no document matching the expectation arrived on the stream `{name}` within {bound}")
+                    format!(
+                        "no document matching the expectation arrived on the stream `{name}` within {bound}"
+                    )
                 };
                 break Ok(Some(match stop {
                     Some(why) => format!("{what}: stopped early, {why}"),

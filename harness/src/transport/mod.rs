@@ -482,7 +482,10 @@ impl Transport {
     /// [`stream::StreamEvent`]s, at most [`Limits::max_response_bytes`] in all. Dropping the
     /// handle stops the reader. NTLM is not supported for streams. No throttling retry: a
     /// throttled stream is an answer like any other.
-    pub fn open_stream(&self, request: &HttpRequest) -> Result<stream::StreamHandle, TransportError> {
+    pub fn open_stream(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<stream::StreamHandle, TransportError> {
         if matches!(self.auth, Auth::Ntlm { .. }) {
             return Err(TransportError::Client(
                 "streamed responses are not supported with NTLM authentication yet".into(),

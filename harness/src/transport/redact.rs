@@ -100,22 +100,22 @@ impl Redactor {
         let users = target.users.values().map(|u| &u.auth);
         for auth in std::iter::once(&target.auth).chain(users) {
             match auth {
-            Auth::None => {}
-            Auth::Basic { username, password } => {
-                add(password.expose());
-                add(&format!("{username}:{}", password.expose()));
-            }
-            Auth::Bearer { token } => add(token.expose()),
-            Auth::Ntlm {
-                username,
-                password,
-                domain,
-            } => {
-                add(password.expose());
-                if let Some(domain) = domain {
-                    add(&format!("{domain}\\{username}:{}", password.expose()));
+                Auth::None => {}
+                Auth::Basic { username, password } => {
+                    add(password.expose());
+                    add(&format!("{username}:{}", password.expose()));
                 }
-            }
+                Auth::Bearer { token } => add(token.expose()),
+                Auth::Ntlm {
+                    username,
+                    password,
+                    domain,
+                } => {
+                    add(password.expose());
+                    if let Some(domain) = domain {
+                        add(&format!("{domain}\\{username}:{}", password.expose()));
+                    }
+                }
             }
         }
         if let Some(proxy) = &target.proxy

@@ -144,7 +144,10 @@ fn document_end(data: &[u8]) -> Result<Option<usize>, String> {
                 if text.iter().any(|b| !b.is_ascii_whitespace()) {
                     return Err(format!(
                         "the stream carries text outside any XML document: `{}`",
-                        String::from_utf8_lossy(text).chars().take(40).collect::<String>()
+                        String::from_utf8_lossy(text)
+                            .chars()
+                            .take(40)
+                            .collect::<String>()
                     ));
                 }
             }
@@ -184,6 +187,10 @@ mod tests {
         assert!(error.contains("stream document 1"), "{error}");
         let mut open = Splitter::default();
         assert!(open.push(b"<a><b>").unwrap().is_empty());
-        assert!(open.finish().unwrap_err().contains("ended inside document 1"));
+        assert!(
+            open.finish()
+                .unwrap_err()
+                .contains("ended inside document 1")
+        );
     }
 }

@@ -110,7 +110,10 @@ fn respond(stream: &mut TcpStream, body: &str) {
 /// it saw on the channel.
 fn connection_server() -> (String, std::sync::mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().unwrap()
+    );
     let (tx, rx) = std::sync::mpsc::channel();
     let connections = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
@@ -144,8 +147,7 @@ fn connection_server() -> (String, std::sync::mpsc::Receiver<String>) {
 }
 
 #[test]
-fn steps_run_as_other_users_and_sessions_of_the_embedded_server_and_cleanups_run_as_the_creator()
-{
+fn steps_run_as_other_users_and_sessions_of_the_embedded_server_and_cleanups_run_as_the_creator() {
     let (code, report, text) = run("sessions/embedded", &[], &[]);
     assert_eq!(code, Some(0), "{text}");
     let c = case(&report, "im/two_users");
@@ -159,18 +161,37 @@ fn steps_run_as_other_users_and_sessions_of_the_embedded_server_and_cleanups_run
         who,
         [
             ("alice creates a group", None, StepPhase::Main),
-            ("alice's second session sees the group", Some("/second"), StepPhase::Main),
-            ("bob creates a group of his own", Some("bob"), StepPhase::Main),
-            ("bob's mailbox does not hold alice's group", Some("bob"), StepPhase::Main),
+            (
+                "alice's second session sees the group",
+                Some("/second"),
+                StepPhase::Main
+            ),
+            (
+                "bob creates a group of his own",
+                Some("bob"),
+                StepPhase::Main
+            ),
+            (
+                "bob's mailbox does not hold alice's group",
+                Some("bob"),
+                StepPhase::Main
+            ),
             (
                 "bob removes his group (as bob, the creator)",
                 Some("bob"),
                 StepPhase::Cleanup
             ),
-            ("cleanup after alice creates a group", None, StepPhase::Cleanup),
+            (
+                "cleanup after alice creates a group",
+                None,
+                StepPhase::Cleanup
+            ),
         ]
     );
-    assert!(c.steps.iter().all(|s| s.status == StepStatus::Pass), "{c:#?}");
+    assert!(
+        c.steps.iter().all(|s| s.status == StepStatus::Pass),
+        "{c:#?}"
+    );
     // The reports say who sent a step.
     assert!(text.contains("as bob"), "{text}");
 }
@@ -178,7 +199,11 @@ fn steps_run_as_other_users_and_sessions_of_the_embedded_server_and_cleanups_run
 #[test]
 fn a_case_acting_as_an_undefined_user_is_ignored_with_the_fix_and_sends_nothing() {
     let (code, report, text) = run("sessions/unknown_user", &[], &[]);
-    assert_eq!(code, Some(0), "an unconfigured user does not fail the run: {text}");
+    assert_eq!(
+        code,
+        Some(0),
+        "an unconfigured user does not fail the run: {text}"
+    );
     let c = case(&report, "im/needs_dave");
     assert_eq!(c.status, CaseStatus::Ignored, "{c:#?}");
     let reason = c.reason.as_deref().unwrap_or("");
@@ -219,7 +244,11 @@ fn a_second_session_has_its_own_connection_and_a_profile_user_its_own_secret() {
     assert_eq!(seen.len(), 4, "{seen:?}");
     assert_eq!(seen[0], seen[1], "alice in both sessions");
     assert_ne!(seen[0], seen[3], "bob authenticates as bob");
-    for secret in ["alice-secret-pw", "bob-secret-pw", "Ym9iOmJvYi1zZWNyZXQtcHc="] {
+    for secret in [
+        "alice-secret-pw",
+        "bob-secret-pw",
+        "Ym9iOmJvYi1zZWNyZXQtcHc=",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
     // A profile user without a secret in the environment is a configuration error naming it.
@@ -235,7 +264,10 @@ fn a_second_session_has_its_own_connection_and_a_profile_user_its_own_secret() {
     );
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("users.bob") && text.contains("EWS_PASSWORD_BOB"), "{text}");
+    assert!(
+        text.contains("users.bob") && text.contains("EWS_PASSWORD_BOB"),
+        "{text}"
+    );
 }
 
 /// A server that answers GetImItemList with a group named `pending` until request number
@@ -243,7 +275,10 @@ fn a_second_session_has_its_own_connection_and_a_profile_user_its_own_secret() {
 /// an empty GetImItems answer. Counts the GetImItemList requests.
 fn polling_server(deliver_at: usize) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().unwrap()
+    );
     let polls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&polls);
     std::thread::spawn(move || {
@@ -256,7 +291,11 @@ fn polling_server(deliver_at: usize) -> (String, Arc<AtomicUsize>) {
                 while let Some((_head, body)) = read_request(&mut stream, &mut pending) {
                     if body.contains("GetImItemList") {
                         let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-                        let name = if n >= deliver_at { "delivered" } else { "pending" };
+                        let name = if n >= deliver_at {
+                            "delivered"
+                        } else {
+                            "pending"
+                        };
                         respond(&mut stream, &im_list(name));
                     } else {
                         respond(
@@ -292,13 +331,20 @@ fn a_polling_step_passes_on_the_third_poll_and_reports_attempts_and_time() {
     let (url, polls) = polling_server(3);
     let (code, report, text) = run("sessions/poll", &endpoint_args(&url), &[]);
     assert_eq!(code, Some(0), "{text}");
-    assert_eq!(polls.load(Ordering::SeqCst), 3, "it stopped polling at the match");
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        3,
+        "it stopped polling at the match"
+    );
     let c = case(&report, "im/delivered");
     assert_eq!(c.status, CaseStatus::Pass, "{c:#?}");
     let step = &c.steps[0];
     assert_eq!(step.detail.attempts, Some(3), "{step:#?}");
     let waited = step.detail.waited.as_deref().unwrap_or("");
-    assert!(waited.starts_with("matched at attempt 3 after "), "{waited}");
+    assert!(
+        waited.starts_with("matched at attempt 3 after "),
+        "{waited}"
+    );
     assert!(step.duration_ms >= 200, "two pauses of 100 ms: {step:#?}");
     assert_eq!(c.steps[1].status, StepStatus::Pass, "the bound id was kept");
     // JUnit and HTML show the attempts.
@@ -321,14 +367,19 @@ fn a_polling_step_that_never_matches_fails_within_its_bound_with_the_last_mismat
     let step = &c.steps[0];
     let attempts = step.detail.attempts.expect("attempts recorded");
     assert_eq!(attempts as usize, polls.load(Ordering::SeqCst));
-    assert!((10..=21).contains(&attempts), "about 2s / 100ms: {attempts}");
+    assert!(
+        (10..=21).contains(&attempts),
+        "about 2s / 100ms: {attempts}"
+    );
     assert!(
         (1900..6000).contains(&step.duration_ms),
         "the bound of 2s: {step:#?}"
     );
     assert_eq!(step.mismatches[0].kind, "retry-timeout");
     assert!(
-        step.mismatches[0].message.starts_with("no match within 2s: "),
+        step.mismatches[0]
+            .message
+            .starts_with("no match within 2s: "),
         "{:#?}",
         step.mismatches
     );
@@ -401,7 +452,10 @@ fn chunk(stream: &mut TcpStream, bytes: &[u8]) -> bool {
 /// CreateItem. Returns its URL.
 fn streaming_server(mode: StreamMode) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/EWS/Exchange.asmx", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/EWS/Exchange.asmx",
+        listener.local_addr().unwrap()
+    );
     let (created_tx, created_rx) = std::sync::mpsc::channel::<()>();
     let created_rx = Arc::new(std::sync::Mutex::new(created_rx));
     std::thread::spawn(move || {
@@ -457,8 +511,10 @@ fn streaming_server(mode: StreamMode) -> String {
                             std::thread::sleep(Duration::from_millis(150));
                             chunk(
                                 &mut stream,
-                                streaming_message("<m:ConnectionStatus>Closed</m:ConnectionStatus>")
-                                    .as_bytes(),
+                                streaming_message(
+                                    "<m:ConnectionStatus>Closed</m:ConnectionStatus>",
+                                )
+                                .as_bytes(),
                             );
                             let _ = stream.write_all(b"0\r\n\r\n");
                             return;
@@ -508,10 +564,19 @@ fn a_stream_delivers_a_keep_alive_the_event_of_a_later_step_and_closes() {
     assert_eq!(docs(4), [(3, true)], "Closed, then the end of the stream");
     let event = &c.steps[3].detail.stream_documents[0];
     assert!(event.body.contains(ITEM_ID) && event.body.contains("NewMailEvent"));
-    assert!(event.at_ms >= 150, "it came after the CreateItem: {event:#?}");
+    assert!(
+        event.at_ms >= 150,
+        "it came after the CreateItem: {event:#?}"
+    );
     // JUnit and HTML list the documents.
-    assert!(text.contains("stream `events` document 2 at "), "junit: {text}");
-    assert!(text.contains("Stream `events` document 2 at "), "html: {text}");
+    assert!(
+        text.contains("stream `events` document 2 at "),
+        "junit: {text}"
+    );
+    assert!(
+        text.contains("Stream `events` document 2 at "),
+        "html: {text}"
+    );
 }
 
 #[test]

@@ -230,7 +230,10 @@ impl Validator<'_> {
             Ok(d) if d > MAX_WAIT => {
                 self.error_at_value(
                     path,
-                    format!("`{text}` is longer than the longest wait, {}s", MAX_WAIT.as_secs()),
+                    format!(
+                        "`{text}` is longer than the longest wait, {}s",
+                        MAX_WAIT.as_secs()
+                    ),
                     None,
                 );
                 None
