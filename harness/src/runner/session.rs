@@ -175,7 +175,10 @@ fn poll(
         let elapsed = started.elapsed();
         let status = run.result.status;
         let next_at = Instant::now() + retry.every;
-        let stop = ctx.wait.stopped();
+        // The run's deadline may come before the step's own bound: then it is the reason.
+        let cut_by_run = deadline < started + retry.within && next_at > deadline;
+        let stop = ctx.wait.stopped().or(cut_by_run
+            .then_some("the run hits its time limit (--run-timeout) before the next attempt"));
         if status != StepStatus::Fail || next_at > deadline || stop.is_some() {
             if status == StepStatus::Pass {
                 *vars = attempt_vars;
@@ -203,7 +206,7 @@ fn poll(
                 ),
             });
             run.result.duration_ms = elapsed.as_millis() as u64;
-            if status == StepStatus::Fail && stop.is_none() {
+            if status == StepStatus::Fail {
                 if let Some(waited) = run.result.detail.waited.clone() {
                     note_timeout(&mut run.result, &waited);
                 }

@@ -628,3 +628,25 @@ fn ill_formed_xml_in_a_stream_is_an_error_not_a_panic() {
         "{error}"
     );
 }
+
+#[test]
+fn the_run_timeout_ends_a_polling_wait_early_and_says_so() {
+    let (url, _polls) = polling_server(usize::MAX);
+    let started = Instant::now();
+    let mut args = endpoint_args(&url).to_vec();
+    args.extend(["--run-timeout", "600ms"]);
+    let (code, report, text) = run("sessions/poll", &args, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1900),
+        "stopped before the 2s bound: {:?}",
+        started.elapsed()
+    );
+    let step = &case(&report, "im/delivered").steps[0];
+    assert_eq!(step.status, StepStatus::Fail, "{step:#?}");
+    let waited = step.detail.waited.as_deref().unwrap_or("");
+    assert!(
+        waited.contains("stopped after") && waited.contains("time limit"),
+        "{waited}"
+    );
+}
