@@ -194,6 +194,14 @@ fn steps_run_as_other_users_and_sessions_of_the_embedded_server_and_cleanups_run
     );
     // The reports say who sent a step.
     assert!(text.contains("as bob"), "{text}");
+    // Two sessions change the list; each then sees both groups (a polling read each).
+    let converge = case(&report, "im/converge");
+    assert_eq!(converge.status, CaseStatus::Pass, "{converge:#?}");
+    let reads: Vec<(Option<&str>, Option<u32>)> = converge.steps[2..4]
+        .iter()
+        .map(|s| (s.detail.session.as_deref(), s.detail.attempts))
+        .collect();
+    assert_eq!(reads, [(None, Some(1)), (Some("/second"), Some(1))]);
 }
 
 #[test]
