@@ -658,3 +658,48 @@ fn the_run_timeout_ends_a_polling_wait_early_and_says_so() {
         "{waited}"
     );
 }
+
+#[test]
+fn ctrl_c_ends_a_stream_wait_long_before_its_bound_and_the_reports_are_written() {
+    let url = streaming_server(StreamMode::KeepAlivesOnly);
+    let reports = TempDir::new("sessions-ctrl-c");
+    let cases = fixture("sessions/stream_long");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ews-conformance"))
+        .args([
+            "--cases",
+            cases.to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+        ])
+        .args(endpoint_args(&url))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The case is inside its 60s wait by then.
+    std::thread::sleep(Duration::from_millis(1500));
+    let signalled = Instant::now();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        signalled.elapsed() < Duration::from_secs(5),
+        "Ctrl-C ended the wait: {:?}",
+        signalled.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report = read_report(reports.path());
+    let step = &case(&report, "notifications/long").steps[3];
+    assert_eq!(step.status, StepStatus::Fail, "{step:#?}");
+    assert!(
+        step.mismatches[0]
+            .message
+            .contains("stopped early, the run was interrupted"),
+        "{:#?}",
+        step.mismatches
+    );
+}
