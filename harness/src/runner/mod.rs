@@ -8,6 +8,9 @@
 //! → results land in a shared list → after libtest-mimic returns, the report is assembled, the
 //! baseline applied and reports written.
 //!
+//! Who sends a step (`as:`, `session:`), polling (`retry:`) and streams (`stream:`,
+//! `expect_stream:`) are [`session`] and [`stream`]: every step goes through [`session::run`].
+//!
 //! The verdict is never greener than the truth: every step runs inside [`guard::catch`] (a
 //! panic becomes an `error` step with its message and location, and cleanups still run), every
 //! selected case ends with exactly one result (a case that reported nothing becomes an `error`),

@@ -19,6 +19,9 @@
 //! [`Limits::max_throttle_wait`] and [`Limits::max_throttle_retries`]; the response says how often
 //! and how long ([`HttpResponse::throttled`], [`HttpResponse::throttle_wait`]).
 //!
+//! [`Transport::open_stream`] is the one exception to "read in full": a streamed response
+//! (GetStreamingEvents) read incrementally on a thread of its own ([`stream`]).
+//!
 //! Every error message passes through a [`redact::Redactor`] for the target's secrets.
 //!
 //! Internally the transport drives reqwest's async client on a private single-threaded tokio
