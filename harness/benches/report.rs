@@ -78,6 +78,7 @@ fn large_report() -> RunReport {
                     }),
                     error: None,
                     throttling: None,
+                    detail: Default::default(),
                 }],
             }
         })

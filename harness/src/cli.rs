@@ -691,6 +691,21 @@ pub fn embedded_target(url: &str, config: &ServerConfig, resolved: Target) -> Ta
             .server_version
             .or_else(|| Some(config.server_version.clone())),
         variables: config.target_variables(),
+        // Every user of the server, by user name, for steps with `as: NAME`.
+        users: config
+            .users
+            .iter()
+            .map(|u| {
+                let user = target::TargetUser {
+                    auth: Auth::Basic {
+                        username: u.username.clone(),
+                        password: Secret::new(u.password.clone()),
+                    },
+                    mailbox: Some(u.smtp_address.clone()),
+                };
+                (u.username.clone(), user)
+            })
+            .collect(),
         tls: Default::default(),
         proxy: None,
         ..resolved

@@ -56,6 +56,10 @@
 //! trace_header: X-EWS-Conformance-Case  # names the case and step on every request; false = off
 //! operations: [AddImGroup, GetImItemList] # what the server implements; cases of others are
 //!                                # reported `unsupported` without sending (absent = all)
+//! users:                         # further users a step may act as (`as: bob`), same auth
+//!   bob:                         # scheme; password from EWS_PASSWORD_BOB (token EWS_TOKEN_BOB)
+//!     username: EXAMPLE\bob
+//!     mailbox: bob@example.com
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -237,6 +241,33 @@ pub struct Target {
     /// Responses are not validated against the EWS schema (`--no-schema`, profile
     /// `schema: false`). Off by default: every response body is validated.
     pub no_schema: bool,
+    /// Further users a case step may act as (`as: NAME`), from the profile's `users:`; their
+    /// secrets come from the environment (`EWS_PASSWORD_<NAME>`, `EWS_TOKEN_<NAME>`).
+    pub users: BTreeMap<String, TargetUser>,
+}
+
+/// A user of [`Target::users`]: authenticates with the target's auth scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetUser {
+    pub auth: Auth,
+    /// The user's primary SMTP address, when configured.
+    pub mailbox: Option<String>,
+}
+
+/// The environment variable holding `base` (`EWS_PASSWORD`) for the user `name`:
+/// `EWS_PASSWORD_BOB` (upper case; characters other than letters and digits become `_`).
+pub fn user_env_name(base: &str, name: &str) -> String {
+    let suffix: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{base}_{suffix}")
 }
 
 /// The trace header's default name.
@@ -459,6 +490,52 @@ impl Target {
             });
         }
 
+        let mut users = BTreeMap::new();
+        for (name, user) in raw.users {
+            let kind = match &auth {
+                Auth::None => AuthKind::None,
+                Auth::Basic { .. } => AuthKind::Basic,
+                Auth::Bearer { .. } => AuthKind::Bearer,
+                Auth::Ntlm { .. } => AuthKind::Ntlm,
+            };
+            // The user's own secrets: EWS_PASSWORD_BOB instead of EWS_PASSWORD, ...
+            let user_env = |n: &str| match n {
+                "EWS_PASSWORD" | "EWS_TOKEN" | "EWS_TOKEN_FILE" => env(&user_env_name(n, &name)),
+                _ => None,
+            };
+            let user_auth = resolve_auth(Some(kind), user.username, &user_env).map_err(|e| {
+                let message = match e {
+                    ConfigError::MissingCredential { auth, what, .. } => format!(
+                        "auth `{auth}` needs {what} for this user; {}",
+                        match what {
+                            "a username" => "give `username:` under the user".to_string(),
+                            "a token" => format!(
+                                "set {} or {}",
+                                user_env_name("EWS_TOKEN", &name),
+                                user_env_name("EWS_TOKEN_FILE", &name)
+                            ),
+                            _ => format!(
+                                "set {} (passwords are never read from the profile)",
+                                user_env_name("EWS_PASSWORD", &name)
+                            ),
+                        }
+                    ),
+                    other => other.to_string(),
+                };
+                ConfigError::Invalid {
+                    origin: format!("profile `users.{name}`"),
+                    message,
+                }
+            })?;
+            users.insert(
+                name,
+                TargetUser {
+                    auth: user_auth,
+                    mailbox: user.mailbox,
+                },
+            );
+        }
+
         let server_version = overrides.server_version.clone().or(raw.server_version);
         if let Some(version) = &server_version
             && crate::case::ServerVersion::parse(version).is_none()
@@ -489,6 +566,7 @@ impl Target {
             proxy,
             baseline: overrides.baseline.clone().or(raw.baseline.map(relative)),
             no_schema: overrides.no_schema || raw.schema == Some(false),
+            users,
         })
     }
 }
@@ -712,6 +790,27 @@ struct RawProfile {
     limits: RawLimits,
     trace_header: Option<RawTraceHeader>,
     operations: Option<Vec<String>>,
+    #[serde(default)]
+    users: BTreeMap<String, RawUser>,
+}
+
+/// One entry of `users:`: who a case step may act as (`as: NAME`). No secrets here.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    username: Option<String>,
+    mailbox: Option<String>,
+    #[serde(default, deserialize_with = "reject_user_password")]
+    #[allow(dead_code)]
+    password: Option<()>,
+}
+
+fn reject_user_password<'de, D: Deserializer<'de>>(d: D) -> Result<Option<()>, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Err(serde::de::Error::custom(
+        "secrets are never read from the profile: remove `password` and set EWS_PASSWORD_<NAME> \
+         (EWS_PASSWORD_BOB for the user `bob`)",
+    ))
 }
 
 /// `trace_header:` is a header name, or `false` (off) / `true` (the default name).

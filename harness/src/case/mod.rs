@@ -220,6 +220,8 @@ pub enum RequestBody {
     },
     /// Raw bytes sent as they are (for malformed-XML cases); variables still substituted.
     Raw(Template),
+    /// No request: the step reads documents of an open stream (`expect_stream`).
+    None,
 }
 
 /// A step's request.
@@ -391,7 +393,48 @@ pub struct Step {
     /// Steps registered to run at cleanup time once this step has run (last registered runs
     /// first). They run even when a later step fails.
     pub cleanup: Vec<Step>,
+    /// Who sends it, polling and streams (`as`, `session`, `retry`, `stream`, `expect_stream`).
+    pub flow: StepFlow,
     pub pos: SourcePos,
+}
+
+/// The session name of a step without `session:`.
+pub const DEFAULT_SESSION: &str = "default";
+/// `retry.every` when not given.
+pub const DEFAULT_RETRY_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// The longest bound `retry.within` and `expect_stream.within` accept.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How a step runs besides its request and expectation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepFlow {
+    /// `as: NAME`: the configured user who sends the request (`None` = the target's user).
+    pub user: Option<String>,
+    /// `session: NAME`: a session of that user with its own connections (`None` = `default`).
+    pub session: Option<String>,
+    /// `retry:`: send again until the response matches, within a bound.
+    pub retry: Option<Retry>,
+    /// `stream: NAME`: the response is a stream, kept open under this name for `expect_stream`.
+    pub open_stream: Option<String>,
+    /// `expect_stream:` (then the step has no request).
+    pub expect_stream: Option<StreamExpectation>,
+}
+
+/// `retry: { until: match, within: 10s, every: 200ms }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub within: std::time::Duration,
+    pub every: std::time::Duration,
+}
+
+/// `expect_stream:` — what the next documents of an open stream must show, within a bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamExpectation {
+    /// The stream's name (opened by an earlier step's `stream: NAME`).
+    pub stream: String,
+    pub within: std::time::Duration,
+    /// `closes: true`: after the matching document (if `expect` is given) the stream must end.
+    pub closes: bool,
 }
 
 /// A validated case.

@@ -120,7 +120,8 @@ pub struct RawParam {
     { "required": ["raw"] },
     { "required": ["body_file"] },
     { "required": ["envelope_file"] },
-    { "required": ["raw_file"] }
+    { "required": ["raw_file"] },
+    { "required": ["expect_stream"] }
 ]))]
 pub struct RawStep {
     /// What the step does; unique within the case. Required for steps; a cleanup step defaults
@@ -172,6 +173,51 @@ pub struct RawStep {
     #[serde(default)]
     #[schemars(schema_with = "cleanup_steps_schema")]
     pub cleanup: Option<Vec<RawStep>>,
+    /// The configured user who sends this step (a name under `users:` of the target profile);
+    /// default: the target's user. A step's cleanups run as the same user unless they say
+    /// otherwise. A case naming a user the target does not define is ignored.
+    #[serde(rename = "as")]
+    pub as_user: Option<String>,
+    /// A session of that user with its own connections (`second`); default `default`.
+    pub session: Option<String>,
+    /// Send the request again until the response matches, within a bound.
+    pub retry: Option<RawRetry>,
+    /// The response is a stream (GetStreamingEvents): keep it open under this name; later steps
+    /// read its documents with `expect_stream`. The step checks the HTTP status and headers.
+    pub stream: Option<String>,
+    /// No request: wait (bounded) for the next document of an open stream that matches this
+    /// step's `expect`, or for the stream to end (`closes: true`).
+    pub expect_stream: Option<RawExpectStream>,
+}
+
+/// `retry: { until: match, within: 10s, every: 200ms }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    /// What ends the polling: `match` (the response meets the whole expectation).
+    #[schemars(schema_with = "until_schema")]
+    pub until: Option<String>,
+    /// The bound (`10s`, `500ms`, at most `10m`); on timeout the last attempt's mismatches are
+    /// reported.
+    pub within: String,
+    /// Pause between attempts (`200ms` by default).
+    pub every: Option<String>,
+}
+
+/// `expect_stream: { stream: events, within: 5s, closes: false }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpectStream {
+    /// The name given by an earlier step's `stream:`.
+    pub stream: String,
+    /// The bound (`5s`, at most `10m`; also bounded by the run timeout).
+    pub within: String,
+    /// The stream must end within the bound (after the document `expect` describes, if any).
+    pub closes: Option<bool>,
+}
+
+fn until_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": ["string", "null"], "enum": ["match", null] })
 }
 
 /// SOAP headers built around a `body`.

@@ -32,7 +32,7 @@ fn check_step(case: &Case, step: &Step, errors: &mut Vec<LoadError>) {
     let (text, envelope) = match &step.request.body {
         RequestBody::Body { body, .. } => (body, false),
         RequestBody::Envelope(envelope) => (envelope, true),
-        RequestBody::Raw(_) => return,
+        RequestBody::Raw(_) | RequestBody::None => return,
     };
     let Ok(spans) = scan(&text.template.source) else {
         return; // reported by the loader

@@ -312,6 +312,7 @@ impl Validator<'_> {
 
         let mut steps = Vec::new();
         let mut names_seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut streams: Vec<String> = Vec::new();
         for (i, raw_step) in raw_steps.into_iter().enumerate() {
             let path = format!("steps[{i}]");
             let first = match &raw_step.name {
@@ -350,6 +351,7 @@ impl Validator<'_> {
                     captures: &captures[i],
                 },
             };
+            self.check_stream_names(&raw_step, &place.path, &mut streams);
             if let Some(step) = self.step(raw_step, &place) {
                 steps.push(step);
             }
@@ -357,6 +359,37 @@ impl Validator<'_> {
         }
 
         (steps, available)
+    }
+
+    /// A stream is read only after an earlier step opened it, and opened once.
+    fn check_stream_names(&mut self, raw: &RawStep, path: &str, opened: &mut Vec<String>) {
+        if let Some(read) = &raw.expect_stream
+            && !opened.contains(&read.stream)
+        {
+            let help = match opened.as_slice() {
+                [] => format!(
+                    "open it first: `stream: {}` on the step that sends GetStreamingEvents",
+                    read.stream
+                ),
+                names => format!("streams opened before this step: {}", names.join(", ")),
+            };
+            self.error_at_value(
+                &format!("{path}.expect_stream.stream"),
+                format!("no earlier step opens the stream `{}`", read.stream),
+                Some(help),
+            );
+        }
+        if let Some(name) = &raw.stream {
+            if opened.contains(name) {
+                self.error_at_value(
+                    &format!("{path}.stream"),
+                    format!("the stream `{name}` is opened twice"),
+                    Some("give each stream its own name".into()),
+                );
+            } else {
+                opened.push(name.clone());
+            }
+        }
     }
 
     /// Names a step captures (`capture:` keys and `{{bind NAME}}` in its expectation, inline or
@@ -985,6 +1018,8 @@ pub fn unknown_keys(outline: &Outline) -> Vec<UnknownKey> {
     let header_keys = allowed_keys::<RawHeaders>();
     let fault_keys = allowed_keys::<RawFault>();
     let option_keys = allowed_keys::<RawOptions>();
+    let retry_keys = allowed_keys::<super::raw::RawRetry>();
+    let stream_keys = allowed_keys::<super::raw::RawExpectStream>();
     let mut found = Vec::new();
     let mut check = |path: &str, allowed: &[String]| {
         for (key, line, col) in outline.keys(path) {
@@ -1025,6 +1060,8 @@ pub fn unknown_keys(outline: &Outline) -> Vec<UnknownKey> {
         check(&format!("{step}.headers"), &header_keys);
         check(&format!("{step}.fault"), &fault_keys);
         check(&format!("{step}.options"), &option_keys);
+        check(&format!("{step}.retry"), &retry_keys);
+        check(&format!("{step}.expect_stream"), &stream_keys);
     }
     found.sort_by_key(|k| (k.line, k.col));
     found

@@ -311,6 +311,8 @@ fn compare_case(case: &Case, sides: &[RunningSide<'_>]) -> CaseComparison {
                     .unwrap_or_else(|| "Exchange2013".to_string()),
                 redactor: &side.redactor,
                 server_seen: &side.server_seen,
+                target: &side.side.target,
+                wait: Default::default(),
             };
             runner::run_case(&ctx, case, &side.variables).steps
         })

@@ -161,11 +161,13 @@ struct StepView {
     diff: Vec<DiffLine>,
     error: Option<String>,
     throttling: Option<String>,
+    /// Who sent it, how polling or a stream wait ended.
+    notes: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct ExchangeView {
-    label: &'static str,
+    label: String,
     status: Option<u16>,
     headers: Vec<(String, String)>,
     body: String,
@@ -341,6 +343,22 @@ impl StepView {
                 .filter_map(|(label, exchange)| {
                     exchange.as_ref().map(|e| ExchangeView::new(label, e))
                 })
+                .chain(step.detail.stream_documents.iter().map(|d| {
+                    let label = format!(
+                        "Stream `{}` document {} at {} ms{}",
+                        d.stream,
+                        d.index,
+                        d.at_ms,
+                        if d.matched { " (matched)" } else { "" }
+                    );
+                    ExchangeView::new(
+                        &clean(&label),
+                        &Exchange {
+                            body: d.body.clone(),
+                            ..Exchange::default()
+                        },
+                    )
+                }))
                 .collect(),
             mismatches: step
                 .mismatches
@@ -358,15 +376,23 @@ impl StepView {
             diff: step.diff.as_deref().map(diff_lines).unwrap_or_default(),
             error: step.error.as_deref().map(clean),
             throttling: step.throttling.as_deref().map(clean),
+            notes: step
+                .detail
+                .session
+                .iter()
+                .map(|who| format!("sent as {who}"))
+                .chain(step.detail.waited.clone())
+                .map(|n| clean(&n))
+                .collect(),
         }
     }
 }
 
 impl ExchangeView {
-    fn new(label: &'static str, exchange: &Exchange) -> ExchangeView {
+    fn new(label: &str, exchange: &Exchange) -> ExchangeView {
         let bytes = exchange.body.len();
         ExchangeView {
-            label,
+            label: label.to_string(),
             status: exchange.status,
             headers: exchange
                 .headers

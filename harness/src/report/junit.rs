@@ -332,6 +332,23 @@ fn step_line(step: &StepResult) -> String {
     if let Some(throttling) = &step.throttling {
         let _ = write!(line, " [{throttling}]");
     }
+    if let Some(who) = &step.detail.session {
+        let _ = write!(line, " [as {who}]");
+    }
+    if let Some(waited) = &step.detail.waited {
+        let _ = write!(line, " [{waited}]");
+    }
+    for d in &step.detail.stream_documents {
+        let _ = write!(
+            line,
+            "\n      stream `{}` document {} at {} ms{}: {}",
+            d.stream,
+            d.index,
+            d.at_ms,
+            if d.matched { " (matched)" } else { "" },
+            first_line(&d.body).chars().take(200).collect::<String>()
+        );
+    }
     if step.status == StepStatus::Skipped && step.error.is_none() {
         line.push_str(": not run");
     }

@@ -221,6 +221,45 @@ pub struct StepResult {
     /// Throttling the transport waited through ("throttled N times, waited T").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throttling: Option<String>,
+    /// Who sent the step, polling attempts, stream documents (absent for a plain step).
+    #[serde(default, flatten)]
+    pub detail: StepDetail,
+}
+
+/// What a step did besides one request and one response: another user or session, polling,
+/// streamed documents. Its fields sit beside the step's other fields in the JSON report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct StepDetail {
+    /// The user and session that sent the step when it is not the target's user in its default
+    /// session: `bob`, `bob/second`, `/second` (the target's user, session `second`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// Requests a polling step (`retry:`) sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// How polling or waiting ended: `matched at attempt 3 of a 10s bound (every 200ms) after
+    /// 412 ms`, `no match within 10s: 50 attempts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited: Option<String>,
+    /// The stream documents this step read, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stream_documents: Vec<StreamDocument>,
+}
+
+/// One XML document read from a streamed response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct StreamDocument {
+    /// The stream's name in the case (`stream: NAME`).
+    pub stream: String,
+    /// 1-based position in the stream.
+    pub index: u32,
+    /// When it arrived, in milliseconds since the stream was opened.
+    pub at_ms: u64,
+    /// Whether it is the document the step waited for.
+    #[serde(default)]
+    pub matched: bool,
+    /// The document (secrets redacted, size-capped).
+    pub body: String,
 }
 
 /// One HTTP message, for reports.

@@ -8,6 +8,9 @@
 //! → results land in a shared list → after libtest-mimic returns, the report is assembled, the
 //! baseline applied and reports written.
 //!
+//! Who sends a step (`as:`, `session:`), polling (`retry:`) and streams (`stream:`,
+//! `expect_stream:`) are [`session`] and [`stream`]: every step goes through [`session::run`].
+//!
 //! The verdict is never greener than the truth: every step runs inside [`guard::catch`] (a
 //! panic becomes an `error` step with its message and location, and cleanups still run), every
 //! selected case ends with exactly one result (a case that reported nothing becomes an `error`),
@@ -17,7 +20,9 @@ pub mod guard;
 pub mod headers;
 pub mod message;
 pub mod partition;
+pub mod session;
 pub mod step;
+pub mod stream;
 pub mod unsupported;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,7 +128,33 @@ pub enum RunError {
     },
 }
 
+/// What ends a bounded wait (polling, streams) early: Ctrl-C and the whole-run deadline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WaitLimit<'a> {
+    pub interrupt: Option<&'a AtomicBool>,
+    pub deadline: Option<Instant>,
+}
+
+impl WaitLimit<'_> {
+    /// `until`, or the run's deadline when that comes first.
+    pub fn bound(&self, until: Instant) -> Instant {
+        self.deadline.map_or(until, |d| d.min(until))
+    }
+
+    /// Why waiting must stop now, if it must.
+    pub fn stopped(&self) -> Option<&'static str> {
+        if self.interrupt.is_some_and(|i| i.load(Ordering::SeqCst)) {
+            Some("the run was interrupted (Ctrl-C)")
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            Some("the run hit its time limit (--run-timeout)")
+        } else {
+            None
+        }
+    }
+}
+
 /// Per-case view of the run shared by all trials.
+#[derive(Clone)]
 pub struct CaseContext<'a> {
     pub transport: &'a Transport,
     /// The id of the case being run (for the trace header).
@@ -140,6 +171,10 @@ pub struct CaseContext<'a> {
     pub validate_schema: bool,
     /// When recording: where each case's responses go (see [`crate::record`]).
     pub recorded: Option<&'a Mutex<Vec<crate::record::RecordedCase>>>,
+    /// The target (its users, for steps with `as:` / `session:`).
+    pub target: &'a Target,
+    /// What ends polling and stream waits early.
+    pub wait: WaitLimit<'a>,
 }
 
 impl CaseContext<'_> {
@@ -205,6 +240,15 @@ pub fn run_case(
     variables: &BTreeMap<String, String>,
 ) -> CaseResult {
     let started = Instant::now();
+    if let Some(user) = session::missing_user(case, ctx.target) {
+        // A configuration gap: nothing is sent, the case says how to fix it.
+        return not_run(
+            case,
+            CaseStatus::Ignored,
+            session::unknown_user_reason(&user),
+        );
+    }
+    let mut sessions = session::CaseSessions::new(ctx.target);
     let mut vars = variables.clone();
     let mut steps: Vec<StepResult> = Vec::new();
     let mut cleanups: Vec<(String, &case::Step)> = Vec::new();
@@ -235,7 +279,7 @@ pub fn run_case(
             continue;
         }
         let before = ctx.recorded.map(|_| vars.clone());
-        let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars);
+        let run = guarded_step(ctx, step, StepPhase::Main, &label, &mut vars, &mut sessions);
         note_problem(&run, step);
         if let Some(before) = before {
             recorded.push(crate::record::RecordedStep {
@@ -266,7 +310,14 @@ pub fn run_case(
         .enumerate()
         .map(|(k, c)| (format!("cleanup{}", k + 1), c));
     for (label, step) in cleanups.into_iter().rev().chain(case_cleanups) {
-        let run = guarded_step(ctx, step, StepPhase::Cleanup, &label, &mut vars);
+        let run = guarded_step(
+            ctx,
+            step,
+            StepPhase::Cleanup,
+            &label,
+            &mut vars,
+            &mut sessions,
+        );
         note_problem(&run, step);
         steps.push(run.result);
     }
@@ -324,11 +375,12 @@ fn guarded_step(
     phase: StepPhase,
     label: &str,
     vars: &mut BTreeMap<String, String>,
+    sessions: &mut session::CaseSessions<'_>,
 ) -> step::StepRun {
     let started = Instant::now();
     guard::catch(|| {
         guard::maybe_inject(&step.name);
-        step::run_step(ctx, step, phase, label, vars)
+        session::run(ctx, step, phase, label, vars, sessions)
     })
     .unwrap_or_else(|panicked| step::StepRun {
         result: StepResult {
@@ -457,6 +509,7 @@ fn add_missing_results(
 /// State every trial of one run shares.
 struct Shared {
     transport: Transport,
+    target: Target,
     redactor: Redactor,
     /// The first ServerVersionInfo seen (Version, build).
     server_seen: Mutex<Option<(Option<String>, Option<String>)>>,
@@ -568,6 +621,11 @@ fn run_trial(
         server_seen: &shared.server_seen,
         validate_schema: shared.validate_schema,
         recorded: shared.record.records().then_some(&shared.recorded),
+        target: &shared.target,
+        wait: WaitLimit {
+            interrupt: Some(&shared.interrupt),
+            deadline: shared.deadline,
+        },
     };
     // Steps are guarded one by one (so cleanups run); this catches what lies between them.
     let result =
@@ -634,6 +692,7 @@ pub fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     variables.insert(vars::RUN_ID.to_string(), config.run_id.clone());
     let shared = Arc::new(Shared {
         transport: Transport::new(&config.target)?,
+        target: config.target.clone(),
         redactor: Redactor::for_target(&config.target),
         server_seen: Mutex::new(None),
         results: Mutex::new(Vec::new()),

@@ -64,6 +64,7 @@ pub fn blank_result(step: &Step, phase: StepPhase) -> StepResult {
         diff: None,
         error: None,
         throttling: None,
+        detail: Default::default(),
     }
 }
 
@@ -88,35 +89,11 @@ pub fn run_step(
         }
     };
 
-    let request = match render_request(ctx, step, vars) {
-        Ok(mut r) => {
-            // The trace header names the case and step; a header the step sets itself wins.
-            if let Some((name, value)) = ctx.trace(label) {
-                if !r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                    r.headers.push((name, value));
-                }
-            }
-            r
-        }
-        Err(missing) if crate::target::vars::ALL.contains(&missing.as_str()) => {
-            // A configuration gap, not a server fault: the case is reported as ignored.
-            result.status = StepStatus::Skipped;
-            result.error = Some(unconfigured_reason(&missing));
-            let mut run = finish(result, false);
-            run.unconfigured = Some(missing);
-            return run;
-        }
-        Err(missing) => {
-            // Cleanup steps may need a capture whose step never ran; a main step cannot (the
-            // loader checked that an earlier step captures it, and that step passed).
-            result.status = match phase {
-                StepPhase::Cleanup => StepStatus::Skipped,
-                StepPhase::Main => StepStatus::Error,
-            };
-            result.error = Some(format!(
-                "not run: it needs `{missing}`, which no earlier step captured"
-            ));
-            return finish(result, false);
+    let request = match render_for(ctx, step, phase, label, vars) {
+        Ok(request) => request,
+        Err(mut early) => {
+            early.result.duration_ms = started.elapsed().as_millis() as u64;
+            return *early;
         }
     };
     result.request = Some(Exchange {
@@ -165,6 +142,66 @@ pub fn run_step(
     run
 }
 
+/// The step's request with the trace header, or the result of a step that cannot be sent (a
+/// variable the target or an earlier step did not define).
+pub fn render_for(
+    ctx: &CaseContext<'_>,
+    step: &Step,
+    phase: StepPhase,
+    label: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<HttpRequest, Box<StepRun>> {
+    let missing = match render_request(ctx, step, vars) {
+        Ok(mut r) => {
+            // The trace header names the case and step; a header the step sets itself wins.
+            if let Some((name, value)) = ctx.trace(label) {
+                if !r.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                    r.headers.push((name, value));
+                }
+            }
+            return Ok(r);
+        }
+        Err(missing) => missing,
+    };
+    let mut result = blank_result(step, phase);
+    let mut run = StepRun {
+        result: result.clone(),
+        sent: false,
+        unconfigured: None,
+        refused: None,
+    };
+    if crate::target::vars::ALL.contains(&missing.as_str()) {
+        // A configuration gap, not a server fault: the case is reported as ignored.
+        result.status = StepStatus::Skipped;
+        result.error = Some(unconfigured_reason(&missing));
+        run.unconfigured = Some(missing);
+    } else {
+        // Cleanup steps may need a capture whose step never ran; a main step cannot (the
+        // loader checked that an earlier step captures it, and that step passed).
+        result.status = match phase {
+            StepPhase::Cleanup => StepStatus::Skipped,
+            StepPhase::Main => StepStatus::Error,
+        };
+        result.error = Some(format!(
+            "not run: it needs `{missing}`, which no earlier step captured"
+        ));
+    }
+    run.result = result;
+    Err(Box::new(run))
+}
+
+/// Judges a response (a whole one, or one document of a stream) against the step's
+/// expectation into `result`: status, mismatches, diff, captures into `vars`.
+pub fn judge_response(
+    ctx: &CaseContext<'_>,
+    step: &Step,
+    response: &HttpResponse,
+    vars: &mut BTreeMap<String, String>,
+    result: &mut StepResult,
+) {
+    judge(ctx, step, response, vars, result);
+}
+
 /// Renders the step's request; `Err(name)` when a variable is not defined.
 fn render_request(
     ctx: &CaseContext<'_>,
@@ -176,6 +213,7 @@ fn render_request(
     let body = match &step.request.body {
         RequestBody::Envelope(x) => render(&x.template, Escape::Xml)?,
         RequestBody::Raw(t) => render(t, Escape::None)?,
+        RequestBody::None => String::new(),
         RequestBody::Body { body, headers } => {
             let server_version = if headers.omit_server_version {
                 None

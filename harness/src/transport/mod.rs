@@ -19,6 +19,9 @@
 //! [`Limits::max_throttle_wait`] and [`Limits::max_throttle_retries`]; the response says how often
 //! and how long ([`HttpResponse::throttled`], [`HttpResponse::throttle_wait`]).
 //!
+//! [`Transport::open_stream`] is the one exception to "read in full": a streamed response
+//! (GetStreamingEvents) read incrementally on a thread of its own ([`stream`]).
+//!
 //! Every error message passes through a [`redact::Redactor`] for the target's secrets.
 //!
 //! Internally the transport drives reqwest's async client on a private single-threaded tokio
@@ -31,6 +34,7 @@
 
 pub mod ntlm;
 pub mod redact;
+pub mod stream;
 pub mod throttle;
 
 use std::net::IpAddr;
@@ -473,6 +477,124 @@ impl Transport {
                 "server answered 401: {what}{}",
                 offered_schemes(&exchange.headers)
             ),
+        })
+    }
+
+    /// Sends `request` on a connection of its own and returns once the response head arrived
+    /// (within the request timeout); the body is read on a thread of its own and arrives as
+    /// [`stream::StreamEvent`]s, at most [`Limits::max_response_bytes`] in all. Dropping the
+    /// handle stops the reader. NTLM is not supported for streams. No throttling retry: a
+    /// throttled stream is an answer like any other.
+    pub fn open_stream(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<stream::StreamHandle, TransportError> {
+        if matches!(self.auth, Auth::Ntlm { .. }) {
+            return Err(TransportError::Client(
+                "streamed responses are not supported with NTLM authentication yet".into(),
+            ));
+        }
+        let client = self.settings.build(false)?;
+        let mut builder = client
+            .post(self.endpoint.clone())
+            .headers(self.header_map(request)?)
+            .body(request.body.clone());
+        builder = match &self.auth {
+            Auth::Basic { username, password } => {
+                builder.basic_auth(username, Some(password.expose()))
+            }
+            Auth::Bearer { token } => builder.bearer_auth(token.expose()),
+            Auth::None | Auth::Ntlm { .. } => builder,
+        };
+        let built = builder
+            .build()
+            .map_err(|e| self.scrubbed(self.classify(RequestFailure::Reqwest(e))))?;
+        let sent = header_list(built.headers());
+        let timeout = self.limits.request_timeout;
+        let limit = self.limits.max_response_bytes;
+        let (head_tx, head_rx) = std::sync::mpsc::channel();
+        let (tx, events) = std::sync::mpsc::channel();
+        let (cancel, mut cancelled) = tokio::sync::oneshot::channel::<()>();
+        let runtime = new_runtime()?;
+        std::thread::Builder::new()
+            .name("ews-stream".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let response = match tokio::time::timeout(timeout, client.execute(built)).await
+                    {
+                        Ok(Ok(response)) => response,
+                        Ok(Err(e)) => {
+                            let _ = head_tx.send(Err(RequestFailure::Reqwest(e)));
+                            return;
+                        }
+                        Err(_) => {
+                            let _ = head_tx
+                                .send(Err(RequestFailure::Early(TransportError::Timeout(timeout))));
+                            return;
+                        }
+                    };
+                    let head = (response.status().as_u16(), header_list(response.headers()));
+                    if head_tx.send(Ok(head)).is_err() {
+                        return;
+                    }
+                    let mut response = response;
+                    let mut total = 0u64;
+                    loop {
+                        let chunk = tokio::select! {
+                            _ = &mut cancelled => return,
+                            chunk = response.chunk() => chunk,
+                        };
+                        let event = match chunk {
+                            Ok(Some(bytes)) => {
+                                total += bytes.len() as u64;
+                                if total > limit {
+                                    let _ = tx.send(stream::StreamEvent::Failed(format!(
+                                        "the stream exceeds the maximum response size of {limit} bytes"
+                                    )));
+                                    return;
+                                }
+                                stream::StreamEvent::Data(bytes.to_vec())
+                            }
+                            Ok(None) => {
+                                let _ = tx.send(stream::StreamEvent::End);
+                                return;
+                            }
+                            Err(e) => {
+                                let _ = tx.send(stream::StreamEvent::Failed(error_chain(&e)));
+                                return;
+                            }
+                        };
+                        if tx.send(event).is_err() {
+                            return;
+                        }
+                    }
+                });
+                runtime.shutdown_background();
+            })
+            .map_err(|e| TransportError::Client(format!("cannot start the stream reader: {e}")))?;
+        let head = head_rx
+            .recv_timeout(timeout + Duration::from_secs(1))
+            .map_err(|_| TransportError::Timeout(timeout))?
+            .map_err(|failure| self.scrubbed(self.classify(failure)))?;
+        let (status, headers) = head;
+        if status == 401 {
+            return Err(self.scrubbed(
+                self.check_auth(Exchange {
+                    status,
+                    headers: headers.clone(),
+                    body: Vec::new(),
+                    sent: sent.clone(),
+                })
+                .err()
+                .unwrap_or(TransportError::Http("HTTP 401".into())),
+            ));
+        }
+        Ok(stream::StreamHandle {
+            status,
+            headers,
+            request_headers: sent,
+            events,
+            _cancel: cancel,
         })
     }
 

@@ -97,21 +97,24 @@ impl Redactor {
                 needles.push(STANDARD.encode(secret.as_bytes()));
             }
         };
-        match &target.auth {
-            Auth::None => {}
-            Auth::Basic { username, password } => {
-                add(password.expose());
-                add(&format!("{username}:{}", password.expose()));
-            }
-            Auth::Bearer { token } => add(token.expose()),
-            Auth::Ntlm {
-                username,
-                password,
-                domain,
-            } => {
-                add(password.expose());
-                if let Some(domain) = domain {
-                    add(&format!("{domain}\\{username}:{}", password.expose()));
+        let users = target.users.values().map(|u| &u.auth);
+        for auth in std::iter::once(&target.auth).chain(users) {
+            match auth {
+                Auth::None => {}
+                Auth::Basic { username, password } => {
+                    add(password.expose());
+                    add(&format!("{username}:{}", password.expose()));
+                }
+                Auth::Bearer { token } => add(token.expose()),
+                Auth::Ntlm {
+                    username,
+                    password,
+                    domain,
+                } => {
+                    add(password.expose());
+                    if let Some(domain) = domain {
+                        add(&format!("{domain}\\{username}:{}", password.expose()));
+                    }
                 }
             }
         }

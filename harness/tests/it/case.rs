@@ -727,8 +727,10 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     captures: vec![],
                     options: defaults.clone(),
                     cleanup: vec![],
+                    flow: Default::default(),
                     pos: pos(29, 9),
                 }],
+                flow: Default::default(),
                 pos: pos(11, 5),
             },
             Step {
@@ -762,6 +764,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 captures: vec![],
                 options: defaults.clone(),
                 cleanup: vec![],
+                flow: Default::default(),
                 pos: pos(30, 5),
             },
             Step {
@@ -781,6 +784,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 captures: vec![],
                 options: defaults.clone(),
                 cleanup: vec![],
+                flow: Default::default(),
                 pos: pos(37, 5),
             },
         ],
@@ -807,6 +811,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
             captures: vec![],
             options: defaults,
             cleanup: vec![],
+            flow: Default::default(),
             pos: pos(41, 5),
         }],
     };
@@ -1332,6 +1337,56 @@ fn two_uses_of_one_fixture_run_first_with_their_own_names_and_cleanups() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Users, sessions, polling and streams: what loads, and every misuse at its place.
+
+#[test]
+fn sessions_polling_and_streams_load_into_the_step_flow() {
+    let dir = crate::support::TempDir::new("case-flow");
+    let text = r#"title: t
+operation: GetStreamingEvents
+since: Exchange2013
+steps:
+  - name: open
+    body: <m:GetStreamingEvents/>
+    stream: events
+    as: bob
+  - name: poll
+    body: <m:GetImItemList/>
+    session: second
+    retry: { until: match, within: 10s, every: 250ms }
+    cleanup:
+      - body: <m:GetImItemList/>
+  - name: read
+    expect_stream: { stream: events, within: 5s, closes: true }
+"#;
+    let case = load_text(&dir, "flow.yaml", text.as_bytes()).expect("loads");
+    let open = &case.steps[0].flow;
+    assert_eq!(
+        (open.user.as_deref(), open.open_stream.as_deref()),
+        (Some("bob"), Some("events"))
+    );
+    let poll = &case.steps[1];
+    assert_eq!(poll.flow.session.as_deref(), Some("second"));
+    let retry = poll.flow.retry.as_ref().expect("retry");
+    assert_eq!(
+        (retry.within, retry.every),
+        (
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_millis(250)
+        )
+    );
+    // The cleanup runs in the session of its step.
+    assert_eq!(poll.cleanup[0].flow.session.as_deref(), Some("second"));
+    let read = &case.steps[2];
+    assert_eq!(read.request.body, RequestBody::None);
+    let wanted = read.flow.expect_stream.as_ref().expect("expect_stream");
+    assert_eq!(
+        (wanted.stream.as_str(), wanted.within, wanted.closes),
+        ("events", std::time::Duration::from_secs(5), true)
+    );
+}
+
 #[test]
 fn fixture_use_errors_point_at_the_case_and_the_fixture() {
     // Unknown parameter, missing required parameter, a capture the fixture does not export.
@@ -1582,4 +1637,59 @@ fn a_fixture_no_case_uses_is_checked_on_its_own() {
         "{}",
         render(&outcome.errors)
     );
+}
+
+#[test]
+fn misused_sessions_polling_and_streams_are_load_errors_at_their_place() {
+    let dir = crate::support::TempDir::new("case-flow-bad");
+    let text = r#"title: t
+operation: GetStreamingEvents
+since: Exchange2013
+steps:
+  - name: poll
+    body: <m:GetImItemList/>
+    retry: { until: done, within: 0s }
+  - name: read too early
+    expect_stream: { stream: events, within: 5s }
+    expect: <m:X/>
+  - name: open
+    body: <m:GetStreamingEvents/>
+    stream: events
+    expect: <m:X/>
+  - name: read with a body
+    body: <m:GetImItemList/>
+    expect_stream: { stream: events, within: 1h }
+  - name: bad user
+    body: <m:GetImItemList/>
+    as: "bob smith"
+"#;
+    let errors = load_text(&dir, "bad.yaml", text.as_bytes()).expect_err("errors");
+    let messages: Vec<(usize, String)> = errors
+        .iter()
+        .map(|e| (e.pos.line, e.message.clone()))
+        .collect();
+    let has = |line: usize, words: &str| {
+        assert!(
+            messages
+                .iter()
+                .any(|(l, m)| *l == line && m.contains(words)),
+            "line {line}: `{words}` in {messages:#?}"
+        )
+    };
+    has(7, "unknown `until: done`");
+    has(7, "above zero");
+    has(9, "no earlier step opens the stream `events`");
+    has(14, "`expect` does not apply to a step that opens a stream");
+    has(16, "sends nothing: `body` is not allowed");
+    has(17, "longer than the longest wait");
+    has(20, "`bob smith` is not a valid as name");
+    // Keys inside `expect_stream` and `retry` are checked like every other mapping's.
+    let text = text.replace("within: 1h }", "within: 1s, colses: true }");
+    let errors = load_text(&dir, "typo.yaml", text.as_bytes()).expect_err("errors");
+    assert_eq!(
+        errors[0].message,
+        "unknown key `colses` in `steps[3].expect_stream`"
+    );
+    assert_eq!(errors[0].pos.line, 17);
+    assert_eq!(errors[0].help.as_deref(), Some("did you mean `closes`?"));
 }

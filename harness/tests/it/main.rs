@@ -15,6 +15,8 @@ mod record;
 mod runner;
 /// The schema engine at work: response validation, opt-outs, lint, `validate`, the libxml2 oracle.
 mod schema;
+/// Several users and sessions in one case, polling steps, streamed responses.
+mod sessions;
 mod suite;
 mod support;
 /// The transport: auth, TLS, proxy, throttling, limits, the fault matrix.

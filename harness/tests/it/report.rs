@@ -54,6 +54,7 @@ fn step(name: &str, status: StepStatus) -> StepResult {
         diff: None,
         error: None,
         throttling: None,
+        detail: Default::default(),
     }
 }
 

@@ -402,6 +402,7 @@ impl Rename<'_> {
         step.request.body = match &step.request.body {
             RequestBody::Envelope(x) => RequestBody::Envelope(self.xml(x)),
             RequestBody::Raw(t) => RequestBody::Raw(self.template(t, false)),
+            RequestBody::None => RequestBody::None,
             RequestBody::Body { body, headers } => {
                 let mut headers = headers.clone();
                 headers.mailbox_culture = headers

@@ -14,6 +14,18 @@ use crate::case::{
 };
 use crate::xml;
 
+use std::time::Duration;
+
+use crate::case::{DEFAULT_RETRY_EVERY, MAX_WAIT, Retry, StepFlow, StreamExpectation};
+
+/// A user, session or stream name: letters, digits, `_`, `-`, `.`.
+fn is_flow_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
 /// Whether a step is one of `steps` or a cleanup step.
 pub(super) enum StepKind<'a> {
     /// A step of `steps`: it must have a name; its cleanups may use what it captures.
@@ -46,6 +58,7 @@ impl Validator<'_> {
         let request = self.step_request(&raw, &name, &pos, place);
         let mut binds = Vec::new();
         let expect = self.step_expectation(&raw, place, &mut binds);
+        let flow = self.step_flow(&raw, place);
         let http_headers = self.step_http_headers(raw.http_headers, place);
         let captures = self.step_captures(raw.capture, place, &binds);
         let options = match raw.options {
@@ -55,7 +68,7 @@ impl Validator<'_> {
             }
             None => merge_options(place.base, &BaseOptions::default()),
         };
-        let cleanup = self.step_cleanups(raw.cleanup, &name, place);
+        let cleanup = self.step_cleanups(raw.cleanup, &name, place, &flow);
         if self.errors.len() > errors_before {
             return None;
         }
@@ -72,8 +85,169 @@ impl Validator<'_> {
             captures,
             options,
             cleanup,
+            flow,
             pos,
         })
+    }
+
+    /// `as`, `session`, `retry`, `stream`, `expect_stream`: names, bounds, and which go together.
+    fn step_flow(&mut self, raw: &RawStep, place: &StepPlace<'_>) -> StepFlow {
+        let cleanup = matches!(place.kind, StepKind::Cleanup { .. });
+        let user = raw.as_user.clone();
+        let session = raw.session.clone();
+        for (key, value) in [("as", &user), ("session", &session)] {
+            if let Some(name) = value
+                && !is_flow_name(name)
+            {
+                self.error_at_value(
+                    &place.key(key),
+                    format!("`{name}` is not a valid {key} name"),
+                    Some("use letters, digits, `_`, `-` or `.`".into()),
+                );
+            }
+        }
+        let retry = raw.retry.as_ref().and_then(|r| {
+            if let Some(until) = r.until.as_deref().filter(|u| *u != "match") {
+                self.error_at_value(
+                    &place.key("retry.until"),
+                    format!("unknown `until: {until}`"),
+                    Some("`until: match` (the response meets the whole expectation)".into()),
+                );
+            }
+            let within = self.bound(&r.within, &place.key("retry.within"))?;
+            let every = match &r.every {
+                Some(text) => self.bound(text, &place.key("retry.every"))?,
+                None => DEFAULT_RETRY_EVERY,
+            };
+            if every > within {
+                self.error_at_value(
+                    &place.key("retry.every"),
+                    format!("`every` ({every:?}) is longer than `within` ({within:?})"),
+                    None,
+                );
+            }
+            Some(Retry { within, every })
+        });
+        let open_stream = raw.stream.clone();
+        if let Some(name) = &open_stream {
+            if !is_flow_name(name) {
+                self.error_at_value(
+                    &place.key("stream"),
+                    format!("`{name}` is not a valid stream name"),
+                    Some("use letters, digits, `_`, `-` or `.`".into()),
+                );
+            }
+            for (key, given) in [
+                ("expect", raw.expect.is_some()),
+                ("expect_file", raw.expect_file.is_some()),
+                ("fault", raw.fault.is_some()),
+                ("capture", raw.capture.is_some()),
+            ] {
+                if given {
+                    self.error_at_key(
+                        &place.key(key),
+                        format!("`{key}` does not apply to a step that opens a stream"),
+                        Some("judge the stream's documents in `expect_stream` steps".into()),
+                    );
+                }
+            }
+            if cleanup {
+                self.error_at_key(
+                    &place.key("stream"),
+                    "a cleanup step cannot open a stream",
+                    None,
+                );
+            }
+        }
+        let expect_stream = raw.expect_stream.as_ref().and_then(|e| {
+            if cleanup {
+                self.error_at_key(
+                    &place.key("expect_stream"),
+                    "a cleanup step cannot read a stream",
+                    None,
+                );
+            }
+            for (key, given) in [
+                ("status", raw.status.is_some()),
+                ("fault", raw.fault.is_some()),
+                ("expect_headers", raw.expect_headers.is_some()),
+                ("retry", raw.retry.is_some()),
+                ("stream", raw.stream.is_some()),
+                ("as", raw.as_user.is_some()),
+                ("session", raw.session.is_some()),
+            ] {
+                if given {
+                    self.error_at_key(
+                        &place.key(key),
+                        format!("`{key}` does not apply to an `expect_stream` step"),
+                        Some(
+                            "the step that opens the stream (`stream: NAME`) sends the request \
+                             and checks the HTTP answer"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            let closes = e.closes.unwrap_or(false);
+            if !closes && raw.expect.is_none() && raw.expect_file.is_none() {
+                self.error_at_key(
+                    &place.key("expect_stream"),
+                    "an `expect_stream` step needs `expect` (the document to wait for) or \
+                     `closes: true`",
+                    None,
+                );
+            }
+            let within = self.bound(&e.within, &place.key("expect_stream.within"))?;
+            Some(StreamExpectation {
+                stream: e.stream.clone(),
+                within,
+                closes,
+            })
+        });
+        if retry.is_some() && open_stream.is_some() {
+            self.error_at_key(
+                &place.key("retry"),
+                "`retry` and `stream` do not go together",
+                Some("wait for documents of the stream with `expect_stream`".into()),
+            );
+        }
+        StepFlow {
+            user,
+            session,
+            retry,
+            open_stream,
+            expect_stream,
+        }
+    }
+
+    /// A bounded wait: a duration above zero and at most [`MAX_WAIT`].
+    fn bound(&mut self, text: &str, path: &str) -> Option<Duration> {
+        match crate::target::parse_duration(text) {
+            Ok(d) if d.is_zero() => {
+                self.error_at_value(path, "the duration must be above zero", None);
+                None
+            }
+            Ok(d) if d > MAX_WAIT => {
+                self.error_at_value(
+                    path,
+                    format!(
+                        "`{text}` is longer than the longest wait, {}s",
+                        MAX_WAIT.as_secs()
+                    ),
+                    None,
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(message) => {
+                self.error_at_value(
+                    path,
+                    format!("bad duration `{text}`: {message}"),
+                    Some("write `200ms`, `5s`, `2m`".into()),
+                );
+                None
+            }
+        }
     }
 
     /// The step's name: required for main steps, defaulted for cleanup steps, never blank.
@@ -116,6 +290,21 @@ impl Validator<'_> {
         let given: Vec<usize> = (0..REQUEST_KEYS.len())
             .filter(|&k| requests[k].is_some())
             .collect();
+        if raw.expect_stream.is_some() {
+            // It reads an open stream: no request of its own.
+            if let Some(&k) = given.first() {
+                self.error_at_key(
+                    &place.key(REQUEST_KEYS[k]),
+                    format!(
+                        "an `expect_stream` step sends nothing: `{}` is not allowed",
+                        REQUEST_KEYS[k]
+                    ),
+                    Some("send the request in a step of its own before this one".into()),
+                );
+                return None;
+            }
+            return Some((RequestBody::None, None));
+        }
         // `headers` only make sense around a built envelope (`body` / `body_file`).
         if raw.headers.is_some() && !given.is_empty() && !matches!(given.as_slice(), [0] | [3]) {
             self.error_at_key(
@@ -400,6 +589,7 @@ impl Validator<'_> {
         raw: Option<Vec<RawStep>>,
         own_name: &str,
         place: &StepPlace<'_>,
+        flow: &StepFlow,
     ) -> Vec<Step> {
         let Some(raw) = raw else {
             return Vec::new();
@@ -429,7 +619,14 @@ impl Validator<'_> {
                     default_name: format!("cleanup after {own_name}"),
                 },
             };
-            if let Some(step) = self.step(raw_cleanup, &cleanup_place) {
+            if let Some(mut step) = self.step(raw_cleanup, &cleanup_place) {
+                // A cleanup runs as the user (and session) that created what it removes.
+                if step.flow.user.is_none() {
+                    step.flow.user.clone_from(&flow.user);
+                    if step.flow.session.is_none() {
+                        step.flow.session.clone_from(&flow.session);
+                    }
+                }
                 cleanup.push(step);
             }
         }
