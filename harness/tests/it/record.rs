@@ -13,25 +13,9 @@ use crate::support::{TempDir, all_output, fixture};
 /// Runs the binary with a clean environment for blessing: no CI, no EWS_BLESS, no CARGO (so
 /// the accept command names the binary), plus `env`.
 fn bin(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ews-conformance"));
-    cmd.args(args).env("NO_COLOR", "1");
-    for var in [
-        "CI",
-        "EWS_BLESS",
-        "CARGO",
-        "EWS_ENDPOINT",
-        "EWS_AUTH",
-        "EWS_USERNAME",
-        "EWS_PASSWORD",
-        "EWS_TOKEN",
-        "EWS_TOKEN_FILE",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run ews-conformance")
+    crate::support::bin_command(args, env, &["CI", "CARGO"])
+        .output()
+        .expect("run ews-conformance")
 }
 
 /// `ews-conformance serve` on a loopback port; killed (by its pid) when dropped.

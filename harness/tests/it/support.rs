@@ -48,6 +48,14 @@ pub fn fixture(rel: &str) -> PathBuf {
 /// variables of the outer environment are cleared so a developer's settings cannot leak in
 /// (`EWS_BLESS` too: blessing this project's goldens must never record into case files).
 pub fn run_bin(args: &[&str], env: &[(&str, &str)]) -> Output {
+    bin_command(args, env, &[])
+        .output()
+        .expect("run ews-conformance")
+}
+
+/// The `ews-conformance` command with `args`, the outer EWS_* variables (and `also_cleared`)
+/// removed, then `env` set.
+pub fn bin_command(args: &[&str], env: &[(&str, &str)], also_cleared: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ews-conformance"));
     cmd.args(args).env("NO_COLOR", "1");
     for var in [
@@ -58,13 +66,16 @@ pub fn run_bin(args: &[&str], env: &[(&str, &str)]) -> Output {
         "EWS_PASSWORD",
         "EWS_TOKEN",
         "EWS_TOKEN_FILE",
-    ] {
+    ]
+    .iter()
+    .chain(also_cleared)
+    {
         cmd.env_remove(var);
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("run ews-conformance")
+    cmd
 }
 
 /// stdout + stderr as one string, for assertions and failure messages.
