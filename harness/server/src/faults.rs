@@ -96,6 +96,12 @@ response_codes! {
     ErrorInvalidPropertySet => "Set action is invalid for property.", Own;
     ErrorInvalidPropertyDelete => "Delete action is invalid for property.", Own;
     ErrorInvalidPropertyAppend => "Append action is invalid for property.", Own;
+    // Business errors of the item operations.
+    ErrorCannotCreateContactInNonContactFolder => "Cannot create a contact in a non-contact Folder.", Documented;
+    /// A message sent without recipients (responsecode.md: ErrorInvalidRecipients for CreateItem).
+    ErrorInvalidRecipients => "At least one recipient isn't valid.", Own;
+    /// CreateItem of a `t:Message` without `MessageDisposition`.
+    ErrorMessageDispositionRequired => "MessageDisposition attribute is required.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).
