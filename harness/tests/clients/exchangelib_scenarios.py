@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from exchangelib import DELEGATE, Account, Build, Configuration, Credentials, Folder, Version
+from exchangelib import DELEGATE, Account, Build, Configuration, Credentials, Folder, Mailbox, Message, Version
 
 
 def account(args, pinned=True):
@@ -102,11 +102,63 @@ def folder_lifecycle(args):
     }
 
 
+def message_lifecycle(args):
+    """Save three drafts with a body, recipients, importance and categories, read them back by
+    id, soft-delete one, move one to Deleted Items, hard-delete the last; Drafts counts them."""
+    acc = account(args)
+    suffix = os.getpid()
+    work = acc.drafts
+    drafts = []
+    for n in range(3):
+        m = Message(
+            account=acc,
+            folder=work,
+            subject=f"client draft {n} {suffix}",
+            body=f"body {n}",
+            importance="High",
+            categories=["Finance"],
+            to_recipients=[Mailbox(email_address="bob@contoso.com")],
+        )
+        m.save()
+        drafts.append(m)
+    fetched = list(acc.fetch(ids=[(d.id, d.changekey) for d in drafts]))
+    first = fetched[0]
+    work.refresh()
+    total_before = work.total_count
+    ids = [d.id for d in drafts]
+    drafts[0].soft_delete()
+    drafts[1].move_to_trash()
+    drafts[2].delete()
+    work.refresh()
+    total_after = work.total_count
+    trashed = [(i.subject, i.parent_folder_id.id == acc.trash.id) for i in acc.fetch(ids=[(ids[1], None)])]
+    gone = [type(i).__name__ for i in acc.fetch(ids=[(ids[0], None), (ids[2], None)])]
+    for item in acc.fetch(ids=[(ids[1], None)]):
+        item.delete()
+    acc.trash.refresh()
+    return {
+        "subject": first.subject,
+        "body": str(first.body),
+        "importance": first.importance,
+        "categories": first.categories,
+        "is_draft": first.is_draft,
+        "to": [r.email_address for r in first.to_recipients or []],
+        "created_is_set": first.datetime_created is not None,
+        "total_before": total_before,
+        "total_after": total_after,
+        "trashed": trashed,
+        "trash_total_at_end": acc.trash.total_count,
+        "gone": gone,
+        "suffix": suffix,
+    }
+
+
 SCENARIOS = {
     "unimplemented_operation": unimplemented_operation,
     "folder_tree_guessed": folder_tree_guessed,
     "folder_tree_pinned": folder_tree_pinned,
     "folder_lifecycle": folder_lifecycle,
+    "message_lifecycle": message_lifecycle,
 }
 
 

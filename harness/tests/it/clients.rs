@@ -248,3 +248,41 @@ fn ews_javascript_api_binds_finds_creates_updates_and_deletes_folders() {
     }
     server.shutdown();
 }
+
+/// exchangelib saves three drafts (CreateItem SaveOnly), reads them back by id (GetItem with its
+/// own long list of additional properties), and deletes them the three ways its users do
+/// (`soft_delete`, `move_to_trash`, `delete`): the fields round-trip, Drafts counts three then
+/// none, the trashed one is in Deleted Items, the others read as `ErrorItemNotFound`.
+#[test]
+fn exchangelib_saves_reads_and_deletes_messages() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "message_lifecycle", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        let suffix = &result["suffix"];
+        assert_eq!(
+            result["subject"],
+            format!("client draft 0 {suffix}"),
+            "{result}"
+        );
+        assert_eq!(result["body"], "body 0", "{result}");
+        assert_eq!(result["importance"], "High", "{result}");
+        assert_eq!(result["categories"], serde_json::json!(["Finance"]), "{result}");
+        assert_eq!(result["is_draft"], true, "{result}");
+        assert_eq!(result["to"], serde_json::json!(["bob@contoso.com"]), "{result}");
+        assert_eq!(result["created_is_set"], true, "{result}");
+        assert_eq!(result["total_before"], 3, "{result}");
+        assert_eq!(result["total_after"], 0, "{result}");
+        assert_eq!(
+            result["trashed"],
+            serde_json::json!([[format!("client draft 1 {suffix}"), true]]),
+            "{result}"
+        );
+        assert_eq!(
+            result["gone"],
+            serde_json::json!(["ErrorItemNotFound", "ErrorItemNotFound"]),
+            "{result}"
+        );
+        assert_eq!(result["trash_total_at_end"], 0, "{result}");
+    }
+    server.shutdown();
+}
