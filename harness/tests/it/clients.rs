@@ -266,9 +266,17 @@ fn exchangelib_saves_reads_and_deletes_messages() {
         );
         assert_eq!(result["body"], "body 0", "{result}");
         assert_eq!(result["importance"], "High", "{result}");
-        assert_eq!(result["categories"], serde_json::json!(["Finance"]), "{result}");
+        assert_eq!(
+            result["categories"],
+            serde_json::json!(["Finance"]),
+            "{result}"
+        );
         assert_eq!(result["is_draft"], true, "{result}");
-        assert_eq!(result["to"], serde_json::json!(["bob@contoso.com"]), "{result}");
+        assert_eq!(
+            result["to"],
+            serde_json::json!(["bob@contoso.com"]),
+            "{result}"
+        );
         assert_eq!(result["created_is_set"], true, "{result}");
         assert_eq!(result["total_before"], 3, "{result}");
         assert_eq!(result["total_after"], 0, "{result}");

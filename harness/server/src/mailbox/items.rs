@@ -87,7 +87,11 @@ impl Item {
         fn node_len(node: &Node) -> usize {
             node.local.len()
                 + node.text.as_ref().map_or(0, String::len)
-                + node.attrs.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+                + node
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len())
+                    .sum::<usize>()
                 + node.children.iter().map(node_len).sum::<usize>()
         }
         self.subject.len()

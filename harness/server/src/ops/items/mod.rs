@@ -372,15 +372,17 @@ impl OpContext<'_> {
         }
         if shape.wants("Categories", false) {
             node = node.child(
-                Node::t("Categories")
-                    .children(item.categories.iter().map(|c| text("String", c))),
+                Node::t("Categories").children(item.categories.iter().map(|c| text("String", c))),
             );
         }
         if shape.wants("Importance", false) {
             node = node.child(text("Importance", &item.importance));
         }
         if shape.wants("IsDraft", false) {
-            node = node.child(text("IsDraft", if item.is_draft { "true" } else { "false" }));
+            node = node.child(text(
+                "IsDraft",
+                if item.is_draft { "true" } else { "false" },
+            ));
         }
         if shape.wants("DateTimeSent", false) {
             node = node.child(text("DateTimeSent", &item.sent));
