@@ -102,6 +102,10 @@ response_codes! {
     ErrorInvalidRecipients => "At least one recipient isn't valid.", Own;
     /// CreateItem of a `t:Message` without `MessageDisposition`.
     ErrorMessageDispositionRequired => "MessageDisposition attribute is required.", Own;
+    /// UpdateItem with a stale ChangeKey under NeverOverwrite or AutoResolve.
+    ErrorIrresolvableConflict => "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.", Own;
+    /// UpdateItem NeverOverwrite without a ChangeKey.
+    ErrorChangeKeyRequiredForWriteOperations => "When making a request that uses a ChangeKey, the ChangeKey is required.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

@@ -245,7 +245,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("UpdateExtensionUsage"),
     implemented::<folders::update_folder::UpdateFolder>(),
     not_implemented("UpdateInboxRules"),
-    not_implemented("UpdateItem"),
+    implemented::<items::update_item::UpdateItem>(),
     not_implemented("UpdateItemInRecoverableItems"),
     not_implemented("UpdateMeetingInstance"),
     not_implemented("UpdateMeetingSpace"),

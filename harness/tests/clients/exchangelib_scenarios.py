@@ -123,8 +123,14 @@ def message_lifecycle(args):
         drafts.append(m)
     fetched = list(acc.fetch(ids=[(d.id, d.changekey) for d in drafts]))
     first = fetched[0]
+    first_ck = first.changekey
+    first.subject = f"client updated {suffix}"
+    first.is_read = True
+    first.save(update_fields=["subject", "is_read"])
+    updated = list(acc.fetch(ids=[(first.id, None)]))[0]
     work.refresh()
     total_before = work.total_count
+    unread_before = work.unread_count
     ids = [d.id for d in drafts]
     drafts[0].soft_delete()
     drafts[1].move_to_trash()
@@ -137,14 +143,18 @@ def message_lifecycle(args):
         item.delete()
     acc.trash.refresh()
     return {
-        "subject": first.subject,
-        "body": str(first.body),
+        "subject": fetched[1].subject,
+        "updated_subject": updated.subject,
+        "updated_is_read": updated.is_read,
+        "changekey_moved_on_update": updated.changekey != first_ck,
+        "body": str(fetched[1].body),
         "importance": first.importance,
         "categories": first.categories,
         "is_draft": first.is_draft,
         "to": [r.email_address for r in first.to_recipients or []],
         "created_is_set": first.datetime_created is not None,
         "total_before": total_before,
+        "unread_before": unread_before,
         "total_after": total_after,
         "trashed": trashed,
         "trash_total_at_end": acc.trash.total_count,

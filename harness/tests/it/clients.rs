@@ -250,7 +250,8 @@ fn ews_javascript_api_binds_finds_creates_updates_and_deletes_folders() {
 }
 
 /// exchangelib saves three drafts (CreateItem SaveOnly), reads them back by id (GetItem with its
-/// own long list of additional properties), and deletes them the three ways its users do
+/// own long list of additional properties), updates one (UpdateItem with its ChangeKey; the
+/// unread count follows), and deletes them the three ways its users do
 /// (`soft_delete`, `move_to_trash`, `delete`): the fields round-trip, Drafts counts three then
 /// none, the trashed one is in Deleted Items, the others read as `ErrorItemNotFound`.
 #[test]
@@ -261,10 +262,18 @@ fn exchangelib_saves_reads_and_deletes_messages() {
         let suffix = &result["suffix"];
         assert_eq!(
             result["subject"],
-            format!("client draft 0 {suffix}"),
+            format!("client draft 1 {suffix}"),
             "{result}"
         );
-        assert_eq!(result["body"], "body 0", "{result}");
+        assert_eq!(result["body"], "body 1", "{result}");
+        assert_eq!(
+            result["updated_subject"],
+            format!("client updated {suffix}"),
+            "{result}"
+        );
+        assert_eq!(result["updated_is_read"], true, "{result}");
+        assert_eq!(result["changekey_moved_on_update"], true, "{result}");
+        assert_eq!(result["unread_before"], 2, "exchangelib saves drafts unread; one was read: {result}");
         assert_eq!(result["importance"], "High", "{result}");
         assert_eq!(
             result["categories"],

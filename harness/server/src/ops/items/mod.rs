@@ -22,6 +22,7 @@
 pub mod create_item;
 pub mod delete_item;
 pub mod get_item;
+pub mod update_item;
 
 use super::OpContext;
 use crate::faults::{ResponseCode, ResponseError};
@@ -40,7 +41,7 @@ pub const FAMILY: &str = "items";
 
 /// The `t:ItemType` fields the server keeps as typed fields, in schema order; every other child
 /// of an item element is a field of its class.
-const COMMON_FIELDS: &[&str] = &[
+pub(crate) const COMMON_FIELDS: &[&str] = &[
     "MimeContent",
     "ItemId",
     "ParentFolderId",
@@ -257,7 +258,7 @@ pub fn read_item(element: &Element, now: &str) -> Result<Item, ResponseError> {
 }
 
 /// A request element (types namespace) as a response node.
-fn to_node(element: &Element) -> Node {
+pub(crate) fn to_node(element: &Element) -> Node {
     let mut node = Node::new(
         if element.ns == TYPES_NS {
             Ns::Types
