@@ -273,7 +273,10 @@ fn exchangelib_saves_reads_and_deletes_messages() {
         );
         assert_eq!(result["updated_is_read"], true, "{result}");
         assert_eq!(result["changekey_moved_on_update"], true, "{result}");
-        assert_eq!(result["unread_before"], 2, "exchangelib saves drafts unread; one was read: {result}");
+        assert_eq!(
+            result["unread_before"], 2,
+            "exchangelib saves drafts unread; one was read: {result}"
+        );
         assert_eq!(result["importance"], "High", "{result}");
         assert_eq!(
             result["categories"],

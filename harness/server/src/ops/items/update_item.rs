@@ -93,9 +93,7 @@ fn parse_change(change: &Element) -> ItemChange {
                     let item = u
                         .children
                         .iter()
-                        .find(|c| {
-                            c.ns == TYPES_NS && super::default_class(&c.local).is_some()
-                        })
+                        .find(|c| c.ns == TYPES_NS && super::default_class(&c.local).is_some())
                         .cloned();
                     Some(ItemUpdate { kind, path, item })
                 })
