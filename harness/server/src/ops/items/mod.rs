@@ -1,4 +1,5 @@
-//! The item area: CreateItem, GetItem and DeleteItem, one file each, over the mailbox's items
+//! The item area: CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem and CopyItem (one file
+//! each; Move and Copy share `move_item.rs`), over the mailbox's items
 //! ([`crate::mailbox::items`]).
 //!
 //! Shared here: reading an item from a request ([`read_item`]: `t:Item`, `t:Message`,
@@ -22,6 +23,7 @@
 pub mod create_item;
 pub mod delete_item;
 pub mod get_item;
+pub mod move_item;
 pub mod update_item;
 
 use super::OpContext;
