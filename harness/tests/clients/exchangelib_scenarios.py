@@ -13,7 +13,23 @@ import json
 import os
 import sys
 
-from exchangelib import DELEGATE, Account, Build, Configuration, Credentials, Folder, Mailbox, Message, Version
+import datetime
+
+from exchangelib import (
+    DELEGATE,
+    UTC,
+    Account,
+    Build,
+    CalendarItem,
+    Configuration,
+    Contact,
+    Credentials,
+    EWSDateTime,
+    Folder,
+    Mailbox,
+    Message,
+    Version,
+)
 
 
 def account(args, pinned=True):
@@ -163,12 +179,61 @@ def message_lifecycle(args):
     }
 
 
+def calendar_and_contact(args):
+    """Create a calendar item and a contact, read them back, copy the meeting into a new
+    calendar folder, move the contact, then delete everything."""
+    acc = account(args)
+    suffix = os.getpid()
+    start = EWSDateTime(2026, 11, 2, 14, 0, tzinfo=UTC)
+    meeting = CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject=f"planning {suffix}",
+        start=start,
+        end=start + datetime.timedelta(hours=1),
+        location="Room 721",
+    )
+    meeting.save()
+    contact = Contact(
+        account=acc, folder=acc.contacts, display_name=f"Dana Scully{suffix}", given_name="Dana", surname=f"Scully{suffix}"
+    )
+    contact.save()
+    got_meeting = list(acc.fetch(ids=[(meeting.id, None)]))[0]
+    got_contact = list(acc.fetch(ids=[(contact.id, None)]))[0]
+    copy_id = meeting.copy(to_folder=acc.drafts)
+    copies = list(acc.fetch(ids=[copy_id]))
+    contact_id = contact.id
+    contact.move(to_folder=acc.drafts)
+    acc.drafts.refresh()
+    drafts_total = acc.drafts.total_count
+    deleted = []
+    for item in acc.fetch(ids=[copy_id, (contact.id, None), (meeting.id, None)]):
+        deleted.append(type(item).__name__)
+        item.delete()
+    acc.drafts.refresh()
+    acc.calendar.refresh()
+    return {
+        "meeting_subject": got_meeting.subject,
+        "meeting_start": got_meeting.start.isoformat(),
+        "meeting_location": got_meeting.location,
+        "contact_name": [got_contact.given_name, got_contact.surname],
+        "copy_subjects": [c.subject for c in copies],
+        "moved_got_new_id": contact.id not in (None, contact_id),
+        "drafts_total_after_copy_and_move": drafts_total,
+        "drafts_total_at_end": acc.drafts.total_count,
+        "calendar_total_at_end": acc.calendar.total_count,
+        "deleted": deleted,
+        "suffix": suffix,
+    }
+
+
 SCENARIOS = {
     "unimplemented_operation": unimplemented_operation,
     "folder_tree_guessed": folder_tree_guessed,
     "folder_tree_pinned": folder_tree_pinned,
     "folder_lifecycle": folder_lifecycle,
     "message_lifecycle": message_lifecycle,
+    "calendar_and_contact": calendar_and_contact,
 }
 
 

@@ -306,3 +306,46 @@ fn exchangelib_saves_reads_and_deletes_messages() {
     }
     server.shutdown();
 }
+
+/// exchangelib creates a calendar item (Start/End in UTC) and a contact in their distinguished
+/// folders, reads them back, copies the meeting (CopyItem) and moves the contact (MoveItem, which
+/// gives it a new id) into Drafts, then deletes all three: the fields round-trip and the counts
+/// end where they started.
+#[test]
+fn exchangelib_creates_copies_moves_and_deletes_a_meeting_and_a_contact() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "calendar_and_contact", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        let suffix = &result["suffix"];
+        assert_eq!(
+            result["meeting_subject"],
+            format!("planning {suffix}"),
+            "{result}"
+        );
+        assert_eq!(
+            result["meeting_start"], "2026-11-02T14:00:00+00:00",
+            "{result}"
+        );
+        assert_eq!(result["meeting_location"], "Room 721", "{result}");
+        assert_eq!(
+            result["contact_name"],
+            serde_json::json!(["Dana", format!("Scully{suffix}")]),
+            "{result}"
+        );
+        assert_eq!(
+            result["copy_subjects"],
+            serde_json::json!([format!("planning {suffix}")]),
+            "{result}"
+        );
+        assert_eq!(result["moved_got_new_id"], true, "{result}");
+        assert_eq!(result["drafts_total_after_copy_and_move"], 2, "{result}");
+        assert_eq!(
+            result["deleted"],
+            serde_json::json!(["CalendarItem", "Contact", "CalendarItem"]),
+            "{result}"
+        );
+        assert_eq!(result["drafts_total_at_end"], 0, "{result}");
+        assert_eq!(result["calendar_total_at_end"], 0, "{result}");
+    }
+    server.shutdown();
+}
