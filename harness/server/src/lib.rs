@@ -1,7 +1,9 @@
 //! `ews-reference-server`: the reference EWS server of ews-conformance, the project's executable
 //! statement of what Exchange does for the operations the suite covers (the 12 IM-list
 //! operations of the Unified Contact Store; the eight folder operations GetFolder, FindFolder,
-//! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId). It depends on no harness code, so a client project
+//! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId; the
+//! item operations CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem). It depends on
+//! no harness code, so a client project
 //! can run it in its own CI: `cargo install --path harness/server`, then
 //! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.
 //! The harness re-exports it as `ews_conformance::reference_server`.
