@@ -2,7 +2,8 @@
 //! statement of what Exchange does for the operations the suite covers (the 12 IM-list
 //! operations of the Unified Contact Store; the eight folder operations GetFolder, FindFolder,
 //! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId; the
-//! item operations CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem). It depends on
+//! item operations CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem,
+//! MarkAllItemsAsRead). It depends on
 //! no harness code, so a client project
 //! can run it in its own CI: `cargo install --path harness/server`, then
 //! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.

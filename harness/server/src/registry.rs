@@ -212,7 +212,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetUserRetentionPolicyTags"),
     not_implemented("HideTag"),
     not_implemented("InstallApp"),
-    not_implemented("MarkAllItemsAsRead"),
+    implemented::<items::mark_all_items_as_read::MarkAllItemsAsRead>(),
     not_implemented("MarkAsJunk"),
     implemented::<folders::move_folder::MoveFolder>(),
     implemented::<items::move_item::MoveItem>(),

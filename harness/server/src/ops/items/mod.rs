@@ -1,5 +1,5 @@
-//! The item area: CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem and CopyItem (one file
-//! each; Move and Copy share `move_item.rs`), over the mailbox's items
+//! The item area: CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem and
+//! MarkAllItemsAsRead (one file each; Move and Copy share `move_item.rs`), over the mailbox's items
 //! ([`crate::mailbox::items`]).
 //!
 //! Shared here: reading an item from a request ([`read_item`]: `t:Item`, `t:Message`,
@@ -23,6 +23,7 @@
 pub mod create_item;
 pub mod delete_item;
 pub mod get_item;
+pub mod mark_all_items_as_read;
 pub mod move_item;
 pub mod update_item;
 
