@@ -96,6 +96,16 @@ response_codes! {
     ErrorInvalidPropertySet => "Set action is invalid for property.", Own;
     ErrorInvalidPropertyDelete => "Delete action is invalid for property.", Own;
     ErrorInvalidPropertyAppend => "Append action is invalid for property.", Own;
+    // Business errors of the item operations.
+    ErrorCannotCreateContactInNonContactFolder => "Cannot create a contact in a non-contact Folder.", Documented;
+    /// A message sent without recipients (responsecode.md: ErrorInvalidRecipients for CreateItem).
+    ErrorInvalidRecipients => "At least one recipient isn't valid.", Own;
+    /// CreateItem of a `t:Message` without `MessageDisposition`.
+    ErrorMessageDispositionRequired => "MessageDisposition attribute is required.", Own;
+    /// UpdateItem with a stale ChangeKey under NeverOverwrite or AutoResolve.
+    ErrorIrresolvableConflict => "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.", Own;
+    /// UpdateItem NeverOverwrite without a ChangeKey.
+    ErrorChangeKeyRequiredForWriteOperations => "When making a request that uses a ChangeKey, the ChangeKey is required.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

@@ -1,7 +1,10 @@
 //! `ews-reference-server`: the reference EWS server of ews-conformance, the project's executable
 //! statement of what Exchange does for the operations the suite covers (the 12 IM-list
 //! operations of the Unified Contact Store; the eight folder operations GetFolder, FindFolder,
-//! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId). It depends on no harness code, so a client project
+//! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId; the
+//! item operations CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem,
+//! MarkAllItemsAsRead). It depends on
+//! no harness code, so a client project
 //! can run it in its own CI: `cargo install --path harness/server`, then
 //! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.
 //! The harness re-exports it as `ews_conformance::reference_server`.
@@ -81,7 +84,7 @@
 //!   from the initial release of Exchange 2007), so it gets this fault too.
 //! - A valid request for another EWS operation (one of the 125 in [`operations`] that
 //!   has a `not_implemented` line in [`registry::REGISTRY`]) → `ErrorInvalidOperation`, whose
-//!   `faultstring` and `e:Message` both read "The operation GetItem is not implemented by this server."; an
+//!   `faultstring` and `e:Message` both read "The operation ArchiveItem is not implemented by this server."; an
 //!   element that is no EWS operation is undeclared → `ErrorSchemaValidation`, like Exchange.
 //!   Why this code (measured with exchangelib 5.6.0 and ews-javascript-api 0.15.x against
 //!   `serve`, calling GetFolder for the inbox (not implemented then) and GetRoomLists):
@@ -90,7 +93,7 @@
 //!   |---|---|---|
 //!   | `ErrorInvalidRequest`, `e:Message` "The request is invalid." (before) | nothing right: it reads the code as a version mismatch (`services/common.py` retries on `ErrorInvalidServerVersion`, `ErrorIncorrectSchemaVersion`, `ErrorInvalidRequest`, `ErrorInvalidSchemaVersionForMailboxVersion`), resends with Exchange2016, then Exchange2015_SP1, and raises `ErrorSchemaValidation` about the version value (or "Tried versions ... but all were invalid") | `SoapFaultDetails`, message "The request is invalid.", ResponseCode `ErrorInvalidRequest` |
 //!   | `ErrorInvalidRequest` naming the operation | the same version retries: the text is never shown | the text |
-//!   | `ErrorInvalidOperation` naming the operation (now) | `ErrorInvalidOperation: The operation GetItem is not implemented by this server.` at once, no retry | `SoapFaultDetails`, message "The operation GetItem is not implemented by this server.", ResponseCode `ErrorInvalidOperation` |
+//!   | `ErrorInvalidOperation` naming the operation (now) | `ErrorInvalidOperation: The operation ArchiveItem is not implemented by this server.` at once, no retry | `SoapFaultDetails`, message "The operation ArchiveItem is not implemented by this server.", ResponseCode `ErrorInvalidOperation` |
 //!
 //!   Both clients show `e:Message` (exchangelib raises the class named by `e:ResponseCode` with
 //!   that text; ews-javascript-api puts it in `message`), so the detail names the operation; the

@@ -21,7 +21,7 @@
 //! | `includes-last-item-wrong` | every `RootFolder`'s `IncludesLastItemInRange` says the opposite |
 //! | `restriction-ignored` | FindFolder ignores its `Restriction` (applied in `ops/folders/find_folder.rs`) |
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
-//! | `stale-change-key-accepted` | UpdateFolder does not check the ChangeKey (applied in `ops/folders/update_folder.rs`) |
+//! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

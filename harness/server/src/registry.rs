@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, folders, ids, im};
+use super::ops::{OpContext, Response, folders, ids, im, items};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -137,18 +137,18 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("ArchiveItem"),
     implemented::<ids::convert_id::ConvertId>(),
     implemented::<folders::copy_folder::CopyFolder>(),
-    not_implemented("CopyItem"),
+    implemented::<items::move_item::CopyItem>(),
     not_implemented("CreateAttachment"),
     implemented::<folders::create_folder::CreateFolder>(),
     not_implemented("CreateFolderPath"),
-    not_implemented("CreateItem"),
+    implemented::<items::create_item::CreateItem>(),
     not_implemented("CreateManagedFolder"),
     not_implemented("CreateMeetingInstance"),
     not_implemented("CreateMeetingSpace"),
     not_implemented("CreateUserConfiguration"),
     not_implemented("DeleteAttachment"),
     implemented::<folders::delete_folder::DeleteFolder>(),
-    not_implemented("DeleteItem"),
+    implemented::<items::delete_item::DeleteItem>(),
     not_implemented("DeleteMeetingInstance"),
     not_implemented("DeleteMeetingSpace"),
     not_implemented("DeleteSearchSuggestion"),
@@ -182,7 +182,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<im::get_im_item_list::GetImItemList>(),
     implemented::<im::get_im_items::GetImItems>(),
     not_implemented("GetInboxRules"),
-    not_implemented("GetItem"),
+    implemented::<items::get_item::GetItem>(),
     not_implemented("GetLastPrivateCatalogUpdate"),
     not_implemented("GetMailTips"),
     not_implemented("GetMeetingInstance"),
@@ -212,10 +212,10 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetUserRetentionPolicyTags"),
     not_implemented("HideTag"),
     not_implemented("InstallApp"),
-    not_implemented("MarkAllItemsAsRead"),
+    implemented::<items::mark_all_items_as_read::MarkAllItemsAsRead>(),
     not_implemented("MarkAsJunk"),
     implemented::<folders::move_folder::MoveFolder>(),
-    not_implemented("MoveItem"),
+    implemented::<items::move_item::MoveItem>(),
     not_implemented("PerformReminderAction"),
     not_implemented("PlayOnPhone"),
     not_implemented("RefreshSharingFolder"),
@@ -245,7 +245,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("UpdateExtensionUsage"),
     implemented::<folders::update_folder::UpdateFolder>(),
     not_implemented("UpdateInboxRules"),
-    not_implemented("UpdateItem"),
+    implemented::<items::update_item::UpdateItem>(),
     not_implemented("UpdateItemInRecoverableItems"),
     not_implemented("UpdateMeetingInstance"),
     not_implemented("UpdateMeetingSpace"),
@@ -308,8 +308,8 @@ mod tests {
             Some("im/remove_im_contact_from_group".to_string())
         );
         assert!(find("addimgroup").is_none());
-        assert!(find("GetItem").is_none());
-        assert!(is_not_implemented("GetItem"));
+        assert!(find("ArchiveItem").is_none());
+        assert!(is_not_implemented("ArchiveItem"));
         assert!(!is_not_implemented("AddImGroup"));
     }
 }

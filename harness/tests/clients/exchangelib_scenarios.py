@@ -13,7 +13,23 @@ import json
 import os
 import sys
 
-from exchangelib import DELEGATE, Account, Build, Configuration, Credentials, Folder, Version
+import datetime
+
+from exchangelib import (
+    DELEGATE,
+    UTC,
+    Account,
+    Build,
+    CalendarItem,
+    Configuration,
+    Contact,
+    Credentials,
+    EWSDateTime,
+    Folder,
+    Mailbox,
+    Message,
+    Version,
+)
 
 
 def account(args, pinned=True):
@@ -102,11 +118,122 @@ def folder_lifecycle(args):
     }
 
 
+def message_lifecycle(args):
+    """Save three drafts with a body, recipients, importance and categories, read them back by
+    id, soft-delete one, move one to Deleted Items, hard-delete the last; Drafts counts them."""
+    acc = account(args)
+    suffix = os.getpid()
+    work = acc.drafts
+    drafts = []
+    for n in range(3):
+        m = Message(
+            account=acc,
+            folder=work,
+            subject=f"client draft {n} {suffix}",
+            body=f"body {n}",
+            importance="High",
+            categories=["Finance"],
+            to_recipients=[Mailbox(email_address="bob@contoso.com")],
+        )
+        m.save()
+        drafts.append(m)
+    fetched = list(acc.fetch(ids=[(d.id, d.changekey) for d in drafts]))
+    first = fetched[0]
+    first_ck = first.changekey
+    first.subject = f"client updated {suffix}"
+    first.is_read = True
+    first.save(update_fields=["subject", "is_read"])
+    updated = list(acc.fetch(ids=[(first.id, None)]))[0]
+    work.refresh()
+    total_before = work.total_count
+    unread_before = work.unread_count
+    ids = [d.id for d in drafts]
+    drafts[0].soft_delete()
+    drafts[1].move_to_trash()
+    drafts[2].delete()
+    work.refresh()
+    total_after = work.total_count
+    trashed = [(i.subject, i.parent_folder_id.id == acc.trash.id) for i in acc.fetch(ids=[(ids[1], None)])]
+    gone = [type(i).__name__ for i in acc.fetch(ids=[(ids[0], None), (ids[2], None)])]
+    for item in acc.fetch(ids=[(ids[1], None)]):
+        item.delete()
+    acc.trash.refresh()
+    return {
+        "subject": fetched[1].subject,
+        "updated_subject": updated.subject,
+        "updated_is_read": updated.is_read,
+        "changekey_moved_on_update": updated.changekey != first_ck,
+        "body": str(fetched[1].body),
+        "importance": first.importance,
+        "categories": first.categories,
+        "is_draft": first.is_draft,
+        "to": [r.email_address for r in first.to_recipients or []],
+        "created_is_set": first.datetime_created is not None,
+        "total_before": total_before,
+        "unread_before": unread_before,
+        "total_after": total_after,
+        "trashed": trashed,
+        "trash_total_at_end": acc.trash.total_count,
+        "gone": gone,
+        "suffix": suffix,
+    }
+
+
+def calendar_and_contact(args):
+    """Create a calendar item and a contact, read them back, copy the meeting into a new
+    calendar folder, move the contact, then delete everything."""
+    acc = account(args)
+    suffix = os.getpid()
+    start = EWSDateTime(2026, 11, 2, 14, 0, tzinfo=UTC)
+    meeting = CalendarItem(
+        account=acc,
+        folder=acc.calendar,
+        subject=f"planning {suffix}",
+        start=start,
+        end=start + datetime.timedelta(hours=1),
+        location="Room 721",
+    )
+    meeting.save()
+    contact = Contact(
+        account=acc, folder=acc.contacts, display_name=f"Dana Scully{suffix}", given_name="Dana", surname=f"Scully{suffix}"
+    )
+    contact.save()
+    got_meeting = list(acc.fetch(ids=[(meeting.id, None)]))[0]
+    got_contact = list(acc.fetch(ids=[(contact.id, None)]))[0]
+    copy_id = meeting.copy(to_folder=acc.drafts)
+    copies = list(acc.fetch(ids=[copy_id]))
+    contact_id = contact.id
+    contact.move(to_folder=acc.drafts)
+    acc.drafts.refresh()
+    drafts_total = acc.drafts.total_count
+    deleted = []
+    for item in acc.fetch(ids=[copy_id, (contact.id, None), (meeting.id, None)]):
+        deleted.append(type(item).__name__)
+        item.delete()
+    acc.drafts.refresh()
+    acc.calendar.refresh()
+    return {
+        "meeting_subject": got_meeting.subject,
+        "meeting_start": got_meeting.start.isoformat(),
+        "meeting_location": got_meeting.location,
+        "contact_name": [got_contact.given_name, got_contact.surname],
+        "copy_subjects": [c.subject for c in copies],
+        "moved_got_new_id": contact.id not in (None, contact_id),
+        "drafts_total_after_copy_and_move": drafts_total,
+        "drafts_total_at_end": acc.drafts.total_count,
+        "calendar_total_at_end": acc.calendar.total_count,
+        "deleted": deleted,
+        "suffix": suffix,
+    }
+
+
 SCENARIOS = {
     "unimplemented_operation": unimplemented_operation,
     "folder_tree_guessed": folder_tree_guessed,
     "folder_tree_pinned": folder_tree_pinned,
     "folder_lifecycle": folder_lifecycle,
+    "message_lifecycle": message_lifecycle,
+    "calendar_and_contact": calendar_and_contact,
 }
 
 

@@ -248,3 +248,104 @@ fn ews_javascript_api_binds_finds_creates_updates_and_deletes_folders() {
     }
     server.shutdown();
 }
+
+/// exchangelib saves three drafts (CreateItem SaveOnly), reads them back by id (GetItem with its
+/// own long list of additional properties), updates one (UpdateItem with its ChangeKey; the
+/// unread count follows), and deletes them the three ways its users do
+/// (`soft_delete`, `move_to_trash`, `delete`): the fields round-trip, Drafts counts three then
+/// none, the trashed one is in Deleted Items, the others read as `ErrorItemNotFound`.
+#[test]
+fn exchangelib_saves_reads_and_deletes_messages() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "message_lifecycle", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        let suffix = &result["suffix"];
+        assert_eq!(
+            result["subject"],
+            format!("client draft 1 {suffix}"),
+            "{result}"
+        );
+        assert_eq!(result["body"], "body 1", "{result}");
+        assert_eq!(
+            result["updated_subject"],
+            format!("client updated {suffix}"),
+            "{result}"
+        );
+        assert_eq!(result["updated_is_read"], true, "{result}");
+        assert_eq!(result["changekey_moved_on_update"], true, "{result}");
+        assert_eq!(
+            result["unread_before"], 2,
+            "exchangelib saves drafts unread; one was read: {result}"
+        );
+        assert_eq!(result["importance"], "High", "{result}");
+        assert_eq!(
+            result["categories"],
+            serde_json::json!(["Finance"]),
+            "{result}"
+        );
+        assert_eq!(result["is_draft"], true, "{result}");
+        assert_eq!(
+            result["to"],
+            serde_json::json!(["bob@contoso.com"]),
+            "{result}"
+        );
+        assert_eq!(result["created_is_set"], true, "{result}");
+        assert_eq!(result["total_before"], 3, "{result}");
+        assert_eq!(result["total_after"], 0, "{result}");
+        assert_eq!(
+            result["trashed"],
+            serde_json::json!([[format!("client draft 1 {suffix}"), true]]),
+            "{result}"
+        );
+        assert_eq!(
+            result["gone"],
+            serde_json::json!(["ErrorItemNotFound", "ErrorItemNotFound"]),
+            "{result}"
+        );
+        assert_eq!(result["trash_total_at_end"], 0, "{result}");
+    }
+    server.shutdown();
+}
+
+/// exchangelib creates a calendar item (Start/End in UTC) and a contact in their distinguished
+/// folders, reads them back, copies the meeting (CopyItem) and moves the contact (MoveItem, which
+/// gives it a new id) into Drafts, then deletes all three: the fields round-trip and the counts
+/// end where they started.
+#[test]
+fn exchangelib_creates_copies_moves_and_deletes_a_meeting_and_a_contact() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "calendar_and_contact", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        let suffix = &result["suffix"];
+        assert_eq!(
+            result["meeting_subject"],
+            format!("planning {suffix}"),
+            "{result}"
+        );
+        assert_eq!(
+            result["meeting_start"], "2026-11-02T14:00:00+00:00",
+            "{result}"
+        );
+        assert_eq!(result["meeting_location"], "Room 721", "{result}");
+        assert_eq!(
+            result["contact_name"],
+            serde_json::json!(["Dana", format!("Scully{suffix}")]),
+            "{result}"
+        );
+        assert_eq!(
+            result["copy_subjects"],
+            serde_json::json!([format!("planning {suffix}")]),
+            "{result}"
+        );
+        assert_eq!(result["moved_got_new_id"], true, "{result}");
+        assert_eq!(result["drafts_total_after_copy_and_move"], 2, "{result}");
+        assert_eq!(
+            result["deleted"],
+            serde_json::json!(["CalendarItem", "Contact", "CalendarItem"]),
+            "{result}"
+        );
+        assert_eq!(result["drafts_total_at_end"], 0, "{result}");
+        assert_eq!(result["calendar_total_at_end"], 0, "{result}");
+    }
+    server.shutdown();
+}

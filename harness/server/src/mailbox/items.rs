@@ -1,11 +1,23 @@
 //! The items of a mailbox: each [`Item`] lives in exactly one folder, which counts over it
 //! (`TotalCount`, `UnreadCount` are computed from here, never stored, so they are always
-//! consistent). No item operation exists yet; EmptyFolder, DeleteFolder, MoveFolder and
-//! CopyFolder act on items, and tests insert them with [`Items::insert`].
+//! consistent; soft-deleted items count nowhere). An item keeps the common `t:ItemType` fields
+//! the server interprets (subject, body, importance, sensitivity, categories, read state, the
+//! server-set dates) as typed fields, its extended properties in a [`PropertyBag`], and the
+//! fields of its class (`t:Message` recipients, `t:CalendarItem` Start/End, `t:Contact` names,
+//! `t:Task` dates, ...) as the elements the client sent, in schema order, so GetItem gives them
+//! back as they were created.
 
 use std::collections::BTreeMap;
 
 use super::properties::PropertyBag;
+use crate::render::Node;
+
+/// `t:Body`: its `BodyType` and text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    pub html: bool,
+    pub text: String,
+}
 
 /// One item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,14 +25,85 @@ pub struct Item {
     pub seq: u32,
     /// The folder it is in.
     pub parent: u32,
+    /// The element it is written as: `Item`, `Message`, `CalendarItem`, `Contact`, `Task`.
+    pub element: String,
     /// `ItemClass` (`IPM.Note`, `IPM.Appointment`, ...).
     pub item_class: String,
     pub subject: String,
+    pub body: Option<Body>,
+    /// `Low`, `Normal`, `High`.
+    pub importance: String,
+    /// `Normal`, `Personal`, `Private`, `Confidential`.
+    pub sensitivity: String,
+    pub categories: Vec<String>,
     pub is_read: bool,
+    /// `IsDraft`: saved and not sent.
+    pub is_draft: bool,
+    /// Server-set dates, `xs:dateTime` UTC.
+    pub created: String,
+    pub modified: String,
+    /// `DateTimeSent` and `DateTimeReceived` (the creation time for a saved item).
+    pub sent: String,
+    pub received: String,
+    /// The class's own fields, as sent (types namespace), in schema order.
+    pub specific: Vec<Node>,
     /// Grows on every change (the ChangeKey follows it).
     pub version: u32,
+    /// Soft-deleted: only a `SoftDeleted` traversal sees it.
+    pub soft_deleted: bool,
     /// Extended properties.
     pub properties: PropertyBag,
+}
+
+impl Item {
+    /// A new item of element `element` and class `item_class` in folder `parent`, created now.
+    pub fn new(parent: u32, element: &str, item_class: &str, now: &str) -> Item {
+        Item {
+            seq: 0,
+            parent,
+            element: element.to_string(),
+            item_class: item_class.to_string(),
+            subject: String::new(),
+            body: None,
+            importance: "Normal".to_string(),
+            sensitivity: "Normal".to_string(),
+            categories: Vec::new(),
+            is_read: true,
+            is_draft: false,
+            created: now.to_string(),
+            modified: now.to_string(),
+            sent: now.to_string(),
+            received: now.to_string(),
+            specific: Vec::new(),
+            version: 1,
+            soft_deleted: false,
+            properties: PropertyBag::default(),
+        }
+    }
+
+    /// `Size`: the bytes of its subject, body, class fields and property values (the server's
+    /// own measure; Exchange counts its MAPI stream, which the documentation does not specify).
+    pub fn size(&self) -> usize {
+        fn node_len(node: &Node) -> usize {
+            node.local.len()
+                + node.text.as_ref().map_or(0, String::len)
+                + node
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len())
+                    .sum::<usize>()
+                + node.children.iter().map(node_len).sum::<usize>()
+        }
+        self.subject.len()
+            + self.body.as_ref().map_or(0, |b| b.text.len())
+            + self.categories.iter().map(String::len).sum::<usize>()
+            + self.specific.iter().map(node_len).sum::<usize>()
+            + self
+                .properties
+                .iter()
+                .map(|(_, values)| values.iter().map(String::len).sum::<usize>())
+                .sum::<usize>()
+    }
 }
 
 /// Every item of a mailbox, by sequence number.
@@ -31,32 +114,52 @@ pub struct Items {
 }
 
 impl Items {
-    /// Adds an item to folder `parent`; its sequence number.
+    /// Adds a plain item to folder `parent`; its sequence number.
     pub fn insert(&mut self, parent: u32, item_class: &str, subject: &str, is_read: bool) -> u32 {
+        let mut item = Item::new(parent, "Item", item_class, &super::now_utc());
+        item.subject = subject.to_string();
+        item.is_read = is_read;
+        self.add(item)
+    }
+
+    /// Adds `item` (its `seq` is assigned here); its sequence number.
+    pub fn add(&mut self, mut item: Item) -> u32 {
         self.next_seq += 1;
-        let seq = self.next_seq;
-        self.items.insert(
-            seq,
-            Item {
-                seq,
-                parent,
-                item_class: item_class.to_string(),
-                subject: subject.to_string(),
-                is_read,
-                version: 1,
-                properties: PropertyBag::default(),
-            },
-        );
-        seq
+        item.seq = self.next_seq;
+        self.items.insert(item.seq, item);
+        self.next_seq
     }
 
     pub fn get(&self, seq: u32) -> Option<&Item> {
         self.items.get(&seq)
     }
 
-    /// The items of folder `folder`, in creation order.
+    pub fn get_mut(&mut self, seq: u32) -> Option<&mut Item> {
+        self.items.get_mut(&seq)
+    }
+
+    /// The item `seq` unless it is soft-deleted.
+    pub fn visible(&self, seq: u32) -> Option<&Item> {
+        self.items.get(&seq).filter(|i| !i.soft_deleted)
+    }
+
+    /// Removes item `seq` for good; whether it was there.
+    pub fn remove(&mut self, seq: u32) -> bool {
+        self.items.remove(&seq).is_some()
+    }
+
+    /// The (not soft-deleted) items of folder `folder`, in creation order.
     pub fn in_folder(&self, folder: u32) -> impl Iterator<Item = &Item> {
-        self.items.values().filter(move |i| i.parent == folder)
+        self.items
+            .values()
+            .filter(move |i| i.parent == folder && !i.soft_deleted)
+    }
+
+    /// The soft-deleted items of folder `folder`, in creation order.
+    pub fn soft_deleted_in(&self, folder: u32) -> impl Iterator<Item = &Item> {
+        self.items
+            .values()
+            .filter(move |i| i.parent == folder && i.soft_deleted)
     }
 
     /// `(TotalCount, UnreadCount)` of folder `folder`.
@@ -67,7 +170,7 @@ impl Items {
             })
     }
 
-    /// Deletes the items of the given folders; how many.
+    /// Deletes the items of the given folders (soft-deleted ones too); how many.
     pub fn remove_in(&mut self, folders: &[u32]) -> usize {
         let before = self.items.len();
         self.items.retain(|_, i| !folders.contains(&i.parent));
@@ -78,11 +181,9 @@ impl Items {
     pub fn copy_into(&mut self, from: u32, to: u32) {
         let copies: Vec<Item> = self.in_folder(from).cloned().collect();
         for mut item in copies {
-            self.next_seq += 1;
-            item.seq = self.next_seq;
             item.parent = to;
             item.version = 1;
-            self.items.insert(item.seq, item);
+            self.add(item);
         }
     }
 }
@@ -103,5 +204,19 @@ mod tests {
         assert_eq!(items.remove_in(&[5, 6]), 3);
         assert_eq!(items.counts(5), (0, 0));
         assert_eq!(items.counts(7), (2, 1));
+    }
+
+    #[test]
+    fn soft_deleted_items_count_nowhere() {
+        let mut items = Items::default();
+        let a = items.insert(5, "IPM.Note", "a", false);
+        items.insert(5, "IPM.Note", "b", false);
+        items.get_mut(a).expect("a").soft_deleted = true;
+        assert_eq!(items.counts(5), (1, 1));
+        assert_eq!(items.soft_deleted_in(5).count(), 1);
+        assert!(items.visible(a).is_none());
+        assert!(items.get(a).is_some());
+        assert!(items.remove(a));
+        assert_eq!(items.soft_deleted_in(5).count(), 0);
     }
 }

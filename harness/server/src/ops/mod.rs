@@ -14,6 +14,7 @@
 pub mod folders;
 pub mod ids;
 pub mod im;
+pub mod items;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
