@@ -96,6 +96,10 @@ response_codes! {
     ErrorInvalidPropertySet => "Set action is invalid for property.", Own;
     ErrorInvalidPropertyDelete => "Delete action is invalid for property.", Own;
     ErrorInvalidPropertyAppend => "Append action is invalid for property.", Own;
+    // Business errors of the directory operations (ResolveNames, ExpandDL).
+    ErrorNameResolutionNoResults => "No results were found.", Documented;
+    /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).
+    ErrorNameResolutionMultipleResults => "Multiple results were found.", Documented;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).
@@ -117,6 +121,9 @@ response_codes! {
 pub struct ResponseError {
     pub code: ResponseCode,
     pub message_xml: Vec<Node>,
+    /// A payload the message keeps despite the code: the message then has
+    /// `ResponseClass="Warning"` (ResolveNames' `ErrorNameResolutionMultipleResults`).
+    pub warning_payload: Option<Box<Node>>,
 }
 
 impl ResponseError {
@@ -124,6 +131,16 @@ impl ResponseError {
         ResponseError {
             code,
             message_xml: Vec::new(),
+            warning_payload: None,
+        }
+    }
+
+    /// A warning: `code` with the payload the message still carries.
+    pub fn warning(code: ResponseCode, payload: Node) -> ResponseError {
+        ResponseError {
+            code,
+            message_xml: Vec::new(),
+            warning_payload: Some(Box::new(payload)),
         }
     }
 
@@ -138,6 +155,7 @@ impl ResponseError {
                     .attr("Name", "MailboxGuid")
                     .text(guid),
             ],
+            warning_payload: None,
         }
     }
 }

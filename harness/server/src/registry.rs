@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, folders, ids, im};
+use super::ops::{OpContext, Response, directory, folders, ids, im};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -158,7 +158,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<folders::empty_folder::EmptyFolder>(),
     not_implemented("EndSearchSession"),
     not_implemented("ExecuteSearch"),
-    not_implemented("ExpandDL"),
+    implemented::<directory::expand_dl::ExpandDl>(),
     not_implemented("ExportItems"),
     not_implemented("FindAvailableMeetingTimes"),
     not_implemented("FindConversation"),
@@ -225,7 +225,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
     implemented::<im::remove_im_group::RemoveImGroup>(),
     not_implemented("ReportMessage"),
-    not_implemented("ResolveNames"),
+    implemented::<directory::resolve_names::ResolveNames>(),
     not_implemented("SearchMailboxes"),
     not_implemented("SendItem"),
     not_implemented("SetHoldOnMailboxes"),

@@ -1534,6 +1534,7 @@ mod doc_examples {
             ews_conformance::reference_server::DistributionGroupConfig {
                 smtp_address: "distributionlist1@example.com".into(),
                 display_name: "Distribution List 1".into(),
+                members: Vec::new(),
             },
         );
         let server = server_with(config);

@@ -11,6 +11,7 @@
 //! [`REGISTRY`](crate::registry::REGISTRY) turned into `implemented::<Type>()`, and one cases
 //! folder `cases/<family>/<snake_case_operation>/`.
 
+pub mod directory;
 pub mod folders;
 pub mod ids;
 pub mod im;
@@ -104,13 +105,21 @@ fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> 
             }
         }
         Err(error) => {
+            let class = if error.warning_payload.is_some() {
+                "Warning"
+            } else {
+                "Error"
+            };
             message = message
-                .attr("ResponseClass", "Error")
+                .attr("ResponseClass", class)
                 .child(Node::m("MessageText").text(error.code.message_text()))
                 .child(Node::m("ResponseCode").text(error.code.as_str()))
                 .child(Node::m("DescriptiveLinkKey").text("0"));
             if !error.message_xml.is_empty() {
                 message = message.child(Node::m("MessageXml").children(error.message_xml));
+            }
+            if let Some(payload) = error.warning_payload {
+                message = message.child(*payload);
             }
             if let Some(empty) = empty_on_error {
                 message = message.child(Node::m(empty));
