@@ -100,6 +100,8 @@ response_codes! {
     ErrorNameResolutionNoResults => "No results were found.", Documented;
     /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).
     ErrorNameResolutionMultipleResults => "Multiple results were found.", Documented;
+    // Business errors of the settings operations.
+    ErrorInvalidScheduledOofDuration => "The specified duration end time must be greater than the start time and occur in the future.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

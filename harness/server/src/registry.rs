@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, directory, folders, ids, im};
+use super::ops::{OpContext, Response, directory, folders, ids, im, settings};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -207,7 +207,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetStreamingEvents"),
     not_implemented("GetUserAvailability"),
     not_implemented("GetUserConfiguration"),
-    not_implemented("GetUserOofSettings"),
+    implemented::<settings::get_user_oof_settings::GetUserOofSettings>(),
     not_implemented("GetUserPhoto"),
     not_implemented("GetUserRetentionPolicyTags"),
     not_implemented("HideTag"),
@@ -232,7 +232,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<im::set_im_group::SetImGroup>(),
     implemented::<im::set_im_list_migration_completed::SetImListMigrationCompleted>(),
     not_implemented("SetTeamMailbox"),
-    not_implemented("SetUserOofSettings"),
+    implemented::<settings::set_user_oof_settings::SetUserOofSettings>(),
     not_implemented("SetUserPhoto"),
     not_implemented("StartSearchSession"),
     not_implemented("Subscribe"),
@@ -271,11 +271,23 @@ pub fn not_implemented_operations() -> impl Iterator<Item = &'static str> {
 
 /// The implemented operation named `name` (case-sensitive, as XML names are).
 pub fn find(name: &str) -> Option<&'static Registration> {
+    let name = operation_of_element(name);
     implemented_operations().find(|r| r.name == name)
+}
+
+/// The operation a body element invokes: the element's name, except for the two OOF
+/// operations, whose body elements end in `Request` (`GetUserOofSettingsRequest`).
+pub fn operation_of_element(local: &str) -> &str {
+    match local {
+        "GetUserOofSettingsRequest" => "GetUserOofSettings",
+        "SetUserOofSettingsRequest" => "SetUserOofSettings",
+        other => other,
+    }
 }
 
 /// Whether `name` is an EWS operation the server does not implement.
 pub fn is_not_implemented(name: &str) -> bool {
+    let name = operation_of_element(name);
     not_implemented_operations().any(|n| n == name)
 }
 

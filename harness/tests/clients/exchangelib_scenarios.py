@@ -102,7 +102,38 @@ def folder_lifecycle(args):
     }
 
 
+def directory(args):
+    """Look people and groups up as an address book does: a unique name, an ambiguous one (all
+    candidates come back), full contact data, a name nobody has; expand a group and the group
+    nested in it."""
+    acc = account(args)
+    protocol = acc.protocol
+
+    def mailbox(m):
+        return {"name": m.name, "email": m.email_address, "type": m.mailbox_type}
+
+    unique = [mailbox(m) for m in protocol.resolve_names(names=["carol"])]
+    ambiguous = [mailbox(m) for m in protocol.resolve_names(names=["a"])]
+    full = list(protocol.resolve_names(names=["bob"], return_full_contact_data=True))
+    _, contact = full[0]
+    nobody = list(protocol.resolve_names(names=[f"zz-nobody-{os.getpid()}"]))
+    staff = [mailbox(m) for m in protocol.expand_dl("all-staff@contoso.com")]
+    nested = [mailbox(m) for m in protocol.expand_dl("engineering@contoso.com")]
+    return {
+        "unique": unique,
+        "ambiguous": ambiguous,
+        "full_display_name": contact.display_name,
+        "full_given_name": contact.given_name,
+        "full_surname": contact.surname,
+        "full_source": contact.contact_source,
+        "nobody": [type(r).__name__ for r in nobody],
+        "staff": staff,
+        "nested": nested,
+    }
+
+
 SCENARIOS = {
+    "directory": directory,
     "unimplemented_operation": unimplemented_operation,
     "folder_tree_guessed": folder_tree_guessed,
     "folder_tree_pinned": folder_tree_pinned,

@@ -248,3 +248,85 @@ fn ews_javascript_api_binds_finds_creates_updates_and_deletes_folders() {
     }
     server.shutdown();
 }
+
+/// The reference server's directory as both clients read it: a unique name, an ambiguous one
+/// (both candidates, sorted by name, the group as a public group), contact details, a name
+/// nobody has, a group whose members include a nested group, and that nested group.
+#[test]
+fn both_clients_resolve_names_and_expand_groups() {
+    let server = server();
+    let person = |name: &str, email: &str, kind: &str| serde_json::json!({"name": name, "email": email, "type": kind});
+    if let Some(result) = run(Client::Exchangelib, "directory", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(
+            result["unique"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")])
+        );
+        assert_eq!(
+            result["ambiguous"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("All Staff", "all-staff@contoso.com", "PublicDL"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(result["full_display_name"], "Bob Kelly", "{result}");
+        assert_eq!(result["full_given_name"], "Bob", "{result}");
+        assert_eq!(result["full_surname"], "Kelly", "{result}");
+        assert_eq!(result["full_source"], "ActiveDirectory", "{result}");
+        assert_eq!(
+            result["nobody"],
+            serde_json::json!(["ErrorNameResolutionNoResults"]),
+            "{result}"
+        );
+        assert_eq!(
+            result["staff"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("Bob Kelly", "bob@contoso.com", "Mailbox"),
+                person("Engineering", "engineering@contoso.com", "PublicDL"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(
+            result["nested"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")]),
+            "{result}"
+        );
+    }
+    if let Some(result) = run(Client::EwsJavascriptApi, "directory", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(
+            result["unique"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")])
+        );
+        assert_eq!(result["unique_display_name"], "Carol Lopez", "{result}");
+        assert_eq!(result["unique_surname"], "Lopez", "{result}");
+        assert_eq!(
+            result["ambiguous"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("All Staff", "all-staff@contoso.com", "PublicGroup"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(result["nobody"], 0, "{result}");
+        assert_eq!(result["staff_count"], 3, "{result}");
+        assert_eq!(result["staff_complete"], true, "{result}");
+        assert_eq!(
+            result["staff"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("Bob Kelly", "bob@contoso.com", "Mailbox"),
+                person("Engineering", "engineering@contoso.com", "PublicGroup"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(
+            result["nested"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")]),
+            "{result}"
+        );
+    }
+    server.shutdown();
+}
