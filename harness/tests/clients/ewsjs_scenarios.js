@@ -27,6 +27,17 @@ function resolutions(collection) {
 }
 
 const scenarios = {
+  // GetUserOofSettings of the user's own mailbox, as the client reads it.
+  async oof_settings(args) {
+    const oof = await service(args).GetUserOofSettings(args.address);
+    return {
+      state: ews.OofState[oof.State],
+      audience: ews.OofExternalAudience[oof.ExternalAudience],
+      allow_external: ews.OofExternalAudience[oof.AllowExternalOof],
+      has_duration: oof.Duration !== null && oof.Duration !== undefined,
+    };
+  },
+
   // ResolveName (a unique name with contact details, an ambiguous one, nobody) and ExpandGroup
   // (a group with a nested group, then the nested one), as an address book uses them.
   async directory(args) {

@@ -132,7 +132,40 @@ def directory(args):
     }
 
 
+def oof_settings(args):
+    """Read the default OOF settings, schedule OOF with both replies, read them back, disable."""
+    from exchangelib import UTC, EWSDateTime, OofSettings
+
+    acc = account(args)
+    before = acc.oof_settings
+    start = EWSDateTime(2090, 10, 5, 8, 0, tzinfo=UTC)
+    end = EWSDateTime(2090, 10, 25, 17, 30, tzinfo=UTC)
+    acc.oof_settings = OofSettings(
+        state=OofSettings.SCHEDULED,
+        external_audience="Known",
+        internal_reply="Back on the 26th.",
+        external_reply="Out & about.",
+        start=start,
+        end=end,
+    )
+    after = acc.oof_settings
+    acc.oof_settings = OofSettings(state=OofSettings.DISABLED, external_audience="All")
+    disabled = acc.oof_settings
+    return {
+        "before_state": before.state,
+        "before_audience": before.external_audience,
+        "state": after.state,
+        "audience": after.external_audience,
+        "internal_reply": after.internal_reply,
+        "external_reply": after.external_reply,
+        "start": after.start.isoformat(),
+        "end": after.end.isoformat(),
+        "disabled_state": disabled.state,
+    }
+
+
 SCENARIOS = {
+    "oof_settings": oof_settings,
     "directory": directory,
     "unimplemented_operation": unimplemented_operation,
     "folder_tree_guessed": folder_tree_guessed,

@@ -330,3 +330,31 @@ fn both_clients_resolve_names_and_expand_groups() {
     }
     server.shutdown();
 }
+
+/// OOF as both clients read it: exchangelib reads the defaults, schedules OOF with both replies
+/// (the text with `&` intact), reads exactly that back and disables it again;
+/// ews-javascript-api reads the defaults with their duration.
+#[test]
+fn both_clients_read_and_exchangelib_sets_oof_settings() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "oof_settings", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["before_state"], "Disabled", "{result}");
+        assert_eq!(result["before_audience"], "All", "{result}");
+        assert_eq!(result["state"], "Scheduled", "{result}");
+        assert_eq!(result["audience"], "Known", "{result}");
+        assert_eq!(result["internal_reply"], "Back on the 26th.", "{result}");
+        assert_eq!(result["external_reply"], "Out & about.", "{result}");
+        assert_eq!(result["start"], "2090-10-05T08:00:00+00:00", "{result}");
+        assert_eq!(result["end"], "2090-10-25T17:30:00+00:00", "{result}");
+        assert_eq!(result["disabled_state"], "Disabled", "{result}");
+    }
+    if let Some(result) = run(Client::EwsJavascriptApi, "oof_settings", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["state"], "Disabled", "{result}");
+        assert_eq!(result["audience"], "All", "{result}");
+        assert_eq!(result["allow_external"], "All", "{result}");
+        assert_eq!(result["has_duration"], true, "{result}");
+    }
+    server.shutdown();
+}

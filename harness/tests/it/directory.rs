@@ -1,4 +1,5 @@
-//! The directory operations of the reference server (ResolveNames, ExpandDL) over loopback
+//! The directory and OOF operations of the reference server (ResolveNames, ExpandDL,
+//! Get/SetUserOofSettings) over loopback
 //! HTTP, on its configured directory: ambiguous names answered as a Warning with every
 //! resolution, full contact data, scopes, nested groups, the configuration's `members`; every
 //! response validated against the EWS schema.
@@ -194,4 +195,36 @@ fn group_members_must_be_in_the_directory() {
     let config = ServerConfig::from_file(&path).expect("loads");
     assert_eq!(config.distribution_groups[0].members, ["alice@contoso.com"]);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// OOF settings belong to their mailbox: another user's address is ErrorAccessDenied (the
+/// stored settings unchanged), and a scheduled OOF without a Duration is refused.
+#[test]
+fn oof_settings_of_another_mailbox_are_access_denied() {
+    let server = start(ServerConfig::default()).expect("starts");
+    let reply = call(
+        &server,
+        "<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>carol@contoso.com</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>",
+    );
+    assert_eq!(texts(&reply, "ResponseCode"), ["ErrorAccessDenied"]);
+    assert!(!reply.contains("OofSettings>"), "{reply}");
+    let reply = call(
+        &server,
+        "<m:SetUserOofSettingsRequest><t:Mailbox><t:Address>carol@contoso.com</t:Address></t:Mailbox><t:UserOofSettings><t:OofState>Enabled</t:OofState><t:ExternalAudience>All</t:ExternalAudience></t:UserOofSettings></m:SetUserOofSettingsRequest>",
+    );
+    assert_eq!(texts(&reply, "ResponseCode"), ["ErrorAccessDenied"]);
+    let reply = call(
+        &server,
+        "<m:SetUserOofSettingsRequest><t:Mailbox><t:Address>alice@contoso.com</t:Address></t:Mailbox><t:UserOofSettings><t:OofState>Scheduled</t:OofState><t:ExternalAudience>All</t:ExternalAudience></t:UserOofSettings></m:SetUserOofSettingsRequest>",
+    );
+    assert_eq!(
+        texts(&reply, "ResponseCode"),
+        ["ErrorInvalidScheduledOofDuration"]
+    );
+    let reply = call(
+        &server,
+        "<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>alice@contoso.com</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>",
+    );
+    assert_eq!(texts(&reply, "OofState"), ["Disabled"]);
+    server.shutdown();
 }
