@@ -191,6 +191,7 @@ pub enum Quirk {
     RestrictionIgnored,
     FolderClassFirst,
     StaleChangeKeyAccepted,
+    PublicDlAsMailbox,
 }
 
 impl Quirk {
@@ -213,6 +214,7 @@ impl Quirk {
         Quirk::RestrictionIgnored,
         Quirk::FolderClassFirst,
         Quirk::StaleChangeKeyAccepted,
+        Quirk::PublicDlAsMailbox,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -236,6 +238,7 @@ impl Quirk {
             Quirk::RestrictionIgnored => "restriction-ignored",
             Quirk::FolderClassFirst => "folder-class-first",
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
+            Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
         }
     }
 }

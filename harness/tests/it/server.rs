@@ -1354,7 +1354,7 @@ fn each_quirk_changes_the_response_as_named() {
                         .is_empty()
                 );
             }
-            // The folder quirks change folder responses only; the mutation self-test
+            // The folder and directory quirks change folder and directory responses only; the mutation self-test
             // (`suite::every_quirk_of_the_reference_server_is_caught_and_its_node_named`)
             // proves each one fails the folder cases.
             Quirk::WrongFolderCounts
@@ -1362,7 +1362,8 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::IncludesLastItemWrong
             | Quirk::RestrictionIgnored
             | Quirk::FolderClassFirst
-            | Quirk::StaleChangeKeyAccepted => {
+            | Quirk::StaleChangeKeyAccepted
+            | Quirk::PublicDlAsMailbox => {
                 assert_eq!(
                     success.body, normal_add,
                     "{quirk} leaves IM responses alone"
