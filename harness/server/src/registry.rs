@@ -294,9 +294,16 @@ pub fn is_not_implemented(name: &str) -> bool {
 /// `AddImGroup` → `add_im_group`: the cases folder naming convention.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
-    for (i, ch) in name.chars().enumerate() {
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
         if ch.is_ascii_uppercase() {
-            if i > 0 {
+            // A new word starts at a capital after a lower-case letter, or at the last capital
+            // of an acronym followed by a lower-case letter: `ExpandDL` → `expand_dl`.
+            let after_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
+            let ends_acronym = i > 0
+                && chars[i - 1].is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
+            if after_lower || ends_acronym {
                 out.push('_');
             }
             out.push(ch.to_ascii_lowercase());
@@ -315,6 +322,8 @@ mod tests {
     fn names_become_cases_folders() {
         assert_eq!(snake_case("AddImGroup"), "add_im_group");
         assert_eq!(snake_case("GetImItemList"), "get_im_item_list");
+        assert_eq!(snake_case("ExpandDL"), "expand_dl");
+        assert_eq!(snake_case("GetUserOofSettings"), "get_user_oof_settings");
         assert_eq!(
             find("RemoveImContactFromGroup").map(|r| r.cases_folder()),
             Some("im/remove_im_contact_from_group".to_string())
