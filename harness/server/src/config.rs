@@ -44,6 +44,8 @@ struct RawUser {
 struct RawGroup {
     smtp_address: String,
     display_name: String,
+    #[serde(default)]
+    members: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +139,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
             .map(|g| DistributionGroupConfig {
                 smtp_address: g.smtp_address,
                 display_name: g.display_name,
+                members: g.members,
             })
             .collect();
     }
@@ -239,6 +242,22 @@ pub fn validate(config: &ServerConfig) -> Result<(), String> {
                 "distribution group `{}` needs an e-mail address and a display name",
                 group.smtp_address
             ));
+        }
+        for member in &group.members {
+            let known = config
+                .users
+                .iter()
+                .any(|u| u.smtp_address.eq_ignore_ascii_case(member))
+                || config
+                    .distribution_groups
+                    .iter()
+                    .any(|g| g.smtp_address.eq_ignore_ascii_case(member));
+            if !known {
+                return Err(format!(
+                    "distribution group `{}`: member `{member}` is no configured user's or group's smtp_address",
+                    group.smtp_address
+                ));
+            }
         }
     }
     if config.max_request_bytes < 1024 {

@@ -106,6 +106,12 @@ response_codes! {
     ErrorIrresolvableConflict => "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.", Own;
     /// UpdateItem NeverOverwrite without a ChangeKey.
     ErrorChangeKeyRequiredForWriteOperations => "When making a request that uses a ChangeKey, the ChangeKey is required.", Own;
+    // Business errors of the directory operations (ResolveNames, ExpandDL).
+    ErrorNameResolutionNoResults => "No results were found.", Documented;
+    /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).
+    ErrorNameResolutionMultipleResults => "Multiple results were found.", Documented;
+    // Business errors of the settings operations.
+    ErrorInvalidScheduledOofDuration => "The specified duration end time must be greater than the start time and occur in the future.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).
@@ -127,6 +133,9 @@ response_codes! {
 pub struct ResponseError {
     pub code: ResponseCode,
     pub message_xml: Vec<Node>,
+    /// A payload the message keeps despite the code: the message then has
+    /// `ResponseClass="Warning"` (ResolveNames' `ErrorNameResolutionMultipleResults`).
+    pub warning_payload: Option<Box<Node>>,
 }
 
 impl ResponseError {
@@ -134,6 +143,16 @@ impl ResponseError {
         ResponseError {
             code,
             message_xml: Vec::new(),
+            warning_payload: None,
+        }
+    }
+
+    /// A warning: `code` with the payload the message still carries.
+    pub fn warning(code: ResponseCode, payload: Node) -> ResponseError {
+        ResponseError {
+            code,
+            message_xml: Vec::new(),
+            warning_payload: Some(Box::new(payload)),
         }
     }
 
@@ -148,6 +167,7 @@ impl ResponseError {
                     .attr("Name", "MailboxGuid")
                     .text(guid),
             ],
+            warning_payload: None,
         }
     }
 }

@@ -194,6 +194,7 @@ pub enum Quirk {
     RestrictionIgnored,
     FolderClassFirst,
     StaleChangeKeyAccepted,
+    PublicDlAsMailbox,
 }
 
 impl Quirk {
@@ -216,6 +217,7 @@ impl Quirk {
         Quirk::RestrictionIgnored,
         Quirk::FolderClassFirst,
         Quirk::StaleChangeKeyAccepted,
+        Quirk::PublicDlAsMailbox,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -239,6 +241,7 @@ impl Quirk {
             Quirk::RestrictionIgnored => "restriction-ignored",
             Quirk::FolderClassFirst => "folder-class-first",
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
+            Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
         }
     }
 }
@@ -296,6 +299,9 @@ impl fmt::Debug for UserConfig {
 pub struct DistributionGroupConfig {
     pub smtp_address: String,
     pub display_name: String,
+    /// SMTP addresses of the members: users, or other groups (nested groups; ExpandDL lists a
+    /// nested group as one `PublicDL` entry, as Exchange does).
+    pub members: Vec<String>,
 }
 
 /// Everything the server needs to start.
@@ -378,10 +384,27 @@ impl Default for ServerConfig {
                 default_user("bob", "Bob Kelly", &[]),
                 default_user("carol", "Carol Lopez", &[]),
             ],
-            distribution_groups: vec![DistributionGroupConfig {
-                smtp_address: format!("im-dg@{DEFAULT_DOMAIN}"),
-                display_name: "IM Distribution Group".to_string(),
-            }],
+            distribution_groups: vec![
+                DistributionGroupConfig {
+                    smtp_address: format!("im-dg@{DEFAULT_DOMAIN}"),
+                    display_name: "IM Distribution Group".to_string(),
+                    members: Vec::new(),
+                },
+                DistributionGroupConfig {
+                    smtp_address: format!("all-staff@{DEFAULT_DOMAIN}"),
+                    display_name: "All Staff".to_string(),
+                    members: vec![
+                        format!("alice@{DEFAULT_DOMAIN}"),
+                        format!("bob@{DEFAULT_DOMAIN}"),
+                        format!("engineering@{DEFAULT_DOMAIN}"),
+                    ],
+                },
+                DistributionGroupConfig {
+                    smtp_address: format!("engineering@{DEFAULT_DOMAIN}"),
+                    display_name: "Engineering".to_string(),
+                    members: vec![format!("carol@{DEFAULT_DOMAIN}")],
+                },
+            ],
             server_version: "Exchange2013".to_string(),
             quirks: Vec::new(),
             max_request_bytes: 4 * 1024 * 1024,

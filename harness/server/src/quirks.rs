@@ -22,6 +22,7 @@
 //! | `restriction-ignored` | FindFolder ignores its `Restriction` (applied in `ops/folders/find_folder.rs`) |
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
+//! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -108,6 +109,13 @@ impl Quirks {
                     if name == "ChangeKey" {
                         *value = FROZEN_CHANGE_KEY.into();
                     }
+                }
+            });
+        }
+        if self.has(Quirk::PublicDlAsMailbox) {
+            message.walk_mut(&mut |node| {
+                if node.local == "MailboxType" && node.text.as_deref() == Some("PublicDL") {
+                    node.text = Some("Mailbox".into());
                 }
             });
         }

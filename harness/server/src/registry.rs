@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, folders, ids, im, items};
+use super::ops::{OpContext, Response, directory, folders, ids, im, items, settings};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -158,7 +158,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<folders::empty_folder::EmptyFolder>(),
     not_implemented("EndSearchSession"),
     not_implemented("ExecuteSearch"),
-    not_implemented("ExpandDL"),
+    implemented::<directory::expand_dl::ExpandDl>(),
     not_implemented("ExportItems"),
     not_implemented("FindAvailableMeetingTimes"),
     not_implemented("FindConversation"),
@@ -207,7 +207,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetStreamingEvents"),
     not_implemented("GetUserAvailability"),
     not_implemented("GetUserConfiguration"),
-    not_implemented("GetUserOofSettings"),
+    implemented::<settings::get_user_oof_settings::GetUserOofSettings>(),
     not_implemented("GetUserPhoto"),
     not_implemented("GetUserRetentionPolicyTags"),
     not_implemented("HideTag"),
@@ -225,14 +225,14 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
     implemented::<im::remove_im_group::RemoveImGroup>(),
     not_implemented("ReportMessage"),
-    not_implemented("ResolveNames"),
+    implemented::<directory::resolve_names::ResolveNames>(),
     not_implemented("SearchMailboxes"),
     not_implemented("SendItem"),
     not_implemented("SetHoldOnMailboxes"),
     implemented::<im::set_im_group::SetImGroup>(),
     implemented::<im::set_im_list_migration_completed::SetImListMigrationCompleted>(),
     not_implemented("SetTeamMailbox"),
-    not_implemented("SetUserOofSettings"),
+    implemented::<settings::set_user_oof_settings::SetUserOofSettings>(),
     not_implemented("SetUserPhoto"),
     not_implemented("StartSearchSession"),
     not_implemented("Subscribe"),
@@ -271,20 +271,39 @@ pub fn not_implemented_operations() -> impl Iterator<Item = &'static str> {
 
 /// The implemented operation named `name` (case-sensitive, as XML names are).
 pub fn find(name: &str) -> Option<&'static Registration> {
+    let name = operation_of_element(name);
     implemented_operations().find(|r| r.name == name)
+}
+
+/// The operation a body element invokes: the element's name, except for the two OOF
+/// operations, whose body elements end in `Request` (`GetUserOofSettingsRequest`).
+pub fn operation_of_element(local: &str) -> &str {
+    match local {
+        "GetUserOofSettingsRequest" => "GetUserOofSettings",
+        "SetUserOofSettingsRequest" => "SetUserOofSettings",
+        other => other,
+    }
 }
 
 /// Whether `name` is an EWS operation the server does not implement.
 pub fn is_not_implemented(name: &str) -> bool {
+    let name = operation_of_element(name);
     not_implemented_operations().any(|n| n == name)
 }
 
 /// `AddImGroup` → `add_im_group`: the cases folder naming convention.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
-    for (i, ch) in name.chars().enumerate() {
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
         if ch.is_ascii_uppercase() {
-            if i > 0 {
+            // A new word starts at a capital after a lower-case letter, or at the last capital
+            // of an acronym followed by a lower-case letter: `ExpandDL` → `expand_dl`.
+            let after_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
+            let ends_acronym = i > 0
+                && chars[i - 1].is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
+            if after_lower || ends_acronym {
                 out.push('_');
             }
             out.push(ch.to_ascii_lowercase());
@@ -303,6 +322,8 @@ mod tests {
     fn names_become_cases_folders() {
         assert_eq!(snake_case("AddImGroup"), "add_im_group");
         assert_eq!(snake_case("GetImItemList"), "get_im_item_list");
+        assert_eq!(snake_case("ExpandDL"), "expand_dl");
+        assert_eq!(snake_case("GetUserOofSettings"), "get_user_oof_settings");
         assert_eq!(
             find("RemoveImContactFromGroup").map(|r| r.cases_folder()),
             Some("im/remove_im_contact_from_group".to_string())

@@ -631,7 +631,17 @@ impl Validator<'_> {
         } else {
             RequestBody::Envelope(xml_text)
         };
-        ok.then_some((body, operation.map(|n| n.to_string())))
+        // The two OOF operations' body elements end in `Request` (`GetUserOofSettingsRequest`).
+        let operation = operation.map(|n| {
+            let n: &str = n.as_ref();
+            match n {
+                "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" => {
+                    n.trim_end_matches("Request").to_string()
+                }
+                other => other.to_string(),
+            }
+        });
+        ok.then_some((body, operation))
     }
 
     fn headers(

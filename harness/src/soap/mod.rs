@@ -207,11 +207,21 @@ pub fn server_version_info(doc: &Document) -> Option<(Option<String>, Option<Str
     Some((version, build))
 }
 
-/// Local name of the first element of a Body (the operation of a request body).
+/// The operation of a request body: the local name of its first element, except for the two OOF
+/// operations, whose body elements end in `Request` (`GetUserOofSettingsRequest` is
+/// GetUserOofSettings).
 pub fn operation_of_body(body_xml: &str) -> Option<String> {
     let wrapped = format!("<w{}>{body_xml}</w>", predeclared_xmlns());
     let doc = xml::parse(wrapped.as_bytes(), &xml::ParseOptions::default()).ok()?;
-    children(&doc.root).next().map(|e| e.name.local.to_string())
+    children(&doc.root).next().map(|e| {
+        let local = e.name.local.as_ref();
+        match local {
+            "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" => {
+                local.trim_end_matches("Request").to_string()
+            }
+            other => other.to_string(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -233,6 +243,23 @@ mod tests {
         assert!(env.contains("<t:TimeZoneDefinition Id=\"GMT Standard Time\"/>"));
         assert!(env.contains(&format!("xmlns:m=\"{}\"", ns::MESSAGES)));
         assert!(env.contains("<soap:Body>\n<m:GetImItemList/>\n  </soap:Body>"));
+    }
+
+    #[test]
+    fn the_oof_body_elements_name_their_operations() {
+        let get = "<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>a@b.c</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>";
+        assert_eq!(
+            operation_of_body(get).as_deref(),
+            Some("GetUserOofSettings")
+        );
+        assert_eq!(
+            operation_of_body("<m:SetUserOofSettingsRequest/>").as_deref(),
+            Some("SetUserOofSettings")
+        );
+        assert_eq!(
+            operation_of_body("<m:ExpandDL/>").as_deref(),
+            Some("ExpandDL")
+        );
     }
 
     #[test]

@@ -16,7 +16,51 @@ function service(args) {
   return svc;
 }
 
+function mailbox(address) {
+  return { name: address.Name, email: address.Address, type: ews.MailboxType[address.MailboxType] };
+}
+
+function resolutions(collection) {
+  const out = [];
+  for (let i = 0; i < collection.Count; i++) out.push(collection._getItem(i));
+  return out;
+}
+
 const scenarios = {
+  // GetUserOofSettings of the user's own mailbox, as the client reads it.
+  async oof_settings(args) {
+    const oof = await service(args).GetUserOofSettings(args.address);
+    return {
+      state: ews.OofState[oof.State],
+      audience: ews.OofExternalAudience[oof.ExternalAudience],
+      allow_external: ews.OofExternalAudience[oof.AllowExternalOof],
+      has_duration: oof.Duration !== null && oof.Duration !== undefined,
+    };
+  },
+
+  // ResolveName (a unique name with contact details, an ambiguous one, nobody) and ExpandGroup
+  // (a group with a nested group, then the nested one), as an address book uses them.
+  async directory(args) {
+    const svc = service(args);
+    const where = ews.ResolveNameSearchLocation.DirectoryOnly;
+    const unique = resolutions(await svc.ResolveName('carol', where, true));
+    const ambiguous = resolutions(await svc.ResolveName('a', where, false));
+    const nobody = await svc.ResolveName(`zz-nobody-${process.pid}`, where, false);
+    const staff = await svc.ExpandGroup('all-staff@contoso.com');
+    const nested = await svc.ExpandGroup('engineering@contoso.com');
+    return {
+      unique: unique.map((r) => mailbox(r.Mailbox)),
+      unique_display_name: unique[0].Contact.DisplayName,
+      unique_surname: unique[0].Contact.Surname,
+      ambiguous: ambiguous.map((r) => mailbox(r.Mailbox)),
+      nobody: nobody.Count,
+      staff: staff.Members.map(mailbox),
+      staff_count: staff.Count,
+      staff_complete: staff.IncludesAllMembers,
+      nested: nested.Members.map(mailbox),
+    };
+  },
+
   // GetSearchableMailboxes, which the reference server does not implement.
   async unimplemented_operation(args) {
     const response = await service(args).GetSearchableMailboxes('', false);

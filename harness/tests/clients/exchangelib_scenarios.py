@@ -227,7 +227,71 @@ def calendar_and_contact(args):
     }
 
 
+def directory(args):
+    """Look people and groups up as an address book does: a unique name, an ambiguous one (all
+    candidates come back), full contact data, a name nobody has; expand a group and the group
+    nested in it."""
+    acc = account(args)
+    protocol = acc.protocol
+
+    def mailbox(m):
+        return {"name": m.name, "email": m.email_address, "type": m.mailbox_type}
+
+    unique = [mailbox(m) for m in protocol.resolve_names(names=["carol"])]
+    ambiguous = [mailbox(m) for m in protocol.resolve_names(names=["a"])]
+    full = list(protocol.resolve_names(names=["bob"], return_full_contact_data=True))
+    _, contact = full[0]
+    nobody = list(protocol.resolve_names(names=[f"zz-nobody-{os.getpid()}"]))
+    staff = [mailbox(m) for m in protocol.expand_dl("all-staff@contoso.com")]
+    nested = [mailbox(m) for m in protocol.expand_dl("engineering@contoso.com")]
+    return {
+        "unique": unique,
+        "ambiguous": ambiguous,
+        "full_display_name": contact.display_name,
+        "full_given_name": contact.given_name,
+        "full_surname": contact.surname,
+        "full_source": contact.contact_source,
+        "nobody": [type(r).__name__ for r in nobody],
+        "staff": staff,
+        "nested": nested,
+    }
+
+
+def oof_settings(args):
+    """Read the default OOF settings, schedule OOF with both replies, read them back, disable."""
+    from exchangelib import UTC, EWSDateTime, OofSettings
+
+    acc = account(args)
+    before = acc.oof_settings
+    start = EWSDateTime(2090, 10, 5, 8, 0, tzinfo=UTC)
+    end = EWSDateTime(2090, 10, 25, 17, 30, tzinfo=UTC)
+    acc.oof_settings = OofSettings(
+        state=OofSettings.SCHEDULED,
+        external_audience="Known",
+        internal_reply="Back on the 26th.",
+        external_reply="Out & about.",
+        start=start,
+        end=end,
+    )
+    after = acc.oof_settings
+    acc.oof_settings = OofSettings(state=OofSettings.DISABLED, external_audience="All")
+    disabled = acc.oof_settings
+    return {
+        "before_state": before.state,
+        "before_audience": before.external_audience,
+        "state": after.state,
+        "audience": after.external_audience,
+        "internal_reply": after.internal_reply,
+        "external_reply": after.external_reply,
+        "start": after.start.isoformat(),
+        "end": after.end.isoformat(),
+        "disabled_state": disabled.state,
+    }
+
+
 SCENARIOS = {
+    "oof_settings": oof_settings,
+    "directory": directory,
     "unimplemented_operation": unimplemented_operation,
     "folder_tree_guessed": folder_tree_guessed,
     "folder_tree_pinned": folder_tree_pinned,

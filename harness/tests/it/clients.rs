@@ -307,6 +307,88 @@ fn exchangelib_saves_reads_and_deletes_messages() {
     server.shutdown();
 }
 
+/// The reference server's directory as both clients read it: a unique name, an ambiguous one
+/// (both candidates, sorted by name, the group as a public group), contact details, a name
+/// nobody has, a group whose members include a nested group, and that nested group.
+#[test]
+fn both_clients_resolve_names_and_expand_groups() {
+    let server = server();
+    let person = |name: &str, email: &str, kind: &str| serde_json::json!({"name": name, "email": email, "type": kind});
+    if let Some(result) = run(Client::Exchangelib, "directory", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(
+            result["unique"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")])
+        );
+        assert_eq!(
+            result["ambiguous"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("All Staff", "all-staff@contoso.com", "PublicDL"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(result["full_display_name"], "Bob Kelly", "{result}");
+        assert_eq!(result["full_given_name"], "Bob", "{result}");
+        assert_eq!(result["full_surname"], "Kelly", "{result}");
+        assert_eq!(result["full_source"], "ActiveDirectory", "{result}");
+        assert_eq!(
+            result["nobody"],
+            serde_json::json!(["ErrorNameResolutionNoResults"]),
+            "{result}"
+        );
+        assert_eq!(
+            result["staff"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("Bob Kelly", "bob@contoso.com", "Mailbox"),
+                person("Engineering", "engineering@contoso.com", "PublicDL"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(
+            result["nested"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")]),
+            "{result}"
+        );
+    }
+    if let Some(result) = run(Client::EwsJavascriptApi, "directory", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(
+            result["unique"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")])
+        );
+        assert_eq!(result["unique_display_name"], "Carol Lopez", "{result}");
+        assert_eq!(result["unique_surname"], "Lopez", "{result}");
+        assert_eq!(
+            result["ambiguous"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("All Staff", "all-staff@contoso.com", "PublicGroup"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(result["nobody"], 0, "{result}");
+        assert_eq!(result["staff_count"], 3, "{result}");
+        assert_eq!(result["staff_complete"], true, "{result}");
+        assert_eq!(
+            result["staff"],
+            serde_json::json!([
+                person("Alice Wilson", "alice@contoso.com", "Mailbox"),
+                person("Bob Kelly", "bob@contoso.com", "Mailbox"),
+                person("Engineering", "engineering@contoso.com", "PublicGroup"),
+            ]),
+            "{result}"
+        );
+        assert_eq!(
+            result["nested"],
+            serde_json::json!([person("Carol Lopez", "carol@contoso.com", "Mailbox")]),
+            "{result}"
+        );
+    }
+    server.shutdown();
+}
+
 /// exchangelib creates a calendar item (Start/End in UTC) and a contact in their distinguished
 /// folders, reads them back, copies the meeting (CopyItem) and moves the contact (MoveItem, which
 /// gives it a new id) into Drafts, then deletes all three: the fields round-trip and the counts
@@ -346,6 +428,34 @@ fn exchangelib_creates_copies_moves_and_deletes_a_meeting_and_a_contact() {
         );
         assert_eq!(result["drafts_total_at_end"], 0, "{result}");
         assert_eq!(result["calendar_total_at_end"], 0, "{result}");
+    }
+    server.shutdown();
+}
+
+/// OOF as both clients read it: exchangelib reads the defaults, schedules OOF with both replies
+/// (the text with `&` intact), reads exactly that back and disables it again;
+/// ews-javascript-api reads the defaults with their duration.
+#[test]
+fn both_clients_read_and_exchangelib_sets_oof_settings() {
+    let server = server();
+    if let Some(result) = run(Client::Exchangelib, "oof_settings", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["before_state"], "Disabled", "{result}");
+        assert_eq!(result["before_audience"], "All", "{result}");
+        assert_eq!(result["state"], "Scheduled", "{result}");
+        assert_eq!(result["audience"], "Known", "{result}");
+        assert_eq!(result["internal_reply"], "Back on the 26th.", "{result}");
+        assert_eq!(result["external_reply"], "Out & about.", "{result}");
+        assert_eq!(result["start"], "2090-10-05T08:00:00+00:00", "{result}");
+        assert_eq!(result["end"], "2090-10-25T17:30:00+00:00", "{result}");
+        assert_eq!(result["disabled_state"], "Disabled", "{result}");
+    }
+    if let Some(result) = run(Client::EwsJavascriptApi, "oof_settings", &server) {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["state"], "Disabled", "{result}");
+        assert_eq!(result["audience"], "All", "{result}");
+        assert_eq!(result["allow_external"], "All", "{result}");
+        assert_eq!(result["has_duration"], true, "{result}");
     }
     server.shutdown();
 }

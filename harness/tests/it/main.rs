@@ -8,6 +8,8 @@ mod cli;
 mod clients;
 /// Servers side by side: trace header, unsupported operations, `compare`.
 mod compare;
+/// The directory operations (ResolveNames, ExpandDL) on the reference server's directory.
+mod directory;
 /// The folder and id cases through a recording proxy: every response is schema-valid.
 mod folders;
 /// Recording expectations (`--bless`), `.new` files and `review`, end to end.

@@ -168,6 +168,7 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
                 && m.message.contains("QuirkHeaderEntry")
         }
         Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
+        Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
         }

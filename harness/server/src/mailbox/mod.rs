@@ -1,7 +1,7 @@
 //! The mailbox model every operation area works on, and the directory.
 //!
 //! A [`Mailbox`] holds one part per area: `im` (the IM list, `ops/im/store.rs`), `folders` (the
-//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]). The
+//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]) and `settings` (OOF, [`settings`]). The
 //! property paths shapes ask for ([`properties`]) and the restriction evaluator FindFolder uses
 //! ([`restriction`]) live here too, generic over what they read, so the item operations reuse
 //! them. The
@@ -15,6 +15,7 @@ pub mod folders;
 pub mod items;
 pub mod properties;
 pub mod restriction;
+pub mod settings;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -30,6 +31,8 @@ pub struct Mailbox {
     pub folders: folders::Folders,
     /// The items, each in one folder.
     pub items: items::Items,
+    /// Mailbox settings (OOF).
+    pub settings: settings::Settings,
 }
 
 impl Mailbox {
@@ -40,6 +43,7 @@ impl Mailbox {
             im: ImList::new(),
             folders: folders::Folders::new(),
             items: items::Items::default(),
+            settings: settings::Settings::default(),
         }
     }
 }

@@ -11,10 +11,12 @@
 //! [`REGISTRY`](crate::registry::REGISTRY) turned into `implemented::<Type>()`, and one cases
 //! folder `cases/<family>/<snake_case_operation>/`.
 
+pub mod directory;
 pub mod folders;
 pub mod ids;
 pub mod im;
 pub mod items;
+pub mod settings;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
@@ -39,6 +41,12 @@ pub enum Response {
         /// documented GetFolder error ends with `<m:Folders/>`.
         empty_on_error: Option<&'static str>,
     },
+    /// A body of its own shape (the OOF operations: `m:ResponseMessage` followed by payload
+    /// elements), built by the handler; `codes` are the error codes it carries.
+    Body {
+        codes: Vec<ResponseCode>,
+        body: Node,
+    },
 }
 
 impl From<Outcome> for Response {
@@ -61,6 +69,7 @@ impl Response {
         let outcomes: &[Outcome] = match self {
             Response::Single(outcome) => std::slice::from_ref(outcome),
             Response::Messages { outcomes, .. } => outcomes,
+            Response::Body { codes, .. } => return codes.clone(),
         };
         outcomes
             .iter()
@@ -75,6 +84,12 @@ impl Response {
                 let mut message = message_node(&format!("{operation}Response"), outcome, None);
                 quirks.apply_to_message(&mut message);
                 message
+            }
+            Response::Body { mut body, .. } => {
+                if let Some(message) = body.find_mut("ResponseMessage") {
+                    quirks.apply_to_message(message);
+                }
+                body
             }
             Response::Messages {
                 outcomes,
@@ -93,7 +108,9 @@ impl Response {
     }
 }
 
-fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> Node {
+/// `<m:{local} ResponseClass=..>` with the code, text and payload of `outcome` (the payload is
+/// a child of the message).
+pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> Node {
     let mut message = Node::m(local);
     match outcome {
         Ok(payload) => {
@@ -105,13 +122,21 @@ fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> 
             }
         }
         Err(error) => {
+            let class = if error.warning_payload.is_some() {
+                "Warning"
+            } else {
+                "Error"
+            };
             message = message
-                .attr("ResponseClass", "Error")
+                .attr("ResponseClass", class)
                 .child(Node::m("MessageText").text(error.code.message_text()))
                 .child(Node::m("ResponseCode").text(error.code.as_str()))
                 .child(Node::m("DescriptiveLinkKey").text("0"));
             if !error.message_xml.is_empty() {
                 message = message.child(Node::m("MessageXml").children(error.message_xml));
+            }
+            if let Some(payload) = error.warning_payload {
+                message = message.child(*payload);
             }
             if let Some(empty) = empty_on_error {
                 message = message.child(Node::m(empty));

@@ -1,0 +1,185 @@
+//! A mailbox's settings: its Out of Office (OOF) configuration, which GetUserOofSettings reads and
+//! SetUserOofSettings replaces.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::format_utc;
+
+/// `t:OofState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OofState {
+    Disabled,
+    Enabled,
+    Scheduled,
+}
+
+impl OofState {
+    pub fn parse(text: &str) -> Option<OofState> {
+        match text.trim() {
+            "Disabled" => Some(OofState::Disabled),
+            "Enabled" => Some(OofState::Enabled),
+            "Scheduled" => Some(OofState::Scheduled),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OofState::Disabled => "Disabled",
+            OofState::Enabled => "Enabled",
+            OofState::Scheduled => "Scheduled",
+        }
+    }
+}
+
+/// The OOF settings of one mailbox. Times are `xs:dateTime` texts in UTC (`...Z`), seconds since
+/// the epoch kept alongside for comparisons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oof {
+    pub state: OofState,
+    /// `t:ExternalAudience`: `None`, `Known` or `All`.
+    pub external_audience: String,
+    pub start: u64,
+    pub end: u64,
+    pub internal_reply: String,
+    pub external_reply: String,
+}
+
+impl Oof {
+    /// What a new mailbox has, as Exchange shows it: disabled, external audience `All`, a
+    /// duration from the next whole hour for a day, empty replies.
+    pub fn new() -> Oof {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let start = (now / 3600 + 1) * 3600;
+        Oof {
+            state: OofState::Disabled,
+            external_audience: "All".to_string(),
+            start,
+            end: start + 86_400,
+            internal_reply: String::new(),
+            external_reply: String::new(),
+        }
+    }
+
+    pub fn start_text(&self) -> String {
+        format_utc(self.start)
+    }
+
+    pub fn end_text(&self) -> String {
+        format_utc(self.end)
+    }
+}
+
+impl Default for Oof {
+    fn default() -> Oof {
+        Oof::new()
+    }
+}
+
+/// A mailbox's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Settings {
+    pub oof: Oof,
+}
+
+/// `xs:dateTime` → seconds since the epoch, in UTC: `YYYY-MM-DDThh:mm:ss`, an optional fraction
+/// (dropped), and `Z`, `±hh:mm` or nothing (taken as UTC, as Exchange does for OOF times).
+/// `None` for anything else or a time before 1970.
+pub fn parse_datetime(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let b = text.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        "" | "Z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let zone = &rest[1..];
+            if zone.len() != 5 || zone.as_bytes()[2] != b':' {
+                return None;
+            }
+            let zh: i64 = zone[..2].parse().ok()?;
+            let zm: i64 = zone[3..].parse().ok()?;
+            if zh > 14 || zm > 59 {
+                return None;
+            }
+            sign * (zh * 3600 + zm * 60)
+        }
+    };
+    // Days from civil (proleptic Gregorian).
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = if mo > 2 { mo - 3 } else { mo + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset;
+    u64::try_from(secs).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_round_trip_and_offsets_apply() {
+        assert_eq!(parse_datetime("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_datetime("2012-01-05T23:06:58Z"), Some(1_325_804_818));
+        assert_eq!(
+            parse_datetime("2012-01-05T23:06:58.123"),
+            Some(1_325_804_818)
+        );
+        assert_eq!(
+            parse_datetime("2012-01-06T01:06:58+02:00"),
+            Some(1_325_804_818)
+        );
+        assert_eq!(
+            format_utc(parse_datetime("2024-02-29T12:00:00Z").unwrap()),
+            "2024-02-29T12:00:00Z"
+        );
+        for bad in [
+            "",
+            "2012-13-01T00:00:00Z",
+            "2012-01-05 23:06:58",
+            "1969-12-31T23:59:59Z",
+            "2012-01-05T23:06:58+2",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+    }
+}
