@@ -156,6 +156,19 @@ impl<'a> RequestView<'a> {
         self.child(name)
     }
 
+    /// The `t:NAME` children of the child `container` (`FolderChanges` → its `t:FolderChange`s);
+    /// none when the container is absent.
+    pub fn types_children(
+        &self,
+        container: &str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.child(container)
+            .into_iter()
+            .flat_map(|c| c.children.iter())
+            .filter(move |c| c.is(TYPES_NS, name))
+    }
+
     /// The body element (its attributes, such as `Traversal` or `DestinationFormat`).
     pub fn body(&self) -> &'a Element {
         self.body
@@ -186,15 +199,7 @@ impl<'a> RequestView<'a> {
 
     /// The `t:ItemId`s of an id-array child (other id kinds are skipped).
     pub fn item_ids(&self, name: &str) -> Vec<IdRef> {
-        self.child(name)
-            .map(|e| {
-                e.children
-                    .iter()
-                    .filter(|c| c.is(TYPES_NS, "ItemId"))
-                    .map(item_id)
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.types_children(name, "ItemId").map(item_id).collect()
     }
 
     /// The `t:ExtendedProperty` paths of a paths child.

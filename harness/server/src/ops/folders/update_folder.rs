@@ -128,15 +128,9 @@ impl Handler for UpdateFolder {
     fn view(request: &RequestView<'_>) -> Self {
         UpdateFolder {
             changes: request
-                .element("FolderChanges")
-                .map(|c| {
-                    c.children
-                        .iter()
-                        .filter(|c| c.is(TYPES_NS, "FolderChange"))
-                        .map(parse_change)
-                        .collect()
-                })
-                .unwrap_or_default(),
+                .types_children("FolderChanges", "FolderChange")
+                .map(parse_change)
+                .collect(),
         }
     }
 }

@@ -129,15 +129,9 @@ impl Handler for UpdateItem {
         UpdateItem {
             conflict,
             changes: request
-                .element("ItemChanges")
-                .map(|c| {
-                    c.children
-                        .iter()
-                        .filter(|c| c.is(TYPES_NS, "ItemChange"))
-                        .map(parse_change)
-                        .collect()
-                })
-                .unwrap_or_default(),
+                .types_children("ItemChanges", "ItemChange")
+                .map(parse_change)
+                .collect(),
         }
     }
 }
