@@ -120,11 +120,13 @@ function parseArgs(argv) {
   return args;
 }
 
-async function main() {
+// Runs the scenario named on the command line out of `table` (name → async function); the area
+// scripts (`ewsjs_<area>.js`) call this with their own table.
+async function main(table) {
   const args = parseArgs(process.argv.slice(2));
-  const scenario = scenarios[args.scenario];
+  const scenario = table[args.scenario];
   if (!scenario) {
-    console.error(`unknown scenario ${args.scenario}; known: ${Object.keys(scenarios).join(', ')}`);
+    console.error(`unknown scenario ${args.scenario}; known: ${Object.keys(table).join(', ')}`);
     process.exit(2);
   }
   try {
@@ -141,4 +143,8 @@ async function main() {
   }
 }
 
-main();
+module.exports = { ews, service, mailbox, resolutions, main };
+
+if (require.main === module) {
+  main(scenarios);
+}

@@ -301,16 +301,18 @@ SCENARIOS = {
 }
 
 
-def main():
+def main(scenarios):
+    """Runs the scenario named on the command line out of `scenarios` (name → function); the
+    area scripts (`exchangelib_<area>.py`) call this with their own table."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("scenario", choices=sorted(scenarios))
     parser.add_argument("--url", required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", default=os.environ.get("EWS_CLIENT_PASSWORD"))
     parser.add_argument("--address", required=True)
     args = parser.parse_args()
     try:
-        result = SCENARIOS[args.scenario](args)
+        result = scenarios[args.scenario](args)
     except Exception as error:  # the client's own error is the scenario's result
         print(json.dumps({"ok": False, "error_class": type(error).__name__, "message": str(error)}))
         return 0
@@ -319,4 +321,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(SCENARIOS))

@@ -3,6 +3,11 @@
 //! scenario is a script of the client's own calls whose result the client itself reports; a
 //! client error is a failure carrying the client's message.
 //!
+//! Scenarios of the first areas live in `exchangelib_scenarios.py` / `ewsjs_scenarios.js` and
+//! are named plainly (`folder_lifecycle`); an area with many scenarios has its own scripts
+//! `exchangelib_<area>.py` / `ewsjs_<area>.js` (which import the common helpers and `main`) and its
+//! own test module here, `clients/<area>.rs`, and names its scenarios `<area>/<scenario>`.
+//!
 //! Without the clients installed the tests skip with a message, except under `CI`, where a
 //! missing client fails the test: CI must never be green for a scenario that did not run.
 
@@ -18,15 +23,20 @@ fn clients_dir() -> PathBuf {
 
 /// Which real client runs a scenario.
 #[derive(Clone, Copy, Debug)]
-enum Client {
+pub(super) enum Client {
     Exchangelib,
     EwsJavascriptApi,
 }
 
 impl Client {
-    /// The command that runs `scenario`, or why the client is not available here.
+    /// The command that runs `scenario` (`name`, or `area/name` for an area's own script), or
+    /// why the client is not available here.
     fn command(self, scenario: &str) -> Result<Command, String> {
         let dir = clients_dir();
+        let (area, name) = match scenario.split_once('/') {
+            Some((area, name)) => (area, name),
+            None => ("scenarios", scenario),
+        };
         match self {
             Client::Exchangelib => {
                 let probe = Command::new("python3")
@@ -38,7 +48,8 @@ impl Client {
                         .into());
                 }
                 let mut cmd = Command::new("python3");
-                cmd.arg(dir.join("exchangelib_scenarios.py")).arg(scenario);
+                cmd.arg(dir.join(format!("exchangelib_{area}.py")))
+                    .arg(name);
                 Ok(cmd)
             }
             Client::EwsJavascriptApi => {
@@ -48,7 +59,7 @@ impl Client {
                         .into());
                 }
                 let mut cmd = Command::new("node");
-                cmd.arg(dir.join("ewsjs_scenarios.js")).arg(scenario);
+                cmd.arg(dir.join(format!("ewsjs_{area}.js"))).arg(name);
                 Ok(cmd)
             }
         }
@@ -57,7 +68,7 @@ impl Client {
 
 /// Runs `scenario` with `client` as alice against `server`; `None` when the client is missing
 /// outside CI (the test then passes vacuously, and says so on stderr).
-fn run(client: Client, scenario: &str, server: &RunningServer) -> Option<Value> {
+pub(super) fn run(client: Client, scenario: &str, server: &RunningServer) -> Option<Value> {
     let mut cmd = match client.command(scenario) {
         Ok(cmd) => cmd,
         Err(why) if std::env::var_os("CI").is_none() => {
@@ -85,7 +96,7 @@ fn run(client: Client, scenario: &str, server: &RunningServer) -> Option<Value> 
     }))
 }
 
-fn server() -> RunningServer {
+pub(super) fn server() -> RunningServer {
     reference_server::start(ServerConfig::default()).expect("reference server starts")
 }
 
