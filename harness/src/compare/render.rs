@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{CaseComparison, CompareReport, StepComparison, StepSide, StepVerdict};
-use crate::report::text::{clean, first_line};
+use crate::report::text::{clean, first_line, html_text, static_page_head};
 
 /// File names inside the reports folder.
 pub const JUNIT_FILE: &str = "compare-junit.xml";
@@ -166,23 +166,6 @@ fn case_text(case: &CaseComparison) -> String {
     text
 }
 
-/// HTML-escapes `text` (after making control characters visible).
-fn esc(text: &str) -> String {
-    let text = clean(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:1.5em;color:#1f2328}\
 table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:.3em .6em;vertical-align:top;text-align:left}\
 .sides{width:100%;table-layout:fixed}.sides pre{white-space:pre-wrap;word-break:break-all;margin:0;font-size:12px}\
@@ -192,23 +175,15 @@ details{margin:.5em 0}summary{cursor:pointer}code{font-size:13px}";
 /// The HTML page: the sides, a count, then one section per case with a differing step, each
 /// differing step with its differences, the diff, and both responses side by side.
 pub fn write_html(report: &CompareReport, mut out: impl Write) -> io::Result<()> {
-    let mut page = String::new();
-    page.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    page.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-    );
-    let _ = write!(
-        page,
-        "<title>ews-conformance compare</title><style>{STYLE}</style></head><body>"
-    );
+    let mut page = static_page_head("ews-conformance compare", STYLE);
     let _ = write!(page, "<h1>Differential run</h1><table id=\"sides\">");
     for side in &report.sides {
         let _ = write!(
             page,
             "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-            esc(&side.label),
-            esc(&side.target.url),
-            esc(&side.target.quirks.join(", "))
+            html_text(&side.label),
+            html_text(&side.target.url),
+            html_text(&side.target.quirks.join(", "))
         );
     }
     let differing = report.differing().count();
@@ -220,10 +195,14 @@ pub fn write_html(report: &CompareReport, mut out: impl Write) -> io::Result<()>
         report.step_count(),
         report.cases.iter().filter(|c| c.differs()).count(),
         report.cases.len(),
-        esc(&report.run_id)
+        html_text(&report.run_id)
     );
     for error in &report.load_errors {
-        let _ = write!(page, "<p class=\"differ\">load error: {}</p>", esc(error));
+        let _ = write!(
+            page,
+            "<p class=\"differ\">load error: {}</p>",
+            html_text(error)
+        );
     }
     page.push_str(
         "<h2>Cases</h2><table id=\"cases\"><tr><th>case</th><th>steps</th><th>verdict</th></tr>",
@@ -235,15 +214,15 @@ pub fn write_html(report: &CompareReport, mut out: impl Write) -> io::Result<()>
             .filter(|s| s.verdict != StepVerdict::Same)
             .count();
         let verdict = match (&case.skipped, n) {
-            (Some(why), _) => format!("<td>skipped: {}</td>", esc(why)),
+            (Some(why), _) => format!("<td>skipped: {}</td>", html_text(why)),
             (None, 0) => "<td class=\"same\">same</td>".to_string(),
             (None, n) => format!("<td class=\"differ\">{n} differ</td>"),
         };
         let _ = write!(
             page,
             "<tr data-case=\"{}\"><td><code>{}</code></td><td>{}</td>{verdict}</tr>",
-            esc(&case.id),
-            esc(&case.id),
+            html_text(&case.id),
+            html_text(&case.id),
             case.steps.len()
         );
     }
@@ -252,9 +231,9 @@ pub fn write_html(report: &CompareReport, mut out: impl Write) -> io::Result<()>
         let _ = write!(
             page,
             "<section class=\"case\" data-case=\"{}\"><h2><code>{}</code> {}</h2>",
-            esc(&case.id),
-            esc(&case.id),
-            esc(&case.title)
+            html_text(&case.id),
+            html_text(&case.id),
+            html_text(&case.title)
         );
         for step in case.steps.iter().filter(|s| s.verdict != StepVerdict::Same) {
             html_step(&mut page, step, report);
@@ -271,16 +250,16 @@ fn html_step(page: &mut String, step: &StepComparison, report: &CompareReport) {
         "<div class=\"step\" data-step=\"{}\"><h3 class=\"differ\">step {} <code>{}</code> ({})</h3><ul>",
         step.index,
         step.index,
-        esc(&step.name),
+        html_text(&step.name),
         step.phase.label()
     );
     for d in &step.differences {
         let _ = write!(
             page,
             "<li><code>{}</code> [{}] {}</li>",
-            esc(&d.expected_path),
-            esc(&d.kind),
-            esc(&d.message)
+            html_text(&d.expected_path),
+            html_text(&d.kind),
+            html_text(&d.message)
         );
     }
     page.push_str("</ul>");
@@ -294,7 +273,7 @@ fn html_step(page: &mut String, step: &StepComparison, report: &CompareReport) {
             } else {
                 "diff-ctx"
             };
-            let _ = writeln!(page, "<span class=\"{class}\">{}</span>", esc(line));
+            let _ = writeln!(page, "<span class=\"{class}\">{}</span>", html_text(line));
         }
         page.push_str("</pre>");
     }
@@ -302,8 +281,8 @@ fn html_step(page: &mut String, step: &StepComparison, report: &CompareReport) {
     let _ = write!(
         page,
         "<table class=\"sides\"><tr><th>{} response</th><th>{} response</th></tr><tr>",
-        esc(label(0)),
-        esc(label(1))
+        html_text(label(0)),
+        html_text(label(1))
     );
     for side in [&step.a, &step.b] {
         let _ = write!(page, "<td class=\"body\">{}</td>", side_html(side));
@@ -313,10 +292,14 @@ fn html_step(page: &mut String, step: &StepComparison, report: &CompareReport) {
 
 fn side_html(side: &StepSide) -> String {
     match &side.response {
-        Some(r) => format!("HTTP {}<pre>{}</pre>", r.status.unwrap_or(0), esc(&r.body)),
+        Some(r) => format!(
+            "HTTP {}<pre>{}</pre>",
+            r.status.unwrap_or(0),
+            html_text(&r.body)
+        ),
         None => format!(
             "<em>{}</em>",
-            esc(side.error.as_deref().unwrap_or("no response"))
+            html_text(side.error.as_deref().unwrap_or("no response"))
         ),
     }
 }

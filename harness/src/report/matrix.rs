@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::model::{CaseStatus, Grade, RunReport, TargetInfo};
-use super::text::clean;
+use super::text::{html_text, static_page_head};
 
 /// Cases × servers.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -238,22 +238,6 @@ pub fn write_json(matrix: &Matrix, mut out: impl Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-fn esc(text: &str) -> String {
-    let text = clean(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:1.5em;color:#1f2328}\
 table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #d0d7de;padding:.25em .6em;text-align:left}\
 .status-pass{background:#dafbe1}.status-fail{background:#ffebe9}.status-error{background:#fbefff}\
@@ -263,15 +247,9 @@ table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #d0d7d
 /// The HTML page: servers, compliance per family and per operation (split by grade), then every
 /// case with its status on each server.
 pub fn write_html(matrix: &Matrix, mut out: impl Write) -> io::Result<()> {
-    let mut page = String::new();
-    page.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    page.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-    );
-    let _ = write!(
-        page,
-        "<title>ews-conformance: {} servers</title><style>{STYLE}</style></head><body>",
-        matrix.servers.len()
+    let mut page = static_page_head(
+        &format!("ews-conformance: {} servers", matrix.servers.len()),
+        STYLE,
     );
     let _ = write!(
         page,
@@ -291,9 +269,9 @@ pub fn write_html(matrix: &Matrix, mut out: impl Write) -> io::Result<()> {
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             i + 1,
-            esc(&s.label),
-            esc(&version),
-            esc(&s.run_id)
+            html_text(&s.label),
+            html_text(&version),
+            html_text(&s.run_id)
         );
     }
     page.push_str("</table>");
@@ -314,16 +292,16 @@ pub fn write_html(matrix: &Matrix, mut out: impl Write) -> io::Result<()> {
         "<h2>Cases</h2><table id=\"cases\"><tr><th>case</th><th>operation</th><th>grade</th>",
     );
     for s in &matrix.servers {
-        let _ = write!(page, "<th>{}</th>", esc(&s.label));
+        let _ = write!(page, "<th>{}</th>", html_text(&s.label));
     }
     page.push_str("</tr>");
     for row in &matrix.cases {
         let _ = write!(
             page,
             "<tr data-case=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td>",
-            esc(&row.id),
-            esc(&row.id),
-            esc(&row.operation),
+            html_text(&row.id),
+            html_text(&row.id),
+            html_text(&row.operation),
             row.grade.label()
         );
         for (i, cell) in row.cells.iter().enumerate() {
@@ -355,7 +333,7 @@ fn compliance_table(
         "<h2>Compliance per {heading}</h2><table id=\"{id}\"><tr><th>{heading}</th>"
     );
     for s in &matrix.servers {
-        let _ = write!(page, "<th>{}</th>", esc(&s.label));
+        let _ = write!(page, "<th>{}</th>", html_text(&s.label));
     }
     page.push_str("</tr>");
     let total = ComplianceRow {
@@ -366,8 +344,8 @@ fn compliance_table(
         let _ = write!(
             page,
             "<tr data-row=\"{}\"><td>{}</td>",
-            esc(&row.name),
-            esc(&row.name)
+            html_text(&row.name),
+            html_text(&row.name)
         );
         for (i, c) in row.cells.iter().enumerate() {
             let _ = write!(
@@ -377,8 +355,8 @@ fn compliance_table(
                 c.passed,
                 c.counted,
                 c.unsupported,
-                esc(&c.display()),
-                esc(&c.display_grades())
+                html_text(&c.display()),
+                html_text(&c.display_grades())
             );
         }
         page.push_str("</tr>");

@@ -43,6 +43,35 @@ pub fn clean(text: &str) -> String {
     visible_controls(text).into_owned()
 }
 
+/// `text` for an HTML page: control characters made visible ([`visible_controls`]), then the
+/// markup characters escaped, so hostile text can stand in an element or a quoted attribute.
+pub fn html_text(text: &str) -> String {
+    let text = visible_controls(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The head of a static report page (no script at all): doctype, a Content-Security-Policy that
+/// forbids every fetch and script, the title (escaped) and the page's own style sheet.
+pub fn static_page_head(title: &str, style: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <title>{}</title><style>{style}</style></head><body>",
+        html_text(title)
+    )
+}
+
 /// The first non-blank line of `text`, trimmed.
 pub fn first_line(text: &str) -> &str {
     text.lines()
