@@ -10,7 +10,8 @@
 //! Values ([`compare_values`]) compare as integers when both sides are integers, as instants
 //! when both are `xs:dateTime` (any offset, `Z` or none meaning UTC), as booleans when both are
 //! `true`/`false`, otherwise as strings ignoring case (as the store compares). A comparison with
-//! a property the object does not have is false, so `Not` of it is true.
+//! a property the object does not have is false, so `Not` of it is true. Importance and
+//! sensitivity compare by their stored number ([`enum_rank`]): `High` is greater than `Normal`.
 
 use std::cmp::Ordering;
 
@@ -272,6 +273,24 @@ pub fn parse_expression(element: &Element) -> Result<Restriction, RestrictionErr
     Ok(Restriction::Compare { op, path, operand })
 }
 
+/// The stored number of an enumerated property's value (`item:Importance` `Low`/`Normal`/`High`
+/// are 0/1/2, `item:Sensitivity` `Normal`/`Personal`/`Private`/`Confidential` 0 to 3): the
+/// store compares and sorts these by number, not by name.
+pub fn enum_rank(path: &PropertyPath, value: &str) -> Option<i64> {
+    let PropertyPath::Field(uri) = path else {
+        return None;
+    };
+    let names: &[&str] = match uri.as_str() {
+        "item:Importance" => &["Low", "Normal", "High"],
+        "item:Sensitivity" => &["Normal", "Personal", "Private", "Confidential"],
+        _ => return None,
+    };
+    names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(value.trim()))
+        .and_then(|i| i64::try_from(i).ok())
+}
+
 /// How the store orders two property values (see the module docs); used by restrictions and
 /// by FindItem's sort.
 pub fn compare_values(left: &str, right: &str) -> Ordering {
@@ -325,7 +344,10 @@ impl Restriction {
                 };
                 left.iter().any(|l| {
                     right.iter().any(|r| {
-                        let ordering = compare_values(l, r);
+                        let ordering = match (enum_rank(path, l), enum_rank(path, r)) {
+                            (Some(a), Some(b)) => a.cmp(&b),
+                            _ => compare_values(l, r),
+                        };
                         match op {
                             CompareOp::Equal => ordering == Ordering::Equal,
                             CompareOp::NotEqual => ordering != Ordering::Equal,

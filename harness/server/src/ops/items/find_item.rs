@@ -18,7 +18,8 @@
 //!    keeps the contacts whose display name (`DisplayName`, else `FileAs`, else `GivenName
 //!    Surname`) lies between `InitialName` and `FinalName`, both included, ignoring case.
 //! 3. **Sort**: `SortOrder`'s `FieldOrder` keys in turn (values compared as restrictions compare
-//!    them: numbers, instants, booleans, text ignoring case; an item without the property sorts
+//!    them: numbers, instants, booleans, importance and sensitivity by rank, text ignoring
+//!    case; an item without the property sorts
 //!    before every item with it), ties by creation order. Without `SortOrder`: creation order;
 //!    a CalendarView by `calendar:Start`, a ContactsView by display name.
 //! 4. **Group** (`GroupBy`: the `FieldURI` whose value makes the group, `AggregateOn` the
@@ -58,7 +59,7 @@ use crate::mailbox::folders::FolderKind;
 use crate::mailbox::items::Item;
 use crate::mailbox::properties::{ExtendedKey, ExtendedTarget, PropertyPath, parse_path};
 use crate::mailbox::restriction::{
-    PropertySource, Restriction, compare_values, parse_instant, parse_restriction,
+    PropertySource, Restriction, compare_values, enum_rank, parse_instant, parse_restriction,
 };
 use crate::mailbox::views::{PageView, max_entries, number};
 use crate::ops::folders::{FolderRef, folder_refs};
@@ -729,7 +730,11 @@ impl FindItem {
         };
         let first = |item: &Item, path: &PropertyPath| {
             let values = ItemProperties { ctx, item }.values(path);
-            SortValue::of(values.as_ref().and_then(|v| v.first()))
+            let value = values.as_ref().and_then(|v| v.first());
+            match value.and_then(|v| enum_rank(path, v)) {
+                Some(rank) => SortValue::Integer(rank),
+                None => SortValue::of(value),
+            }
         };
         let mut rows: Vec<(Vec<SortValue>, u32)> = items
             .iter()
@@ -902,9 +907,9 @@ mod tests {
                 ItemView::Paged(PageView::All),
                 vec![by("item:Subject", true), by("item:Importance", false)],
             );
-            assert_eq!(order(ctx, mailbox, &request).0, ["c4", "b1", "b3", "a2"]);
+            assert_eq!(order(ctx, mailbox, &request).0, ["c4", "b3", "b1", "a2"]);
             let request = find(ItemView::Paged(PageView::All), vec![by("item:Importance", false)]);
-            assert_eq!(order(ctx, mailbox, &request).0, ["b1", "c4", "a2", "b3"]);
+            assert_eq!(order(ctx, mailbox, &request).0, ["a2", "b3", "b1", "c4"]);
         });
     }
 
