@@ -89,6 +89,14 @@ response_codes! {
     ErrorAccessDenied => "Access is denied. Check credentials and try again.", Own;
     ErrorInvalidFractionalPagingParameters => "Fractional paging parameters are invalid.", Own;
     ErrorInvalidRestriction => "The restriction is invalid.", Own;
+    /// A view's `MaxEntriesReturned` of zero or less (FindFolder, FindItem).
+    ErrorInvalidPagingMaxRows => "The maximum number of rows to return must be greater than zero.", Own;
+    /// FindItem `CalendarView` whose EndDate is before its StartDate.
+    ErrorCalendarEndDateIsEarlierThanStartDate => "EndDate is earlier than StartDate.", Own;
+    /// FindItem `CalendarView` spanning more than two years.
+    ErrorCalendarViewRangeTooBig => "The time range of the calendar view is too big (at most two years).", Own;
+    /// FindItem `CalendarView` on a folder that is not a calendar folder.
+    ErrorCalendarFolderIsInvalidForCalendarView => "A CalendarView can only be used on a calendar folder.", Own;
     ErrorInvalidPropertyRequest => "Property is not valid for this object type.", Documented;
     ErrorInvalidFolderTypeForOperation => "The folder type is not valid for this operation.", Own;
     ErrorCannotEmptyFolder => "The folder cannot be emptied.", Own;

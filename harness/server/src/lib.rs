@@ -195,6 +195,7 @@ pub enum Quirk {
     FolderClassFirst,
     StaleChangeKeyAccepted,
     PublicDlAsMailbox,
+    SortIgnored,
 }
 
 impl Quirk {
@@ -218,6 +219,7 @@ impl Quirk {
         Quirk::FolderClassFirst,
         Quirk::StaleChangeKeyAccepted,
         Quirk::PublicDlAsMailbox,
+        Quirk::SortIgnored,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -242,6 +244,7 @@ impl Quirk {
             Quirk::FolderClassFirst => "folder-class-first",
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
             Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
+            Quirk::SortIgnored => "sort-ignored",
         }
     }
 }

@@ -17,12 +17,13 @@
 //! | `html-content-type` | every response (messages and faults) is labelled `text/html; charset=utf-8` |
 //! | `schema-invalid-response` | responses carry an undeclared `t:QuirkHeaderEntry` in `s:Header` after `ServerVersionInfo`: invalid against the schema, invisible to a comparison that ignores SOAP headers (the default) |
 //! | `wrong-folder-counts` | every folder's `ChildFolderCount` is one more than it has |
-//! | `paging-off-by-one` | a paged FindFolder (`IndexedPagingOffset` or `NumeratorOffset` in the answer) leaves out the last folder of its page |
+//! | `paging-off-by-one` | a paged FindFolder or FindItem (`IndexedPagingOffset` or `NumeratorOffset` in the answer) leaves out the last folder or item of its page |
 //! | `includes-last-item-wrong` | every `RootFolder`'s `IncludesLastItemInRange` says the opposite |
-//! | `restriction-ignored` | FindFolder ignores its `Restriction` (applied in `ops/folders/find_folder.rs`) |
+//! | `restriction-ignored` | FindFolder and FindItem ignore their `Restriction` (and FindItem its `QueryString`; applied in `ops/folders/find_folder.rs`, `ops/items/find_item.rs`) |
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
+//! | `sort-ignored` | FindItem ignores its `SortOrder` (items come in the default order; applied in `ops/items/find_item.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;
@@ -137,6 +138,9 @@ impl Quirks {
                 if node.local == "RootFolder" && paged {
                     if let Some(folders) = node.find_mut("Folders") {
                         folders.children.pop();
+                    }
+                    if let Some(items) = node.find_mut("Items") {
+                        items.children.pop();
                     }
                 }
             });

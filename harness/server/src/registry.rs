@@ -163,7 +163,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("FindAvailableMeetingTimes"),
     not_implemented("FindConversation"),
     implemented::<folders::find_folder::FindFolder>(),
-    not_implemented("FindItem"),
+    implemented::<items::find_item::FindItem>(),
     not_implemented("FindMeetingSpaceByJoinUrl"),
     not_implemented("FindMeetingTimeCandidates"),
     not_implemented("FindMessageTrackingReport"),

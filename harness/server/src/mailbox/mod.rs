@@ -2,8 +2,8 @@
 //!
 //! A [`Mailbox`] holds one part per area: `im` (the IM list, `ops/im/store.rs`), `folders` (the
 //! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]) and `settings` (OOF, [`settings`]). The
-//! property paths shapes ask for ([`properties`]) and the restriction evaluator FindFolder uses
-//! ([`restriction`]) live here too, generic over what they read, so the item operations reuse
+//! property paths shapes ask for ([`properties`]) and the restriction evaluator FindFolder and FindItem use
+//! ([`restriction`]) and the paging of find results ([`views`]) live here too, generic over what they read, so the item operations reuse
 //! them. The
 //! [`Store`] keeps one mailbox per configured user, each behind its own mutex: requests on
 //! different mailboxes never contend, and every operation runs entirely under its mailbox's
@@ -16,6 +16,7 @@ pub mod items;
 pub mod properties;
 pub mod restriction;
 pub mod settings;
+pub mod views;
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -1,14 +1,17 @@
 //! Restrictions (`t:Restriction`, the search expressions of types.xsd) and their evaluation over
-//! any [`PropertySource`]: folders implement it now (FindFolder), items later (FindItem).
+//! any [`PropertySource`]: folders (FindFolder) and items (FindItem) implement it.
 //!
 //! Supported: `And`, `Or`, `Not`, `Exists`, `IsEqualTo`, `IsNotEqualTo`, `IsGreaterThan`,
 //! `IsGreaterThanOrEqualTo`, `IsLessThan`, `IsLessThanOrEqualTo` (against a `t:Constant` or
 //! another property), `Contains` (every `ContainmentMode`; `ContainmentComparison` `Exact` is
-//! case-sensitive, every other value ignores case; absent attributes mean `FullString` and
-//! `Exact`) and `Excludes` (bitmask on integer values). Values compare as integers when both sides
-//! are integers, as booleans when both are `true`/`false`, otherwise as strings ignoring case (as
-//! the store compares). A comparison with a property the object does not have is false, so
-//! `Not` of it is true.
+//! case-sensitive, a value naming `IgnoreCase` or `Loose` ignores case, one naming `NonSpac`
+//! (`IgnoreNonSpacingCharacters`, `LooseAndIgnoreNonSpace`, ...) or `Loose` ignores accents;
+//! absent attributes mean `FullString` and `Exact`) and `Excludes` (bitmask on integer values).
+//! Values ([`compare_values`]) compare as integers when both sides are integers, as instants
+//! when both are `xs:dateTime` (any offset, `Z` or none meaning UTC), as booleans when both are
+//! `true`/`false`, otherwise as strings ignoring case (as the store compares). A comparison with
+//! a property the object does not have is false, so `Not` of it is true. Importance and
+//! sensitivity compare by their stored number ([`enum_rank`]): `High` is greater than `Normal`.
 
 use std::cmp::Ordering;
 
@@ -51,6 +54,95 @@ pub enum Containment {
     ExactPhrase,
 }
 
+/// `ContainmentComparison`: what `Contains` ignores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Comparison {
+    pub ignore_case: bool,
+    /// Accents (non-spacing marks): `é` matches `e`.
+    pub ignore_accents: bool,
+}
+
+impl Comparison {
+    /// Reads a `ContainmentComparison` value (absent: `Exact`).
+    pub fn parse(value: Option<&str>) -> Comparison {
+        let value = value.unwrap_or("Exact");
+        let loose = value.contains("Loose");
+        Comparison {
+            ignore_case: loose || value.contains("IgnoreCase"),
+            ignore_accents: loose || value.contains("NonSpac"),
+        }
+    }
+
+    fn fold(self, text: &str) -> String {
+        text.chars()
+            .map(|c| if self.ignore_accents { strip_accent(c) } else { c })
+            .flat_map(|c| {
+                let lower: Vec<char> = if self.ignore_case {
+                    c.to_lowercase().collect()
+                } else {
+                    vec![c]
+                };
+                lower
+            })
+            .filter(|c| !(self.ignore_accents && ('\u{300}'..='\u{36f}').contains(c)))
+            .collect()
+    }
+}
+
+/// The base letter of an accented Latin letter (Latin-1 and Latin Extended-A), else `c`.
+fn strip_accent(c: char) -> char {
+    const FROM: &str = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžČčĆćŁłŃńŚśŹźŻżŘřĚěŮů";
+    const TO: &str = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcLlNnSsZzZzRrEeUu";
+    FROM.chars()
+        .position(|f| f == c)
+        .and_then(|i| TO.chars().nth(i))
+        .unwrap_or(c)
+}
+
+/// An `xs:dateTime` as milliseconds since the epoch (`2006-01-02T12:00:00Z`,
+/// `2006-01-02T04:00:00-08:00`, fractions of a second; no zone means UTC); `None` otherwise.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = text.split_once('T')?;
+    let mut parts = date.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset_minutes) = if let Some(clock) = time.strip_suffix('Z') {
+        (clock, 0)
+    } else if let Some(at) = time.rfind(['+', '-']) {
+        let (clock, zone) = time.split_at(at);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let (h, m) = zone[1..].split_once(':')?;
+        (clock, sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?))
+    } else {
+        (time, 0)
+    };
+    let mut fields = clock.splitn(3, ':');
+    let hour: i64 = fields.next()?.parse().ok()?;
+    let minute: i64 = fields.next()?.parse().ok()?;
+    let seconds = fields.next()?;
+    let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+    let second: i64 = whole.parse().ok()?;
+    let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+    if hour > 24 || minute > 59 || second > 60 || whole.len() != 2 {
+        return None;
+    }
+    // Days from civil (proleptic Gregorian).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(secs * 1000 + millis)
+}
+
 /// A parsed search expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Restriction {
@@ -67,7 +159,7 @@ pub enum Restriction {
         path: PropertyPath,
         constant: String,
         mode: Containment,
-        ignore_case: bool,
+        comparison: Comparison,
     },
     Excludes {
         path: PropertyPath,
@@ -134,12 +226,11 @@ pub fn parse_expression(element: &Element) -> Result<Restriction, RestrictionErr
                 "ExactPhrase" => Containment::ExactPhrase,
                 other => return err(format!("unknown ContainmentMode {other}")),
             };
-            let ignore_case = element.attr("ContainmentComparison").unwrap_or("Exact") != "Exact";
             return Ok(Restriction::Contains {
                 path,
                 constant: constant.attr("Value").unwrap_or_default().to_string(),
                 mode,
-                ignore_case,
+                comparison: Comparison::parse(element.attr("ContainmentComparison")),
             });
         }
         "Excludes" => {
@@ -182,8 +273,31 @@ pub fn parse_expression(element: &Element) -> Result<Restriction, RestrictionErr
     Ok(Restriction::Compare { op, path, operand })
 }
 
-fn compare_values(left: &str, right: &str) -> Ordering {
+/// The stored number of an enumerated property's value (`item:Importance` `Low`/`Normal`/`High`
+/// are 0/1/2, `item:Sensitivity` `Normal`/`Personal`/`Private`/`Confidential` 0 to 3): the
+/// store compares and sorts these by number, not by name.
+pub fn enum_rank(path: &PropertyPath, value: &str) -> Option<i64> {
+    let PropertyPath::Field(uri) = path else {
+        return None;
+    };
+    let names: &[&str] = match uri.as_str() {
+        "item:Importance" => &["Low", "Normal", "High"],
+        "item:Sensitivity" => &["Normal", "Personal", "Private", "Confidential"],
+        _ => return None,
+    };
+    names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(value.trim()))
+        .and_then(|i| i64::try_from(i).ok())
+}
+
+/// How the store orders two property values (see the module docs); used by restrictions and
+/// by FindItem's sort.
+pub fn compare_values(left: &str, right: &str) -> Ordering {
     if let (Ok(a), Ok(b)) = (left.trim().parse::<i64>(), right.trim().parse::<i64>()) {
+        return a.cmp(&b);
+    }
+    if let (Some(a), Some(b)) = (parse_instant(left), parse_instant(right)) {
         return a.cmp(&b);
     }
     let boolean = |s: &str| match s.trim() {
@@ -197,12 +311,8 @@ fn compare_values(left: &str, right: &str) -> Ordering {
     left.to_lowercase().cmp(&right.to_lowercase())
 }
 
-fn contains(value: &str, constant: &str, mode: Containment, ignore_case: bool) -> bool {
-    let (value, constant) = if ignore_case {
-        (value.to_lowercase(), constant.to_lowercase())
-    } else {
-        (value.to_string(), constant.to_string())
-    };
+fn contains(value: &str, constant: &str, mode: Containment, comparison: Comparison) -> bool {
+    let (value, constant) = (comparison.fold(value), comparison.fold(constant));
     match mode {
         Containment::FullString => value == constant,
         Containment::Prefixed => value.starts_with(&constant),
@@ -234,7 +344,10 @@ impl Restriction {
                 };
                 left.iter().any(|l| {
                     right.iter().any(|r| {
-                        let ordering = compare_values(l, r);
+                        let ordering = match (enum_rank(path, l), enum_rank(path, r)) {
+                            (Some(a), Some(b)) => a.cmp(&b),
+                            _ => compare_values(l, r),
+                        };
                         match op {
                             CompareOp::Equal => ordering == Ordering::Equal,
                             CompareOp::NotEqual => ordering != Ordering::Equal,
@@ -250,11 +363,11 @@ impl Restriction {
                 path,
                 constant,
                 mode,
-                ignore_case,
+                comparison,
             } => object.values(path).is_some_and(|values| {
                 values
                     .iter()
-                    .any(|v| contains(v, constant, *mode, *ignore_case))
+                    .any(|v| contains(v, constant, *mode, *comparison))
             }),
             Restriction::Excludes { path, bitmask } => object.values(path).is_some_and(|values| {
                 values
@@ -327,6 +440,46 @@ mod tests {
         assert!(c("PrefixOnWords", "Exact", "Alp"));
         assert!(!c("FullString", "Exact", "Project"));
         assert!(c("FullString", "IgnoreCase", "project alpha"));
+    }
+
+    #[test]
+    fn dates_compare_as_instants_across_offsets() {
+        assert_eq!(parse_instant("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_instant("2006-01-02T04:00:00-08:00"),
+            parse_instant("2006-01-02T12:00:00Z")
+        );
+        assert_eq!(
+            parse_instant("2012-01-05T23:06:58.5Z"),
+            Some(1_325_804_818_500)
+        );
+        assert_eq!(parse_instant("2012-13-05T23:06:58Z"), None);
+        assert_eq!(parse_instant("yesterday"), None);
+        // As text "2006-01-02T05:00:00+02:00" sorts after "2006-01-02T04:00:00Z"; as instants
+        // it is an hour before.
+        assert_eq!(
+            compare_values("2006-01-02T05:00:00+02:00", "2006-01-02T04:00:00Z"),
+            Ordering::Less
+        );
+    }
+
+    #[test]
+    fn containment_comparisons() {
+        let item = Fixed(vec![("item:Subject", "Café Réunion")]);
+        let c = |cmp: &str, value: &str| {
+            parse(&format!(
+                r#"<t:Contains ContainmentMode="Substring" ContainmentComparison="{cmp}"><t:FieldURI FieldURI="item:Subject"/><t:Constant Value="{value}"/></t:Contains>"#
+            ))
+            .matches(&item)
+        };
+        assert!(c("Exact", "Café"));
+        assert!(!c("Exact", "cafe"));
+        assert!(!c("IgnoreCase", "cafe"));
+        assert!(c("IgnoreCase", "CAFÉ"));
+        assert!(c("IgnoreNonSpacingCharacters", "Cafe Reunion"));
+        assert!(!c("IgnoreNonSpacingCharacters", "cafe"));
+        assert!(c("IgnoreCaseAndNonSpacingCharacters", "cafe reunion"));
+        assert!(c("Loose", "CAFE"));
     }
 
     #[test]

@@ -2,17 +2,8 @@
 //!
 //! `Traversal`: `Shallow` (the children), `Deep` (every descendant, a folder before its
 //! children), `SoftDeleted` (the soft-deleted children). A restriction filters them first; then
-//! the view pages them:
-//!
-//! - `IndexedPageFolderView` (`MaxEntriesReturned`, `Offset`, `BasePoint`): from `Beginning` the
-//!   window is `[Offset, Offset+Max)`; from `End` it ends `Offset` entries before the end. The
-//!   answer's `IndexedPagingOffset` is `Offset` plus the entries returned, and
-//!   `IncludesLastItemInRange` says whether the window reaches the last entry in paging order
-//!   (the end from `Beginning`, the first entry from `End`).
-//! - `FractionalPageFolderView` (`Numerator`/`Denominator`): the window starts at
-//!   `total × Numerator / Denominator` (rounded down); the answer has `NumeratorOffset` (the
-//!   index after the window) and `AbsoluteDenominator` (the total). A zero denominator or a
-//!   numerator above it → `ErrorInvalidFractionalPagingParameters`.
+//! the view pages them (`IndexedPageFolderView`, `FractionalPageFolderView`:
+//! [`crate::mailbox::views`] gives the windows, the `RootFolder` attributes and the errors).
 //!
 //! `TotalItemsInView` is always the number of entries matching the restriction, before paging.
 //! An unusable restriction → `ErrorInvalidRestriction`.
@@ -21,11 +12,11 @@ use super::{FolderRef, FolderShape, folder_refs};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::mailbox::Mailbox;
 use crate::mailbox::restriction::{Restriction, parse_restriction};
+use crate::mailbox::views::PageView;
 use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
 use crate::schema::RequestView;
-use crate::xml_tree::Element;
 
 /// `Traversal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,114 +25,6 @@ pub enum Traversal {
     Deep,
     SoftDeleted,
 }
-
-/// The paging view of a find operation (shared with FindItem later).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageView {
-    All,
-    Indexed {
-        max: Option<usize>,
-        offset: usize,
-        from_end: bool,
-    },
-    Fractional {
-        max: Option<usize>,
-        numerator: u64,
-        denominator: u64,
-    },
-}
-
-fn number<T: std::str::FromStr>(element: &Element, name: &str) -> Option<T> {
-    element.attr(name).and_then(|v| v.trim().parse().ok())
-}
-
-impl PageView {
-    /// Reads `IndexedPage*View` / `FractionalPage*View` (absent: everything).
-    pub fn parse(indexed: Option<&Element>, fractional: Option<&Element>) -> PageView {
-        if let Some(v) = indexed {
-            PageView::Indexed {
-                max: number(v, "MaxEntriesReturned"),
-                offset: number(v, "Offset").unwrap_or(0),
-                from_end: v.attr("BasePoint").map(str::trim) == Some("End"),
-            }
-        } else if let Some(v) = fractional {
-            PageView::Fractional {
-                max: number(v, "MaxEntriesReturned"),
-                numerator: number(v, "Numerator").unwrap_or(0),
-                denominator: number(v, "Denominator").unwrap_or(0),
-            }
-        } else {
-            PageView::All
-        }
-    }
-
-    /// Pages `total` entries: the window `(start, end)` and the `RootFolder`/`RootItem`
-    /// attributes in schema order.
-    pub fn page(self, total: usize) -> Result<Page, ResponseError> {
-        let capped = |start: usize, max: Option<usize>| {
-            let end = max.map_or(total, |m| start.saturating_add(m).min(total));
-            (start.min(total), end.max(start.min(total)))
-        };
-        Ok(match self {
-            PageView::All => ((0, total), vec![("IncludesLastItemInRange", "true".into())]),
-            PageView::Indexed {
-                max,
-                offset,
-                from_end: false,
-            } => {
-                let (start, end) = capped(offset, max);
-                (
-                    (start, end),
-                    vec![
-                        ("IndexedPagingOffset", (offset + (end - start)).to_string()),
-                        ("IncludesLastItemInRange", (end >= total).to_string()),
-                    ],
-                )
-            }
-            PageView::Indexed {
-                max,
-                offset,
-                from_end: true,
-            } => {
-                let end = total.saturating_sub(offset);
-                let start = max.map_or(0, |m| end.saturating_sub(m));
-                (
-                    (start, end),
-                    vec![
-                        ("IndexedPagingOffset", (offset + (end - start)).to_string()),
-                        ("IncludesLastItemInRange", (start == 0).to_string()),
-                    ],
-                )
-            }
-            PageView::Fractional {
-                max,
-                numerator,
-                denominator,
-            } => {
-                if denominator == 0 || numerator > denominator {
-                    return Err(ResponseError::new(
-                        ResponseCode::ErrorInvalidFractionalPagingParameters,
-                    ));
-                }
-                let total64 = u64::try_from(total).unwrap_or(u64::MAX);
-                let first = usize::try_from(total64.saturating_mul(numerator) / denominator)
-                    .unwrap_or(total);
-                let (start, end) = capped(first, max);
-                (
-                    (start, end),
-                    vec![
-                        ("NumeratorOffset", end.to_string()),
-                        ("AbsoluteDenominator", total.to_string()),
-                        ("IncludesLastItemInRange", (end >= total).to_string()),
-                    ],
-                )
-            }
-        })
-    }
-}
-
-/// A page: the window `(start, end)` of the entries and the `RootFolder`/`RootItem` attributes.
-pub type Page = ((usize, usize), Vec<(&'static str, String)>);
 
 /// The FindFolder request, read from its validated body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +51,7 @@ impl Handler for FindFolder {
         ResponseCode::ErrorAccessDenied,
         ResponseCode::ErrorInvalidFractionalPagingParameters,
         ResponseCode::ErrorInvalidRestriction,
+        ResponseCode::ErrorInvalidPagingMaxRows,
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
@@ -246,59 +130,5 @@ impl FindFolder {
             .filter_map(|seq| ctx.folder_view(mailbox, *seq))
             .map(|view| view.node(&self.shape));
         Ok(Some(root.child(Node::t("Folders").children(folders))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn attrs(view: PageView, total: usize) -> Page {
-        view.page(total).expect("valid view")
-    }
-
-    #[test]
-    fn indexed_paging_from_the_beginning_and_the_end() {
-        let v = |max, offset, from_end| PageView::Indexed {
-            max: Some(max),
-            offset,
-            from_end,
-        };
-        let (window, a) = attrs(v(2, 0, false), 5);
-        assert_eq!(window, (0, 2));
-        assert_eq!(a[0].1, "2");
-        assert_eq!(a[1].1, "false");
-        let (window, a) = attrs(v(2, 4, false), 5);
-        assert_eq!(window, (4, 5));
-        assert_eq!((a[0].1.as_str(), a[1].1.as_str()), ("5", "true"));
-        let (window, a) = attrs(v(2, 3, false), 5);
-        assert_eq!(window, (3, 5));
-        assert_eq!(a[1].1, "true", "the window ends exactly at the last entry");
-        let (window, _) = attrs(v(2, 9, false), 5);
-        assert_eq!(window, (5, 5));
-        let (window, a) = attrs(v(2, 0, true), 5);
-        assert_eq!(window, (3, 5));
-        assert_eq!(a[1].1, "false");
-        let (window, a) = attrs(v(2, 3, true), 5);
-        assert_eq!(window, (0, 2));
-        assert_eq!(a[1].1, "true");
-    }
-
-    #[test]
-    fn fractional_paging() {
-        let v = |num, den| PageView::Fractional {
-            max: Some(2),
-            numerator: num,
-            denominator: den,
-        };
-        let (window, a) = attrs(v(1, 2), 5);
-        assert_eq!(window, (2, 4));
-        assert_eq!(a[0], ("NumeratorOffset", "4".to_string()));
-        assert_eq!(a[1], ("AbsoluteDenominator", "5".to_string()));
-        assert!(v(3, 2).page(5).is_err());
-        assert!(v(0, 0).page(5).is_err());
-        let (window, a) = attrs(v(2, 2), 5);
-        assert_eq!(window, (5, 5));
-        assert_eq!(a[2].1, "true");
     }
 }

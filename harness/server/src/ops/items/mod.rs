@@ -22,6 +22,7 @@
 
 pub mod create_item;
 pub mod delete_item;
+pub mod find_item;
 pub mod get_item;
 pub mod mark_all_items_as_read;
 pub mod move_item;
