@@ -195,6 +195,8 @@ pub enum Quirk {
     FolderClassFirst,
     StaleChangeKeyAccepted,
     PublicDlAsMailbox,
+    DuplicatedEvent,
+    MissingKeepalive,
 }
 
 impl Quirk {
@@ -218,6 +220,8 @@ impl Quirk {
         Quirk::FolderClassFirst,
         Quirk::StaleChangeKeyAccepted,
         Quirk::PublicDlAsMailbox,
+        Quirk::DuplicatedEvent,
+        Quirk::MissingKeepalive,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -242,6 +246,8 @@ impl Quirk {
             Quirk::FolderClassFirst => "folder-class-first",
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
             Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
+            Quirk::DuplicatedEvent => "duplicated-event",
+            Quirk::MissingKeepalive => "missing-keepalive",
         }
     }
 }
@@ -332,6 +338,12 @@ pub struct ServerConfig {
     /// Operations answered as not implemented (`ErrorInvalidOperation`), as a server that
     /// implements a subset would: for testing clients against such servers.
     pub disabled_operations: BTreeSet<String>,
+    /// How long one minute of a subscription's `Timeout` and a GetStreamingEvents
+    /// `ConnectionTimeout` lasts (60 s; tests shorten it).
+    pub notification_minute: Duration,
+    /// Interval of the keep-alive envelopes (`ConnectionStatus` OK) of an open
+    /// GetStreamingEvents stream without events (the server's choice: 5 s).
+    pub streaming_keepalive: Duration,
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
@@ -415,6 +427,8 @@ impl Default for ServerConfig {
             body_read_timeout: Duration::from_secs(10),
             tls: None,
             disabled_operations: BTreeSet::new(),
+            notification_minute: Duration::from_secs(60),
+            streaming_keepalive: Duration::from_secs(5),
         }
     }
 }
