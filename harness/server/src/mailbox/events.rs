@@ -88,6 +88,8 @@ pub struct Placed {
     pub object: Object,
     pub version: u32,
     pub parent: u32,
+    /// The parent folder's version (its ChangeKey in the event).
+    pub parent_version: u32,
 }
 
 /// One change of a mailbox.
@@ -212,20 +214,19 @@ impl Snapshot {
     }
 
     fn placed(&self, object: Object) -> Option<Placed> {
-        match object {
-            Object::Item(seq) => self.items.get(&seq).map(|s| Placed {
-                object,
-                version: s.version,
-                parent: s.parent,
-            }),
-            Object::Folder(seq) => self.folders.get(&seq).and_then(|s| {
-                s.parent.map(|parent| Placed {
-                    object,
-                    version: s.version,
-                    parent,
-                })
-            }),
-        }
+        let (version, parent) = match object {
+            Object::Item(seq) => self.items.get(&seq).map(|s| (s.version, s.parent))?,
+            Object::Folder(seq) => self
+                .folders
+                .get(&seq)
+                .and_then(|s| s.parent.map(|parent| (s.version, parent)))?,
+        };
+        Some(Placed {
+            object,
+            version,
+            parent,
+            parent_version: self.folders.get(&parent).map_or(1, |f| f.version),
+        })
     }
 }
 

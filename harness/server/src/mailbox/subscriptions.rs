@@ -463,6 +463,7 @@ mod tests {
                 object: Object::Item(item),
                 version: 1,
                 parent,
+                parent_version: 1,
             },
             old: None,
             unread_count: None,

@@ -55,11 +55,11 @@ pub fn event_node(ctx: &OpContext<'_>, recorded: &Recorded, watermark: Option<&s
     };
     node = node
         .child(id_node(ctx, own, &change.now))
-        .child(folder_node(ctx, "ParentFolderId", change.now.parent));
+        .child(folder_node(ctx, "ParentFolderId", &change.now));
     if let Some(old) = &change.old {
         node = node
             .child(id_node(ctx, old_own, old))
-            .child(folder_node(ctx, "OldParentFolderId", old.parent));
+            .child(folder_node(ctx, "OldParentFolderId", old));
     }
     if let Some(unread) = change.unread_count {
         node = node.child(Node::t_text("UnreadCount", unread.to_string()));
@@ -82,9 +82,11 @@ fn id_node(ctx: &OpContext<'_>, local: &str, placed: &Placed) -> Node {
         .attr("ChangeKey", ids::change_key(kind, placed.version))
 }
 
-/// A folder's id (without ChangeKey: the event names the folder, not a version of it).
-fn folder_node(ctx: &OpContext<'_>, local: &str, seq: u32) -> Node {
-    Node::t(local).attr("Id", ctx.id(IdKind::Folder, seq))
+/// The id of the parent folder of `placed`, with the ChangeKey it had then.
+fn folder_node(ctx: &OpContext<'_>, local: &str, placed: &Placed) -> Node {
+    Node::t(local)
+        .attr("Id", ctx.id(IdKind::Folder, placed.parent))
+        .attr("ChangeKey", ids::change_key(IdKind::Folder, placed.parent_version))
 }
 
 /// The event types a request lists (`t:EventTypes/t:EventType`).
