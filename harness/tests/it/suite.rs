@@ -169,6 +169,10 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         }
         Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
         Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
+        Quirk::DuplicatedEvent => paths.contains("/Notification/") && paths.contains("Event"),
+        Quirk::MissingKeepalive => {
+            m.kind == "stream" && m.message.contains("no document matching the expectation")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
         }
