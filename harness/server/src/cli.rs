@@ -21,13 +21,9 @@ pub struct ServeArgs {
     /// ServerVersionInfo/@Version to announce, e.g. Exchange2013.
     #[arg(long, value_name = "VERSION")]
     pub server_version: Option<String>,
-    /// Misbehave in a named way (self-testing); repeatable. Names: wrong-response-code,
-    /// missing-element, extra-element, https-namespace, wrong-child-order, wrong-message-text,
-    /// soap12-fault, drop-server-version-info, http-200-for-fault, frozen-change-key,
-    /// html-content-type, schema-invalid-response, wrong-folder-counts, paging-off-by-one,
-    /// includes-last-item-wrong, restriction-ignored, folder-class-first, stale-change-key-accepted,
-    /// public-dl-as-mailbox, sort-ignored.
-    #[arg(long = "quirk", value_name = "NAME")]
+    /// Misbehave in a named way (self-testing); repeatable. The names are listed from
+    /// [`Quirk::ALL`] in `--help`.
+    #[arg(long = "quirk", value_name = "NAME", help = quirk_help())]
     pub quirks: Vec<String>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
     #[arg(
@@ -140,4 +136,13 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServerError> {
     })?;
     println!("stopped");
     Ok(())
+}
+
+/// `--quirk`'s help: every quirk name, from the one list.
+fn quirk_help() -> String {
+    let names: Vec<&str> = Quirk::ALL.iter().map(|q| q.name()).collect();
+    format!(
+        "Misbehave in a named way (self-testing); repeatable. Names: {}",
+        names.join(", ")
+    )
 }

@@ -57,6 +57,8 @@ struct RawLimits {
     max_connections: Option<usize>,
     header_read_timeout_secs: Option<f64>,
     body_read_timeout_secs: Option<f64>,
+    notification_minute_secs: Option<f64>,
+    streaming_keepalive_secs: Option<f64>,
 }
 
 fn error(path: &Path, message: impl Into<String>) -> ServerError {
@@ -161,6 +163,12 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
         }
         if let Some(v) = limits.body_read_timeout_secs {
             config.body_read_timeout = seconds(path, "body_read_timeout_secs", v)?;
+        }
+        if let Some(v) = limits.notification_minute_secs {
+            config.notification_minute = seconds(path, "notification_minute_secs", v)?;
+        }
+        if let Some(v) = limits.streaming_keepalive_secs {
+            config.streaming_keepalive = seconds(path, "streaming_keepalive_secs", v)?;
         }
     }
     if let Some(quirks) = raw.quirks {

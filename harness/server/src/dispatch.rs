@@ -4,8 +4,11 @@
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
+use super::mailbox::events::{self, Snapshot};
+use super::mailbox::subscriptions::Subscriptions;
 use super::mailbox::{Directory, Store};
 use super::ops::OpContext;
+use super::ops::notifications::get_streaming_events::{self, StreamDocument, StreamPlan};
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
@@ -27,6 +30,19 @@ pub struct ParsedRequest {
     pub headers: RequestHeaders,
     pub operation: &'static Registration,
     pub request: Box<dyn Request>,
+}
+
+/// What goes back over HTTP for a request: one reply, or (GetStreamingEvents) the first envelope
+/// of a stream that `http.rs` keeps open.
+#[derive(Debug)]
+pub enum Served {
+    Whole(Reply),
+    Stream {
+        first: Reply,
+        /// The mailbox whose subscriptions the stream reads.
+        mailbox: usize,
+        plan: StreamPlan,
+    },
 }
 
 /// What goes back over HTTP.
@@ -87,6 +103,8 @@ pub struct ServerState {
     pub directory: Directory,
     pub store: Store,
     pub quirks: Quirks,
+    /// Notification subscriptions and their event journals.
+    pub subscriptions: Subscriptions,
 }
 
 impl ServerState {
@@ -97,22 +115,26 @@ impl ServerState {
         };
         let store = Store::new(config.users.len());
         let quirks = Quirks::new(&config.quirks);
+        let subscriptions = Subscriptions::new(config.notification_minute);
         ServerState {
             config,
             directory,
             store,
             quirks,
+            subscriptions,
         }
     }
 
     /// Handles one request body from authenticated user `user`.
-    pub fn handle(&self, user: usize, bytes: &[u8]) -> Reply {
+    pub fn serve(&self, user: usize, bytes: &[u8]) -> Served {
         if let Some(operation) = self.disabled_operation(bytes) {
-            return self.fault_reply(&Fault::new(FaultKind::NotImplemented { operation }));
+            return Served::Whole(
+                self.fault_reply(&Fault::new(FaultKind::NotImplemented { operation })),
+            );
         }
         let parsed = match parse_request(bytes) {
             Ok(parsed) => parsed,
-            Err(fault) => return self.fault_reply(&fault),
+            Err(fault) => return Served::Whole(self.fault_reply(&fault)),
         };
         let op = parsed.operation;
         let version = parsed
@@ -128,13 +150,13 @@ impl ServerState {
             _ => true,
         };
         if too_old {
-            return self.fault_reply(&Fault::new(FaultKind::IncorrectSchemaVersion));
+            return Served::Whole(self.fault_reply(&Fault::new(FaultKind::IncorrectSchemaVersion)));
         }
         let mailbox = match &parsed.headers.impersonation {
             None => user,
             Some(sid) => match self.impersonate(user, sid) {
                 Ok(target) => target,
-                Err(fault) => return self.fault_reply(&fault),
+                Err(fault) => return Served::Whole(self.fault_reply(&fault)),
             },
         };
         let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
@@ -143,9 +165,23 @@ impl ServerState {
             directory: &self.directory,
             mailbox,
             version,
+            subscriptions: &self.subscriptions,
         };
         let response = match self.store.lock(mailbox) {
-            Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),
+            Some(mut state) => {
+                // Events: the difference the request made, when someone is listening.
+                let before = self
+                    .subscriptions
+                    .is_watched(mailbox)
+                    .then(|| Snapshot::of(&state));
+                let response = parsed.request.handle(&ctx, &mut state);
+                let origins = state.provenance.take();
+                if let Some(before) = before {
+                    let changes = events::diff(&before, &Snapshot::of(&state), &origins);
+                    self.subscriptions.record(mailbox, changes);
+                }
+                response
+            }
             None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
         };
         for code in response.error_codes() {
@@ -155,11 +191,48 @@ impl ServerState {
                 op.name,
             );
         }
+        let failed = !response.error_codes().is_empty();
         let message = response.into_body(op.name, &self.quirks);
+        let first = self.message_reply(message);
+        match parsed.request.stream() {
+            Some(plan) if !failed => Served::Stream {
+                first,
+                mailbox,
+                plan,
+            },
+            _ => Served::Whole(first),
+        }
+    }
+
+    fn message_reply(&self, message: Node) -> Reply {
         Reply {
             status: 200,
             content_type: self.quirks.content_type("text/xml; charset=utf-8"),
             body: self.message_envelope(message),
+        }
+    }
+
+    /// One envelope of an open GetStreamingEvents stream on mailbox `mailbox`, without an XML
+    /// declaration (the stream is a sequence of envelopes).
+    pub fn stream_document(&self, mailbox: usize, document: &StreamDocument) -> String {
+        let ctx = OpContext {
+            config: &self.config,
+            directory: &self.directory,
+            mailbox,
+            version: VERSION_WHEN_ABSENT,
+            subscriptions: &self.subscriptions,
+        };
+        let mut body = get_streaming_events::document_body(&ctx, document);
+        if let Some(message) = body
+            .find_mut("ResponseMessages")
+            .and_then(|m| m.children.first_mut())
+        {
+            self.quirks.apply_to_message(message);
+        }
+        let envelope = self.message_envelope(body);
+        match envelope.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |(_, doc)| doc).to_string(),
+            None => envelope,
         }
     }
 

@@ -120,6 +120,17 @@ response_codes! {
     ErrorNameResolutionMultipleResults => "Multiple results were found.", Documented;
     // Business errors of the settings operations.
     ErrorInvalidScheduledOofDuration => "The specified duration end time must be greater than the start time and occur in the future.", Own;
+    // Business errors of the notification operations.
+    ErrorSubscriptionNotFound => "The specified subscription was not found.", Documented;
+    ErrorSubscriptionAccessDenied => "Access is denied. Only the subscription owner may access the subscription.", Documented;
+    ErrorSubscriptionDelegateAccessNotSupported => "Subscriptions are not supported for delegate user access.", Documented;
+    /// A pull subscription not polled within its Timeout.
+    ErrorExpiredSubscription => "The subscription has expired.", Own;
+    /// A streaming subscription's id in GetEvents, a pull subscription's in GetStreamingEvents.
+    ErrorInvalidSubscription => "The subscription is not valid for this operation.", Own;
+    /// Subscribe without folders (or with folders and SubscribeToAllFolders), or a push request.
+    ErrorInvalidSubscriptionRequest => "The subscription request is invalid.", Own;
+    ErrorInvalidWatermark => "The watermark is invalid.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

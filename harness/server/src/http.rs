@@ -7,7 +7,8 @@
 //! to [`ServerState::handle`]. At most `max_connections` connections are open at once; a new
 //! client at a full server makes the longest-idle connection close (see [`serve`]). With a TLS
 //! acceptor every connection starts with a rustls handshake (bounded by the header timeout). `POST /EWS/Exchange.asmx` (path compared case-insensitively, like
-//! IIS); other methods on it get 405, other paths 404.
+//! IIS); other methods on it get 405, other paths 404. A GetStreamingEvents that opened is
+//! answered as a chunked body fed by [`stream_events`]: one SOAP envelope per chunk.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -28,7 +29,9 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::dispatch::ServerState;
+use super::Quirk;
+use super::dispatch::{Served, ServerState};
+use super::ops::notifications::get_streaming_events::{StreamDocument, StreamPlan};
 
 /// The endpoint path.
 pub const EWS_PATH: &str = "/EWS/Exchange.asmx";
@@ -350,7 +353,28 @@ async fn handle(
         }
         Ok(Ok(bytes)) => bytes,
     };
-    let reply = state.handle(user, &bytes);
+    let reply = match state.serve(user, &bytes) {
+        Served::Whole(reply) => reply,
+        Served::Stream {
+            first,
+            mailbox,
+            plan,
+        } => {
+            let first_chunk = state.stream_document(mailbox, &StreamDocument::KeepAlive);
+            let (sender, receiver) = tokio::sync::mpsc::channel(16);
+            tokio::spawn(stream_events(state.clone(), mailbox, plan, sender));
+            let body = ChunkBody {
+                first: Some(first_chunk),
+                rest: receiver,
+            };
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, first.content_type)],
+                Body::new(body),
+            )
+                .into_response();
+        }
+    };
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
@@ -358,4 +382,80 @@ async fn handle(
         reply.body,
     )
         .into_response()
+}
+
+/// The body of an open stream: the first envelope, then whatever [`stream_events`] sends.
+struct ChunkBody {
+    first: Option<String>,
+    rest: tokio::sync::mpsc::Receiver<String>,
+}
+
+impl hyper::body::Body for ChunkBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(first) = self.first.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(first.into()))));
+        }
+        self.rest
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|c| Ok(hyper::body::Frame::data(c.into()))))
+    }
+}
+
+/// Feeds an open GetStreamingEvents stream: an envelope per batch of events as they are
+/// recorded, a keep-alive every `streaming_keepalive` without events (none under the
+/// `missing-keepalive` quirk), and `ConnectionStatus` Closed when the ConnectionTimeout has
+/// passed, a subscription of the stream has ended, or the server stops. Ends early when the
+/// client goes away.
+async fn stream_events(
+    state: Arc<ServerState>,
+    mailbox: usize,
+    plan: StreamPlan,
+    sender: tokio::sync::mpsc::Sender<String>,
+) {
+    let mut changed = state.subscriptions.watch();
+    let minute = state.subscriptions.minute();
+    let deadline =
+        tokio::time::Instant::now() + minute.saturating_mul(plan.connection_timeout.max(1));
+    let keepalive = state.config.streaming_keepalive.max(Duration::from_millis(10));
+    let keepalives = !state.quirks.has(Quirk::MissingKeepalive);
+    let mut next_keepalive = tokio::time::Instant::now() + keepalive;
+    let send = |document: StreamDocument| {
+        let text = state.stream_document(mailbox, &document);
+        let sender = sender.clone();
+        async move { sender.send(text).await.is_ok() }
+    };
+    loop {
+        let read = state.subscriptions.read_stream(&plan.subscription_ids);
+        if !read.events.is_empty() {
+            if !send(StreamDocument::Events(read.events)).await {
+                return;
+            }
+            next_keepalive = tokio::time::Instant::now() + keepalive;
+        }
+        if read.ended {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = tokio::time::sleep_until(next_keepalive), if keepalives => {
+                if !send(StreamDocument::KeepAlive).await {
+                    return;
+                }
+                next_keepalive = tokio::time::Instant::now() + keepalive;
+            }
+            changed = changed.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            () = sender.closed() => return,
+        }
+    }
+    send(StreamDocument::Closed).await;
 }

@@ -196,6 +196,8 @@ pub enum Quirk {
     StaleChangeKeyAccepted,
     PublicDlAsMailbox,
     SortIgnored,
+    DuplicatedEvent,
+    MissingKeepalive,
 }
 
 impl Quirk {
@@ -220,6 +222,8 @@ impl Quirk {
         Quirk::StaleChangeKeyAccepted,
         Quirk::PublicDlAsMailbox,
         Quirk::SortIgnored,
+        Quirk::DuplicatedEvent,
+        Quirk::MissingKeepalive,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -245,6 +249,8 @@ impl Quirk {
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
             Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
             Quirk::SortIgnored => "sort-ignored",
+            Quirk::DuplicatedEvent => "duplicated-event",
+            Quirk::MissingKeepalive => "missing-keepalive",
         }
     }
 }
@@ -335,6 +341,12 @@ pub struct ServerConfig {
     /// Operations answered as not implemented (`ErrorInvalidOperation`), as a server that
     /// implements a subset would: for testing clients against such servers.
     pub disabled_operations: BTreeSet<String>,
+    /// How long one minute of a subscription's `Timeout` and a GetStreamingEvents
+    /// `ConnectionTimeout` lasts (60 s; tests shorten it).
+    pub notification_minute: Duration,
+    /// Interval of the keep-alive envelopes (`ConnectionStatus` OK) of an open
+    /// GetStreamingEvents stream without events (the server's choice: 5 s).
+    pub streaming_keepalive: Duration,
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
@@ -418,6 +430,8 @@ impl Default for ServerConfig {
             body_read_timeout: Duration::from_secs(10),
             tls: None,
             disabled_operations: BTreeSet::new(),
+            notification_minute: Duration::from_secs(60),
+            streaming_keepalive: Duration::from_secs(5),
         }
     }
 }

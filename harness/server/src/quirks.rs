@@ -24,6 +24,8 @@
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
 //! | `sort-ignored` | FindItem ignores its `SortOrder` (items come in the default order; applied in `ops/items/find_item.rs`) |
+//! | `duplicated-event` | GetEvents delivers the event at the watermark given once more, so the last event of one call comes again in the next (applied in `ops/notifications/get_events.rs`) |
+//! | `missing-keepalive` | an open GetStreamingEvents stream sends no keep-alive envelopes (applied in `http.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

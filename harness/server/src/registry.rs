@@ -16,7 +16,9 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, directory, folders, ids, im, items, settings};
+use super::ops::{
+    OpContext, Response, directory, folders, ids, im, items, notifications, settings,
+};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -28,6 +30,12 @@ pub trait Request: fmt::Debug + Send {
     /// `t:DistinguishedFolderId`): dispatch runs the request on that mailbox when the caller has
     /// `folder_access` to it. `None` (the default): the caller's own mailbox.
     fn mailbox_address(&self) -> Option<&str> {
+        None
+    }
+
+    /// A request answered as a stream (GetStreamingEvents): what the stream serves after the
+    /// first envelope, when the handler's answer was a success. `None` (the default): one reply.
+    fn stream(&self) -> Option<notifications::get_streaming_events::StreamPlan> {
         None
     }
 }
@@ -176,7 +184,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetConversationItems"),
     not_implemented("GetDelegate"),
     not_implemented("GetDiscoverySearchConfiguration"),
-    not_implemented("GetEvents"),
+    implemented::<notifications::get_events::GetEvents>(),
     implemented::<folders::get_folder::GetFolder>(),
     not_implemented("GetHoldOnMailboxes"),
     implemented::<im::get_im_item_list::GetImItemList>(),
@@ -204,7 +212,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetSharingFolder"),
     not_implemented("GetSharingMetadata"),
     not_implemented("GetSpecificUserConfiguration"),
-    not_implemented("GetStreamingEvents"),
+    implemented::<notifications::get_streaming_events::GetStreamingEvents>(),
     not_implemented("GetUserAvailability"),
     not_implemented("GetUserConfiguration"),
     implemented::<settings::get_user_oof_settings::GetUserOofSettings>(),
@@ -235,12 +243,12 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<settings::set_user_oof_settings::SetUserOofSettings>(),
     not_implemented("SetUserPhoto"),
     not_implemented("StartSearchSession"),
-    not_implemented("Subscribe"),
+    implemented::<notifications::subscribe::Subscribe>(),
     not_implemented("SyncFolderHierarchy"),
     not_implemented("SyncFolderItems"),
     not_implemented("UninstallApp"),
     not_implemented("UnpinTeamMailbox"),
-    not_implemented("Unsubscribe"),
+    implemented::<notifications::unsubscribe::Unsubscribe>(),
     not_implemented("UpdateDelegate"),
     not_implemented("UpdateExtensionUsage"),
     implemented::<folders::update_folder::UpdateFolder>(),

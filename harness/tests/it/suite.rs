@@ -173,6 +173,10 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
             m.expected_path.contains("/RootFolder/Items/")
                 || m.expected_path.contains("/RootFolder/Groups/")
         }
+        Quirk::DuplicatedEvent => paths.contains("/Notification/") && paths.contains("Event"),
+        Quirk::MissingKeepalive => {
+            m.kind == "stream" && m.message.contains("no document matching the expectation")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element"
                 && (m.expected_path.contains("/RootFolder/Folders/")

@@ -11,12 +11,14 @@
 //! invariants a panic could break half-way, and handlers do not panic). The [`Directory`] is the
 //! configured users and distribution groups.
 
+pub mod events;
 pub mod folders;
 pub mod items;
 pub mod properties;
 pub mod restriction;
 pub mod settings;
 pub mod views;
+pub mod subscriptions;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -34,6 +36,9 @@ pub struct Mailbox {
     pub items: items::Items,
     /// Mailbox settings (OOF).
     pub settings: settings::Settings,
+    /// Which new ids the current request's moves and copies made from which old ones (for the
+    /// notification events; dispatch drains it after every request).
+    pub provenance: events::Provenance,
 }
 
 impl Mailbox {
@@ -45,6 +50,7 @@ impl Mailbox {
             folders: folders::Folders::new(),
             items: items::Items::default(),
             settings: settings::Settings::default(),
+            provenance: events::Provenance::default(),
         }
     }
 }

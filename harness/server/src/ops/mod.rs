@@ -16,6 +16,7 @@ pub mod folders;
 pub mod ids;
 pub mod im;
 pub mod items;
+pub mod notifications;
 pub mod settings;
 
 use super::ServerConfig;
@@ -118,7 +119,12 @@ pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>)
                 .attr("ResponseClass", "Success")
                 .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
             if let Some(payload) = payload {
-                message = message.child(payload);
+                message = if payload.local.is_empty() {
+                    // A fragment ([`payload_fragment`]): its children are the payload.
+                    message.children(payload.children)
+                } else {
+                    message.child(payload)
+                };
             }
         }
         Err(error) => {
@@ -146,6 +152,12 @@ pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>)
     message
 }
 
+/// A payload of several elements (Subscribe's `m:SubscriptionId` and `m:Watermark`): a nameless
+/// node whose children [`message_node`] places in the message.
+pub fn payload_fragment(children: impl IntoIterator<Item = Node>) -> Node {
+    Node::m("").children(children)
+}
+
 /// Everything a handler may use besides its mailbox.
 pub struct OpContext<'a> {
     pub config: &'a ServerConfig,
@@ -154,6 +166,8 @@ pub struct OpContext<'a> {
     pub mailbox: usize,
     /// The request's `RequestServerVersion` (at least the operation's minimum by now).
     pub version: &'a str,
+    /// The server's notification subscriptions (the `notifications` operations).
+    pub subscriptions: &'a crate::mailbox::subscriptions::Subscriptions,
 }
 
 impl OpContext<'_> {

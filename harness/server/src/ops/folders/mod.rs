@@ -409,6 +409,9 @@ mod tests {
             directory: &directory,
             mailbox: 0,
             version: "Exchange2013",
+            subscriptions: &crate::mailbox::subscriptions::Subscriptions::new(
+                std::time::Duration::from_secs(60),
+            ),
         };
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");

@@ -10,6 +10,7 @@
 use super::{FolderRef, FolderShape, folder_refs};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::mailbox::Mailbox;
+use crate::mailbox::events::Object;
 use crate::mailbox::folders::TreeError;
 use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
@@ -110,6 +111,10 @@ fn one(
         let pairs = mailbox.folders.copy_to(seq, target).map_err(failed)?;
         for (from, to) in &pairs {
             mailbox.items.copy_into(*from, *to);
+        }
+        if let Some((from, to)) = pairs.first() {
+            let (old, new) = (Object::Folder(*from), Object::Folder(*to));
+            mailbox.provenance.record(old, new, true);
         }
         pairs.first().map_or(seq, |(_, copy)| *copy)
     } else {

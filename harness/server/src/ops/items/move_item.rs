@@ -9,6 +9,7 @@
 use super::ItemShape;
 use crate::faults::ResponseCode;
 use crate::mailbox::Mailbox;
+use crate::mailbox::events::Object;
 use crate::ops::folders::{FolderRef, folder_refs};
 use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
@@ -68,6 +69,8 @@ impl Transfer {
                 }
                 item.modified = crate::mailbox::now_utc();
                 let new_seq = mailbox.items.add(item);
+                let (old, new) = (Object::Item(seq), Object::Item(new_seq));
+                mailbox.provenance.record(old, new, copy);
                 let node = mailbox
                     .items
                     .get(new_seq)
