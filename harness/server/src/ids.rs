@@ -7,10 +7,14 @@
 //! |--------|----------------------------------------------------------------------|
 //! | 0..3   | marker `00 03 24` (store item, base64 starts `AAMk`) or `00 04 24` (persona, `AAQk`) |
 //! | 3      | layout version, `01`                                                 |
-//! | 4      | object kind: 1 IM group, 2 contact, 3 persona, 4 folder, 5 item      |
+//! | 4      | object kind: 1 IM group, 2 contact, 3 persona, 4 folder, 5 item, 6 attachment |
 //! | 5..7   | mailbox index (big-endian u16, position of the user in the config)   |
 //! | 7..11  | sequence number inside that mailbox (big-endian u32)                 |
 //! | 11..13 | checksum of bytes 0..11 (big-endian u16)                             |
+//!
+//! An attachment id ([`encode_attachment`]) is 17 bytes: bytes 0..11 as above with kind 6 and the
+//! sequence number of its root item, bytes 11..15 the attachment's number inside that item
+//! (big-endian u32), 15..17 the checksum of bytes 0..15; so an attachment id names its root item.
 //!
 //! Anything that does not decode to exactly this layout is *malformed* (`ErrorInvalidIdMalformed`).
 //! A `ChangeKey` is the base64 of `[marker, 0, 0, 0]` followed by the object's version (big-endian
@@ -29,6 +33,7 @@ pub enum IdKind {
     Persona,
     Folder,
     Item,
+    Attachment,
 }
 
 impl IdKind {
@@ -39,6 +44,7 @@ impl IdKind {
             IdKind::Persona => 3,
             IdKind::Folder => 4,
             IdKind::Item => 5,
+            IdKind::Attachment => 6,
         }
     }
 
@@ -49,6 +55,7 @@ impl IdKind {
             3 => Some(IdKind::Persona),
             4 => Some(IdKind::Folder),
             5 => Some(IdKind::Item),
+            6 => Some(IdKind::Attachment),
             _ => None,
         }
     }
@@ -65,7 +72,7 @@ impl IdKind {
             IdKind::Group => 0x12,
             IdKind::Contact | IdKind::Persona => 0x11,
             IdKind::Folder => 0x01,
-            IdKind::Item => 0x09,
+            IdKind::Item | IdKind::Attachment => 0x09,
         }
     }
 }
@@ -111,7 +118,7 @@ pub fn decode(text: &str) -> Option<StoreId> {
     if bytes.len() != LEN || bytes[0] != 0 || bytes[2] != 0x24 || bytes[3] != LAYOUT_VERSION {
         return None;
     }
-    let kind = IdKind::from_byte(bytes[4])?;
+    let kind = IdKind::from_byte(bytes[4]).filter(|k| *k != IdKind::Attachment)?;
     if bytes[1] != kind.marker() {
         return None;
     }
@@ -124,6 +131,50 @@ pub fn decode(text: &str) -> Option<StoreId> {
         mailbox: u16::from_be_bytes([bytes[5], bytes[6]]),
         seq: u32::from_be_bytes([bytes[7], bytes[8], bytes[9], bytes[10]]),
     })
+}
+
+/// Length of an attachment id in bytes.
+const ATTACHMENT_LEN: usize = 17;
+
+/// The `Id` of attachment number `attachment` of the item `root` (its kind is ignored).
+pub fn encode_attachment(root: StoreId, attachment: u32) -> String {
+    let head = STANDARD
+        .decode(encode(StoreId {
+            kind: IdKind::Attachment,
+            ..root
+        }))
+        .unwrap_or_default();
+    let mut bytes = [0u8; ATTACHMENT_LEN];
+    bytes[..11].copy_from_slice(&head[..11]);
+    bytes[11..15].copy_from_slice(&attachment.to_be_bytes());
+    let sum = checksum(&bytes[..15]);
+    bytes[15..17].copy_from_slice(&sum.to_be_bytes());
+    STANDARD.encode(bytes)
+}
+
+/// Decodes an attachment `Id`: its root item (kind `Item`) and the attachment's number; `None`
+/// when it is not an attachment id of this layout.
+pub fn decode_attachment(text: &str) -> Option<(StoreId, u32)> {
+    let bytes = STANDARD.decode(text.trim()).ok()?;
+    if bytes.len() != ATTACHMENT_LEN
+        || bytes[..4] != [0, IdKind::Attachment.marker(), 0x24, LAYOUT_VERSION]
+        || bytes[4] != IdKind::Attachment.byte()
+    {
+        return None;
+    }
+    let sum = u16::from_be_bytes([bytes[15], bytes[16]]);
+    if sum != checksum(&bytes[..15]) {
+        return None;
+    }
+    let root = StoreId {
+        kind: IdKind::Item,
+        mailbox: u16::from_be_bytes([bytes[5], bytes[6]]),
+        seq: u32::from_be_bytes([bytes[7], bytes[8], bytes[9], bytes[10]]),
+    };
+    Some((
+        root,
+        u32::from_be_bytes([bytes[11], bytes[12], bytes[13], bytes[14]]),
+    ))
 }
 
 /// The `ChangeKey` of an object of `kind` at `version`.
@@ -178,6 +229,30 @@ mod tests {
             None
         );
         assert_eq!(decode("not base64!"), None);
+    }
+
+    #[test]
+    fn attachment_ids_name_their_root_item() {
+        let root = StoreId {
+            kind: IdKind::Item,
+            mailbox: 1,
+            seq: 42,
+        };
+        let text = encode_attachment(root, 3);
+        assert!(text.starts_with("AAMk"), "{text}");
+        assert_eq!(decode_attachment(&text), Some((root, 3)));
+        assert_eq!(decode(&text), None, "not an item id");
+        assert_eq!(
+            decode_attachment(&encode(root)),
+            None,
+            "not an attachment id"
+        );
+        let mut chars: Vec<char> = text.chars().collect();
+        chars[18] = if chars[18] == 'A' { 'B' } else { 'A' };
+        assert_eq!(
+            decode_attachment(&chars.into_iter().collect::<String>()),
+            None
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
+//! | `attachment-change-key-frozen` | CreateAttachment and DeleteAttachment leave the root item's ChangeKey as it was (applied in `ops/attachments/mod.rs`) |
+//! | `attachment-size-wrong` | a file attachment's `Size` counts its base64 text, not its bytes (applied in `ops/attachments/mod.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

@@ -169,6 +169,13 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         }
         Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
         Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
+        Quirk::AttachmentChangeKeyFrozen => {
+            m.expected_path.ends_with("/@RootItemChangeKey")
+                || m.expected_path.ends_with("/@ChangeKey")
+        }
+        Quirk::AttachmentSizeWrong => {
+            paths.contains("Attachment") && m.expected_path.ends_with("/Size")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
         }

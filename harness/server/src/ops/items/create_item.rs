@@ -151,6 +151,7 @@ impl CreateItem {
             (false, _) => Disposition::SaveOnly,
         };
         let mut item = read_item(element, now)?;
+        crate::ops::attachments::attach_from_request(ctx, &mut item, element, now)?;
         let sending = disposition != Disposition::SaveOnly;
         let to = recipients(element);
         if sending && to.is_empty() {
