@@ -241,6 +241,21 @@ pub fn attachments_node(ctx: &OpContext<'_>, mailbox: &Mailbox, item: &Item) -> 
     })
 }
 
+/// The `t:Attachments` CreateItem answers for a new item created with attachments (each with its
+/// `AttachmentId`, as the item itself with its `ItemId`); `None` without attachments.
+pub fn created_attachments_node(ctx: &OpContext<'_>, item: &Item) -> Option<Node> {
+    (!item.attachments.is_empty()).then(|| {
+        Node::t("Attachments").children(item.attachments.iter().map(|a| {
+            let element = match a.content {
+                Content::File { .. } => "FileAttachment",
+                Content::Item(_) => "ItemAttachment",
+            };
+            Node::t(element)
+                .child(Node::t("AttachmentId").attr("Id", attachment_id(ctx, item, a.number)))
+        }))
+    })
+}
+
 /// `t:FileAttachment` / `t:ItemAttachment` of attachment `attachment` of `root`.
 pub fn attachment_node(
     ctx: &OpContext<'_>,

@@ -206,10 +206,10 @@ impl CreateItem {
             return Ok(Some(Node::m("Items")));
         }
         let seq = mailbox.items.add(item);
-        let created = mailbox
-            .items
-            .get(seq)
-            .map(|item| ctx.item_node(mailbox, item, &ItemShape::ID_ONLY));
+        let created = mailbox.items.get(seq).map(|item| {
+            ctx.item_node(mailbox, item, &ItemShape::ID_ONLY)
+                .children(crate::ops::attachments::created_attachments_node(ctx, item))
+        });
         Ok(Some(Node::m("Items").children(created)))
     }
 }
