@@ -101,15 +101,22 @@ fn checksum(bytes: &[u8]) -> u16 {
 /// The `Id` attribute value for `id`.
 pub fn encode(id: StoreId) -> String {
     let mut bytes = [0u8; LEN];
+    bytes[..11].copy_from_slice(&header(id));
+    let sum = checksum(&bytes[..11]);
+    bytes[11..13].copy_from_slice(&sum.to_be_bytes());
+    STANDARD.encode(bytes)
+}
+
+/// Bytes 0..11 of an id: marker, layout version, kind, mailbox, sequence number.
+fn header(id: StoreId) -> [u8; 11] {
+    let mut bytes = [0u8; 11];
     bytes[1] = id.kind.marker();
     bytes[2] = 0x24;
     bytes[3] = LAYOUT_VERSION;
     bytes[4] = id.kind.byte();
     bytes[5..7].copy_from_slice(&id.mailbox.to_be_bytes());
     bytes[7..11].copy_from_slice(&id.seq.to_be_bytes());
-    let sum = checksum(&bytes[..11]);
-    bytes[11..13].copy_from_slice(&sum.to_be_bytes());
-    STANDARD.encode(bytes)
+    bytes
 }
 
 /// Decodes an `Id` attribute value; `None` when it is malformed.
@@ -138,14 +145,11 @@ const ATTACHMENT_LEN: usize = 17;
 
 /// The `Id` of attachment number `attachment` of the item `root` (its kind is ignored).
 pub fn encode_attachment(root: StoreId, attachment: u32) -> String {
-    let head = STANDARD
-        .decode(encode(StoreId {
-            kind: IdKind::Attachment,
-            ..root
-        }))
-        .unwrap_or_default();
     let mut bytes = [0u8; ATTACHMENT_LEN];
-    bytes[..11].copy_from_slice(&head[..11]);
+    bytes[..11].copy_from_slice(&header(StoreId {
+        kind: IdKind::Attachment,
+        ..root
+    }));
     bytes[11..15].copy_from_slice(&attachment.to_be_bytes());
     let sum = checksum(&bytes[..15]);
     bytes[15..17].copy_from_slice(&sum.to_be_bytes());
