@@ -115,6 +115,8 @@ response_codes! {
     ErrorMissingItemForCreateItemAttachment => "The item attachment does not contain an item.", Own;
     /// A `t:ItemAttachment` holding an item type that cannot be attached (a meeting message, ...).
     ErrorInvalidItemForOperationCreateItemAttachment => "This item type cannot be created as an item attachment.", Own;
+    /// More than 10 levels of attachments nested in attached items.
+    ErrorAttachmentNestLevelLimitExceeded => "Attachments nest deeper than 10 levels.", Own;
     // Business errors of the directory operations (ResolveNames, ExpandDL).
     ErrorNameResolutionNoResults => "No results were found.", Documented;
     /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).

@@ -12,9 +12,11 @@
 //! | 7..11  | sequence number inside that mailbox (big-endian u32)                 |
 //! | 11..13 | checksum of bytes 0..11 (big-endian u16)                             |
 //!
-//! An attachment id ([`encode_attachment`]) is 17 bytes: bytes 0..11 as above with kind 6 and the
-//! sequence number of its root item, bytes 11..15 the attachment's number inside that item
-//! (big-endian u32), 15..17 the checksum of bytes 0..15; so an attachment id names its root item.
+//! An attachment id ([`encode_attachment`]) is 11 + 4·n + 2 bytes: bytes 0..11 as above with kind 6
+//! and the sequence number of its root item, then n attachment numbers (big-endian u32; the
+//! first is an attachment of the root item, each further one an attachment of the item the
+//! previous one holds; 1 ≤ n ≤ [`MAX_ATTACHMENT_LEVELS`]), then the checksum of all bytes before
+//! it; so an attachment id names its root item.
 //!
 //! Anything that does not decode to exactly this layout is *malformed* (`ErrorInvalidIdMalformed`).
 //! A `ChangeKey` is the base64 of `[marker, 0, 0, 0]` followed by the object's version (big-endian
@@ -140,45 +142,58 @@ pub fn decode(text: &str) -> Option<StoreId> {
     })
 }
 
-/// Length of an attachment id in bytes.
-const ATTACHMENT_LEN: usize = 17;
+/// Most attachment levels an attachment id can name (an attachment of an item attached to an
+/// item attached to ..., counted from the root item's own attachments).
+pub const MAX_ATTACHMENT_LEVELS: usize = 16;
 
-/// The `Id` of attachment number `attachment` of the item `root` (its kind is ignored).
-pub fn encode_attachment(root: StoreId, attachment: u32) -> String {
-    let mut bytes = [0u8; ATTACHMENT_LEN];
-    bytes[..11].copy_from_slice(&header(StoreId {
+/// The `Id` of the attachment reached from item `root` (its kind is ignored) through `path`: the
+/// number of one of its attachments, then of an attachment of the item that one holds, ...
+pub fn encode_attachment(root: StoreId, path: &[u32]) -> String {
+    let mut bytes = header(StoreId {
         kind: IdKind::Attachment,
         ..root
-    }));
-    bytes[11..15].copy_from_slice(&attachment.to_be_bytes());
-    let sum = checksum(&bytes[..15]);
-    bytes[15..17].copy_from_slice(&sum.to_be_bytes());
+    })
+    .to_vec();
+    for number in path.iter().take(MAX_ATTACHMENT_LEVELS) {
+        bytes.extend_from_slice(&number.to_be_bytes());
+    }
+    let sum = checksum(&bytes);
+    bytes.extend_from_slice(&sum.to_be_bytes());
     STANDARD.encode(bytes)
 }
 
-/// Decodes an attachment `Id`: its root item (kind `Item`) and the attachment's number; `None`
-/// when it is not an attachment id of this layout.
-pub fn decode_attachment(text: &str) -> Option<(StoreId, u32)> {
+/// Decodes an attachment `Id`: its root item (kind `Item`) and the path of attachment numbers;
+/// `None` when it is not an attachment id of this layout.
+pub fn decode_attachment(text: &str) -> Option<(StoreId, Vec<u32>)> {
     let bytes = STANDARD.decode(text.trim()).ok()?;
-    if bytes.len() != ATTACHMENT_LEN
-        || bytes[..4] != [0, IdKind::Attachment.marker(), 0x24, LAYOUT_VERSION]
-        || bytes[4] != IdKind::Attachment.byte()
+    let levels = bytes.len().checked_sub(13)? / 4;
+    if bytes.len() != 13 + 4 * levels
+        || !(1..=MAX_ATTACHMENT_LEVELS).contains(&levels)
+        || bytes[..5]
+            != [
+                0,
+                IdKind::Attachment.marker(),
+                0x24,
+                LAYOUT_VERSION,
+                IdKind::Attachment.byte(),
+            ]
     {
         return None;
     }
-    let sum = u16::from_be_bytes([bytes[15], bytes[16]]);
-    if sum != checksum(&bytes[..15]) {
+    let (body, sum) = bytes.split_at(bytes.len() - 2);
+    if u16::from_be_bytes([sum[0], sum[1]]) != checksum(body) {
         return None;
     }
     let root = StoreId {
         kind: IdKind::Item,
-        mailbox: u16::from_be_bytes([bytes[5], bytes[6]]),
-        seq: u32::from_be_bytes([bytes[7], bytes[8], bytes[9], bytes[10]]),
+        mailbox: u16::from_be_bytes([body[5], body[6]]),
+        seq: u32::from_be_bytes([body[7], body[8], body[9], body[10]]),
     };
-    Some((
-        root,
-        u32::from_be_bytes([bytes[11], bytes[12], bytes[13], bytes[14]]),
-    ))
+    let path = body[11..]
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Some((root, path))
 }
 
 /// The `ChangeKey` of an object of `kind` at `version`.
@@ -242,9 +257,11 @@ mod tests {
             mailbox: 1,
             seq: 42,
         };
-        let text = encode_attachment(root, 3);
+        let text = encode_attachment(root, &[3]);
         assert!(text.starts_with("AAMk"), "{text}");
-        assert_eq!(decode_attachment(&text), Some((root, 3)));
+        assert_eq!(decode_attachment(&text), Some((root, vec![3])));
+        let nested = encode_attachment(root, &[3, 1, 7]);
+        assert_eq!(decode_attachment(&nested), Some((root, vec![3, 1, 7])));
         assert_eq!(decode(&text), None, "not an item id");
         assert_eq!(
             decode_attachment(&encode(root)),

@@ -3,7 +3,7 @@
 //! so an attachment id (`ids::encode_attachment`: root item + number) of a deleted attachment
 //! stays dead. A file attachment keeps its decoded bytes; an item attachment keeps the attached
 //! item itself (an [`Item`] with its own fields, rendered by the item renderer), which has no
-//! folder and no attachments of its own on this server.
+//! folder and may have attachments of its own (nested attachments, reached by a path of numbers).
 
 use super::items::Item;
 
@@ -71,6 +71,46 @@ impl Attachments {
         self.list.len() != before
     }
 
+    /// The attachment reached through `path`: one of these attachments, then one of the
+    /// attachments of the item it holds, ... (`ids::encode_attachment`).
+    pub fn at(&self, path: &[u32]) -> Option<&Attachment> {
+        let (first, rest) = path.split_first()?;
+        let attachment = self.get(*first)?;
+        match (&attachment.content, rest) {
+            (_, []) => Some(attachment),
+            (Content::Item(item), _) => item.attachments.at(rest),
+            (Content::File { .. }, _) => None,
+        }
+    }
+
+    /// Removes the attachment reached through `path`; whether it was there.
+    pub fn remove_at(&mut self, path: &[u32]) -> bool {
+        match path {
+            [] => false,
+            [number] => self.remove(*number),
+            [first, rest @ ..] => match self.list.iter_mut().find(|a| a.number == *first) {
+                Some(Attachment {
+                    content: Content::Item(item),
+                    ..
+                }) => item.attachments.remove_at(rest),
+                _ => false,
+            },
+        }
+    }
+
+    /// How deep attachments nest here: 0 without attachments, 1 with attachments whose items
+    /// have none, ...
+    pub fn depth(&self) -> usize {
+        self.list
+            .iter()
+            .map(|a| match &a.content {
+                Content::Item(item) => 1 + item.attachments.depth(),
+                Content::File { .. } => 1,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Attachment> {
         self.list.iter()
     }
@@ -117,6 +157,25 @@ mod tests {
         assert_eq!(list.add(file(b"")), 3);
         assert!(list.get(a).is_none());
         assert_eq!(list.get(b).map(Attachment::size), Some(2));
+    }
+
+    #[test]
+    fn nested_attachments_are_reached_and_removed_by_path() {
+        let mut inner = Item::new(0, "Message", "IPM.Note", "2026-01-01T00:00:00Z");
+        inner.attachments.add(file(b"abc"));
+        let mut holder = file(b"");
+        holder.content = Content::Item(Box::new(inner));
+        let mut list = Attachments::default();
+        list.add(file(b"x"));
+        let outer = list.add(holder);
+        assert_eq!(list.depth(), 2);
+        assert_eq!(list.size(), 1 + list.get(outer).map_or(0, Attachment::size));
+        assert_eq!(list.at(&[outer, 1]).map(Attachment::size), Some(3));
+        assert!(list.at(&[1, 1]).is_none(), "a file holds no attachments");
+        assert!(list.at(&[]).is_none());
+        assert!(list.remove_at(&[outer, 1]));
+        assert!(!list.remove_at(&[outer, 1]));
+        assert_eq!(list.depth(), 1);
     }
 
     #[test]

@@ -40,6 +40,7 @@ impl Handler for CreateAttachment {
         ResponseCode::ErrorAttachmentSizeLimitExceeded,
         ResponseCode::ErrorMissingItemForCreateItemAttachment,
         ResponseCode::ErrorInvalidItemForOperationCreateItemAttachment,
+        ResponseCode::ErrorAttachmentNestLevelLimitExceeded,
         ResponseCode::ErrorInvalidPropertySet,
     ];
 
@@ -64,24 +65,23 @@ impl Request for CreateAttachment {
     fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         let now = crate::mailbox::now_utc();
         let parent = ctx.resolve_item(mailbox, &self.parent);
-        let outcomes = self
-            .attachments
-            .iter()
-            .map(|element| {
-                let seq = parent.clone()?;
-                let attachment = read_attachment(ctx, element, &now)?;
-                let missing = || ResponseError::new(ResponseCode::ErrorItemNotFound);
-                let root = mailbox.items.get_mut(seq).ok_or_else(missing)?;
-                let number = root.attachments.add(attachment);
-                touch_root(ctx, root, &now);
-                let root = mailbox.items.get(seq).ok_or_else(missing)?;
-                let created = root
-                    .attachments
-                    .get(number)
-                    .map(|a| attachment_node(ctx, mailbox, root, a, Detail::Created));
-                Ok(Some(Node::m("Attachments").children(created)))
-            })
-            .collect();
+        let outcomes =
+            self.attachments
+                .iter()
+                .map(|element| {
+                    let seq = parent.clone()?;
+                    let attachment = read_attachment(ctx, element, &now)?;
+                    let missing = || ResponseError::new(ResponseCode::ErrorItemNotFound);
+                    let root = mailbox.items.get_mut(seq).ok_or_else(missing)?;
+                    let number = root.attachments.add(attachment);
+                    touch_root(ctx, root, &now);
+                    let root = mailbox.items.get(seq).ok_or_else(missing)?;
+                    let created = root.attachments.get(number).map(|a| {
+                        attachment_node(ctx, mailbox, root, &[number], a, Detail::Created)
+                    });
+                    Ok(Some(Node::m("Attachments").children(created)))
+                })
+                .collect();
         Response::Messages {
             outcomes,
             empty_on_error: Some("Attachments"),

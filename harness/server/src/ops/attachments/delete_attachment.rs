@@ -42,10 +42,10 @@ impl Request for DeleteAttachment {
             .attachment_ids
             .iter()
             .map(|id| {
-                let (seq, number) = resolve_attachment(ctx, mailbox, id)?;
+                let (seq, path) = resolve_attachment(ctx, mailbox, id)?;
                 let gone = || ResponseError::new(ResponseCode::ErrorInvalidAttachmentId);
                 let root = mailbox.items.get_mut(seq).ok_or_else(gone)?;
-                if !root.attachments.remove(number) {
+                if !root.attachments.remove_at(&path) {
                     return Err(gone());
                 }
                 touch_root(ctx, root, &now);

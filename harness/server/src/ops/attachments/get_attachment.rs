@@ -45,11 +45,11 @@ impl Request for GetAttachment {
             .attachment_ids
             .iter()
             .map(|id| {
-                let (seq, number) = resolve_attachment(ctx, mailbox, id)?;
+                let (seq, path) = resolve_attachment(ctx, mailbox, id)?;
                 let node = mailbox.items.get(seq).and_then(|root| {
-                    root.attachments
-                        .get(number)
-                        .map(|a| attachment_node(ctx, mailbox, root, a, Detail::Full(&self.shape)))
+                    root.attachments.at(&path).map(|a| {
+                        attachment_node(ctx, mailbox, root, &path, a, Detail::Full(&self.shape))
+                    })
                 });
                 Ok(Some(Node::m("Attachments").children(node)))
             })

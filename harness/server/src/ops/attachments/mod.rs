@@ -18,8 +18,9 @@
 //! `max_attachment_bytes` → `ErrorAttachmentSizeLimitExceeded`; an item attachment without an
 //! item → `ErrorMissingItemForCreateItemAttachment`, with an item type CreateItem cannot create
 //! (`t:MeetingMessage`, `t:PostItem`, ...) → `ErrorInvalidItemForOperationCreateItemAttachment`;
-//! a `t:ReferenceAttachment` (Exchange 2016) → `ErrorInvalidPropertySet`. The attachments inside
-//! an attached item are not kept (no nesting).
+//! a `t:ReferenceAttachment` (Exchange 2016) → `ErrorInvalidPropertySet`. An attached item's own
+//! `t:Attachments` are kept (nested attachments, with ids reaching them through their holders),
+//! at most [`MAX_NESTED_LEVELS`] deep (`ErrorAttachmentNestLevelLimitExceeded`).
 //!
 //! Writing: the listing (GetItem) gives `AttachmentId`, `Name`, `ContentType`, `ContentId`,
 //! `ContentLocation` (those given), `Size`, `LastModifiedTime`, `IsInline` and, for files,
@@ -79,12 +80,32 @@ pub enum Detail<'a> {
     Full(&'a ItemShape),
 }
 
-/// An attachment read from a `t:FileAttachment` / `t:ItemAttachment` of a request, created `now`.
+/// Most levels attachments may nest in an item (responsecode.md: "more than 10 nested
+/// attachments" is `ErrorAttachmentNestLevelLimitExceeded`).
+pub const MAX_NESTED_LEVELS: usize = 10;
+
+/// An attachment of the root item read from a `t:FileAttachment` / `t:ItemAttachment` of a
+/// request, created `now`.
 pub fn read_attachment(
     ctx: &OpContext<'_>,
     element: &Element,
     now: &str,
 ) -> Result<Attachment, ResponseError> {
+    read_nested(ctx, element, now, 1)
+}
+
+/// An attachment at nesting level `level` (1: an attachment of the root item).
+fn read_nested(
+    ctx: &OpContext<'_>,
+    element: &Element,
+    now: &str,
+    level: usize,
+) -> Result<Attachment, ResponseError> {
+    if level > MAX_NESTED_LEVELS {
+        return Err(ResponseError::new(
+            ResponseCode::ErrorAttachmentNestLevelLimitExceeded,
+        ));
+    }
     let child = |name: &str| element.children.iter().find(|c| c.is(TYPES_NS, name));
     let text = |name: &str| child(name).map(|c| c.text.clone());
     let flag = |name: &str| child(name).is_some_and(|c| matches!(c.text.trim(), "true" | "1"));
@@ -129,7 +150,9 @@ pub fn read_attachment(
                     ResponseCode::ErrorInvalidItemForOperationCreateItemAttachment,
                 ));
             }
-            Content::Item(Box::new(read_item(inner, now)?))
+            let mut item = read_item(inner, now)?;
+            attach_nested(ctx, &mut item, inner, now, level + 1)?;
+            Content::Item(Box::new(item))
         }
         _ => return Err(ResponseError::new(ResponseCode::ErrorInvalidPropertySet)),
     };
@@ -152,28 +175,39 @@ pub fn attach_from_request(
     element: &Element,
     now: &str,
 ) -> Result<(), ResponseError> {
+    attach_nested(ctx, item, element, now, 1)
+}
+
+/// Attaches the `t:Attachments` of item element `element` to `item`, at nesting level `level`.
+fn attach_nested(
+    ctx: &OpContext<'_>,
+    item: &mut Item,
+    element: &Element,
+    now: &str,
+    level: usize,
+) -> Result<(), ResponseError> {
     let requested = element
         .children
         .iter()
         .filter(|c| c.is(TYPES_NS, "Attachments"))
         .flat_map(|list| list.children.iter().filter(|c| c.ns == TYPES_NS));
     for attachment in requested {
-        let attachment = read_attachment(ctx, attachment, now)?;
+        let attachment = read_nested(ctx, attachment, now, level)?;
         item.attachments.add(attachment);
     }
     Ok(())
 }
 
-/// The root item's sequence number and the attachment's number named by attachment id `id`.
+/// The root item's sequence number and the attachment's path named by attachment id `id`.
 pub fn resolve_attachment(
     ctx: &OpContext<'_>,
     mailbox: &Mailbox,
     id: &str,
-) -> Result<(u32, u32), ResponseError> {
+) -> Result<(u32, Vec<u32>), ResponseError> {
     if id.is_empty() {
         return Err(ResponseError::new(ResponseCode::ErrorInvalidIdEmpty));
     }
-    let Some((root, number)) = ids::decode_attachment(id) else {
+    let Some((root, path)) = ids::decode_attachment(id) else {
         return Err(ResponseError::new(ResponseCode::ErrorInvalidIdMalformed));
     };
     if root.mailbox != ctx.mailbox_id() {
@@ -184,8 +218,8 @@ pub fn resolve_attachment(
     mailbox
         .items
         .visible(root.seq)
-        .filter(|item| item.attachments.get(number).is_some())
-        .map(|item| (item.seq, number))
+        .filter(|item| item.attachments.at(&path).is_some())
+        .map(|item| (item.seq, path))
         .ok_or_else(|| ResponseError::new(ResponseCode::ErrorInvalidAttachmentId))
 }
 
@@ -210,15 +244,15 @@ pub fn touch_root(ctx: &OpContext<'_>, item: &mut Item, now: &str) {
     item.modified = now.to_string();
 }
 
-/// The id of attachment `number` of `item`.
-fn attachment_id(ctx: &OpContext<'_>, item: &Item, number: u32) -> String {
+/// The id of the attachment of root item `root` at `path`.
+fn attachment_id(ctx: &OpContext<'_>, root: &Item, path: &[u32]) -> String {
     ids::encode_attachment(
         StoreId {
             kind: IdKind::Item,
             mailbox: ctx.mailbox_id(),
-            seq: item.seq,
+            seq: root.seq,
         },
-        number,
+        path,
     )
 }
 
@@ -232,12 +266,23 @@ pub fn root_item_id_node(ctx: &OpContext<'_>, item: &Item) -> Node {
 /// The `t:Attachments` of `item` as GetItem lists them; `None` when it has none (Exchange then
 /// leaves the element out).
 pub fn attachments_node(ctx: &OpContext<'_>, mailbox: &Mailbox, item: &Item) -> Option<Node> {
-    (!item.attachments.is_empty()).then(|| {
-        Node::t("Attachments").children(
-            item.attachments
-                .iter()
-                .map(|a| attachment_node(ctx, mailbox, item, a, Detail::Listing)),
-        )
+    listing(ctx, mailbox, item, item, &[])
+}
+
+/// The `t:Attachments` listing of `holder` (the root item, or an item attached at `prefix` in
+/// `root`); `None` when it has none.
+fn listing(
+    ctx: &OpContext<'_>,
+    mailbox: &Mailbox,
+    root: &Item,
+    holder: &Item,
+    prefix: &[u32],
+) -> Option<Node> {
+    (!holder.attachments.is_empty()).then(|| {
+        Node::t("Attachments").children(holder.attachments.iter().map(|a| {
+            let path = [prefix, &[a.number]].concat();
+            attachment_node(ctx, mailbox, root, &path, a, Detail::Listing)
+        }))
     })
 }
 
@@ -251,16 +296,17 @@ pub fn created_attachments_node(ctx: &OpContext<'_>, item: &Item) -> Option<Node
                 Content::Item(_) => "ItemAttachment",
             };
             Node::t(element)
-                .child(Node::t("AttachmentId").attr("Id", attachment_id(ctx, item, a.number)))
+                .child(Node::t("AttachmentId").attr("Id", attachment_id(ctx, item, &[a.number])))
         }))
     })
 }
 
-/// `t:FileAttachment` / `t:ItemAttachment` of attachment `attachment` of `root`.
+/// `t:FileAttachment` / `t:ItemAttachment` of `attachment`, at `path` in root item `root`.
 pub fn attachment_node(
     ctx: &OpContext<'_>,
     mailbox: &Mailbox,
     root: &Item,
+    path: &[u32],
     attachment: &Attachment,
     detail: Detail<'_>,
 ) -> Node {
@@ -268,7 +314,7 @@ pub fn attachment_node(
         Content::File { .. } => "FileAttachment",
         Content::Item(_) => "ItemAttachment",
     };
-    let mut id = Node::t("AttachmentId").attr("Id", attachment_id(ctx, root, attachment.number));
+    let mut id = Node::t("AttachmentId").attr("Id", attachment_id(ctx, root, path));
     if matches!(detail, Detail::Created) {
         id = id
             .attr("RootItemId", ctx.id(IdKind::Item, root.seq))
@@ -315,6 +361,15 @@ pub fn attachment_node(
             inner
                 .children
                 .retain(|c| !matches!(c.local.as_str(), "ItemId" | "ParentFolderId"));
+            // The attached item's own attachments, with ids that reach them through this one.
+            if let Some(position) = inner.children.iter().position(|c| c.local == "Attachments") {
+                match listing(ctx, mailbox, root, item, path) {
+                    Some(nested) => inner.children[position] = nested,
+                    None => {
+                        inner.children.remove(position);
+                    }
+                }
+            }
             node = node.child(inner);
         }
         (Content::Item(_), _) => {}

@@ -60,6 +60,12 @@ impl Handler for CreateItem {
         ResponseCode::ErrorInvalidRecipients,
         ResponseCode::ErrorMessageDispositionRequired,
         ResponseCode::ErrorInvalidPropertySet,
+        // Of the item's t:Attachments (ops/attachments).
+        ResponseCode::ErrorRequiredPropertyMissing,
+        ResponseCode::ErrorAttachmentSizeLimitExceeded,
+        ResponseCode::ErrorMissingItemForCreateItemAttachment,
+        ResponseCode::ErrorInvalidItemForOperationCreateItemAttachment,
+        ResponseCode::ErrorAttachmentNestLevelLimitExceeded,
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
