@@ -55,6 +55,7 @@ struct RawLimits {
     max_im_groups: Option<usize>,
     max_im_contacts: Option<usize>,
     max_connections: Option<usize>,
+    max_attachment_bytes: Option<usize>,
     header_read_timeout_secs: Option<f64>,
     body_read_timeout_secs: Option<f64>,
     notification_minute_secs: Option<f64>,
@@ -154,6 +155,9 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
         }
         if let Some(v) = limits.max_im_contacts {
             config.max_im_contacts = v;
+        }
+        if let Some(v) = limits.max_attachment_bytes {
+            config.max_attachment_bytes = v;
         }
         if let Some(v) = limits.max_connections {
             config.max_connections = v;

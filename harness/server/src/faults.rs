@@ -114,6 +114,17 @@ response_codes! {
     ErrorIrresolvableConflict => "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.", Own;
     /// UpdateItem NeverOverwrite without a ChangeKey.
     ErrorChangeKeyRequiredForWriteOperations => "When making a request that uses a ChangeKey, the ChangeKey is required.", Own;
+    // Business errors of the attachment operations.
+    /// GetAttachment / DeleteAttachment of an attachment id that names no attachment (any more).
+    ErrorInvalidAttachmentId => "The attachment ID is invalid or the attachment was not found.", Own;
+    /// CreateAttachment of an attachment larger than `max_attachment_bytes`.
+    ErrorAttachmentSizeLimitExceeded => "The attachment exceeds the size limit.", Own;
+    /// A `t:ItemAttachment` without the item to attach.
+    ErrorMissingItemForCreateItemAttachment => "The item attachment does not contain an item.", Own;
+    /// A `t:ItemAttachment` holding an item type that cannot be attached (a meeting message, ...).
+    ErrorInvalidItemForOperationCreateItemAttachment => "This item type cannot be created as an item attachment.", Own;
+    /// More than 10 levels of attachments nested in attached items.
+    ErrorAttachmentNestLevelLimitExceeded => "Attachments nest deeper than 10 levels.", Own;
     // Business errors of the directory operations (ResolveNames, ExpandDL).
     ErrorNameResolutionNoResults => "No results were found.", Documented;
     /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).

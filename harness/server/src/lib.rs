@@ -55,7 +55,8 @@
 //! distribution_groups:
 //!   - {smtp_address: im-dg@contoso.com, display_name: IM Distribution Group}
 //! limits: {max_request_bytes: 4194304, max_im_groups: 64, max_im_contacts: 1000,
-//!          max_connections: 1024, header_read_timeout_secs: 10, body_read_timeout_secs: 10}
+//!          max_connections: 1024, header_read_timeout_secs: 10, body_read_timeout_secs: 10,
+//!          max_attachment_bytes: 2147483647}
 //! quirks: [wrong-response-code]
 //! ```
 //! Unknown keys and bad values are errors naming `file:line:col` where the YAML parser knows it.
@@ -198,6 +199,8 @@ pub enum Quirk {
     SortIgnored,
     DuplicatedEvent,
     MissingKeepalive,
+    AttachmentChangeKeyFrozen,
+    AttachmentSizeWrong,
 }
 
 impl Quirk {
@@ -224,6 +227,8 @@ impl Quirk {
         Quirk::SortIgnored,
         Quirk::DuplicatedEvent,
         Quirk::MissingKeepalive,
+        Quirk::AttachmentChangeKeyFrozen,
+        Quirk::AttachmentSizeWrong,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -251,6 +256,8 @@ impl Quirk {
             Quirk::SortIgnored => "sort-ignored",
             Quirk::DuplicatedEvent => "duplicated-event",
             Quirk::MissingKeepalive => "missing-keepalive",
+            Quirk::AttachmentChangeKeyFrozen => "attachment-change-key-frozen",
+            Quirk::AttachmentSizeWrong => "attachment-size-wrong",
         }
     }
 }
@@ -329,6 +336,9 @@ pub struct ServerConfig {
     pub max_im_groups: usize,
     /// IM contacts per mailbox (`ErrorImContactLimitReached` above).
     pub max_im_contacts: usize,
+    /// Decoded bytes of one attachment (CreateAttachment refuses a larger one with
+    /// `ErrorAttachmentSizeLimitExceeded`; Exchange's documented limit, `Int32.MaxValue`, is the default).
+    pub max_attachment_bytes: usize,
     /// Connections open at once. A new client at a full server makes the longest-idle one close;
     /// only when all have a request in flight does it wait in the accept queue.
     pub max_connections: usize,
@@ -425,6 +435,7 @@ impl Default for ServerConfig {
             max_request_bytes: 4 * 1024 * 1024,
             max_im_groups: 64,
             max_im_contacts: 1000,
+            max_attachment_bytes: i32::MAX as usize,
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),

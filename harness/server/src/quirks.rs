@@ -26,6 +26,8 @@
 //! | `sort-ignored` | FindItem ignores its `SortOrder` (items come in the default order; applied in `ops/items/find_item.rs`) |
 //! | `duplicated-event` | GetEvents delivers the event at the watermark given once more, so the last event of one call comes again in the next (applied in `ops/notifications/get_events.rs`) |
 //! | `missing-keepalive` | an open GetStreamingEvents stream sends no keep-alive envelopes (applied in `http.rs`) |
+//! | `attachment-change-key-frozen` | CreateAttachment and DeleteAttachment leave the root item's ChangeKey as it was (applied in `ops/attachments/mod.rs`) |
+//! | `attachment-size-wrong` | a file attachment's `Size` counts its base64 text, not its bytes (applied in `ops/attachments/mod.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

@@ -16,9 +16,7 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{
-    OpContext, Response, directory, folders, ids, im, items, notifications, settings,
-};
+use super::ops::{OpContext, Response, attachments, directory, folders, ids, im, items, notifications, settings};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -146,7 +144,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<ids::convert_id::ConvertId>(),
     implemented::<folders::copy_folder::CopyFolder>(),
     implemented::<items::move_item::CopyItem>(),
-    not_implemented("CreateAttachment"),
+    implemented::<attachments::create_attachment::CreateAttachment>(),
     implemented::<folders::create_folder::CreateFolder>(),
     not_implemented("CreateFolderPath"),
     implemented::<items::create_item::CreateItem>(),
@@ -154,7 +152,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("CreateMeetingInstance"),
     not_implemented("CreateMeetingSpace"),
     not_implemented("CreateUserConfiguration"),
-    not_implemented("DeleteAttachment"),
+    implemented::<attachments::delete_attachment::DeleteAttachment>(),
     implemented::<folders::delete_folder::DeleteFolder>(),
     implemented::<items::delete_item::DeleteItem>(),
     not_implemented("DeleteMeetingInstance"),
@@ -179,7 +177,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("FindTags"),
     not_implemented("GetAppManifests"),
     not_implemented("GetAppMarketplaceUrl"),
-    not_implemented("GetAttachment"),
+    implemented::<attachments::get_attachment::GetAttachment>(),
     not_implemented("GetClientAccessToken"),
     not_implemented("GetConversationItems"),
     not_implemented("GetDelegate"),

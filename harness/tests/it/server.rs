@@ -1366,7 +1366,9 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::PublicDlAsMailbox
             | Quirk::SortIgnored
             | Quirk::DuplicatedEvent
-            | Quirk::MissingKeepalive => {
+            | Quirk::MissingKeepalive
+            | Quirk::AttachmentChangeKeyFrozen
+            | Quirk::AttachmentSizeWrong => {
                 assert_eq!(
                     success.body, normal_add,
                     "{quirk} leaves IM responses alone"

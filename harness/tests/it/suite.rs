@@ -177,6 +177,13 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         Quirk::MissingKeepalive => {
             m.kind == "stream" && m.message.contains("no document matching the expectation")
         }
+        Quirk::AttachmentChangeKeyFrozen => {
+            m.expected_path.ends_with("/@RootItemChangeKey")
+                || m.expected_path.ends_with("/@ChangeKey")
+        }
+        Quirk::AttachmentSizeWrong => {
+            paths.contains("Attachment") && m.expected_path.ends_with("/Size")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element"
                 && (m.expected_path.contains("/RootFolder/Folders/")

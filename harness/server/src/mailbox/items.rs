@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::attachments::Attachments;
 use super::properties::PropertyBag;
 use crate::render::Node;
 
@@ -53,6 +54,8 @@ pub struct Item {
     pub soft_deleted: bool,
     /// Extended properties.
     pub properties: PropertyBag,
+    /// Its attachments (`HasAttachments`, `t:Attachments`; their sizes count in `Size`).
+    pub attachments: Attachments,
 }
 
 impl Item {
@@ -78,10 +81,11 @@ impl Item {
             version: 1,
             soft_deleted: false,
             properties: PropertyBag::default(),
+            attachments: Attachments::default(),
         }
     }
 
-    /// `Size`: the bytes of its subject, body, class fields and property values (the server's
+    /// `Size`: the bytes of its subject, body, class fields, property values and attachments (the server's
     /// own measure; Exchange counts its MAPI stream, which the documentation does not specify).
     pub fn size(&self) -> usize {
         fn node_len(node: &Node) -> usize {
@@ -103,6 +107,7 @@ impl Item {
                 .iter()
                 .map(|(_, values)| values.iter().map(String::len).sum::<usize>())
                 .sum::<usize>()
+            + self.attachments.size()
     }
 }
 

@@ -12,6 +12,7 @@
 //! configured users and distribution groups.
 
 pub mod events;
+pub mod attachments;
 pub mod folders;
 pub mod items;
 pub mod properties;

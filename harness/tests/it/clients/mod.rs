@@ -18,6 +18,7 @@ use ews_conformance::reference_server::{self, RunningServer, ServerConfig};
 use serde_json::Value;
 
 mod search;
+mod attach;
 
 fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")

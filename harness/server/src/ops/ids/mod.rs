@@ -86,6 +86,7 @@ fn kind_byte(kind: IdKind) -> u8 {
         IdKind::Persona => 3,
         IdKind::Folder => 4,
         IdKind::Item => 5,
+        IdKind::Attachment => 6,
     }
 }
 

@@ -60,6 +60,12 @@ impl Handler for CreateItem {
         ResponseCode::ErrorInvalidRecipients,
         ResponseCode::ErrorMessageDispositionRequired,
         ResponseCode::ErrorInvalidPropertySet,
+        // Of the item's t:Attachments (ops/attachments).
+        ResponseCode::ErrorRequiredPropertyMissing,
+        ResponseCode::ErrorAttachmentSizeLimitExceeded,
+        ResponseCode::ErrorMissingItemForCreateItemAttachment,
+        ResponseCode::ErrorInvalidItemForOperationCreateItemAttachment,
+        ResponseCode::ErrorAttachmentNestLevelLimitExceeded,
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
@@ -151,6 +157,7 @@ impl CreateItem {
             (false, _) => Disposition::SaveOnly,
         };
         let mut item = read_item(element, now)?;
+        crate::ops::attachments::attach_from_request(ctx, &mut item, element, now)?;
         let sending = disposition != Disposition::SaveOnly;
         let to = recipients(element);
         if sending && to.is_empty() {
@@ -205,10 +212,10 @@ impl CreateItem {
             return Ok(Some(Node::m("Items")));
         }
         let seq = mailbox.items.add(item);
-        let created = mailbox
-            .items
-            .get(seq)
-            .map(|item| ctx.item_node(mailbox, item, &ItemShape::ID_ONLY));
+        let created = mailbox.items.get(seq).map(|item| {
+            ctx.item_node(mailbox, item, &ItemShape::ID_ONLY)
+                .children(crate::ops::attachments::created_attachments_node(ctx, item))
+        });
         Ok(Some(Node::m("Items").children(created)))
     }
 }

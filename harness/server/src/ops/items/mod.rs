@@ -12,7 +12,7 @@
 //! of no (visible) item, or of a folder → `ErrorItemNotFound` (the DeleteItem error example).
 //!
 //! Shapes (chosen where the documentation lists no exact set): `IdOnly` is `ItemId`; `Default`
-//! adds `Subject`, `Sensitivity`, `Body`, `DateTimeReceived`, `Size`, `Importance`, `IsDraft`,
+//! adds `Subject`, `Sensitivity`, `Body`, `Attachments` (when there are any), `DateTimeReceived`, `Size`, `Importance`, `IsDraft`,
 //! `DateTimeSent`, `DateTimeCreated`, `HasAttachments`, the class's own fields and, for messages,
 //! `IsRead`; `AllProperties` adds `ParentFolderId`, `ItemClass`, `Categories` and
 //! `LastModifiedTime`. `AdditionalProperties` adds any of these by `FieldURI` (`item:Subject`,
@@ -192,6 +192,7 @@ impl ItemShape {
                             | "Subject"
                             | "Sensitivity"
                             | "Body"
+                            | "Attachments"
                             | "DateTimeReceived"
                             | "Size"
                             | "Importance"
@@ -369,6 +370,9 @@ impl OpContext<'_> {
                     .text(body),
             );
         }
+        if shape.wants("Attachments", false) {
+            node = node.children(super::attachments::attachments_node(self, mailbox, item));
+        }
         if shape.wants("DateTimeReceived", false) {
             node = node.child(text("DateTimeReceived", &item.received));
         }
@@ -396,7 +400,8 @@ impl OpContext<'_> {
             node = node.child(text("DateTimeCreated", &item.created));
         }
         if shape.wants("HasAttachments", false) {
-            node = node.child(text("HasAttachments", "false"));
+            let has = !item.attachments.is_empty();
+            node = node.child(text("HasAttachments", if has { "true" } else { "false" }));
         }
         for path in &shape.additional {
             if let PropertyPath::Extended(key) = path {
