@@ -112,6 +112,13 @@ response_codes! {
     ErrorNameResolutionMultipleResults => "Multiple results were found.", Documented;
     // Business errors of the settings operations.
     ErrorInvalidScheduledOofDuration => "The specified duration end time must be greater than the start time and occur in the future.", Own;
+    // Business errors of the sync operations.
+    /// SyncFolderItems given a sync state it did not issue for that folder (the documented text).
+    ErrorInvalidSyncStateData => "Synchronization state data is corrupt or otherwise invalid.", Documented;
+    /// SyncFolderHierarchy's wording of the same code, as its documented error example shows it.
+    ErrorInvalidSyncStateDataHierarchy as "ErrorInvalidSyncStateData" => "Synchronization state data is corrupted or otherwise invalid.", Documented;
+    /// SyncFolderItems of a folder id that names no folder.
+    ErrorSyncFolderNotFound => "The specified synchronization folder could not be found.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

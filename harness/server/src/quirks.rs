@@ -23,6 +23,8 @@
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
+//! | `sync-loses-change` | SyncFolderItems and SyncFolderHierarchy leave out the first Update of each answer, while the new sync state counts it as told (applied in `ops/sync/mod.rs`) |
+//! | `sync-includes-last-wrong` | SyncFolderItems says `IncludesLastItemInRange` true even when more changes remain (applied in `ops/sync/sync_folder_items.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

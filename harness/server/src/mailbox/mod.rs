@@ -11,6 +11,7 @@
 //! invariants a panic could break half-way, and handlers do not panic). The [`Directory`] is the
 //! configured users and distribution groups.
 
+pub mod changes;
 pub mod folders;
 pub mod items;
 pub mod properties;

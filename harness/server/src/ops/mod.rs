@@ -17,6 +17,7 @@ pub mod ids;
 pub mod im;
 pub mod items;
 pub mod settings;
+pub mod sync;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
@@ -88,6 +89,11 @@ impl Response {
             Response::Body { mut body, .. } => {
                 if let Some(message) = body.find_mut("ResponseMessage") {
                     quirks.apply_to_message(message);
+                }
+                if let Some(messages) = body.find_mut("ResponseMessages") {
+                    for message in &mut messages.children {
+                        quirks.apply_to_message(message);
+                    }
                 }
                 body
             }
