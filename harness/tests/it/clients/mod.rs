@@ -17,6 +17,8 @@ use std::process::Command;
 use ews_conformance::reference_server::{self, RunningServer, ServerConfig};
 use serde_json::Value;
 
+mod sync;
+
 fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
 }
