@@ -112,7 +112,7 @@ impl SyncFolderItems {
                 Err(_) => {}
             }
         }
-        let current = Snapshot::of_items(mailbox.items.in_folder(folder));
+        let current = Snapshot::of_items(mailbox.items.in_folder(folder), &told);
         let mut changes: Vec<_> = told
             .changes(&current)
             .into_iter()
