@@ -105,7 +105,10 @@ fn main() {
             let started = Instant::now();
             let (unchanged, last, creates) = sync(&endpoint, &folder, &state);
             let took = started.elapsed();
-            assert!(last && creates == 0 && unchanged == state, "the final state is stable");
+            assert!(
+                last && creates == 0 && unchanged == state,
+                "the final state is stable"
+            );
             took
         })
         .collect();

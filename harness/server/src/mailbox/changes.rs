@@ -121,7 +121,10 @@ impl Snapshot {
     /// number) first.
     pub fn changes(&self, current: &Snapshot) -> Vec<Change> {
         let mut out = Vec::new();
-        let (mut old, mut new) = (self.entries.iter().peekable(), current.entries.iter().peekable());
+        let (mut old, mut new) = (
+            self.entries.iter().peekable(),
+            current.entries.iter().peekable(),
+        );
         loop {
             let change = match (old.peek(), new.peek()) {
                 (None, None) => break,
@@ -411,7 +414,9 @@ mod tests {
 
     #[test]
     fn ten_thousand_items_take_about_six_bytes_each() {
-        let items: Vec<Entry> = (1..=10_000).map(|seq| entry(seq, 3, seq * 7, false)).collect();
+        let items: Vec<Entry> = (1..=10_000)
+            .map(|seq| entry(seq, 3, seq * 7, false))
+            .collect();
         let mut bytes = Vec::new();
         Snapshot::new(items).encode(&mut bytes);
         assert!(bytes.len() <= 10_000 * 7 + 3, "{} bytes", bytes.len());

@@ -24,10 +24,20 @@ fn exchangelib_syncs_items_through_pages_and_changes() {
         assert_eq!(result["ok"], true, "{result}");
         assert_eq!(
             field(&result, "initial"),
-            &json!([["create", "m4"], ["create", "m3"], ["create", "m2"], ["create", "m1"], ["create", "m0"]]),
+            &json!([
+                ["create", "m4"],
+                ["create", "m3"],
+                ["create", "m2"],
+                ["create", "m1"],
+                ["create", "m0"]
+            ]),
             "{result}"
         );
-        assert_eq!(field(&result, "initial_pages"), &json!([2, 2, 2]), "{result}");
+        assert_eq!(
+            field(&result, "initial_pages"),
+            &json!([2, 2, 2]),
+            "{result}"
+        );
         let changes = json!([
             ["create", "m5"],
             ["delete", "m2"],
@@ -60,7 +70,11 @@ fn exchangelib_syncs_a_folder_hierarchy() {
             &json!([["update", "alpha renamed"]]),
             "{result}"
         );
-        assert_eq!(field(&result, "deleted"), &json!([["delete", "beta"]]), "{result}");
+        assert_eq!(
+            field(&result, "deleted"),
+            &json!([["delete", "beta"]]),
+            "{result}"
+        );
         assert_eq!(field(&result, "final"), &json!([]), "{result}");
     }
     server.shutdown();
@@ -76,18 +90,32 @@ fn ews_javascript_api_pages_sync_folder_items_by_more_changes_available() {
         assert_eq!(result["ok"], true, "{result}");
         assert_eq!(
             field(&result, "initial"),
-            &json!([["Create", "m4"], ["Create", "m3"], ["Create", "m2"], ["Create", "m1"], ["Create", "m0"]]),
+            &json!([
+                ["Create", "m4"],
+                ["Create", "m3"],
+                ["Create", "m2"],
+                ["Create", "m1"],
+                ["Create", "m0"]
+            ]),
             "{result}"
         );
         assert_eq!(field(&result, "initial_pages"), &json!(3), "{result}");
         assert_eq!(
             field(&result, "after_changes"),
-            &json!([["Create", "m5"], ["Delete", "m2"], ["ReadFlagChange", "m1", true]]),
+            &json!([
+                ["Create", "m5"],
+                ["Delete", "m2"],
+                ["ReadFlagChange", "m1", true]
+            ]),
             "{result}"
         );
         assert_eq!(field(&result, "after_pages"), &json!(2), "{result}");
         assert_eq!(field(&result, "final"), &json!([]), "{result}");
-        assert_eq!(field(&result, "final_state_stable"), &json!(true), "{result}");
+        assert_eq!(
+            field(&result, "final_state_stable"),
+            &json!(true),
+            "{result}"
+        );
     }
     server.shutdown();
 }
@@ -110,7 +138,11 @@ fn ews_javascript_api_syncs_a_folder_hierarchy() {
             &json!([["Update", "alpha renamed"]]),
             "{result}"
         );
-        assert_eq!(field(&result, "deleted"), &json!([["Delete", "beta"]]), "{result}");
+        assert_eq!(
+            field(&result, "deleted"),
+            &json!([["Delete", "beta"]]),
+            "{result}"
+        );
         assert_eq!(field(&result, "final"), &json!([]), "{result}");
         assert_eq!(field(&result, "more"), &json!(false), "{result}");
     }

@@ -224,8 +224,16 @@ mod tests {
         for at in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[at] ^= 0x01;
-            assert_eq!(SyncState::decode(&STANDARD.encode(&damaged)), None, "byte {at}");
-            assert_eq!(SyncState::decode(&STANDARD.encode(&bytes[..at])), None, "cut {at}");
+            assert_eq!(
+                SyncState::decode(&STANDARD.encode(&damaged)),
+                None,
+                "byte {at}"
+            );
+            assert_eq!(
+                SyncState::decode(&STANDARD.encode(&bytes[..at])),
+                None,
+                "cut {at}"
+            );
         }
         assert_eq!(SyncState::decode("not base64!"), None);
     }

@@ -53,7 +53,9 @@ impl Handler for SyncFolderHierarchy {
     fn view(request: &RequestView<'_>) -> Self {
         SyncFolderHierarchy {
             shape: FolderShape::parse(request.element("FolderShape")),
-            folder: folder_refs(request.element("SyncFolderId")).into_iter().next(),
+            folder: folder_refs(request.element("SyncFolderId"))
+                .into_iter()
+                .next(),
             sync_state: request.opt_text("SyncState"),
         }
     }
@@ -63,12 +65,13 @@ impl SyncFolderHierarchy {
     fn sync(&self, ctx: &OpContext<'_>, mailbox: &Mailbox) -> Result<SyncAnswer, ResponseError> {
         let not_found = || ResponseError::new(ResponseCode::ErrorFolderNotFound);
         let root = match &self.folder {
-            Some(reference) => ctx
-                .resolve_folder(mailbox, reference)
-                .map_err(|e| match e.code {
-                    ResponseCode::ErrorItemNotFound => not_found(),
-                    _ => e,
-                })?,
+            Some(reference) => {
+                ctx.resolve_folder(mailbox, reference)
+                    .map_err(|e| match e.code {
+                        ResponseCode::ErrorItemNotFound => not_found(),
+                        _ => e,
+                    })?
+            }
             None => mailbox
                 .folders
                 .distinguished("msgfolderroot")

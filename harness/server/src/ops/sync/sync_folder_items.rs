@@ -62,7 +62,9 @@ impl Handler for SyncFolderItems {
     fn view(request: &RequestView<'_>) -> Self {
         SyncFolderItems {
             shape: ItemShape::parse(request.element("ItemShape")),
-            folder: folder_refs(request.element("SyncFolderId")).into_iter().next(),
+            folder: folder_refs(request.element("SyncFolderId"))
+                .into_iter()
+                .next(),
             sync_state: request.opt_text("SyncState"),
             ignore: request.item_ids("Ignore"),
             max_changes: request
@@ -119,7 +121,10 @@ impl SyncFolderItems {
             .filter(|c| !ignored.contains(&c.seq))
             .collect();
         let mut reported = ignored;
-        if let Some(lost) = lost_change(&changes, ctx.config.quirks.contains(&crate::Quirk::SyncLosesChange)) {
+        if let Some(lost) = lost_change(
+            &changes,
+            ctx.config.quirks.contains(&crate::Quirk::SyncLosesChange),
+        ) {
             reported.insert(changes.remove(lost).seq);
         }
         let includes_last = changes.len() <= self.max_changes
@@ -138,10 +143,7 @@ impl SyncFolderItems {
         let nodes = changes
             .iter()
             .filter_map(|change| {
-                let id = || {
-                    Node::t("ItemId")
-                        .attr("Id", ctx.id(IdKind::Item, change.seq))
-                };
+                let id = || Node::t("ItemId").attr("Id", ctx.id(IdKind::Item, change.seq));
                 Some(match change.kind {
                     ChangeKind::Delete => Node::t("Delete").child(id()),
                     ChangeKind::ReadFlag(is_read) => {
