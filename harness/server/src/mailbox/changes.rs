@@ -80,20 +80,34 @@ impl Snapshot {
         Snapshot { entries }
     }
 
-    /// The current state of `items`. An item whose version is the one `known` has for it keeps
-    /// `known`'s fingerprint (an item's version grows on every change, `items.rs`), so only
-    /// changed items are hashed: a sync of an unchanged folder reads each item once and hashes
-    /// none.
+    /// The current state of `items`, hashing as little as it can: an item whose version is the
+    /// one `known` has for it keeps `known`'s fingerprint (an item's version grows on every
+    /// change, `items.rs`), and an item `known` lacks is not hashed yet (fingerprint 0: it is a
+    /// Create whatever its properties); [`hashed`](Self::hashed) fills those in for the entries
+    /// kept in a new state. So a sync of an unchanged folder hashes nothing, and paging through a
+    /// new folder hashes each item once.
     pub fn of_items<'a>(items: impl IntoIterator<Item = &'a Item>, known: &Snapshot) -> Snapshot {
         Snapshot::new(items.into_iter().map(|item| Entry {
             seq: item.seq,
             version: item.version,
             fingerprint: match known.get(item.seq) {
                 Some(entry) if entry.version == item.version => entry.fingerprint,
-                _ => item_fingerprint(item),
+                Some(_) => item_fingerprint(item),
+                None => 0,
             },
             is_read: item.is_read,
         }))
+    }
+
+    /// This snapshot with the entries `known` lacks given their fingerprint (`fingerprint` of
+    /// their sequence number): the completion of a state built from [`of_items`](Self::of_items).
+    pub fn hashed(mut self, known: &Snapshot, fingerprint: impl Fn(u32) -> u32) -> Snapshot {
+        for entry in &mut self.entries {
+            if known.get(entry.seq).is_none() {
+                entry.fingerprint = fingerprint(entry.seq);
+            }
+        }
+        self
     }
 
     /// The current state of the folders `seqs` of `mailbox` (missing ones are left out).
@@ -372,6 +386,37 @@ mod tests {
             vec![
                 change(2, ChangeKind::ReadFlag(true)),
                 change(1, ChangeKind::Delete)
+            ]
+        );
+    }
+
+    #[test]
+    fn only_changed_items_are_hashed_and_a_told_new_item_gets_its_fingerprint() {
+        let mut items = crate::mailbox::items::Items::default();
+        let a = items.insert(5, "IPM.Note", "a", false);
+        let b = items.insert(5, "IPM.Note", "b", false);
+        let fresh = Snapshot::of_items(items.in_folder(5), &Snapshot::default());
+        assert!(
+            fresh.entries.iter().all(|e| e.fingerprint == 0),
+            "nothing hashed yet"
+        );
+        let fingerprint = |seq: u32| items.get(seq).map_or(0, item_fingerprint);
+        let told: BTreeSet<u32> = [a].into();
+        let state = Snapshot::default()
+            .advanced(&fresh, &told)
+            .hashed(&Snapshot::default(), fingerprint);
+        assert_eq!(state.get(a).map(|e| e.fingerprint), Some(fingerprint(a)));
+        assert!(state.get(b).is_none(), "b not told yet");
+
+        let item = items.get_mut(a).expect("a");
+        item.is_read = true;
+        item.version += 1;
+        let current = Snapshot::of_items(items.in_folder(5), &state);
+        assert_eq!(
+            state.changes(&current),
+            vec![
+                change(b, ChangeKind::Create),
+                change(a, ChangeKind::ReadFlag(true))
             ]
         );
     }

@@ -26,7 +26,7 @@ use super::{StateKind, SyncAnswer, SyncState, lost_change, sync_response};
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::IdKind;
 use crate::mailbox::Mailbox;
-use crate::mailbox::changes::{ChangeKind, Snapshot};
+use crate::mailbox::changes::{ChangeKind, Snapshot, item_fingerprint};
 use crate::ops::folders::{FolderRef, folder_refs};
 use crate::ops::items::ItemShape;
 use crate::ops::{OpContext, Response};
@@ -138,7 +138,9 @@ impl SyncFolderItems {
             kind: StateKind::Items,
             mailbox: ctx.mailbox_id(),
             folder,
-            snapshot: told.advanced(&current, &reported),
+            snapshot: told.advanced(&current, &reported).hashed(&told, |seq| {
+                mailbox.items.get(seq).map_or(0, item_fingerprint)
+            }),
         };
         let nodes = changes
             .iter()
