@@ -142,6 +142,13 @@ response_codes! {
     /// Subscribe without folders (or with folders and SubscribeToAllFolders), or a push request.
     ErrorInvalidSubscriptionRequest => "The subscription request is invalid.", Own;
     ErrorInvalidWatermark => "The watermark is invalid.", Own;
+    // Business errors of the sync operations.
+    /// SyncFolderItems given a sync state it did not issue for that folder (the documented text).
+    ErrorInvalidSyncStateData => "Synchronization state data is corrupt or otherwise invalid.", Documented;
+    /// SyncFolderHierarchy's wording of the same code, as its documented error example shows it.
+    ErrorInvalidSyncStateDataHierarchy as "ErrorInvalidSyncStateData" => "Synchronization state data is corrupted or otherwise invalid.", Documented;
+    /// SyncFolderItems of a folder id that names no folder.
+    ErrorSyncFolderNotFound => "The specified synchronization folder could not be found.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

@@ -201,6 +201,8 @@ pub enum Quirk {
     MissingKeepalive,
     AttachmentChangeKeyFrozen,
     AttachmentSizeWrong,
+    SyncLosesChange,
+    SyncIncludesLastWrong,
 }
 
 impl Quirk {
@@ -229,6 +231,8 @@ impl Quirk {
         Quirk::MissingKeepalive,
         Quirk::AttachmentChangeKeyFrozen,
         Quirk::AttachmentSizeWrong,
+        Quirk::SyncLosesChange,
+        Quirk::SyncIncludesLastWrong,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -258,6 +262,8 @@ impl Quirk {
             Quirk::MissingKeepalive => "missing-keepalive",
             Quirk::AttachmentChangeKeyFrozen => "attachment-change-key-frozen",
             Quirk::AttachmentSizeWrong => "attachment-size-wrong",
+            Quirk::SyncLosesChange => "sync-loses-change",
+            Quirk::SyncIncludesLastWrong => "sync-includes-last-wrong",
         }
     }
 }

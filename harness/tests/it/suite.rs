@@ -195,6 +195,8 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
                 || (m.kind == "unexpected-element" && m.actual_path.contains("/RootFolder/"))
         }
         Quirk::FolderClassFirst => paths.contains("FolderClass") || paths.contains("FolderId"),
+        Quirk::SyncLosesChange => paths.contains("ResponseMessage/Changes"),
+        Quirk::SyncIncludesLastWrong => m.expected_path.ends_with("/IncludesLastItemInRange"),
         Quirk::StaleChangeKeyAccepted => {
             paths.contains("UpdateFolderResponseMessage")
                 && (m.expected_path.ends_with("/@ResponseClass")

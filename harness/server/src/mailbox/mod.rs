@@ -13,6 +13,7 @@
 
 pub mod events;
 pub mod attachments;
+pub mod changes;
 pub mod folders;
 pub mod items;
 pub mod properties;

@@ -19,6 +19,7 @@ pub mod im;
 pub mod items;
 pub mod notifications;
 pub mod settings;
+pub mod sync;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
@@ -90,6 +91,11 @@ impl Response {
             Response::Body { mut body, .. } => {
                 if let Some(message) = body.find_mut("ResponseMessage") {
                     quirks.apply_to_message(message);
+                }
+                if let Some(messages) = body.find_mut("ResponseMessages") {
+                    for message in &mut messages.children {
+                        quirks.apply_to_message(message);
+                    }
                 }
                 body
             }

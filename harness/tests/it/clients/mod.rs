@@ -19,6 +19,7 @@ use serde_json::Value;
 
 mod search;
 mod attach;
+mod sync;
 
 fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
