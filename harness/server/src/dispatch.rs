@@ -1,11 +1,12 @@
 //! From request bytes to the HTTP reply: parse and validate ([`parse_request`]), check the
-//! version, resolve impersonation, run the operation under its mailbox's lock, and write the
-//! response (or fault) with the configured quirks applied.
+//! version, resolve impersonation, run the operation under its mailbox's lock, deliver what it
+//! sent (after the lock is released), and write the response (or fault) with the configured
+//! quirks applied.
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
-use super::mailbox::{Directory, Store};
-use super::ops::OpContext;
+use super::mailbox::{Directory, Store, delivery};
+use super::ops::{OpContext, Outbox};
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
@@ -138,16 +139,19 @@ impl ServerState {
             },
         };
         let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
+        let outbox = Outbox::default();
         let ctx = OpContext {
             config: &self.config,
             directory: &self.directory,
             mailbox,
             version,
+            outbox: &outbox,
         };
         let response = match self.store.lock(mailbox) {
             Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),
             None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
         };
+        self.deliver(outbox);
         for code in response.error_codes() {
             debug_assert!(
                 op.codes.contains(&code),
@@ -160,6 +164,20 @@ impl ServerState {
             status: 200,
             content_type: self.quirks.content_type("text/xml; charset=utf-8"),
             body: self.message_envelope(message),
+        }
+    }
+
+    /// Delivers what a request sent, after its mailbox's lock is released: one recipient
+    /// mailbox locked at a time (so concurrent sends never deadlock).
+    fn deliver(&self, outbox: Outbox) {
+        let bcc_visible = self.quirks.has(Quirk::BccVisible);
+        for outgoing in outbox.take() {
+            let copy = delivery::recipient_copy(&outgoing.message, bcc_visible);
+            for user in delivery::recipient_mailboxes(&self.directory, &outgoing.recipients) {
+                if let Some(mut mailbox) = self.store.lock(user) {
+                    delivery::deliver(&mut mailbox, copy.clone());
+                }
+            }
         }
     }
 

@@ -106,6 +106,18 @@ response_codes! {
     ErrorIrresolvableConflict => "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.", Own;
     /// UpdateItem NeverOverwrite without a ChangeKey.
     ErrorChangeKeyRequiredForWriteOperations => "When making a request that uses a ChangeKey, the ChangeKey is required.", Own;
+    /// SendItem of an item that is not a message.
+    ErrorInvalidItemForOperationSendItem => "The item is invalid for this operation.", Own;
+    /// SendItem with a SavedItemFolderId and SaveItemToFolder false.
+    ErrorInvalidSendItemSaveSettings => "Cannot specify a SavedItemFolderId when SaveItemToFolder is false.", Own;
+    /// SendItem of a draft without recipients (CreateItem answers ErrorInvalidRecipients).
+    ErrorMissingRecipients => "The message has no recipients.", Own;
+    /// SendItem with a ChangeKey that is not the draft's current one.
+    ErrorStaleObject => "The change key passed in the request does not match the current change key for the item.", Own;
+    /// CreateItem with MimeContent that is not base64.
+    ErrorMimeContentInvalidBase64String => "Invalid base64 string for MIME content.", Own;
+    /// CreateItem with MimeContent that is no internet message.
+    ErrorMimeContentInvalid => "The MIME content is invalid.", Own;
     // Business errors of the directory operations (ResolveNames, ExpandDL).
     ErrorNameResolutionNoResults => "No results were found.", Documented;
     /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).

@@ -23,6 +23,8 @@
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
+//! | `no-sent-items-copy` | CreateItem `SendAndSaveCopy` and SendItem `SaveItemToFolder` keep no copy of the sent message (applied in `ops/items/create_item.rs`, `ops/items/send_item.rs`) |
+//! | `bcc-visible` | delivered copies keep the `BccRecipients` line, so every recipient sees the Bcc recipients (applied in `dispatch.rs` delivery) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

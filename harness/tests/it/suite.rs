@@ -169,6 +169,12 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         }
         Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
         Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
+        Quirk::NoSentItemsCopy => {
+            m.expected_path.contains("SentItems") || m.expected_path.ends_with("/TotalCount")
+        }
+        Quirk::BccVisible => {
+            paths.contains("BccRecipients") || m.actual_path.contains("/BccRecipients")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
         }

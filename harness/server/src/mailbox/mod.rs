@@ -9,10 +9,13 @@
 //! different mailboxes never contend, and every operation runs entirely under its mailbox's
 //! lock, so no concurrent update is lost. A poisoned lock is recovered (the store has no
 //! invariants a panic could break half-way, and handlers do not panic). The [`Directory`] is the
-//! configured users and distribution groups.
+//! configured users and distribution groups. Messages sent between mailboxes enter them through
+//! [`delivery`].
 
+pub mod delivery;
 pub mod folders;
 pub mod items;
+pub mod mime;
 pub mod properties;
 pub mod restriction;
 pub mod settings;
@@ -33,6 +36,9 @@ pub struct Mailbox {
     pub items: items::Items,
     /// Mailbox settings (OOF).
     pub settings: settings::Settings,
+    /// Senders MarkAsJunk blocked (normalized SMTP addresses): their mail is delivered to Junk
+    /// Email ([`delivery::deliver`]).
+    pub blocked_senders: std::collections::BTreeSet<String>,
 }
 
 impl Mailbox {
@@ -44,6 +50,7 @@ impl Mailbox {
             folders: folders::Folders::new(),
             items: items::Items::default(),
             settings: settings::Settings::default(),
+            blocked_senders: std::collections::BTreeSet::new(),
         }
     }
 }

@@ -25,6 +25,8 @@ use super::quirks::Quirks;
 use super::render::Node;
 use super::schema::IdRef;
 use crate::ids::{IdKind, StoreId};
+use crate::mailbox::items::Item;
+use std::cell::RefCell;
 
 /// One response message: the payload of a success, or a business error.
 pub type Outcome = Result<Option<Node>, ResponseError>;
@@ -146,6 +148,37 @@ pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>)
     message
 }
 
+/// One message a handler sent: the sender's copy of it and the addresses it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub message: Item,
+    pub recipients: Vec<String>,
+}
+
+/// What a request sends. A handler runs under its own mailbox's lock only, so it cannot deliver
+/// to others: it leaves its messages here ([`Outbox::send`]) and dispatch delivers them once the
+/// lock is released ([`crate::mailbox::delivery`]).
+#[derive(Debug, Default)]
+pub struct Outbox {
+    sent: RefCell<Vec<Outgoing>>,
+}
+
+impl Outbox {
+    /// Queues `message` for delivery to `recipients` (SMTP addresses of users, groups or
+    /// strangers).
+    pub fn send(&self, message: Item, recipients: Vec<String>) {
+        self.sent.borrow_mut().push(Outgoing {
+            message,
+            recipients,
+        });
+    }
+
+    /// The queued messages, in the order sent; the outbox is empty afterwards.
+    pub fn take(&self) -> Vec<Outgoing> {
+        self.sent.take()
+    }
+}
+
 /// Everything a handler may use besides its mailbox.
 pub struct OpContext<'a> {
     pub config: &'a ServerConfig,
@@ -154,6 +187,8 @@ pub struct OpContext<'a> {
     pub mailbox: usize,
     /// The request's `RequestServerVersion` (at least the operation's minimum by now).
     pub version: &'a str,
+    /// Where the messages the request sends go (delivered after the handler returns).
+    pub outbox: &'a Outbox,
 }
 
 impl OpContext<'_> {

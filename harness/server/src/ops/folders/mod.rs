@@ -409,6 +409,7 @@ mod tests {
             directory: &directory,
             mailbox: 0,
             version: "Exchange2013",
+            outbox: &crate::ops::Outbox::default(),
         };
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");

@@ -1,13 +1,14 @@
 //! GetItem: the items named by id, one response message each, in request order, in the requested
 //! shape ([`ItemShape`]). An error message ends with an empty `m:Items`, as the documented error
-//! example shows.
+//! example shows. `t:IncludeMimeContent` true (in `m:ItemShape`) adds the item's `t:MimeContent`,
+//! an internet message built from it ([`crate::mailbox::mime::build`]), as its first field.
 
 use super::ItemShape;
 use crate::faults::ResponseCode;
-use crate::mailbox::Mailbox;
+use crate::mailbox::{Mailbox, mime};
 use crate::ops::{OpContext, Response};
 use crate::registry::{Handler, Request};
-use crate::render::Node;
+use crate::render::{Node, TYPES_NS};
 use crate::schema::{IdRef, RequestView};
 
 /// The GetItem request, read from its validated body.
@@ -15,6 +16,8 @@ use crate::schema::{IdRef, RequestView};
 pub struct GetItem {
     pub shape: ItemShape,
     pub item_ids: Vec<IdRef>,
+    /// `t:IncludeMimeContent` of the shape.
+    pub include_mime: bool,
 }
 
 impl Handler for GetItem {
@@ -32,6 +35,11 @@ impl Handler for GetItem {
         GetItem {
             shape: ItemShape::parse(request.element("ItemShape")),
             item_ids: request.item_ids("ItemIds"),
+            include_mime: request.element("ItemShape").is_some_and(|shape| {
+                shape.children.iter().any(|c| {
+                    c.is(TYPES_NS, "IncludeMimeContent") && matches!(c.text.trim(), "true" | "1")
+                })
+            }),
         }
     }
 }
@@ -43,10 +51,14 @@ impl Request for GetItem {
             .iter()
             .map(|id| {
                 let seq = ctx.resolve_item(mailbox, id)?;
-                let node = mailbox
-                    .items
-                    .get(seq)
-                    .map(|item| ctx.item_node(mailbox, item, &self.shape));
+                let node = mailbox.items.get(seq).map(|item| {
+                    let mut node = ctx.item_node(mailbox, item, &self.shape);
+                    if self.include_mime {
+                        let content = mime::mime_content_node(&mime::build(item));
+                        node.children.insert(0, content);
+                    }
+                    node
+                });
                 Ok(Some(Node::m("Items").children(node)))
             })
             .collect();
