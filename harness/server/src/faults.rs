@@ -114,6 +114,8 @@ response_codes! {
     ErrorMissingRecipients => "The message has no recipients.", Own;
     /// SendItem with a ChangeKey that is not the draft's current one.
     ErrorStaleObject => "The change key passed in the request does not match the current change key for the item.", Own;
+    /// Sending a message whose From is someone the user may not send as.
+    ErrorSendAsDenied => "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.", Documented;
     /// CreateItem with MimeContent that is not base64.
     ErrorMimeContentInvalidBase64String => "Invalid base64 string for MIME content.", Own;
     /// CreateItem with MimeContent that is no internet message.

@@ -69,6 +69,7 @@ impl Handler for CreateItem {
         ResponseCode::ErrorInvalidPropertySet,
         ResponseCode::ErrorMimeContentInvalidBase64String,
         ResponseCode::ErrorMimeContentInvalid,
+        ResponseCode::ErrorSendAsDenied,
     ];
 
     fn view(request: &RequestView<'_>) -> Self {

@@ -2,7 +2,8 @@
 //! payload), in request order; and [`submit`], what every sending operation does with a message
 //! (CreateItem `SendOnly` / `SendAndSaveCopy` too).
 //!
-//! Sending stamps the message (`From` the sending mailbox's user unless the message names one,
+//! Sending stamps the message (`From` the sending mailbox's user; a `From` naming anyone else is
+//! `ErrorSendAsDenied`,
 //! `Sender` that user, `InternetMessageId` unless given, `DateTimeSent` now, `IsDraft` false) and
 //! leaves it in the request's outbox, from which dispatch delivers a copy to every To/Cc/Bcc
 //! recipient of the organisation ([`crate::mailbox::delivery`]).
@@ -21,7 +22,7 @@ use crate::Quirk;
 use crate::faults::{ResponseCode, ResponseError};
 use crate::mailbox::delivery::recipient_addresses;
 use crate::mailbox::items::Item;
-use crate::mailbox::{Mailbox, mime};
+use crate::mailbox::{Mailbox, mime, normalize_address};
 use crate::ops::folders::{FolderRef, folder_refs};
 use crate::ops::{OpContext, Outcome, Response};
 use crate::registry::{Handler, Request};
@@ -29,7 +30,8 @@ use crate::render::Node;
 use crate::schema::{IdRef, RequestView};
 
 /// Stamps `message` as sent by the context's mailbox (see the module doc) and queues it for
-/// delivery; `Err` with `no_recipients` when it has none.
+/// delivery; `Err` with `no_recipients` when it has none, `ErrorSendAsDenied` when its `From` is
+/// another address than the sending mailbox's (this server grants no send-as rights).
 pub fn submit(
     ctx: &OpContext<'_>,
     message: &mut Item,
@@ -41,6 +43,13 @@ pub fn submit(
     }
     let now = crate::mailbox::now_utc();
     if let Some(user) = ctx.directory.users.get(ctx.mailbox) {
+        let from = message
+            .field("From")
+            .and_then(|f| f.find("Mailbox")?.find("EmailAddress")?.text.as_deref())
+            .map(normalize_address);
+        if from.is_some_and(|from| !from.eq_ignore_ascii_case(&user.smtp_address)) {
+            return Err(ResponseError::new(ResponseCode::ErrorSendAsDenied));
+        }
         let me = || mime::mailbox_node(Some(&user.display_name), &user.smtp_address);
         if message.field("From").is_none() {
             message.put_field(Node::t("From").child(me()));
@@ -90,6 +99,7 @@ impl Handler for SendItem {
         ResponseCode::ErrorInvalidSendItemSaveSettings,
         ResponseCode::ErrorMissingRecipients,
         ResponseCode::ErrorStaleObject,
+        ResponseCode::ErrorSendAsDenied,
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
