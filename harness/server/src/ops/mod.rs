@@ -110,8 +110,17 @@ impl Response {
     }
 }
 
+/// A success payload of several elements (UpdateItem's `m:Items` and `m:ConflictResults`): each
+/// becomes a child of the message, in order.
+pub fn payloads(nodes: impl IntoIterator<Item = Node>) -> Node {
+    Node::m(PAYLOADS).children(nodes)
+}
+
+/// The name of the element [`payloads`] wraps its elements in (never written).
+const PAYLOADS: &str = "";
+
 /// `<m:{local} ResponseClass=..>` with the code, text and payload of `outcome` (the payload is
-/// a child of the message).
+/// a child of the message; the elements of [`payloads`] are children each).
 pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> Node {
     let mut message = Node::m(local);
     match outcome {
@@ -119,8 +128,12 @@ pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>)
             message = message
                 .attr("ResponseClass", "Success")
                 .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
-            if let Some(payload) = payload {
-                message = message.child(payload);
+            match payload {
+                Some(payload) if payload.local == PAYLOADS => {
+                    message = message.children(payload.children);
+                }
+                Some(payload) => message = message.child(payload),
+                None => {}
             }
         }
         Err(error) => {

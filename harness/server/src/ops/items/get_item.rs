@@ -1,10 +1,12 @@
 //! GetItem: the items named by id, one response message each, in request order, in the requested
 //! shape ([`ItemShape`]). An error message ends with an empty `m:Items`, as the documented error
-//! example shows. `t:IncludeMimeContent` true (in `m:ItemShape`) adds the item's `t:MimeContent`,
+//! example shows. `t:IncludeMimeContent` true (in `m:ItemShape`), or `item:MimeContent` among its
+//! additional properties, adds the item's `t:MimeContent`,
 //! an internet message built from it ([`crate::mailbox::mime::build`]), as its first field.
 
 use super::ItemShape;
 use crate::faults::ResponseCode;
+use crate::mailbox::properties::PropertyPath;
 use crate::mailbox::{Mailbox, mime};
 use crate::ops::{OpContext, Response};
 use crate::registry::{Handler, Request};
@@ -20,6 +22,15 @@ pub struct GetItem {
     pub include_mime: bool,
 }
 
+/// Whether the shape names `item:MimeContent` among its additional properties (as exchangelib
+/// asks for it).
+fn shape_asks_mime(shape: &ItemShape) -> bool {
+    shape
+        .additional
+        .iter()
+        .any(|p| matches!(p, PropertyPath::Field(uri) if uri == "item:MimeContent"))
+}
+
 impl Handler for GetItem {
     const NAME: &'static str = "GetItem";
     const FAMILY: &'static str = super::FAMILY;
@@ -32,14 +43,15 @@ impl Handler for GetItem {
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
+        let shape = ItemShape::parse(request.element("ItemShape"));
         GetItem {
-            shape: ItemShape::parse(request.element("ItemShape")),
             item_ids: request.item_ids("ItemIds"),
+            shape: shape.clone(),
             include_mime: request.element("ItemShape").is_some_and(|shape| {
                 shape.children.iter().any(|c| {
                     c.is(TYPES_NS, "IncludeMimeContent") && matches!(c.text.trim(), "true" | "1")
                 })
-            }),
+            }) || shape_asks_mime(&shape),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! UpdateItem: applies each `t:ItemChange` to its item, one response message each holding the
-//! item's id and new ChangeKey (`IdOnly`). All updates of one change apply, or none.
+//! item's id and new ChangeKey (`IdOnly`) and `m:ConflictResults` (a `Count` of 0: this server
+//! resolves no conflicts, it refuses them). All updates of one change apply, or none.
 //!
 //! Updates: `SetItemField` of `item:Subject`, `item:Body`, `item:Importance`,
 //! `item:Sensitivity`, `item:Categories`, `item:ItemClass`, `message:IsRead`, a field of the
@@ -290,6 +291,9 @@ impl UpdateItem {
         if let Some(slot) = mailbox.items.get_mut(seq) {
             *slot = item;
         }
-        Ok(Some(Node::m("Items").child(node)))
+        Ok(Some(crate::ops::payloads([
+            Node::m("Items").child(node),
+            Node::m("ConflictResults").child(Node::t_text("Count", "0")),
+        ])))
     }
 }
