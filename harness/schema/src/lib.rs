@@ -173,9 +173,7 @@ impl Schema {
                     content::Label::Any(_) => None,
                 })
                 .collect(),
-            content::ContentModel::All { members, .. } => {
-                members.iter().map(|(e, _)| *e).collect()
-            }
+            content::ContentModel::All { members, .. } => members.iter().map(|(e, _)| *e).collect(),
         };
         let mut names: Vec<String> = Vec::new();
         for e in elements {

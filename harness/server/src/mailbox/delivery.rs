@@ -33,7 +33,11 @@ pub fn recipient_addresses(message: &Item) -> Vec<String> {
 pub fn recipient_mailboxes(directory: &Directory, addresses: &[String]) -> Vec<usize> {
     let mut reached = Vec::new();
     let mut seen_groups: Vec<String> = Vec::new();
-    let mut pending: Vec<String> = addresses.iter().rev().map(|a| normalize_address(a)).collect();
+    let mut pending: Vec<String> = addresses
+        .iter()
+        .rev()
+        .map(|a| normalize_address(a))
+        .collect();
     while let Some(address) = pending.pop() {
         if let Some(user) = directory.user_by_smtp(&address) {
             if !reached.contains(&user) {
@@ -134,7 +138,11 @@ mod tests {
         );
         let copy = recipient_copy(&message, false);
         assert!(copy.field("BccRecipients").is_none() && !copy.is_read);
-        assert!(recipient_copy(&message, true).field("BccRecipients").is_some());
+        assert!(
+            recipient_copy(&message, true)
+                .field("BccRecipients")
+                .is_some()
+        );
 
         let mut bob = Mailbox::new();
         let inbox = bob.folders.distinguished("inbox").expect("inbox");

@@ -266,12 +266,19 @@ mod tests {
         let names: Vec<&str> = item.specific.iter().map(|n| n.local.as_str()).collect();
         assert_eq!(
             names,
-            ["Sender", "ToRecipients", "From", "InternetMessageId", "ReplyTo"]
+            [
+                "Sender",
+                "ToRecipients",
+                "From",
+                "InternetMessageId",
+                "ReplyTo"
+            ]
         );
         item.put_field(Node::t_text("InternetMessageId", "<c@d>"));
         assert_eq!(item.specific.len(), 5);
         assert_eq!(
-            item.field("InternetMessageId").and_then(|n| n.text.as_deref()),
+            item.field("InternetMessageId")
+                .and_then(|n| n.text.as_deref()),
             Some("<c@d>")
         );
         assert!(item.remove_field("Sender"));

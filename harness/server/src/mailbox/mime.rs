@@ -185,23 +185,26 @@ pub fn build(item: &Item) -> Vec<u8> {
         if addresses.is_empty() {
             continue;
         }
-        builder = builder.header(
-            Cow::Borrowed(*header),
-            BuiltAddress::new_list(addresses),
-        );
+        builder = builder.header(Cow::Borrowed(*header), BuiltAddress::new_list(addresses));
     }
     builder = builder.subject(item.subject.clone());
     if let Some(date) = DateTime::parse_rfc3339(&item.sent) {
         builder = builder.date(date.to_timestamp());
     }
-    if let Some(id) = item.field("InternetMessageId").and_then(|n| n.text.as_deref()) {
+    if let Some(id) = item
+        .field("InternetMessageId")
+        .and_then(|n| n.text.as_deref())
+    {
         let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
         if !bare.is_empty() {
             builder = builder.message_id(bare.to_string());
         }
     }
     if item.importance != "Normal" {
-        builder = builder.header("Importance", Text::new(item.importance.to_ascii_lowercase()));
+        builder = builder.header(
+            "Importance",
+            Text::new(item.importance.to_ascii_lowercase()),
+        );
     }
     builder = match &item.body {
         Some(Body { html: true, text }) => builder.html_body(text.clone()),
@@ -235,7 +238,10 @@ Lunch at the café?\r\n";
         assert_eq!(item.importance, "High");
         assert_eq!(item.sent, "2012-01-05T23:06:58Z");
         let body = item.body.clone().expect("body");
-        assert!(!body.html && body.text.trim() == "Lunch at the café?", "{body:?}");
+        assert!(
+            !body.html && body.text.trim() == "Lunch at the café?",
+            "{body:?}"
+        );
         let to = item.field("ToRecipients").expect("to");
         assert_eq!(
             mailboxes(to),
@@ -245,7 +251,8 @@ Lunch at the café?\r\n";
             ]
         );
         assert_eq!(
-            item.field("InternetMessageId").and_then(|n| n.text.as_deref()),
+            item.field("InternetMessageId")
+                .and_then(|n| n.text.as_deref()),
             Some("<plans-1@contoso.com>")
         );
 

@@ -29,10 +29,26 @@ fn exchangelib_send_and_save_reaches_bob_and_keeps_a_copy() {
     if let Some(result) = run(Client::Exchangelib, "send/send_and_save", &server) {
         assert_eq!(result["ok"], true, "{result}");
         let at = |path: &[&str]| int(&result, path);
-        assert_eq!(at(&["inbox_after", "0"]), at(&["inbox_before", "0"]) + 1, "{result}");
-        assert_eq!(at(&["inbox_after", "1"]), at(&["inbox_before", "1"]) + 1, "{result}");
-        assert_eq!(at(&["sent_after", "0"]), at(&["sent_before", "0"]) + 1, "{result}");
-        assert_eq!(at(&["sent_after", "1"]), at(&["sent_before", "1"]), "{result}");
+        assert_eq!(
+            at(&["inbox_after", "0"]),
+            at(&["inbox_before", "0"]) + 1,
+            "{result}"
+        );
+        assert_eq!(
+            at(&["inbox_after", "1"]),
+            at(&["inbox_before", "1"]) + 1,
+            "{result}"
+        );
+        assert_eq!(
+            at(&["sent_after", "0"]),
+            at(&["sent_before", "0"]) + 1,
+            "{result}"
+        );
+        assert_eq!(
+            at(&["sent_after", "1"]),
+            at(&["sent_before", "1"]),
+            "{result}"
+        );
     }
     server.shutdown();
 }
@@ -83,11 +99,13 @@ fn exchangelib_reads_mime_content_and_creates_from_it() {
         );
         assert_eq!(result["created_from"], "alice@contoso.com", "{result}");
         assert_eq!(
-            result["created_message_id"],
-            "<mime-scenario@contoso.com>",
+            result["created_message_id"], "<mime-scenario@contoso.com>",
             "{result}"
         );
-        assert_eq!(result["created_sent"], "2012-01-05T23:06:58+00:00", "{result}");
+        assert_eq!(
+            result["created_sent"], "2012-01-05T23:06:58+00:00",
+            "{result}"
+        );
     }
     server.shutdown();
 }

@@ -26,10 +26,7 @@ pub struct MarkAsJunk {
 }
 
 fn flag(request: &RequestView<'_>, name: &str) -> bool {
-    matches!(
-        request.body().attr(name).map(str::trim),
-        Some("true" | "1")
-    )
+    matches!(request.body().attr(name).map(str::trim), Some("true" | "1"))
 }
 
 impl Handler for MarkAsJunk {
