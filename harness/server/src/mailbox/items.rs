@@ -4,8 +4,10 @@
 //! the server interprets (subject, body, importance, sensitivity, categories, read state, the
 //! server-set dates) as typed fields, its extended properties in a [`PropertyBag`], and the
 //! fields of its class (`t:Message` recipients, `t:CalendarItem` Start/End, `t:Contact` names,
-//! `t:Task` dates, ...) as the elements the client sent, in schema order, so GetItem gives them
-//! back as they were created.
+//! `t:Task` dates, ...) and the `t:ItemType` fields it does not interpret (reminders,
+//! `InReplyTo`, ...) as the elements the client sent, kept in schema order ([`Item::put_field`],
+//! the order [`field_order`] reads from the schema engine), so GetItem gives them back as they
+//! were created.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
