@@ -150,6 +150,41 @@ impl Schema {
         m.derives_from(m.elements[e as usize].ty, base)
     }
 
+    /// The local names of the child elements complex type `{ns}type_local` allows (inherited
+    /// ones first, as an extension's content model has them), in schema order, each once; empty
+    /// when there is no such type or it has no element content. Used to write an element's
+    /// children in the order its `xs:sequence` demands.
+    pub fn child_order(&self, ns: &str, type_local: &str) -> Vec<String> {
+        let m = &self.model;
+        let Some(model::TypeRef::Complex(c)) =
+            m.ns_id(ns).and_then(|ns| m.global_type(ns, type_local))
+        else {
+            return Vec::new();
+        };
+        let model::Content::Elements { model, .. } = m.complex[c as usize].content else {
+            return Vec::new();
+        };
+        let elements: Vec<u32> = match &m.models[model as usize] {
+            content::ContentModel::Automaton(a) => a
+                .labels
+                .iter()
+                .filter_map(|l| match l {
+                    content::Label::Element(e) => Some(*e),
+                    content::Label::Any(_) => None,
+                })
+                .collect(),
+            content::ContentModel::All { members, .. } => members.iter().map(|(e, _)| *e).collect(),
+        };
+        let mut names: Vec<String> = Vec::new();
+        for e in elements {
+            let local = &m.elements[e as usize].local;
+            if !names.iter().any(|n| n.as_str() == &**local) {
+                names.push(local.to_string());
+            }
+        }
+        names
+    }
+
     /// Validates a whole document: a SOAP envelope (its Header entries and Body children are
     /// validated, the envelope's structure checked) or a bare element of a schema namespace.
     pub fn validate_document(&self, xml: &[u8]) -> Result<Vec<Violation>, InputError> {
@@ -184,5 +219,24 @@ impl Schema {
             xmlread::Ev::End => v.end(),
         })?;
         Ok(v.finish())
+    }
+}
+
+#[cfg(test)]
+mod child_order_tests {
+    use super::*;
+
+    #[test]
+    fn message_fields_come_in_schema_order_after_the_item_fields() {
+        let order = Schema::ews().child_order(TYPES_NS, "MessageType");
+        let at = |name: &str| order.iter().position(|n| n == name);
+        assert_eq!(order.first().map(String::as_str), Some("MimeContent"));
+        assert!(at("Subject") < at("Body"));
+        assert!(at("LastModifiedTime") < at("Sender"));
+        assert!(at("Sender") < at("ToRecipients"));
+        assert!(at("BccRecipients") < at("From"));
+        assert!(at("InternetMessageId") < at("IsRead"));
+        assert!(at("IsRead") < at("ReplyTo"));
+        assert!(Schema::ews().child_order(TYPES_NS, "NoSuchType").is_empty());
     }
 }

@@ -1,14 +1,15 @@
 //! From request bytes to the HTTP reply: parse and validate ([`parse_request`]), check the
-//! version, resolve impersonation, run the operation under its mailbox's lock, and write the
-//! response (or fault) with the configured quirks applied.
+//! version, resolve impersonation, run the operation under its mailbox's lock, deliver what it
+//! sent (after the lock is released), and write the response (or fault) with the configured
+//! quirks applied.
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
 use super::mailbox::events::{self, Snapshot};
 use super::mailbox::subscriptions::Subscriptions;
-use super::mailbox::{Directory, Store};
-use super::ops::OpContext;
+use super::mailbox::{Directory, Mailbox, Store, delivery};
 use super::ops::notifications::get_streaming_events::{self, StreamDocument, StreamPlan};
+use super::ops::{OpContext, Outbox};
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
@@ -160,30 +161,22 @@ impl ServerState {
             },
         };
         let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
+        let outbox = Outbox::default();
         let ctx = OpContext {
             config: &self.config,
             directory: &self.directory,
             mailbox,
             version,
             subscriptions: &self.subscriptions,
+            outbox: &outbox,
         };
         let response = match self.store.lock(mailbox) {
-            Some(mut state) => {
-                // Events: the difference the request made, when someone is listening.
-                let before = self
-                    .subscriptions
-                    .is_watched(mailbox)
-                    .then(|| Snapshot::of(&state));
-                let response = parsed.request.handle(&ctx, &mut state);
-                let origins = state.provenance.take();
-                if let Some(before) = before {
-                    let changes = events::diff(&before, &Snapshot::of(&state), &origins);
-                    self.subscriptions.record(mailbox, changes);
-                }
-                response
-            }
+            Some(mut state) => self.observed(mailbox, &mut state, |state| {
+                parsed.request.handle(&ctx, state)
+            }),
             None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
         };
+        self.deliver(outbox);
         for code in response.error_codes() {
             debug_assert!(
                 op.codes.contains(&code),
@@ -221,6 +214,7 @@ impl ServerState {
             mailbox,
             version: VERSION_WHEN_ABSENT,
             subscriptions: &self.subscriptions,
+            outbox: &Outbox::default(),
         };
         let mut body = get_streaming_events::document_body(&ctx, document);
         if let Some(message) = body
@@ -231,9 +225,51 @@ impl ServerState {
         }
         let envelope = self.message_envelope(body);
         match envelope.strip_prefix("<?xml") {
-            Some(rest) => rest.split_once("?>").map_or(rest, |(_, doc)| doc).to_string(),
+            Some(rest) => rest
+                .split_once("?>")
+                .map_or(rest, |(_, doc)| doc)
+                .to_string(),
             None => envelope,
         }
+    }
+
+    /// Delivers what a request sent, after its mailbox's lock is released: one recipient
+    /// mailbox locked at a time (so concurrent sends never deadlock), each delivery observed for
+    /// that mailbox's subscriptions like a request.
+    fn deliver(&self, outbox: Outbox) {
+        let bcc_visible = self.quirks.has(Quirk::BccVisible);
+        for outgoing in outbox.take() {
+            let copy = delivery::recipient_copy(&outgoing.message, bcc_visible);
+            for user in delivery::recipient_mailboxes(&self.directory, &outgoing.recipients) {
+                if let Some(mut mailbox) = self.store.lock(user) {
+                    self.observed(user, &mut mailbox, |mailbox| {
+                        delivery::deliver(mailbox, copy.clone());
+                    });
+                }
+            }
+        }
+    }
+
+    /// Runs `change` on mailbox `index` (locked by the caller) and records the difference it
+    /// made as events for the mailbox's live subscriptions (nothing is compared when no one
+    /// listens). The move/copy provenance the change left is drained either way.
+    fn observed<R>(
+        &self,
+        index: usize,
+        state: &mut Mailbox,
+        change: impl FnOnce(&mut Mailbox) -> R,
+    ) -> R {
+        let before = self
+            .subscriptions
+            .is_watched(index)
+            .then(|| Snapshot::of(state));
+        let result = change(state);
+        let origins = state.provenance.take();
+        if let Some(before) = before {
+            let changes = events::diff(&before, &Snapshot::of(state), &origins);
+            self.subscriptions.record(index, changes);
+        }
+        result
     }
 
     /// The operation a request invokes when it is one of `disabled_operations` (refused as not

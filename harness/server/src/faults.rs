@@ -125,6 +125,20 @@ response_codes! {
     ErrorInvalidItemForOperationCreateItemAttachment => "This item type cannot be created as an item attachment.", Own;
     /// More than 10 levels of attachments nested in attached items.
     ErrorAttachmentNestLevelLimitExceeded => "Attachments nest deeper than 10 levels.", Own;
+    /// SendItem of an item that is not a message.
+    ErrorInvalidItemForOperationSendItem => "The item is invalid for this operation.", Own;
+    /// SendItem with a SavedItemFolderId and SaveItemToFolder false.
+    ErrorInvalidSendItemSaveSettings => "Cannot specify a SavedItemFolderId when SaveItemToFolder is false.", Own;
+    /// SendItem of a draft without recipients (CreateItem answers ErrorInvalidRecipients).
+    ErrorMissingRecipients => "The message has no recipients.", Own;
+    /// SendItem with a ChangeKey that is not the draft's current one.
+    ErrorStaleObject => "The change key passed in the request does not match the current change key for the item.", Own;
+    /// Sending a message whose From is someone the user may not send as.
+    ErrorSendAsDenied => "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.", Documented;
+    /// CreateItem with MimeContent that is not base64.
+    ErrorMimeContentInvalidBase64String => "Invalid base64 string for MIME content.", Own;
+    /// CreateItem with MimeContent that is no internet message.
+    ErrorMimeContentInvalid => "The MIME content is invalid.", Own;
     // Business errors of the directory operations (ResolveNames, ExpandDL).
     ErrorNameResolutionNoResults => "No results were found.", Documented;
     /// ResponseClass="Warning": the message still carries the resolutions found (at most 100).

@@ -203,6 +203,8 @@ pub enum Quirk {
     AttachmentSizeWrong,
     SyncLosesChange,
     SyncIncludesLastWrong,
+    NoSentItemsCopy,
+    BccVisible,
 }
 
 impl Quirk {
@@ -233,6 +235,8 @@ impl Quirk {
         Quirk::AttachmentSizeWrong,
         Quirk::SyncLosesChange,
         Quirk::SyncIncludesLastWrong,
+        Quirk::NoSentItemsCopy,
+        Quirk::BccVisible,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -264,6 +268,8 @@ impl Quirk {
             Quirk::AttachmentSizeWrong => "attachment-size-wrong",
             Quirk::SyncLosesChange => "sync-loses-change",
             Quirk::SyncIncludesLastWrong => "sync-includes-last-wrong",
+            Quirk::NoSentItemsCopy => "no-sent-items-copy",
+            Quirk::BccVisible => "bcc-visible",
         }
     }
 }

@@ -30,6 +30,8 @@
 //! | `attachment-size-wrong` | a file attachment's `Size` counts its base64 text, not its bytes (applied in `ops/attachments/mod.rs`) |
 //! | `sync-loses-change` | SyncFolderItems and SyncFolderHierarchy leave out the first Update of each answer, while the new sync state counts it as told (applied in `ops/sync/mod.rs`) |
 //! | `sync-includes-last-wrong` | SyncFolderItems says `IncludesLastItemInRange` true even when more changes remain (applied in `ops/sync/sync_folder_items.rs`) |
+//! | `no-sent-items-copy` | CreateItem `SendAndSaveCopy` and SendItem `SaveItemToFolder` keep no copy of the sent message (applied in `ops/items/create_item.rs`, `ops/items/send_item.rs`) |
+//! | `bcc-visible` | delivered copies keep the `BccRecipients` line, so every recipient sees the Bcc recipients (applied in `dispatch.rs` delivery) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

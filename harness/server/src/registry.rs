@@ -16,7 +16,9 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, attachments, directory, folders, ids, im, items, notifications, settings};
+use super::ops::{
+    OpContext, Response, attachments, directory, folders, ids, im, items, notifications, settings,
+};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -219,7 +221,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("HideTag"),
     not_implemented("InstallApp"),
     implemented::<items::mark_all_items_as_read::MarkAllItemsAsRead>(),
-    not_implemented("MarkAsJunk"),
+    implemented::<items::mark_as_junk::MarkAsJunk>(),
     implemented::<folders::move_folder::MoveFolder>(),
     implemented::<items::move_item::MoveItem>(),
     not_implemented("PerformReminderAction"),
@@ -233,7 +235,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("ReportMessage"),
     implemented::<directory::resolve_names::ResolveNames>(),
     not_implemented("SearchMailboxes"),
-    not_implemented("SendItem"),
+    implemented::<items::send_item::SendItem>(),
     not_implemented("SetHoldOnMailboxes"),
     implemented::<im::set_im_group::SetImGroup>(),
     implemented::<im::set_im_list_migration_completed::SetImListMigrationCompleted>(),

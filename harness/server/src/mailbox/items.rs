@@ -4,14 +4,51 @@
 //! the server interprets (subject, body, importance, sensitivity, categories, read state, the
 //! server-set dates) as typed fields, its extended properties in a [`PropertyBag`], and the
 //! fields of its class (`t:Message` recipients, `t:CalendarItem` Start/End, `t:Contact` names,
-//! `t:Task` dates, ...) as the elements the client sent, in schema order, so GetItem gives them
-//! back as they were created.
+//! `t:Task` dates, ...) and the `t:ItemType` fields it does not interpret (reminders,
+//! `InReplyTo`, ...) as the elements the client sent, kept in schema order ([`Item::put_field`],
+//! the order [`field_order`] reads from the schema engine), so GetItem gives them back as they
+//! were created.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use super::attachments::Attachments;
 use super::properties::PropertyBag;
 use crate::render::Node;
+
+/// The item elements and the schema type each is (`t:Message` is a `t:MessageType`).
+const ITEM_TYPES: &[(&str, &str)] = &[
+    ("Item", "ItemType"),
+    ("Message", "MessageType"),
+    ("CalendarItem", "CalendarItemType"),
+    ("Contact", "ContactItemType"),
+    ("Task", "TaskType"),
+];
+
+/// The children item element `element` allows, in schema order, as the schema engine reads them
+/// from `types.xsd` (`t:ItemType`'s fields first, then the class's); `t:ItemType`'s for an
+/// element it does not know.
+pub fn field_order(element: &str) -> &'static [String] {
+    static ORDERS: OnceLock<Vec<(&'static str, Vec<String>)>> = OnceLock::new();
+    let orders = ORDERS.get_or_init(|| {
+        let schema = ews_schema::Schema::ews();
+        ITEM_TYPES
+            .iter()
+            .map(|(element, ty)| (*element, schema.child_order(ews_schema::TYPES_NS, ty)))
+            .collect()
+    });
+    orders
+        .iter()
+        .find(|(e, _)| *e == element)
+        .or_else(|| orders.first())
+        .map_or(&[], |(_, order)| order.as_slice())
+}
+
+/// Where field `field` goes among the children of item element `element` (unknown fields last).
+pub fn field_rank(element: &str, field: &str) -> usize {
+    let order = field_order(element);
+    order.iter().position(|f| f == field).unwrap_or(order.len())
+}
 
 /// `t:Body`: its `BodyType` and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +120,34 @@ impl Item {
             properties: PropertyBag::default(),
             attachments: Attachments::default(),
         }
+    }
+
+    /// The class field `name` (`ToRecipients`, `From`, ...), if the item has it.
+    pub fn field(&self, name: &str) -> Option<&Node> {
+        self.specific.iter().find(|n| n.local == name)
+    }
+
+    /// Sets a class field: replaces the field of that name, or inserts it where the schema's
+    /// sequence puts it among the others.
+    pub fn put_field(&mut self, node: Node) {
+        if let Some(slot) = self.specific.iter_mut().find(|n| n.local == node.local) {
+            *slot = node;
+            return;
+        }
+        let rank = field_rank(&self.element, &node.local);
+        let at = self
+            .specific
+            .iter()
+            .position(|n| field_rank(&self.element, &n.local) > rank)
+            .unwrap_or(self.specific.len());
+        self.specific.insert(at, node);
+    }
+
+    /// Removes the class field `name`; whether it was there.
+    pub fn remove_field(&mut self, name: &str) -> bool {
+        let before = self.specific.len();
+        self.specific.retain(|n| n.local != name);
+        before != self.specific.len()
     }
 
     /// `Size`: the bytes of its subject, body, class fields, property values and attachments (the server's
@@ -196,6 +261,37 @@ impl Items {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_inserted_in_schema_order() {
+        let mut item = Item::new(1, "Message", "IPM.Note", "2012-01-05T23:06:58Z");
+        item.put_field(Node::t_text("InternetMessageId", "<a@b>"));
+        item.put_field(Node::t("ToRecipients"));
+        item.put_field(Node::t("Sender"));
+        item.put_field(Node::t("ReplyTo"));
+        item.put_field(Node::t("From"));
+        let names: Vec<&str> = item.specific.iter().map(|n| n.local.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Sender",
+                "ToRecipients",
+                "From",
+                "InternetMessageId",
+                "ReplyTo"
+            ]
+        );
+        item.put_field(Node::t_text("InternetMessageId", "<c@d>"));
+        assert_eq!(item.specific.len(), 5);
+        assert_eq!(
+            item.field("InternetMessageId")
+                .and_then(|n| n.text.as_deref()),
+            Some("<c@d>")
+        );
+        assert!(item.remove_field("Sender"));
+        assert!(!item.remove_field("Sender"));
+        assert!(field_rank("Contact", "GivenName") < field_rank("Contact", "Surname"));
+    }
 
     #[test]
     fn counts_follow_the_items() {

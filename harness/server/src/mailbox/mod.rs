@@ -9,18 +9,21 @@
 //! different mailboxes never contend, and every operation runs entirely under its mailbox's
 //! lock, so no concurrent update is lost. A poisoned lock is recovered (the store has no
 //! invariants a panic could break half-way, and handlers do not panic). The [`Directory`] is the
-//! configured users and distribution groups.
+//! configured users and distribution groups. Messages sent between mailboxes enter them through
+//! [`delivery`].
 
-pub mod events;
 pub mod attachments;
 pub mod changes;
+pub mod delivery;
+pub mod events;
 pub mod folders;
 pub mod items;
+pub mod mime;
 pub mod properties;
 pub mod restriction;
 pub mod settings;
-pub mod views;
 pub mod subscriptions;
+pub mod views;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -41,6 +44,9 @@ pub struct Mailbox {
     /// Which new ids the current request's moves and copies made from which old ones (for the
     /// notification events; dispatch drains it after every request).
     pub provenance: events::Provenance,
+    /// Senders MarkAsJunk blocked (normalized SMTP addresses): their mail is delivered to Junk
+    /// Email ([`delivery::deliver`]).
+    pub blocked_senders: std::collections::BTreeSet<String>,
 }
 
 impl Mailbox {
@@ -53,6 +59,7 @@ impl Mailbox {
             items: items::Items::default(),
             settings: settings::Settings::default(),
             provenance: events::Provenance::default(),
+            blocked_senders: std::collections::BTreeSet::new(),
         }
     }
 }

@@ -28,6 +28,8 @@ use super::quirks::Quirks;
 use super::render::Node;
 use super::schema::IdRef;
 use crate::ids::{IdKind, StoreId};
+use crate::mailbox::items::Item;
+use std::cell::RefCell;
 
 /// One response message: the payload of a success, or a business error.
 pub type Outcome = Result<Option<Node>, ResponseError>;
@@ -116,8 +118,17 @@ impl Response {
     }
 }
 
+/// A success payload of several elements (UpdateItem's `m:Items` and `m:ConflictResults`): each
+/// becomes a child of the message, in order.
+pub fn payloads(nodes: impl IntoIterator<Item = Node>) -> Node {
+    Node::m(PAYLOADS).children(nodes)
+}
+
+/// The name of the element [`payloads`] wraps its elements in (never written).
+const PAYLOADS: &str = "";
+
 /// `<m:{local} ResponseClass=..>` with the code, text and payload of `outcome` (the payload is
-/// a child of the message).
+/// a child of the message; the elements of [`payloads`] are children each).
 pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>) -> Node {
     let mut message = Node::m(local);
     match outcome {
@@ -125,13 +136,12 @@ pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>)
             message = message
                 .attr("ResponseClass", "Success")
                 .child(Node::m("ResponseCode").text(ResponseCode::NoError.as_str()));
-            if let Some(payload) = payload {
-                message = if payload.local.is_empty() {
-                    // A fragment ([`payload_fragment`]): its children are the payload.
-                    message.children(payload.children)
-                } else {
-                    message.child(payload)
-                };
+            match payload {
+                Some(payload) if payload.local == PAYLOADS => {
+                    message = message.children(payload.children);
+                }
+                Some(payload) => message = message.child(payload),
+                None => {}
             }
         }
         Err(error) => {
@@ -159,10 +169,35 @@ pub fn message_node(local: &str, outcome: Outcome, empty_on_error: Option<&str>)
     message
 }
 
-/// A payload of several elements (Subscribe's `m:SubscriptionId` and `m:Watermark`): a nameless
-/// node whose children [`message_node`] places in the message.
-pub fn payload_fragment(children: impl IntoIterator<Item = Node>) -> Node {
-    Node::m("").children(children)
+/// One message a handler sent: the sender's copy of it and the addresses it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub message: Item,
+    pub recipients: Vec<String>,
+}
+
+/// What a request sends. A handler runs under its own mailbox's lock only, so it cannot deliver
+/// to others: it leaves its messages here ([`Outbox::send`]) and dispatch delivers them once the
+/// lock is released ([`crate::mailbox::delivery`]).
+#[derive(Debug, Default)]
+pub struct Outbox {
+    sent: RefCell<Vec<Outgoing>>,
+}
+
+impl Outbox {
+    /// Queues `message` for delivery to `recipients` (SMTP addresses of users, groups or
+    /// strangers).
+    pub fn send(&self, message: Item, recipients: Vec<String>) {
+        self.sent.borrow_mut().push(Outgoing {
+            message,
+            recipients,
+        });
+    }
+
+    /// The queued messages, in the order sent; the outbox is empty afterwards.
+    pub fn take(&self) -> Vec<Outgoing> {
+        self.sent.take()
+    }
 }
 
 /// Everything a handler may use besides its mailbox.
@@ -175,6 +210,8 @@ pub struct OpContext<'a> {
     pub version: &'a str,
     /// The server's notification subscriptions (the `notifications` operations).
     pub subscriptions: &'a crate::mailbox::subscriptions::Subscriptions,
+    /// Where the messages the request sends go (delivered after the handler returns).
+    pub outbox: &'a Outbox,
 }
 
 impl OpContext<'_> {

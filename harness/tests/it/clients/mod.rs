@@ -11,14 +11,16 @@
 //! Without the clients installed the tests skip with a message, except under `CI`, where a
 //! missing client fails the test: CI must never be green for a scenario that did not run.
 
+mod send;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ews_conformance::reference_server::{self, RunningServer, ServerConfig};
 use serde_json::Value;
 
-mod search;
 mod attach;
+mod search;
 mod sync;
 
 fn clients_dir() -> PathBuf {

@@ -412,6 +412,7 @@ mod tests {
             subscriptions: &crate::mailbox::subscriptions::Subscriptions::new(
                 std::time::Duration::from_secs(60),
             ),
+            outbox: &crate::ops::Outbox::default(),
         };
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");

@@ -8,15 +8,22 @@
 //!
 //! `MessageDisposition` (required for messages: `ErrorMessageDispositionRequired` without it):
 //! `SaveOnly` saves a draft (`IsDraft` true, read) and returns its id; `SendOnly` and
-//! `SendAndSaveCopy` need at least one recipient (`ErrorInvalidRecipients`), answer an empty
-//! `m:Items` as Exchange does, and `SendAndSaveCopy` keeps the sent copy (`IsDraft` false). A
-//! message addressed to the sender's own address is delivered to their Inbox, unread. Delivery
-//! to other mailboxes of the server is not done by this operation yet.
+//! `SendAndSaveCopy` need at least one recipient (`ErrorInvalidRecipients`), send the message as
+//! SendItem does ([`submit`]: every recipient of the organisation gets a copy in their Inbox),
+//! answer an empty `m:Items` as Exchange does, and `SendAndSaveCopy` keeps the sent copy
+//! (`IsDraft` false) in `SavedItemFolderId` or Sent Items.
+//!
+//! `t:MimeContent` (base64 of an internet message) fills the item's subject, body, addresses,
+//! date, Message-ID and importance ([`crate::mailbox::mime`]); fields given beside it win. Not
+//! base64 → `ErrorMimeContentInvalidBase64String`; no internet message → `ErrorMimeContentInvalid`.
+//! Every other field the request gives is kept and given back by GetItem, in schema order.
 //!
 //! The server sets `DateTimeCreated`, `DateTimeReceived`, `DateTimeSent`, `LastModifiedTime`
 //! (all the time of the request) and `Size`.
 
+use super::send_item::submit;
 use super::{ItemShape, read_item};
+use crate::Quirk;
 use crate::faults::{ResponseCode, ResponseError};
 use crate::mailbox::Mailbox;
 use crate::mailbox::folders::FolderKind;
@@ -66,6 +73,9 @@ impl Handler for CreateItem {
         ResponseCode::ErrorMissingItemForCreateItemAttachment,
         ResponseCode::ErrorInvalidItemForOperationCreateItemAttachment,
         ResponseCode::ErrorAttachmentNestLevelLimitExceeded,
+        ResponseCode::ErrorMimeContentInvalidBase64String,
+        ResponseCode::ErrorMimeContentInvalid,
+        ResponseCode::ErrorSendAsDenied,
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
@@ -114,30 +124,6 @@ impl Request for CreateItem {
     }
 }
 
-/// The recipients' addresses of a message element (`To`, `Cc`, `Bcc`).
-fn recipients(element: &Element) -> Vec<String> {
-    element
-        .children
-        .iter()
-        .filter(|c| {
-            c.ns == TYPES_NS
-                && matches!(
-                    c.local.as_str(),
-                    "ToRecipients" | "CcRecipients" | "BccRecipients"
-                )
-        })
-        .flat_map(|list| list.children.iter())
-        .filter_map(|mailbox| {
-            mailbox
-                .children
-                .iter()
-                .find(|e| e.is(TYPES_NS, "EmailAddress"))
-                .map(|e| e.text.trim().to_string())
-        })
-        .filter(|a| !a.is_empty())
-        .collect()
-}
-
 impl CreateItem {
     fn create(
         &self,
@@ -159,10 +145,6 @@ impl CreateItem {
         let mut item = read_item(element, now)?;
         crate::ops::attachments::attach_from_request(ctx, &mut item, element, now)?;
         let sending = disposition != Disposition::SaveOnly;
-        let to = recipients(element);
-        if sending && to.is_empty() {
-            return Err(ResponseError::new(ResponseCode::ErrorInvalidRecipients));
-        }
         let folder = match &self.saved_folder {
             Some(reference) => ctx.resolve_folder(mailbox, reference)?,
             None => {
@@ -192,21 +174,9 @@ impl CreateItem {
         item.parent = folder;
         item.is_draft = is_message && !sending;
         if sending {
-            let own = ctx
-                .directory
-                .users
-                .get(ctx.mailbox)
-                .map(|u| u.smtp_address.clone())
-                .unwrap_or_default();
-            if to.iter().any(|a| a.eq_ignore_ascii_case(&own)) {
-                if let Some(inbox) = mailbox.folders.distinguished("inbox") {
-                    let mut delivered = item.clone();
-                    delivered.parent = inbox;
-                    delivered.is_read = false;
-                    mailbox.items.add(delivered);
-                }
-            }
-            if disposition == Disposition::SendAndSaveCopy {
+            submit(ctx, &mut item, ResponseCode::ErrorInvalidRecipients)?;
+            let keep_copy = !ctx.config.quirks.contains(&Quirk::NoSentItemsCopy);
+            if disposition == Disposition::SendAndSaveCopy && keep_copy {
                 mailbox.items.add(item);
             }
             return Ok(Some(Node::m("Items")));

@@ -1,5 +1,5 @@
-//! The item area: CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem and
-//! MarkAllItemsAsRead (one file each; Move and Copy share `move_item.rs`), over the mailbox's items
+//! The item area: CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem,
+//! MarkAllItemsAsRead, SendItem and MarkAsJunk (one file each; Move and Copy share `move_item.rs`), over the mailbox's items
 //! ([`crate::mailbox::items`]).
 //!
 //! Shared here: reading an item from a request ([`read_item`]: `t:Item`, `t:Message`,
@@ -25,15 +25,17 @@ pub mod delete_item;
 pub mod find_item;
 pub mod get_item;
 pub mod mark_all_items_as_read;
+pub mod mark_as_junk;
 pub mod move_item;
+pub mod send_item;
 pub mod update_item;
 
 use super::OpContext;
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ids::{self, IdKind};
-use crate::mailbox::Mailbox;
-use crate::mailbox::items::{Body, Item};
+use crate::mailbox::items::{Body, Item, field_rank};
 use crate::mailbox::properties::{PropertyPath, extended_values, parse_extended, parse_path};
+use crate::mailbox::{Mailbox, mime};
 use crate::render::{Node, Ns, TYPES_NS};
 use crate::schema::IdRef;
 use crate::xml_tree::Element;
@@ -107,18 +109,44 @@ pub(crate) const COMMON_FIELDS: &[&str] = &[
     "Hashtags",
 ];
 
-/// `t:MessageType` fields written before `IsRead` (the rest come after it).
-const MESSAGE_BEFORE_IS_READ: &[&str] = &[
-    "Sender",
-    "ToRecipients",
-    "CcRecipients",
-    "BccRecipients",
-    "IsReadReceiptRequested",
-    "IsDeliveryReceiptRequested",
-    "ConversationIndex",
-    "ConversationTopic",
-    "From",
-    "InternetMessageId",
+/// The `t:ItemType` fields the server sets itself (read-only): a value a request gives for them is
+/// ignored. Every other field a request gives that the server does not interpret is kept as sent
+/// ([`Item::specific`]) and given back.
+const SERVER_SET_FIELDS: &[&str] = &[
+    "MimeContent",
+    "ItemId",
+    "ParentFolderId",
+    "Attachments",
+    "DateTimeReceived",
+    "Size",
+    "IsSubmitted",
+    "IsDraft",
+    "IsFromMe",
+    "IsResend",
+    "IsUnmodified",
+    "DateTimeSent",
+    "DateTimeCreated",
+    "ResponseObjects",
+    "DisplayCc",
+    "DisplayTo",
+    "DisplayBcc",
+    "HasAttachments",
+    "EffectiveRights",
+    "LastModifiedName",
+    "LastModifiedTime",
+    "WebClientReadFormQueryString",
+    "WebClientEditFormQueryString",
+    "ConversationId",
+    "UniqueBody",
+    "StoreEntryId",
+    "InstanceKey",
+    "NormalizedBody",
+    "EntityExtractionResult",
+    "Preview",
+    "TextBody",
+    "IconIndex",
+    "SearchKey",
+    "SortKey",
 ];
 
 /// The item element names CreateItem accepts and the `ItemClass` each gets by default.
@@ -255,11 +283,23 @@ pub fn read_item(element: &Element, now: &str) -> Result<Item, ResponseError> {
                 item.properties.set(key, extended_values(child));
             }
             "IsRead" => item.is_read = matches!(text, "true" | "1"),
-            name if COMMON_FIELDS.contains(&name) => {}
-            _ => item.specific.push(to_node(child)),
+            "MimeContent" => {
+                let raw = mime::decode(&child.text).map_err(mime_error)?;
+                mime::apply(&mut item, &raw).map_err(mime_error)?;
+            }
+            name if SERVER_SET_FIELDS.contains(&name) => {}
+            _ => item.put_field(to_node(child)),
         }
     }
     Ok(item)
+}
+
+/// The response code of MIME content that cannot be read.
+fn mime_error(error: mime::MimeError) -> ResponseError {
+    ResponseError::new(match error {
+        mime::MimeError::InvalidBase64 => ResponseCode::ErrorMimeContentInvalidBase64String,
+        mime::MimeError::Invalid => ResponseCode::ErrorMimeContentInvalid,
+    })
 }
 
 /// A request element (types namespace) as a response node.
@@ -413,20 +453,17 @@ impl OpContext<'_> {
         if shape.wants("LastModifiedTime", false) {
             node = node.child(text("LastModifiedTime", &item.modified));
         }
-        let is_message = item.element == "Message";
-        let mut is_read_written = !is_message || !shape.wants("IsRead", false);
+        if item.element == "Message" && shape.wants("IsRead", false) {
+            node = node.child(text("IsRead", if item.is_read { "true" } else { "false" }));
+        }
         for field in &item.specific {
-            if !is_read_written && !MESSAGE_BEFORE_IS_READ.contains(&field.local.as_str()) {
-                node = node.child(text("IsRead", if item.is_read { "true" } else { "false" }));
-                is_read_written = true;
-            }
             if shape.wants(&field.local, true) {
                 node = node.child(field.clone());
             }
         }
-        if !is_read_written {
-            node = node.child(text("IsRead", if item.is_read { "true" } else { "false" }));
-        }
+        // Typed and kept fields interleave: the schema's sequence of the item's type decides.
+        node.children
+            .sort_by_key(|child| field_rank(&item.element, &child.local));
         node
     }
 }

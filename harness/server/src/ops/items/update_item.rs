@@ -1,10 +1,11 @@
 //! UpdateItem: applies each `t:ItemChange` to its item, one response message each holding the
-//! item's id and new ChangeKey (`IdOnly`). All updates of one change apply, or none.
+//! item's id and new ChangeKey (`IdOnly`) and `m:ConflictResults` (a `Count` of 0: this server
+//! resolves no conflicts, it refuses them). All updates of one change apply, or none.
 //!
 //! Updates: `SetItemField` of `item:Subject`, `item:Body`, `item:Importance`,
 //! `item:Sensitivity`, `item:Categories`, `item:ItemClass`, `message:IsRead`, a field of the
-//! item's class (`calendar:Start`, `message:ToRecipients`, ...: replaced where it is, else added
-//! after the others) or an extended property; `AppendToItemField` of `item:Categories`, a
+//! item's class (`calendar:Start`, `message:ToRecipients`, ...: replaced where it is, else
+//! inserted where the schema's sequence of the item's type puts it) or an extended property; `AppendToItemField` of `item:Categories`, a
 //! recipients list or an array extended property; `DeleteItemField` of `item:Body`,
 //! `item:Categories`, a class field or an extended property. Other fields: `ErrorInvalidPropertySet`
 //! / `ErrorInvalidPropertyAppend` / `ErrorInvalidPropertyDelete`; a `SetItemField` whose item
@@ -266,24 +267,20 @@ impl UpdateItem {
                                 UpdateKind::Delete => ResponseCode::ErrorInvalidPropertyDelete,
                             }));
                         }
-                        (name, UpdateKind::Set, Some(v)) => {
-                            let node = to_node(v);
-                            match item.specific.iter_mut().find(|n| n.local == name) {
-                                Some(slot) => *slot = node,
-                                None => item.specific.push(node),
-                            }
-                        }
+                        (_, UpdateKind::Set, Some(v)) => item.put_field(to_node(v)),
                         (name, UpdateKind::Append, Some(v)) if name.ends_with("Recipients") => {
                             let added: Vec<Node> = v.children.iter().map(to_node).collect();
                             match item.specific.iter_mut().find(|n| n.local == name) {
                                 Some(slot) => slot.children.extend(added),
-                                None => item.specific.push(to_node(v)),
+                                None => item.put_field(to_node(v)),
                             }
                         }
                         (_, UpdateKind::Append, _) => {
                             return Err(err(ResponseCode::ErrorInvalidPropertyAppend));
                         }
-                        (name, _, _) => item.specific.retain(|n| n.local != name),
+                        (name, _, _) => {
+                            item.remove_field(name);
+                        }
                     }
                 }
             }
@@ -294,6 +291,9 @@ impl UpdateItem {
         if let Some(slot) = mailbox.items.get_mut(seq) {
             *slot = item;
         }
-        Ok(Some(Node::m("Items").child(node)))
+        Ok(Some(crate::ops::payloads([
+            Node::m("Items").child(node),
+            Node::m("ConflictResults").child(Node::t_text("Count", "0")),
+        ])))
     }
 }

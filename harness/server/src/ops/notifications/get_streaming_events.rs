@@ -92,7 +92,7 @@ pub fn document_body(ctx: &OpContext<'_>, document: &StreamDocument) -> Node {
     }));
     let message = message_node(
         "GetStreamingEventsResponseMessage",
-        Ok(Some(crate::ops::payload_fragment(payload))),
+        Ok(Some(crate::ops::payloads(payload))),
         None,
     );
     Node::m("GetStreamingEventsResponse").child(Node::m("ResponseMessages").child(message))
@@ -109,8 +109,11 @@ impl Request for GetStreamingEvents {
                 body: document_body(ctx, &StreamDocument::KeepAlive),
             },
             Err((code, failing)) => {
-                let mut message =
-                    message_node("GetStreamingEventsResponseMessage", Err(ResponseError::new(code)), None);
+                let mut message = message_node(
+                    "GetStreamingEventsResponseMessage",
+                    Err(ResponseError::new(code)),
+                    None,
+                );
                 message = message
                     .child(
                         Node::m("ErrorSubscriptionIds").children(

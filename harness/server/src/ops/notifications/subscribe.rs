@@ -120,7 +120,7 @@ impl Subscribe {
         if matches!(kind, Kind::Pull { .. }) {
             payload.push(Node::m("Watermark").text(watermark));
         }
-        Ok(Some(crate::ops::payload_fragment(payload)))
+        Ok(Some(crate::ops::payloads(payload)))
     }
 }
 
