@@ -230,10 +230,11 @@ impl ServerState {
             self.quirks.apply_to_message(message);
         }
         let envelope = self.message_envelope(body);
-        match envelope.strip_prefix("<?xml") {
-            Some(rest) => rest.split_once("?>").map_or(rest, |(_, doc)| doc).to_string(),
-            None => envelope,
-        }
+        let document = match envelope.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |(_, doc)| doc),
+            None => &envelope,
+        };
+        unprefixed_envelope(document)
     }
 
     /// The operation a request invokes when it is one of `disabled_operations` (refused as not
@@ -366,6 +367,23 @@ impl ServerState {
             body: render::write_document(&envelope, &namespaces),
         }
     }
+}
+
+/// A stream envelope as Exchange frames them: the `Envelope` element in the default namespace
+/// (`<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/">`), which clients cut the stream
+/// at (ews-javascript-api looks for the literal `<Envelope` and `</Envelope>`). The `s:` prefix
+/// stays bound for the header and body, so the document means the same.
+fn unprefixed_envelope(document: &str) -> String {
+    let Some(rest) = document.strip_prefix("<s:Envelope xmlns:s=\"") else {
+        return document.to_string();
+    };
+    let Some((uri, rest)) = rest.split_once('"') else {
+        return document.to_string();
+    };
+    let Some(inner) = rest.strip_suffix("</s:Envelope>") else {
+        return document.to_string();
+    };
+    format!("<Envelope xmlns=\"{uri}\" xmlns:s=\"{uri}\"{inner}</Envelope>")
 }
 
 /// Re-shapes a SOAP 1.1 fault as SOAP 1.2 (`soap12-fault` quirk).
