@@ -422,7 +422,10 @@ async fn stream_events(
     let minute = state.subscriptions.minute();
     let deadline =
         tokio::time::Instant::now() + minute.saturating_mul(plan.connection_timeout.max(1));
-    let keepalive = state.config.streaming_keepalive.max(Duration::from_millis(10));
+    let keepalive = state
+        .config
+        .streaming_keepalive
+        .max(Duration::from_millis(10));
     let keepalives = !state.quirks.has(Quirk::MissingKeepalive);
     let mut next_keepalive = tokio::time::Instant::now() + keepalive;
     let send = |document: StreamDocument| {

@@ -311,7 +311,14 @@ pub fn diff(before: &Snapshot, after: &Snapshot, origins: &[Origin]) -> Vec<Chan
     }
 
     let folders = |o: Object| matches!(o, Object::Folder(_));
-    from_origins(before, after, origins, folders, &mut explained, &mut changes);
+    from_origins(
+        before,
+        after,
+        origins,
+        folders,
+        &mut explained,
+        &mut changes,
+    );
     for (&seq, state) in &after.folders {
         let object = Object::Folder(seq);
         let Some(now) = after.placed(object) else {
@@ -421,7 +428,10 @@ mod tests {
         ];
         let changes = diff(&before, &Snapshot::of(&mailbox), &origins);
         assert_eq!(changes[0].kind, EventKind::Moved);
-        assert_eq!(changes[0].old.map(|o| (o.object, o.parent)), Some((Object::Item(a), inbox)));
+        assert_eq!(
+            changes[0].old.map(|o| (o.object, o.parent)),
+            Some((Object::Item(a), inbox))
+        );
         assert_eq!(changes[1].kind, EventKind::Copied);
         assert_eq!(changes[1].old.map(|o| o.object), Some(Object::Item(b)));
         // Nothing else about the items: no Created or Deleted for the ids the origins explain.

@@ -503,7 +503,11 @@ mod tests {
         let duplicated = subs
             .get_events(0, &id, &first.watermark, true)
             .expect("reads");
-        assert_eq!(duplicated.events.len(), 2, "the quirk delivers event 2 again");
+        assert_eq!(
+            duplicated.events.len(),
+            2,
+            "the quirk delivers event 2 again"
+        );
     }
 
     #[test]

@@ -190,7 +190,10 @@ fn a_stream_sends_keepalives_and_closes_at_its_connection_timeout() {
         .iter()
         .map(|d| text_of(d, "ConnectionStatus"))
         .collect();
-    assert!(statuses.len() >= 4, "opening, keep-alives, closing: {statuses:?}");
+    assert!(
+        statuses.len() >= 4,
+        "opening, keep-alives, closing: {statuses:?}"
+    );
     assert!(
         statuses[..statuses.len() - 1].iter().all(|s| s == "OK"),
         "{statuses:?}"

@@ -109,8 +109,11 @@ impl Request for GetStreamingEvents {
                 body: document_body(ctx, &StreamDocument::KeepAlive),
             },
             Err((code, failing)) => {
-                let mut message =
-                    message_node("GetStreamingEventsResponseMessage", Err(ResponseError::new(code)), None);
+                let mut message = message_node(
+                    "GetStreamingEventsResponseMessage",
+                    Err(ResponseError::new(code)),
+                    None,
+                );
                 message = message
                     .child(
                         Node::m("ErrorSubscriptionIds").children(

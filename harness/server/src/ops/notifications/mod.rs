@@ -31,7 +31,12 @@ pub const SUBSCRIPTION_CODES: &[ResponseCode] = &[
 /// A notification of subscription `id` as element `element` (`m:Notification` in GetEvents,
 /// `t:Notification` in GetStreamingEvents): `PreviousWatermark` and `MoreEvents` for pull
 /// subscriptions, then its events (at least one: the schema wants one).
-pub fn notification_node(element: Node, id: &str, pull: Option<(&str, bool)>, events: Vec<Node>) -> Node {
+pub fn notification_node(
+    element: Node,
+    id: &str,
+    pull: Option<(&str, bool)>,
+    events: Vec<Node>,
+) -> Node {
     let mut node = element.child(Node::t_text("SubscriptionId", id));
     if let Some((previous, more)) = pull {
         node = node
@@ -57,9 +62,11 @@ pub fn event_node(ctx: &OpContext<'_>, recorded: &Recorded, watermark: Option<&s
         .child(id_node(ctx, own, &change.now))
         .child(folder_node(ctx, "ParentFolderId", &change.now));
     if let Some(old) = &change.old {
-        node = node
-            .child(id_node(ctx, old_own, old))
-            .child(folder_node(ctx, "OldParentFolderId", old));
+        node = node.child(id_node(ctx, old_own, old)).child(folder_node(
+            ctx,
+            "OldParentFolderId",
+            old,
+        ));
     }
     if let Some(unread) = change.unread_count {
         node = node.child(Node::t_text("UnreadCount", unread.to_string()));
@@ -86,7 +93,10 @@ fn id_node(ctx: &OpContext<'_>, local: &str, placed: &Placed) -> Node {
 fn folder_node(ctx: &OpContext<'_>, local: &str, placed: &Placed) -> Node {
     Node::t(local)
         .attr("Id", ctx.id(IdKind::Folder, placed.parent))
-        .attr("ChangeKey", ids::change_key(IdKind::Folder, placed.parent_version))
+        .attr(
+            "ChangeKey",
+            ids::change_key(IdKind::Folder, placed.parent_version),
+        )
 }
 
 /// The event types a request lists (`t:EventTypes/t:EventType`).
