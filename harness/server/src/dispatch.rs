@@ -4,7 +4,6 @@
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
-use super::mailbox::events::{self, Snapshot};
 use super::mailbox::subscriptions::Subscriptions;
 use super::mailbox::{Directory, Store};
 use super::ops::OpContext;
@@ -168,20 +167,10 @@ impl ServerState {
             subscriptions: &self.subscriptions,
         };
         let response = match self.store.lock(mailbox) {
-            Some(mut state) => {
-                // Events: the difference the request made, when someone is listening.
-                let before = self
-                    .subscriptions
-                    .is_watched(mailbox)
-                    .then(|| Snapshot::of(&state));
-                let response = parsed.request.handle(&ctx, &mut state);
-                let origins = state.provenance.take();
-                if let Some(before) = before {
-                    let changes = events::diff(&before, &Snapshot::of(&state), &origins);
-                    self.subscriptions.record(mailbox, changes);
-                }
-                response
-            }
+            // Events: the difference the request made, when someone is listening.
+            Some(mut state) => self.subscriptions.observe(mailbox, &mut state, |state| {
+                parsed.request.handle(&ctx, state)
+            }),
             None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
         };
         for code in response.error_codes() {

@@ -29,7 +29,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tokio::sync::watch;
 
-use super::events::{Change, EventKind};
+use super::Mailbox;
+use super::events::{Change, EventKind, Snapshot, diff};
 use crate::faults::ResponseCode;
 
 /// Most events one GetEvents answers (`MoreEvents` is true when more are waiting).
@@ -238,13 +239,36 @@ impl Subscriptions {
         self.bump();
     }
 
-    /// The hook for delivery into mailbox `mailbox` from outside a request on it (a message sent
-    /// by another user): records the changes of that mailbox as a request on it would. Delivery
-    /// calls it with `events::diff` of the recipient mailbox's snapshots before and after.
-    pub fn new_mail(&self, mailbox: usize, changes: Vec<Change>) {
-        if self.is_watched(mailbox) {
-            self.record(mailbox, changes);
+    /// Runs `change` on mailbox number `index` (`mailbox`, locked by the caller) and records the
+    /// events it caused, when the mailbox has subscriptions (otherwise no snapshot is taken).
+    /// Dispatch runs every request through it; the move and copy provenance recorded meanwhile is
+    /// drained either way.
+    pub fn observe<R>(
+        &self,
+        index: usize,
+        mailbox: &mut Mailbox,
+        change: impl FnOnce(&mut Mailbox) -> R,
+    ) -> R {
+        let before = self.is_watched(index).then(|| Snapshot::of(mailbox));
+        let result = change(mailbox);
+        let origins = mailbox.provenance.take();
+        if let Some(before) = before {
+            self.record(index, diff(&before, &Snapshot::of(mailbox), &origins));
         }
+        result
+    }
+
+    /// The one-call hook for delivery into another user's mailbox (`mailbox/delivery.rs`):
+    /// `deliver` adds the message to mailbox number `index` (locked by the caller); its
+    /// subscriptions then get `CreatedEvent`, `NewMailEvent` (a message in the Inbox) and the
+    /// folder's `ModifiedEvent`, exactly as for a request on that mailbox.
+    pub fn new_mail<R>(
+        &self,
+        index: usize,
+        mailbox: &mut Mailbox,
+        deliver: impl FnOnce(&mut Mailbox) -> R,
+    ) -> R {
+        self.observe(index, mailbox, deliver)
     }
 
     /// Creates a subscription on mailbox `mailbox`, starting at `watermark` when given (one of
