@@ -6,10 +6,11 @@
 //! Each watched mailbox has a journal: the [`Change`]s dispatch computed for it
 //! (`mailbox/events.rs`), each at a position, stamped with the time it was recorded. A
 //! **watermark** is a position in a mailbox's journal (base64 of a marker byte, the mailbox
-//! number and the position), so it stays valid across the subscriptions of that mailbox, as
-//! Exchange lets a new subscription resume from an old one's watermark. The journal records only
-//! while the mailbox has subscriptions; when recording restarts after a pause, the watermarks from
-//! before the pause are `ErrorInvalidWatermark` (events in the pause were never recorded).
+//! number, the journal's epoch and the position), so it stays valid across the subscriptions of
+//! that mailbox, as Exchange lets a new subscription resume from another one's watermark. The
+//! journal records only while the mailbox has subscriptions; when recording starts again after a
+//! time without any, a new epoch begins and the older watermarks are `ErrorInvalidWatermark`
+//! (what happened in between was never recorded).
 //!
 //! A **pull** subscription is read with GetEvents: the events after the watermark given that
 //! match its folders and event types, at most [`EVENTS_PER_GET`] (then `MoreEvents` is true), or a
@@ -89,10 +90,11 @@ struct Subscription {
 
 #[derive(Debug, Default)]
 struct Journal {
-    /// Watermarks below this position are from before a pause in recording.
+    /// Grows each time recording starts again after the mailbox had no subscription: the
+    /// watermarks of an earlier epoch are invalid (what happened in between was not recorded).
+    epoch: u32,
+    /// Where the current epoch started.
     valid_from: u64,
-    /// Whether it recorded at the last request (false once the mailbox had no subscription).
-    recording: bool,
     entries: Vec<Recorded>,
 }
 
@@ -283,14 +285,17 @@ impl Subscriptions {
         let mut registry = self.lock();
         let was_watched = registry.watched(mailbox);
         let journal = registry.journals.entry(mailbox).or_default();
-        if !was_watched && !journal.recording {
-            journal.valid_from = journal.end();
-        }
-        journal.recording = true;
         let start = match watermark {
-            Some(w) => position_in(journal, mailbox, w, journal.valid_from)?,
+            Some(w) if was_watched => position_in(journal, mailbox, w, journal.valid_from)?,
+            // Nothing was recorded while nobody watched: no earlier watermark can resume.
+            Some(_) => return Err(ResponseCode::ErrorInvalidWatermark),
             None => journal.end(),
         };
+        if !was_watched {
+            journal.epoch = journal.epoch.wrapping_add(1);
+            journal.valid_from = journal.end();
+        }
+        let epoch = journal.epoch;
         registry.next_serial += 1;
         let id = subscription_id(registry.next_serial, mailbox);
         registry.subscriptions.insert(
@@ -304,7 +309,7 @@ impl Subscriptions {
                 last_used: Instant::now(),
             },
         );
-        Ok((id, encode_watermark(mailbox, start)))
+        Ok((id, encode_watermark(mailbox, epoch, start)))
     }
 
     /// GetEvents: the events of pull subscription `id` after `watermark`. With `redeliver` (the
@@ -324,6 +329,7 @@ impl Subscriptions {
         subscription.last_used = Instant::now();
         let (start, filter) = (subscription.start, subscription.filter.clone());
         let journal = registry.journals.entry(mailbox).or_default();
+        let epoch = journal.epoch;
         let position = position_in(journal, mailbox, watermark, start.max(journal.valid_from))?;
         let from = if redeliver {
             position.saturating_sub(1).max(start)
@@ -339,7 +345,7 @@ impl Subscriptions {
         let events: Vec<(String, Recorded)> = matching
             .into_iter()
             .take(EVENTS_PER_GET)
-            .map(|r| (encode_watermark(mailbox, r.position), r.clone()))
+            .map(|r| (encode_watermark(mailbox, epoch, r.position), r.clone()))
             .collect();
         let next = match events.last() {
             Some((_, r)) if more => r.position,
@@ -348,7 +354,7 @@ impl Subscriptions {
         Ok(PullBatch {
             previous: watermark.trim().to_string(),
             events,
-            watermark: encode_watermark(mailbox, next),
+            watermark: encode_watermark(mailbox, epoch, next),
             more,
         })
     }
@@ -359,11 +365,6 @@ impl Subscriptions {
             let mut registry = self.lock();
             registry.find(mailbox, id, self.minute)?;
             registry.subscriptions.remove(id.trim());
-            if !registry.watched(mailbox) {
-                if let Some(journal) = registry.journals.get_mut(&mailbox) {
-                    journal.recording = false;
-                }
-            }
         }
         self.bump();
         Ok(())
@@ -447,9 +448,10 @@ fn subscription_id(serial: u64, mailbox: usize) -> String {
     )
 }
 
-fn encode_watermark(mailbox: usize, position: u64) -> String {
+fn encode_watermark(mailbox: usize, epoch: u32, position: u64) -> String {
     let mut bytes = vec![WATERMARK_MARKER];
     bytes.extend_from_slice(&u16::try_from(mailbox).unwrap_or(u16::MAX).to_be_bytes());
+    bytes.extend_from_slice(&epoch.to_be_bytes());
     bytes.extend_from_slice(&position.to_be_bytes());
     STANDARD.encode(bytes)
 }
@@ -464,13 +466,14 @@ fn position_in(
 ) -> Result<u64, ResponseCode> {
     let invalid = ResponseCode::ErrorInvalidWatermark;
     let bytes = STANDARD.decode(text.trim()).map_err(|_| invalid)?;
-    let [marker, m0, m1, rest @ ..] = bytes.as_slice() else {
+    let [marker, m0, m1, e0, e1, e2, e3, rest @ ..] = bytes.as_slice() else {
         return Err(invalid);
     };
     let position: [u8; 8] = rest.try_into().map_err(|_| invalid)?;
     let position = u64::from_be_bytes(position);
     let ours = *marker == WATERMARK_MARKER
         && usize::from(u16::from_be_bytes([*m0, *m1])) == mailbox
+        && u32::from_be_bytes([*e0, *e1, *e2, *e3]) == journal.epoch
         && (earliest..=journal.end()).contains(&position);
     if ours { Ok(position) } else { Err(invalid) }
 }
@@ -535,6 +538,29 @@ mod tests {
     }
 
     #[test]
+    fn a_watermark_from_before_a_time_without_subscriptions_is_invalid() {
+        let subs = Subscriptions::new(Duration::from_secs(60));
+        let pull = Kind::Pull { timeout: 10 };
+        let (first, w0) = subs.subscribe(0, pull, all(), None).expect("subscribes");
+        let (second, _) = subs
+            .subscribe(0, pull, all(), Some(&w0))
+            .expect("resumes while the first is live");
+        subs.unsubscribe(0, &first).expect("unsubscribes");
+        subs.unsubscribe(0, &second).expect("unsubscribes");
+        assert_eq!(
+            subs.subscribe(0, pull, all(), Some(&w0)).err(),
+            Some(ResponseCode::ErrorInvalidWatermark),
+            "nothing was recorded while nobody watched"
+        );
+        let (third, w1) = subs.subscribe(0, pull, all(), None).expect("subscribes");
+        assert_ne!(w0, w1, "a new epoch");
+        assert_eq!(
+            subs.get_events(0, &third, &w0, false).err(),
+            Some(ResponseCode::ErrorInvalidWatermark)
+        );
+    }
+
+    #[test]
     fn more_events_pages_a_long_journal() {
         let subs = Subscriptions::new(Duration::from_secs(60));
         let (id, w0) = subs
@@ -572,7 +598,7 @@ mod tests {
             Some(ResponseCode::ErrorInvalidWatermark)
         );
         assert_eq!(
-            code(subs.get_events(0, &id, &encode_watermark(0, 99), false)),
+            code(subs.get_events(0, &id, &encode_watermark(0, 1, 99), false)),
             Some(ResponseCode::ErrorInvalidWatermark)
         );
         let (streaming, _) = subs
