@@ -5,9 +5,8 @@
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
-use super::mailbox::events::{self, Snapshot};
 use super::mailbox::subscriptions::Subscriptions;
-use super::mailbox::{Directory, Mailbox, Store, delivery};
+use super::mailbox::{Directory, Store, delivery};
 use super::ops::notifications::get_streaming_events::{self, StreamDocument, StreamPlan};
 use super::ops::{OpContext, Outbox};
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
@@ -171,7 +170,8 @@ impl ServerState {
             outbox: &outbox,
         };
         let response = match self.store.lock(mailbox) {
-            Some(mut state) => self.observed(mailbox, &mut state, |state| {
+            // Events: the difference the request made, when someone is listening.
+            Some(mut state) => self.subscriptions.observe(mailbox, &mut state, |state| {
                 parsed.request.handle(&ctx, state)
             }),
             None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
@@ -224,13 +224,11 @@ impl ServerState {
             self.quirks.apply_to_message(message);
         }
         let envelope = self.message_envelope(body);
-        match envelope.strip_prefix("<?xml") {
-            Some(rest) => rest
-                .split_once("?>")
-                .map_or(rest, |(_, doc)| doc)
-                .to_string(),
-            None => envelope,
-        }
+        let document = match envelope.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |(_, doc)| doc),
+            None => &envelope,
+        };
+        unprefixed_envelope(document)
     }
 
     /// Delivers what a request sent, after its mailbox's lock is released: one recipient
@@ -242,34 +240,12 @@ impl ServerState {
             let copy = delivery::recipient_copy(&outgoing.message, bcc_visible);
             for user in delivery::recipient_mailboxes(&self.directory, &outgoing.recipients) {
                 if let Some(mut mailbox) = self.store.lock(user) {
-                    self.observed(user, &mut mailbox, |mailbox| {
+                    self.subscriptions.observe(user, &mut mailbox, |mailbox| {
                         delivery::deliver(mailbox, copy.clone());
                     });
                 }
             }
         }
-    }
-
-    /// Runs `change` on mailbox `index` (locked by the caller) and records the difference it
-    /// made as events for the mailbox's live subscriptions (nothing is compared when no one
-    /// listens). The move/copy provenance the change left is drained either way.
-    fn observed<R>(
-        &self,
-        index: usize,
-        state: &mut Mailbox,
-        change: impl FnOnce(&mut Mailbox) -> R,
-    ) -> R {
-        let before = self
-            .subscriptions
-            .is_watched(index)
-            .then(|| Snapshot::of(state));
-        let result = change(state);
-        let origins = state.provenance.take();
-        if let Some(before) = before {
-            let changes = events::diff(&before, &Snapshot::of(state), &origins);
-            self.subscriptions.record(index, changes);
-        }
-        result
     }
 
     /// The operation a request invokes when it is one of `disabled_operations` (refused as not
@@ -402,6 +378,23 @@ impl ServerState {
             body: render::write_document(&envelope, &namespaces),
         }
     }
+}
+
+/// A stream envelope as Exchange frames them: the `Envelope` element in the default namespace
+/// (`<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/">`), which clients cut the stream
+/// at (ews-javascript-api looks for the literal `<Envelope` and `</Envelope>`). The `s:` prefix
+/// stays bound for the header and body, so the document means the same.
+fn unprefixed_envelope(document: &str) -> String {
+    let Some(rest) = document.strip_prefix("<s:Envelope xmlns:s=\"") else {
+        return document.to_string();
+    };
+    let Some((uri, rest)) = rest.split_once('"') else {
+        return document.to_string();
+    };
+    let Some(inner) = rest.strip_suffix("</s:Envelope>") else {
+        return document.to_string();
+    };
+    format!("<Envelope xmlns=\"{uri}\" xmlns:s=\"{uri}\"{inner}</Envelope>")
 }
 
 /// Re-shapes a SOAP 1.1 fault as SOAP 1.2 (`soap12-fault` quirk).

@@ -3,7 +3,8 @@
 //! operations of the Unified Contact Store; the eight folder operations GetFolder, FindFolder,
 //! CreateFolder, UpdateFolder, DeleteFolder, EmptyFolder, MoveFolder, CopyFolder; ConvertId; the
 //! item operations CreateItem, GetItem, UpdateItem, DeleteItem, MoveItem, CopyItem,
-//! MarkAllItemsAsRead). It depends on
+//! MarkAllItemsAsRead; the notification operations Subscribe, GetEvents, GetStreamingEvents,
+//! Unsubscribe). It depends on
 //! no harness code, so a client project
 //! can run it in its own CI: `cargo install --path harness/server`, then
 //! `ews-reference-server serve` (or `--tls-self-signed` for https); see `harness/server/README.md`.
@@ -56,7 +57,8 @@
 //!   - {smtp_address: im-dg@contoso.com, display_name: IM Distribution Group}
 //! limits: {max_request_bytes: 4194304, max_im_groups: 64, max_im_contacts: 1000,
 //!          max_connections: 1024, header_read_timeout_secs: 10, body_read_timeout_secs: 10,
-//!          max_attachment_bytes: 2147483647}
+//!          max_attachment_bytes: 2147483647,
+//!          notification_minute_secs: 60, streaming_keepalive_secs: 5}
 //! quirks: [wrong-response-code]
 //! ```
 //! Unknown keys and bad values are errors naming `file:line:col` where the YAML parser knows it.

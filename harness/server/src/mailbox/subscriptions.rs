@@ -6,10 +6,11 @@
 //! Each watched mailbox has a journal: the [`Change`]s dispatch computed for it
 //! (`mailbox/events.rs`), each at a position, stamped with the time it was recorded. A
 //! **watermark** is a position in a mailbox's journal (base64 of a marker byte, the mailbox
-//! number and the position), so it stays valid across the subscriptions of that mailbox, as
-//! Exchange lets a new subscription resume from an old one's watermark. The journal records only
-//! while the mailbox has subscriptions; when recording restarts after a pause, the watermarks from
-//! before the pause are `ErrorInvalidWatermark` (events in the pause were never recorded).
+//! number, the journal's epoch and the position), so it stays valid across the subscriptions of
+//! that mailbox, as Exchange lets a new subscription resume from another one's watermark. The
+//! journal records only while the mailbox has subscriptions; when recording starts again after a
+//! time without any, a new epoch begins and the older watermarks are `ErrorInvalidWatermark`
+//! (what happened in between was never recorded).
 //!
 //! A **pull** subscription is read with GetEvents: the events after the watermark given that
 //! match its folders and event types, at most [`EVENTS_PER_GET`] (then `MoreEvents` is true), or a
@@ -29,7 +30,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tokio::sync::watch;
 
-use super::events::{Change, EventKind};
+use super::Mailbox;
+use super::events::{Change, EventKind, Snapshot, diff};
 use crate::faults::ResponseCode;
 
 /// Most events one GetEvents answers (`MoreEvents` is true when more are waiting).
@@ -88,10 +90,11 @@ struct Subscription {
 
 #[derive(Debug, Default)]
 struct Journal {
-    /// Watermarks below this position are from before a pause in recording.
+    /// Grows each time recording starts again after the mailbox had no subscription: the
+    /// watermarks of an earlier epoch are invalid (what happened in between was not recorded).
+    epoch: u32,
+    /// Where the current epoch started.
     valid_from: u64,
-    /// Whether it recorded at the last request (false once the mailbox had no subscription).
-    recording: bool,
     entries: Vec<Recorded>,
 }
 
@@ -238,13 +241,23 @@ impl Subscriptions {
         self.bump();
     }
 
-    /// The hook for delivery into mailbox `mailbox` from outside a request on it (a message sent
-    /// by another user): records the changes of that mailbox as a request on it would. Delivery
-    /// calls it with `events::diff` of the recipient mailbox's snapshots before and after.
-    pub fn new_mail(&self, mailbox: usize, changes: Vec<Change>) {
-        if self.is_watched(mailbox) {
-            self.record(mailbox, changes);
+    /// Runs `change` on mailbox number `index` (`mailbox`, locked by the caller) and records the
+    /// events it caused, when the mailbox has subscriptions (otherwise no snapshot is taken).
+    /// Dispatch runs every request through it; the move and copy provenance recorded meanwhile is
+    /// drained either way.
+    pub fn observe<R>(
+        &self,
+        index: usize,
+        mailbox: &mut Mailbox,
+        change: impl FnOnce(&mut Mailbox) -> R,
+    ) -> R {
+        let before = self.is_watched(index).then(|| Snapshot::of(mailbox));
+        let result = change(mailbox);
+        let origins = mailbox.provenance.take();
+        if let Some(before) = before {
+            self.record(index, diff(&before, &Snapshot::of(mailbox), &origins));
         }
+        result
     }
 
     /// Creates a subscription on mailbox `mailbox`, starting at `watermark` when given (one of
@@ -259,14 +272,17 @@ impl Subscriptions {
         let mut registry = self.lock();
         let was_watched = registry.watched(mailbox);
         let journal = registry.journals.entry(mailbox).or_default();
-        if !was_watched && !journal.recording {
-            journal.valid_from = journal.end();
-        }
-        journal.recording = true;
         let start = match watermark {
-            Some(w) => position_in(journal, mailbox, w, journal.valid_from)?,
+            Some(w) if was_watched => position_in(journal, mailbox, w, journal.valid_from)?,
+            // Nothing was recorded while nobody watched: no earlier watermark can resume.
+            Some(_) => return Err(ResponseCode::ErrorInvalidWatermark),
             None => journal.end(),
         };
+        if !was_watched {
+            journal.epoch = journal.epoch.wrapping_add(1);
+            journal.valid_from = journal.end();
+        }
+        let epoch = journal.epoch;
         registry.next_serial += 1;
         let id = subscription_id(registry.next_serial, mailbox);
         registry.subscriptions.insert(
@@ -280,7 +296,7 @@ impl Subscriptions {
                 last_used: Instant::now(),
             },
         );
-        Ok((id, encode_watermark(mailbox, start)))
+        Ok((id, encode_watermark(mailbox, epoch, start)))
     }
 
     /// GetEvents: the events of pull subscription `id` after `watermark`. With `redeliver` (the
@@ -300,6 +316,7 @@ impl Subscriptions {
         subscription.last_used = Instant::now();
         let (start, filter) = (subscription.start, subscription.filter.clone());
         let journal = registry.journals.entry(mailbox).or_default();
+        let epoch = journal.epoch;
         let position = position_in(journal, mailbox, watermark, start.max(journal.valid_from))?;
         let from = if redeliver {
             position.saturating_sub(1).max(start)
@@ -315,7 +332,7 @@ impl Subscriptions {
         let events: Vec<(String, Recorded)> = matching
             .into_iter()
             .take(EVENTS_PER_GET)
-            .map(|r| (encode_watermark(mailbox, r.position), r.clone()))
+            .map(|r| (encode_watermark(mailbox, epoch, r.position), r.clone()))
             .collect();
         let next = match events.last() {
             Some((_, r)) if more => r.position,
@@ -324,7 +341,7 @@ impl Subscriptions {
         Ok(PullBatch {
             previous: watermark.trim().to_string(),
             events,
-            watermark: encode_watermark(mailbox, next),
+            watermark: encode_watermark(mailbox, epoch, next),
             more,
         })
     }
@@ -335,11 +352,6 @@ impl Subscriptions {
             let mut registry = self.lock();
             registry.find(mailbox, id, self.minute)?;
             registry.subscriptions.remove(id.trim());
-            if !registry.watched(mailbox) {
-                if let Some(journal) = registry.journals.get_mut(&mailbox) {
-                    journal.recording = false;
-                }
-            }
         }
         self.bump();
         Ok(())
@@ -423,9 +435,10 @@ fn subscription_id(serial: u64, mailbox: usize) -> String {
     )
 }
 
-fn encode_watermark(mailbox: usize, position: u64) -> String {
+fn encode_watermark(mailbox: usize, epoch: u32, position: u64) -> String {
     let mut bytes = vec![WATERMARK_MARKER];
     bytes.extend_from_slice(&u16::try_from(mailbox).unwrap_or(u16::MAX).to_be_bytes());
+    bytes.extend_from_slice(&epoch.to_be_bytes());
     bytes.extend_from_slice(&position.to_be_bytes());
     STANDARD.encode(bytes)
 }
@@ -440,13 +453,14 @@ fn position_in(
 ) -> Result<u64, ResponseCode> {
     let invalid = ResponseCode::ErrorInvalidWatermark;
     let bytes = STANDARD.decode(text.trim()).map_err(|_| invalid)?;
-    let [marker, m0, m1, rest @ ..] = bytes.as_slice() else {
+    let [marker, m0, m1, e0, e1, e2, e3, rest @ ..] = bytes.as_slice() else {
         return Err(invalid);
     };
     let position: [u8; 8] = rest.try_into().map_err(|_| invalid)?;
     let position = u64::from_be_bytes(position);
     let ours = *marker == WATERMARK_MARKER
         && usize::from(u16::from_be_bytes([*m0, *m1])) == mailbox
+        && u32::from_be_bytes([*e0, *e1, *e2, *e3]) == journal.epoch
         && (earliest..=journal.end()).contains(&position);
     if ours { Ok(position) } else { Err(invalid) }
 }
@@ -511,6 +525,29 @@ mod tests {
     }
 
     #[test]
+    fn a_watermark_from_before_a_time_without_subscriptions_is_invalid() {
+        let subs = Subscriptions::new(Duration::from_secs(60));
+        let pull = Kind::Pull { timeout: 10 };
+        let (first, w0) = subs.subscribe(0, pull, all(), None).expect("subscribes");
+        let (second, _) = subs
+            .subscribe(0, pull, all(), Some(&w0))
+            .expect("resumes while the first is live");
+        subs.unsubscribe(0, &first).expect("unsubscribes");
+        subs.unsubscribe(0, &second).expect("unsubscribes");
+        assert_eq!(
+            subs.subscribe(0, pull, all(), Some(&w0)).err(),
+            Some(ResponseCode::ErrorInvalidWatermark),
+            "nothing was recorded while nobody watched"
+        );
+        let (third, w1) = subs.subscribe(0, pull, all(), None).expect("subscribes");
+        assert_ne!(w0, w1, "a new epoch");
+        assert_eq!(
+            subs.get_events(0, &third, &w0, false).err(),
+            Some(ResponseCode::ErrorInvalidWatermark)
+        );
+    }
+
+    #[test]
     fn more_events_pages_a_long_journal() {
         let subs = Subscriptions::new(Duration::from_secs(60));
         let (id, w0) = subs
@@ -548,7 +585,7 @@ mod tests {
             Some(ResponseCode::ErrorInvalidWatermark)
         );
         assert_eq!(
-            code(subs.get_events(0, &id, &encode_watermark(0, 99), false)),
+            code(subs.get_events(0, &id, &encode_watermark(0, 1, 99), false)),
             Some(ResponseCode::ErrorInvalidWatermark)
         );
         let (streaming, _) = subs

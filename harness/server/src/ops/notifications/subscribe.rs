@@ -89,7 +89,7 @@ impl Subscribe {
         let Some(kind) = self.kind else {
             return Err(error(ResponseCode::ErrorInvalidSubscriptionRequest));
         };
-        if self.all_folders == !self.folders.is_empty() {
+        if self.all_folders != self.folders.is_empty() {
             return Err(error(ResponseCode::ErrorInvalidSubscriptionRequest));
         }
         let mut watched = BTreeSet::new();
