@@ -24,6 +24,7 @@ struct RawConfig {
     limits: Option<RawLimits>,
     quirks: Option<Vec<String>>,
     disabled_operations: Option<Vec<String>>,
+    autodiscover_alias_domains: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,6 +175,9 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
     }
     if let Some(ops) = raw.disabled_operations {
         config.disabled_operations = ops.into_iter().collect();
+    }
+    if let Some(domains) = raw.autodiscover_alias_domains {
+        config.autodiscover_alias_domains = domains;
     }
     validate(&config).map_err(|message| error(path, message))?;
     Ok(config)

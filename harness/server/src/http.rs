@@ -7,7 +7,8 @@
 //! to [`ServerState::handle`]. At most `max_connections` connections are open at once; a new
 //! client at a full server makes the longest-idle connection close (see [`serve`]). With a TLS
 //! acceptor every connection starts with a rustls handshake (bounded by the header timeout). `POST /EWS/Exchange.asmx` (path compared case-insensitively, like
-//! IIS); other methods on it get 405, other paths 404.
+//! IIS), and the two Autodiscover endpoints (see [`autodiscover`]); other methods on them get
+//! 405, other paths 404.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -28,6 +29,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::autodiscover;
 use super::dispatch::ServerState;
 
 /// The endpoint path.
@@ -304,7 +306,8 @@ async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if !uri.path().eq_ignore_ascii_case(EWS_PATH) {
+    let autodiscover = autodiscover::Endpoint::at(uri.path());
+    if autodiscover.is_none() && !uri.path().eq_ignore_ascii_case(EWS_PATH) {
         return plain(StatusCode::NOT_FOUND, "404 Not Found\n");
     }
     if method != Method::POST {
@@ -350,7 +353,14 @@ async fn handle(
         }
         Ok(Ok(bytes)) => bytes,
     };
-    let reply = state.handle(user, &bytes);
+    let reply = match autodiscover {
+        None => state.handle(user, &bytes),
+        Some(endpoint) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let origin = autodiscover::Origin::new(&state, host);
+            autodiscover::handle(&state, endpoint, &origin, &bytes)
+        }
+    };
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,

@@ -141,6 +141,7 @@
 //!
 //! Quirks are listed in `quirks.rs`.
 
+mod autodiscover;
 pub mod cli;
 mod config;
 mod dispatch;
@@ -195,6 +196,8 @@ pub enum Quirk {
     FolderClassFirst,
     StaleChangeKeyAccepted,
     PublicDlAsMailbox,
+    /// Autodiscover (POX and SOAP) announces an EWS URL with the wrong path.
+    AutodiscoverWrongEwsUrl,
 }
 
 impl Quirk {
@@ -218,6 +221,7 @@ impl Quirk {
         Quirk::FolderClassFirst,
         Quirk::StaleChangeKeyAccepted,
         Quirk::PublicDlAsMailbox,
+        Quirk::AutodiscoverWrongEwsUrl,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -242,6 +246,7 @@ impl Quirk {
             Quirk::FolderClassFirst => "folder-class-first",
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
             Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
+            Quirk::AutodiscoverWrongEwsUrl => "autodiscover-wrong-ews-url",
         }
     }
 }
@@ -332,6 +337,9 @@ pub struct ServerConfig {
     /// Operations answered as not implemented (`ErrorInvalidOperation`), as a server that
     /// implements a subset would: for testing clients against such servers.
     pub disabled_operations: BTreeSet<String>,
+    /// Domains whose addresses Autodiscover (POX) redirects to the user with the same local
+    /// part (`Action` `redirectAddr`); GetDomainSettings knows them too.
+    pub autodiscover_alias_domains: Vec<String>,
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
@@ -415,6 +423,7 @@ impl Default for ServerConfig {
             body_read_timeout: Duration::from_secs(10),
             tls: None,
             disabled_operations: BTreeSet::new(),
+            autodiscover_alias_domains: Vec::new(),
         }
     }
 }

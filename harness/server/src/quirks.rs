@@ -23,6 +23,7 @@
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
+//! | `autodiscover-wrong-ews-url` | Autodiscover (POX `ASUrl`/`EwsUrl`/..., SOAP `InternalEwsUrl`/`ExternalEwsUrl`) announces `/EWS/Wrong.asmx` (applied in `autodiscover/mod.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;
