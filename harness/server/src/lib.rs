@@ -309,6 +309,21 @@ pub struct DistributionGroupConfig {
     pub members: Vec<String>,
 }
 
+/// A room list of the directory (GetRoomLists) and its rooms (GetRooms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomListConfig {
+    pub smtp_address: String,
+    pub display_name: String,
+    pub rooms: Vec<RoomConfig>,
+}
+
+/// A room (resource mailbox) of a room list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomConfig {
+    pub smtp_address: String,
+    pub display_name: String,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -340,6 +355,8 @@ pub struct ServerConfig {
     /// Domains whose addresses Autodiscover (POX) redirects to the user with the same local
     /// part (`Action` `redirectAddr`); GetDomainSettings knows them too.
     pub autodiscover_alias_domains: Vec<String>,
+    /// The room lists of the directory, in order (GetRoomLists, GetRooms).
+    pub room_lists: Vec<RoomListConfig>,
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
@@ -424,6 +441,20 @@ impl Default for ServerConfig {
             tls: None,
             disabled_operations: BTreeSet::new(),
             autodiscover_alias_domains: Vec::new(),
+            room_lists: vec![RoomListConfig {
+                smtp_address: format!("rooms@{DEFAULT_DOMAIN}"),
+                display_name: "Contoso Rooms".to_string(),
+                rooms: vec![
+                    RoomConfig {
+                        smtp_address: format!("conf-room-1@{DEFAULT_DOMAIN}"),
+                        display_name: "Conference Room 1".to_string(),
+                    },
+                    RoomConfig {
+                        smtp_address: format!("conf-room-2@{DEFAULT_DOMAIN}"),
+                        display_name: "Conference Room 2".to_string(),
+                    },
+                ],
+            }],
         }
     }
 }
