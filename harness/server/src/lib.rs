@@ -156,6 +156,7 @@ mod quirks;
 pub mod registry;
 mod render;
 mod schema;
+pub mod timezones;
 mod tls;
 mod xml_tree;
 
@@ -198,6 +199,8 @@ pub enum Quirk {
     PublicDlAsMailbox,
     /// Autodiscover (POX and SOAP) announces an EWS URL with the wrong path.
     AutodiscoverWrongEwsUrl,
+    /// GetServerTimeZones writes every `Bias` with the opposite sign.
+    TimezoneBiasSign,
 }
 
 impl Quirk {
@@ -222,6 +225,7 @@ impl Quirk {
         Quirk::StaleChangeKeyAccepted,
         Quirk::PublicDlAsMailbox,
         Quirk::AutodiscoverWrongEwsUrl,
+        Quirk::TimezoneBiasSign,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -247,6 +251,7 @@ impl Quirk {
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
             Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
             Quirk::AutodiscoverWrongEwsUrl => "autodiscover-wrong-ews-url",
+            Quirk::TimezoneBiasSign => "timezone-bias-sign",
         }
     }
 }

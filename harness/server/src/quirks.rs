@@ -24,6 +24,7 @@
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
 //! | `autodiscover-wrong-ews-url` | Autodiscover (POX `ASUrl`/`EwsUrl`/..., SOAP `InternalEwsUrl`/`ExternalEwsUrl`) announces `/EWS/Wrong.asmx` (applied in `autodiscover/mod.rs`) |
+//! | `timezone-bias-sign` | GetServerTimeZones writes every `Period/@Bias` with the opposite sign (applied in `ops/timezones/get_server_time_zones.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
-use super::ops::{OpContext, Response, directory, folders, ids, im, items, settings};
+use super::ops::{OpContext, Response, directory, folders, ids, im, items, settings, timezones};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -199,7 +199,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<directory::get_rooms::GetRooms>(),
     not_implemented("GetSearchSuggestions"),
     not_implemented("GetSearchableMailboxes"),
-    not_implemented("GetServerTimeZones"),
+    implemented::<timezones::get_server_time_zones::GetServerTimeZones>(),
     not_implemented("GetServiceConfiguration"),
     not_implemented("GetSharingFolder"),
     not_implemented("GetSharingMetadata"),

@@ -170,6 +170,7 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
         Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
         Quirk::AutodiscoverWrongEwsUrl => actual.ends_with("/EWS/Wrong.asmx"),
+        Quirk::TimezoneBiasSign => m.expected_path.ends_with("/@Bias"),
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
         }

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod im;
 pub mod items;
 pub mod settings;
+pub mod timezones;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
