@@ -143,6 +143,7 @@ impl ServerState {
             directory: &self.directory,
             mailbox,
             version,
+            store: &self.store,
         };
         let response = match self.store.lock(mailbox) {
             Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),

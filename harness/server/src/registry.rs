@@ -184,7 +184,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetInboxRules"),
     implemented::<items::get_item::GetItem>(),
     not_implemented("GetLastPrivateCatalogUpdate"),
-    not_implemented("GetMailTips"),
+    implemented::<directory::get_mail_tips::GetMailTips>(),
     not_implemented("GetMeetingInstance"),
     not_implemented("GetMeetingSpace"),
     not_implemented("GetMessageTrackingReport"),

@@ -2072,10 +2072,10 @@ fn every_implemented_operation_has_cases_and_every_ews_operation_is_accounted_fo
         assert!(!registry::is_not_implemented(op.name), "{}", op.name);
     }
     assert_eq!(
-        implemented, 35,
+        implemented, 36,
         "the 12 IM-list operations, the eight folder operations, ConvertId, CreateItem, GetItem, \
          UpdateItem, MoveItem, CopyItem, MarkAllItemsAsRead, DeleteItem, ResolveNames, ExpandDL, \
-         the two OOF operations, GetRoomLists, GetRooms and GetServerTimeZones"
+         the two OOF operations, GetRoomLists, GetRooms, GetServerTimeZones and GetMailTips"
     );
     assert_eq!(
         registry::not_implemented_operations().count(),

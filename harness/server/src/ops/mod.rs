@@ -155,6 +155,9 @@ pub struct OpContext<'a> {
     pub mailbox: usize,
     /// The request's `RequestServerVersion` (at least the operation's minimum by now).
     pub version: &'a str,
+    /// Every mailbox, for a handler that reads other mailboxes (GetMailTips): only with
+    /// [`Store::try_lock`](crate::mailbox::Store::try_lock), as the handler holds its own.
+    pub store: &'a crate::mailbox::Store,
 }
 
 impl OpContext<'_> {

@@ -404,11 +404,13 @@ mod tests {
             users: config.users.clone(),
             distribution_groups: Vec::new(),
         };
+        let store = crate::mailbox::Store::new(1);
         let ctx = OpContext {
             config: &config,
             directory: &directory,
             mailbox: 0,
             version: "Exchange2013",
+            store: &store,
         };
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
