@@ -228,3 +228,88 @@ impl Request for GetMailTips {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ServerConfig;
+    use crate::mailbox::{Directory, Store};
+
+    fn request(recipients: &[&str], tips: &'static [&'static str]) -> GetMailTips {
+        GetMailTips {
+            sender: "alice@contoso.com".into(),
+            recipients: recipients.iter().map(|r| r.to_string()).collect(),
+            requested: tips.to_vec(),
+        }
+    }
+
+    fn run(store: &Store, request: &GetMailTips) -> String {
+        let config = ServerConfig::default();
+        let directory = Directory {
+            users: config.users.clone(),
+            distribution_groups: config.distribution_groups.clone(),
+        };
+        let ctx = OpContext {
+            config: &config,
+            directory: &directory,
+            mailbox: 0,
+            version: "Exchange2013",
+            store,
+        };
+        let mut own = store.lock(0).expect("alice").clone();
+        let body = match request.handle(&ctx, &mut own) {
+            Response::Body { body, .. } => body,
+            other => panic!("{other:?}"),
+        };
+        crate::render::write_document(&body, &crate::render::Namespaces::EXCHANGE)
+    }
+
+    #[test]
+    fn an_enabled_oof_gives_the_internal_reply_to_a_colleague() {
+        let store = Store::new(3);
+        {
+            let mut bob = store.lock(1).expect("bob");
+            bob.settings.oof.state = OofState::Enabled;
+            bob.settings.oof.internal_reply = "back on Monday".into();
+            bob.settings.oof.external_reply = "external text".into();
+        }
+        let text = run(
+            &store,
+            &request(&["bob@contoso.com"], &["OutOfOfficeMessage"]),
+        );
+        assert!(text.contains("<Message>back on Monday</Message>"), "{text}");
+        assert!(!text.contains("external text"), "{text}");
+    }
+
+    #[test]
+    fn a_scheduled_oof_carries_its_duration_and_a_busy_mailbox_is_pending() {
+        let store = Store::new(3);
+        {
+            let mut carol = store.lock(2).expect("carol");
+            carol.settings.oof.state = OofState::Scheduled;
+            carol.settings.oof.start = 0;
+            carol.settings.oof.end = u64::MAX / 4;
+            carol.settings.oof.internal_reply = "on leave".into();
+        }
+        let text = run(
+            &store,
+            &request(&["carol@contoso.com"], &["OutOfOfficeMessage"]),
+        );
+        assert!(text.contains("<Message>on leave</Message>"), "{text}");
+        assert!(
+            text.contains("<StartTime>1970-01-01T00:00:00Z</StartTime>"),
+            "{text}"
+        );
+
+        let _held = store.lock(2).expect("carol held by another request");
+        let text = run(
+            &store,
+            &request(&["carol@contoso.com"], &["OutOfOfficeMessage"]),
+        );
+        assert!(
+            text.contains(">OutOfOfficeMessage</PendingMailTips>"),
+            "{text}"
+        );
+        assert!(!text.contains("OutOfOffice>"), "{text}");
+    }
+}
