@@ -240,6 +240,51 @@ mod tests {
             .into_bytes()
     }
 
+    fn answer(state: &ServerState, address: &str) -> String {
+        let origin = Origin::new(state, Some("mail.example.test:8443"));
+        let body = request(&format!(
+            "<EMailAddress>{address}</EMailAddress><AcceptableResponseSchema>{OUTLOOK_NS}</AcceptableResponseSchema>"
+        ));
+        handle(state, &origin, &body).body
+    }
+
+    #[test]
+    fn an_alias_domain_address_is_redirected_to_the_primary_address() {
+        let state = ServerState::new(crate::ServerConfig {
+            autodiscover_alias_domains: vec!["fabrikam.test".into()],
+            ..crate::ServerConfig::default()
+        });
+        let body = answer(&state, "Bob@Fabrikam.test");
+        assert!(body.contains("<Action>redirectAddr</Action>"), "{body}");
+        assert!(
+            body.contains("<RedirectAddr>bob@contoso.com</RedirectAddr>"),
+            "{body}"
+        );
+        let body = answer(&state, "nobody@fabrikam.test");
+        assert!(body.contains("<ErrorCode>500</ErrorCode>"), "{body}");
+        let plain = ServerState::new(crate::ServerConfig::default());
+        let body = answer(&plain, "bob@fabrikam.test");
+        assert!(body.contains("<ErrorCode>500</ErrorCode>"), "{body}");
+    }
+
+    #[test]
+    fn the_ews_url_is_the_one_the_request_was_sent_to() {
+        let state = ServerState::new(crate::ServerConfig::default());
+        let body = answer(&state, "alice@contoso.com");
+        assert!(
+            body.contains("<EwsUrl>http://mail.example.test:8443/EWS/Exchange.asmx</EwsUrl>"),
+            "{body}"
+        );
+        let origin = Origin::new(&state, None);
+        assert_eq!(origin.base_url, format!("http://{}", state.config.listen));
+        let quirky = ServerState::new(crate::ServerConfig {
+            quirks: vec![crate::Quirk::AutodiscoverWrongEwsUrl],
+            ..crate::ServerConfig::default()
+        });
+        let body = answer(&quirky, "alice@contoso.com");
+        assert!(body.contains("/EWS/Wrong.asmx</EwsUrl>"), "{body}");
+    }
+
     #[test]
     fn the_server_version_is_encoded_as_exchange_does() {
         assert_eq!(server_version_hex(), "73C0815D");
