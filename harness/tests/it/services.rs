@@ -290,3 +290,50 @@ fn service_load_errors_name_the_key() {
         "{text}"
     );
 }
+
+#[test]
+fn recording_a_pox_step_writes_the_whole_response_document() {
+    let (origin, _seen) = recording_server();
+    let endpoint = format!("{origin}/EWS/Exchange.asmx");
+    let cases = TempDir::new("services-bless");
+    std::fs::create_dir_all(cases.path().join("autodiscover")).expect("mkdir");
+    let file = cases.path().join("autodiscover/three.yaml");
+    let case = THREE_SERVICES.replace(
+        "<Account><Action>settings</Action></Account>",
+        "<Account><Action>redirectAddr</Action></Account>",
+    );
+    std::fs::write(&file, case).expect("write case");
+    let reports = TempDir::new("services-bless-reports");
+    let out = crate::support::bin_command(
+        &[
+            "--cases",
+            cases.path().to_str().unwrap(),
+            "--reports",
+            reports.path().to_str().unwrap(),
+            "--endpoint",
+            &endpoint,
+            "--auth",
+            "none",
+            "--var",
+            "mailbox=alice@example.com",
+            "--bless",
+            "new",
+        ],
+        &[],
+        &["CI"],
+    )
+    .output()
+    .expect("runs");
+    let pending = std::fs::read_to_string(cases.path().join("autodiscover/three.yaml.new"))
+        .unwrap_or_else(|e| panic!("no pending file ({e}): {}", all_output(&out)));
+    // Written with the recorder's own prefixes (`ns1:`, `ns2:`), the namespaces declared.
+    assert!(pending.contains(":Action>settings</"), "{pending}");
+    assert!(!pending.contains("redirectAddr"), "{pending}");
+    assert!(
+        pending.contains(":Autodiscover xmlns:")
+            && pending.contains(
+                "\"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006\""
+            ),
+        "{pending}"
+    );
+}
