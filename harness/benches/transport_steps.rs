@@ -125,6 +125,7 @@ fn run_harness(url: &str) -> Result<Duration, String> {
         body: REQUEST.as_bytes().to_vec(),
         soap_action: Some(SOAP_ACTION.to_string()),
         headers: Vec::new(),
+        ..HttpRequest::default()
     };
     let started = Instant::now();
     for _ in 0..REQUESTS {

@@ -53,6 +53,9 @@
 //!   xml_max_depth: 512           # XML limits on responses and case XML (depth at most 1024)
 //!   xml_max_namespace_bindings: 1024
 //!   xml_max_attributes: 1024
+//! autodiscover_url: https://autodiscover.example.com/autodiscover/autodiscover.svc
+//!                                # SOAP Autodiscover (POX: the same URL ending in
+//!                                # autodiscover.xml); default: at the endpoint's origin
 //! trace_header: X-EWS-Conformance-Case  # names the case and step on every request; false = off
 //! operations: [AddImGroup, GetImItemList] # what the server implements; cases of others are
 //!                                # reported `unsupported` without sending (absent = all)
@@ -217,6 +220,10 @@ pub struct Target {
     /// [`Target::resolve`] when no endpoint was given anywhere (the CLI then starts the embedded
     /// reference server).
     pub endpoint: String,
+    /// The SOAP Autodiscover URL (profile `autodiscover_url`, `.../autodiscover.svc`; POX is the
+    /// same URL ending in `autodiscover.xml`). `None`: `/autodiscover/autodiscover.svc` at the
+    /// origin of `endpoint`.
+    pub autodiscover_url: Option<String>,
     pub auth: Auth,
     /// RequestServerVersion sent by default and used to ignore cases newer than the target.
     pub server_version: Option<String>,
@@ -333,6 +340,9 @@ impl Target {
             .or(raw.endpoint)
             .unwrap_or_default();
         check_endpoint(&endpoint)?;
+        if let Some(url) = &raw.autodiscover_url {
+            check_endpoint(url)?;
+        }
 
         let auth_kind = match (&overrides.auth, env("EWS_AUTH")) {
             (Some(flag), _) => Some(AuthKind::parse(flag, "--auth")?),
@@ -557,6 +567,7 @@ impl Target {
             trace_header,
             operations: raw.operations.map(|ops| ops.into_iter().collect()),
             endpoint,
+            autodiscover_url: raw.autodiscover_url,
             auth,
             server_version,
             extra_headers,
@@ -765,6 +776,7 @@ impl AuthKind {
 #[serde(deny_unknown_fields)]
 struct RawProfile {
     endpoint: Option<String>,
+    autodiscover_url: Option<String>,
     auth: Option<AuthKind>,
     username: Option<String>,
     #[serde(default, deserialize_with = "reject_password")]

@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{DistributionGroupConfig, Quirk, ServerConfig, ServerError, UserConfig};
+use super::{
+    DistributionGroupConfig, Quirk, RoomConfig, RoomListConfig, ServerConfig, ServerError,
+    UserConfig,
+};
 use ews_yaml as yaml;
 
 #[derive(Debug, Deserialize)]
@@ -24,6 +27,24 @@ struct RawConfig {
     limits: Option<RawLimits>,
     quirks: Option<Vec<String>>,
     disabled_operations: Option<Vec<String>>,
+    autodiscover_alias_domains: Option<Vec<String>>,
+    room_lists: Option<Vec<RawRoomList>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoomList {
+    smtp_address: String,
+    display_name: String,
+    #[serde(default)]
+    rooms: Vec<RawRoom>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoom {
+    smtp_address: String,
+    display_name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +208,26 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
     if let Some(ops) = raw.disabled_operations {
         config.disabled_operations = ops.into_iter().collect();
     }
+    if let Some(domains) = raw.autodiscover_alias_domains {
+        config.autodiscover_alias_domains = domains;
+    }
+    if let Some(lists) = raw.room_lists {
+        config.room_lists = lists
+            .into_iter()
+            .map(|list| RoomListConfig {
+                smtp_address: list.smtp_address,
+                display_name: list.display_name,
+                rooms: list
+                    .rooms
+                    .into_iter()
+                    .map(|room| RoomConfig {
+                        smtp_address: room.smtp_address,
+                        display_name: room.display_name,
+                    })
+                    .collect(),
+            })
+            .collect();
+    }
     validate(&config).map_err(|message| error(path, message))?;
     Ok(config)
 }
@@ -204,6 +245,16 @@ pub fn validate(config: &ServerConfig) -> Result<(), String> {
     }
     if config.users.is_empty() {
         return Err("at least one user is needed".into());
+    }
+    for list in &config.room_lists {
+        let addresses =
+            std::iter::once(&list.smtp_address).chain(list.rooms.iter().map(|r| &r.smtp_address));
+        if let Some(bad) = addresses.into_iter().find(|a| !a.contains('@')) {
+            return Err(format!(
+                "room_lists: `{bad}` (in room list `{}`) is not an e-mail address",
+                list.display_name
+            ));
+        }
     }
     if config.users.len() > usize::from(u16::MAX) {
         return Err("too many users".into());

@@ -161,14 +161,7 @@ impl ServerState {
         };
         let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
         let outbox = Outbox::default();
-        let ctx = OpContext {
-            config: &self.config,
-            directory: &self.directory,
-            mailbox,
-            version,
-            subscriptions: &self.subscriptions,
-            outbox: &outbox,
-        };
+        let ctx = self.context(mailbox, version, &outbox);
         let response = match self.store.lock(mailbox) {
             // Events: the difference the request made, when someone is listening.
             Some(mut state) => self.subscriptions.observe(mailbox, &mut state, |state| {
@@ -205,17 +198,29 @@ impl ServerState {
         }
     }
 
-    /// One envelope of an open GetStreamingEvents stream on mailbox `mailbox`, without an XML
-    /// declaration (the stream is a sequence of envelopes).
-    pub fn stream_document(&self, mailbox: usize, document: &StreamDocument) -> String {
-        let ctx = OpContext {
+    /// What a handler running on mailbox `mailbox` sees of the server.
+    fn context<'a>(
+        &'a self,
+        mailbox: usize,
+        version: &'a str,
+        outbox: &'a Outbox,
+    ) -> OpContext<'a> {
+        OpContext {
             config: &self.config,
             directory: &self.directory,
             mailbox,
-            version: VERSION_WHEN_ABSENT,
+            version,
             subscriptions: &self.subscriptions,
-            outbox: &Outbox::default(),
-        };
+            outbox,
+            store: &self.store,
+        }
+    }
+
+    /// One envelope of an open GetStreamingEvents stream on mailbox `mailbox`, without an XML
+    /// declaration (the stream is a sequence of envelopes).
+    pub fn stream_document(&self, mailbox: usize, document: &StreamDocument) -> String {
+        let outbox = Outbox::default();
+        let ctx = self.context(mailbox, VERSION_WHEN_ABSENT, &outbox);
         let mut body = get_streaming_events::document_body(&ctx, document);
         if let Some(message) = body
             .find_mut("ResponseMessages")

@@ -7,8 +7,9 @@
 //! to [`ServerState::handle`]. At most `max_connections` connections are open at once; a new
 //! client at a full server makes the longest-idle connection close (see [`serve`]). With a TLS
 //! acceptor every connection starts with a rustls handshake (bounded by the header timeout). `POST /EWS/Exchange.asmx` (path compared case-insensitively, like
-//! IIS); other methods on it get 405, other paths 404. A GetStreamingEvents that opened is
-//! answered as a chunked body fed by [`stream_events`]: one SOAP envelope per chunk.
+//! IIS), and the two Autodiscover endpoints (see [`autodiscover`]); other methods on them get
+//! 405, other paths 404. A GetStreamingEvents that opened is answered as a chunked body fed by
+//! [`stream_events`]: one SOAP envelope per chunk.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -30,6 +31,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::Quirk;
+use super::autodiscover;
 use super::dispatch::{Served, ServerState};
 use super::ops::notifications::get_streaming_events::{StreamDocument, StreamPlan};
 
@@ -307,7 +309,8 @@ async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if !uri.path().eq_ignore_ascii_case(EWS_PATH) {
+    let autodiscover = autodiscover::Endpoint::at(uri.path());
+    if autodiscover.is_none() && !uri.path().eq_ignore_ascii_case(EWS_PATH) {
         return plain(StatusCode::NOT_FOUND, "404 Not Found\n");
     }
     if method != Method::POST {
@@ -353,27 +356,34 @@ async fn handle(
         }
         Ok(Ok(bytes)) => bytes,
     };
-    let reply = match state.serve(user, &bytes) {
-        Served::Whole(reply) => reply,
-        Served::Stream {
-            first,
-            mailbox,
-            plan,
-        } => {
-            let first_chunk = state.stream_document(mailbox, &StreamDocument::KeepAlive);
-            let (sender, receiver) = tokio::sync::mpsc::channel(16);
-            tokio::spawn(stream_events(state.clone(), mailbox, plan, sender));
-            let body = ChunkBody {
-                first: Some(first_chunk),
-                rest: receiver,
-            };
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, first.content_type)],
-                Body::new(body),
-            )
-                .into_response();
+    let reply = match autodiscover {
+        Some(endpoint) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let origin = autodiscover::Origin::new(&state, host);
+            autodiscover::handle(&state, endpoint, &origin, &bytes)
         }
+        None => match state.serve(user, &bytes) {
+            Served::Whole(reply) => reply,
+            Served::Stream {
+                first,
+                mailbox,
+                plan,
+            } => {
+                let first_chunk = state.stream_document(mailbox, &StreamDocument::KeepAlive);
+                let (sender, receiver) = tokio::sync::mpsc::channel(16);
+                tokio::spawn(stream_events(state.clone(), mailbox, plan, sender));
+                let body = ChunkBody {
+                    first: Some(first_chunk),
+                    rest: receiver,
+                };
+                return (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, first.content_type)],
+                    Body::new(body),
+                )
+                    .into_response();
+            }
+        },
     };
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (

@@ -144,6 +144,7 @@
 //!
 //! Quirks are listed in `quirks.rs`.
 
+mod autodiscover;
 pub mod cli;
 mod config;
 mod dispatch;
@@ -158,6 +159,7 @@ mod quirks;
 pub mod registry;
 mod render;
 mod schema;
+pub mod timezones;
 mod tls;
 mod xml_tree;
 
@@ -207,6 +209,10 @@ pub enum Quirk {
     SyncIncludesLastWrong,
     NoSentItemsCopy,
     BccVisible,
+    /// Autodiscover (POX and SOAP) announces an EWS URL with the wrong path.
+    AutodiscoverWrongEwsUrl,
+    /// GetServerTimeZones writes every `Bias` with the opposite sign.
+    TimezoneBiasSign,
 }
 
 impl Quirk {
@@ -239,6 +245,8 @@ impl Quirk {
         Quirk::SyncIncludesLastWrong,
         Quirk::NoSentItemsCopy,
         Quirk::BccVisible,
+        Quirk::AutodiscoverWrongEwsUrl,
+        Quirk::TimezoneBiasSign,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -272,6 +280,8 @@ impl Quirk {
             Quirk::SyncIncludesLastWrong => "sync-includes-last-wrong",
             Quirk::NoSentItemsCopy => "no-sent-items-copy",
             Quirk::BccVisible => "bcc-visible",
+            Quirk::AutodiscoverWrongEwsUrl => "autodiscover-wrong-ews-url",
+            Quirk::TimezoneBiasSign => "timezone-bias-sign",
         }
     }
 }
@@ -334,6 +344,21 @@ pub struct DistributionGroupConfig {
     pub members: Vec<String>,
 }
 
+/// A room list of the directory (GetRoomLists) and its rooms (GetRooms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomListConfig {
+    pub smtp_address: String,
+    pub display_name: String,
+    pub rooms: Vec<RoomConfig>,
+}
+
+/// A room (resource mailbox) of a room list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomConfig {
+    pub smtp_address: String,
+    pub display_name: String,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -371,6 +396,11 @@ pub struct ServerConfig {
     /// Interval of the keep-alive envelopes (`ConnectionStatus` OK) of an open
     /// GetStreamingEvents stream without events (the server's choice: 5 s).
     pub streaming_keepalive: Duration,
+    /// Domains whose addresses Autodiscover (POX) redirects to the user with the same local
+    /// part (`Action` `redirectAddr`); GetDomainSettings knows them too.
+    pub autodiscover_alias_domains: Vec<String>,
+    /// The room lists of the directory, in order (GetRoomLists, GetRooms).
+    pub room_lists: Vec<RoomListConfig>,
 }
 
 /// Names of the variables [`ServerConfig::target_variables`] defines. They are the harness's
@@ -457,6 +487,21 @@ impl Default for ServerConfig {
             disabled_operations: BTreeSet::new(),
             notification_minute: Duration::from_secs(60),
             streaming_keepalive: Duration::from_secs(5),
+            autodiscover_alias_domains: Vec::new(),
+            room_lists: vec![RoomListConfig {
+                smtp_address: format!("rooms@{DEFAULT_DOMAIN}"),
+                display_name: "Contoso Rooms".to_string(),
+                rooms: vec![
+                    RoomConfig {
+                        smtp_address: format!("conf-room-1@{DEFAULT_DOMAIN}"),
+                        display_name: "Conference Room 1".to_string(),
+                    },
+                    RoomConfig {
+                        smtp_address: format!("conf-room-2@{DEFAULT_DOMAIN}"),
+                        display_name: "Conference Room 2".to_string(),
+                    },
+                ],
+            }],
         }
     }
 }

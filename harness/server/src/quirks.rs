@@ -32,6 +32,8 @@
 //! | `sync-includes-last-wrong` | SyncFolderItems says `IncludesLastItemInRange` true even when more changes remain (applied in `ops/sync/sync_folder_items.rs`) |
 //! | `no-sent-items-copy` | CreateItem `SendAndSaveCopy` and SendItem `SaveItemToFolder` keep no copy of the sent message (applied in `ops/items/create_item.rs`, `ops/items/send_item.rs`) |
 //! | `bcc-visible` | delivered copies keep the `BccRecipients` line, so every recipient sees the Bcc recipients (applied in `dispatch.rs` delivery) |
+//! | `autodiscover-wrong-ews-url` | Autodiscover (POX `ASUrl`/`EwsUrl`/..., SOAP `InternalEwsUrl`/`ExternalEwsUrl`) announces `/EWS/Wrong.asmx` (applied in `autodiscover/mod.rs`) |
+//! | `timezone-bias-sign` | GetServerTimeZones writes every `Period/@Bias` with the opposite sign (applied in `ops/timezones/get_server_time_zones.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

@@ -18,6 +18,7 @@ use super::faults::ResponseCode;
 use super::mailbox::Mailbox;
 use super::ops::{
     OpContext, Response, attachments, directory, folders, ids, im, items, notifications, settings,
+    timezones,
 };
 use super::schema::RequestView;
 
@@ -192,7 +193,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetInboxRules"),
     implemented::<items::get_item::GetItem>(),
     not_implemented("GetLastPrivateCatalogUpdate"),
-    not_implemented("GetMailTips"),
+    implemented::<directory::get_mail_tips::GetMailTips>(),
     not_implemented("GetMeetingInstance"),
     not_implemented("GetMeetingSpace"),
     not_implemented("GetMessageTrackingReport"),
@@ -203,11 +204,11 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetPhoneCallInformation"),
     not_implemented("GetPrivateCatalogAddIns"),
     not_implemented("GetReminders"),
-    not_implemented("GetRoomLists"),
-    not_implemented("GetRooms"),
+    implemented::<directory::get_room_lists::GetRoomLists>(),
+    implemented::<directory::get_rooms::GetRooms>(),
     not_implemented("GetSearchSuggestions"),
     not_implemented("GetSearchableMailboxes"),
-    not_implemented("GetServerTimeZones"),
+    implemented::<timezones::get_server_time_zones::GetServerTimeZones>(),
     not_implemented("GetServiceConfiguration"),
     not_implemented("GetSharingFolder"),
     not_implemented("GetSharingMetadata"),

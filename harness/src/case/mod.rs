@@ -232,6 +232,62 @@ pub struct Request {
     pub soap_action: Option<String>,
     /// Extra HTTP headers for this step.
     pub http_headers: Vec<(String, Template)>,
+    /// The endpoint of the target the request goes to (`service:`).
+    pub service: Service,
+}
+
+/// Which endpoint of the target a step talks to (`service:`, on the case or the step).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    /// The EWS endpoint (SOAP 1.1, `Exchange.asmx`).
+    #[default]
+    Ews,
+    /// POX Autodiscover (`/autodiscover/autodiscover.xml`): `body` is the whole request
+    /// document, `expect` the whole response document.
+    AutodiscoverPox,
+    /// SOAP Autodiscover (`/autodiscover/autodiscover.svc`): `body` is wrapped in a SOAP
+    /// envelope with WS-Addressing headers.
+    AutodiscoverSoap,
+}
+
+impl Service {
+    /// Every service with its name in case files.
+    pub const ALL: &'static [(Service, &'static str)] = &[
+        (Service::Ews, "ews"),
+        (Service::AutodiscoverPox, "autodiscover-pox"),
+        (Service::AutodiscoverSoap, "autodiscover-soap"),
+    ];
+
+    pub fn parse(name: &str) -> Option<Service> {
+        Service::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(s, _)| *s)
+    }
+
+    pub fn name(self) -> &'static str {
+        Service::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("ews", |(_, n)| n)
+    }
+
+    /// The operations of this service, when it is not EWS (whose operations are
+    /// [`crate::operations`]): what a case's `operation` may name.
+    pub fn autodiscover_operations(self) -> &'static [&'static str] {
+        match self {
+            Service::Ews => &[],
+            Service::AutodiscoverPox => &["Autodiscover"],
+            Service::AutodiscoverSoap => &["GetUserSettings", "GetDomainSettings"],
+        }
+    }
+
+    /// Whether responses are EWS messages (validated against the EWS schema). Autodiscover
+    /// responses are not: the EWS schema files do not declare them and the repository ships no
+    /// Autodiscover schema.
+    pub fn is_ews(self) -> bool {
+        self == Service::Ews
+    }
 }
 
 /// What the SOAP fault must be.
@@ -799,6 +855,7 @@ pub fn load_file(
         sources,
         known: known_vars,
         errors: Vec::new(),
+        service: Service::default(),
     };
     let case = validator.case(raw);
     let mut errors = validator.errors;

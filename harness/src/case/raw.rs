@@ -46,6 +46,10 @@ pub struct RawCase {
     pub grade: Option<String>,
     /// Comparison options applied to every step (a step's own `options` override them).
     pub options: Option<RawOptions>,
+    /// The endpoint of the target every step talks to (a step's own `service` overrides it):
+    /// `ews` (the default), `autodiscover-pox` or `autodiscover-soap`.
+    #[schemars(schema_with = "service_schema")]
+    pub service: Option<String>,
     /// Fixtures (shared setup step files under a `_fixtures/` folder) whose steps run before the
     /// case's steps, in order; their cleanups run after the case's. What a fixture exports is
     /// used as `{{ALIAS.NAME}}`.
@@ -142,6 +146,11 @@ pub struct RawStep {
     pub raw_file: Option<String>,
     /// SOAP headers of a `body` request (not allowed with envelope/raw).
     pub headers: Option<RawHeaders>,
+    /// The endpoint this step talks to: `ews`, `autodiscover-pox` (`body` is the whole POX
+    /// request) or `autodiscover-soap` (`body` is wrapped in a SOAP envelope with WS-Addressing
+    /// headers); default: the case's `service`.
+    #[schemars(schema_with = "service_schema")]
+    pub service: Option<String>,
     /// The SOAPAction HTTP header; default derived from the operation; `""` sends none.
     pub soap_action: Option<String>,
     /// Extra HTTP headers (values are templates).
@@ -276,6 +285,11 @@ fn version_names() -> Vec<&'static str> {
 
 fn operation_names() -> Vec<&'static str> {
     operations::ALL.iter().map(|op| op.name).collect()
+}
+
+fn service_schema(_: &mut SchemaGenerator) -> Schema {
+    let names = super::Service::ALL.iter().map(|(_, name)| *name).collect();
+    json_schema!({ "type": ["string", "null"], "enum": optional_enum(names) })
 }
 
 fn grade_schema(_: &mut SchemaGenerator) -> Schema {

@@ -3,7 +3,7 @@
 //! the `ews-schema` engine. A violation in a step that does not expect an
 //! `ErrorSchemaValidation` fault is a [`LoadError`] at the `file:line:col` of the offending
 //! markup in the case file (or its sidecar). `raw` requests are never checked: they are bytes
-//! sent on purpose as they are.
+//! sent on purpose as they are; nor are requests to an Autodiscover `service`.
 //!
 //! Placeholders are runs of `x` as long as the `{{name}}` they replace, so positions stay those
 //! of the source; a variable inside a value of a typed schema element (an integer, a boolean)
@@ -26,7 +26,8 @@ fn check_step(case: &Case, step: &Step, errors: &mut Vec<LoadError>) {
     for cleanup in &step.cleanup {
         check_step(case, cleanup, errors);
     }
-    if expects_schema_fault(step) {
+    // Autodiscover requests are not EWS messages: the EWS schema has nothing to say about them.
+    if expects_schema_fault(step) || !step.request.service.is_ews() {
         return;
     }
     let (text, envelope) = match &step.request.body {

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::Grade;
 use super::diagnostic::{Sources, did_you_mean};
 use super::locate::{Located, Outline};
 use super::raw::{RawCase, RawFault, RawHeaders, RawOptions, RawStep};
@@ -19,6 +18,7 @@ use super::{
     HeaderOverrides, LoadError, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions,
     Template, XmlText,
 };
+use super::{Grade, Service};
 use crate::target::vars;
 use crate::{operations, xml};
 
@@ -51,6 +51,8 @@ pub struct Validator<'a> {
     pub sources: Sources,
     pub known: &'a BTreeSet<String>,
     pub errors: Vec<LoadError>,
+    /// The case's `service:` (what its steps talk to unless they say otherwise).
+    pub service: Service,
 }
 
 /// Where a template's text is: an inline YAML value or a sidecar file.
@@ -192,6 +194,9 @@ impl Validator<'_> {
         let title = raw.title.trim().to_string();
         if title.is_empty() {
             self.error_at_value("title", "the title is empty", None);
+        }
+        if let Some(service) = self.service_named(raw.service.as_deref(), "service") {
+            self.service = service;
         }
         let operations = self.operations(raw.operation, raw.operations);
         let since = self.since(&raw.since);
@@ -450,7 +455,23 @@ impl Validator<'_> {
             }
         };
         let mut ok = true;
+        let service_operations = self.service.autodiscover_operations();
         for (name, path) in names.iter().zip(&paths) {
+            if service_operations.contains(&name.as_str()) {
+                continue;
+            }
+            if !service_operations.is_empty() {
+                ok = false;
+                self.error_at_value(
+                    path,
+                    format!(
+                        "`{name}` is not an operation of service `{}`",
+                        self.service.name()
+                    ),
+                    Some(format!("use one of {}", service_operations.join(", "))),
+                );
+                continue;
+            }
             if operations::find(name).is_none() {
                 ok = false;
                 let help = did_you_mean(name, operations::ALL.iter().map(|op| op.name))
@@ -459,6 +480,24 @@ impl Validator<'_> {
             }
         }
         ok.then_some(names)
+    }
+
+    /// A `service:` value; `None` when absent or unknown (then an error is recorded).
+    pub(super) fn service_named(&mut self, name: Option<&str>, path: &str) -> Option<Service> {
+        let name = name?;
+        let service = Service::parse(name);
+        if service.is_none() {
+            let names = Service::ALL.iter().map(|(_, n)| *n);
+            self.error_at_value(
+                path,
+                format!("unknown service `{name}`"),
+                Some(match did_you_mean(name, names) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "use ews, autodiscover-pox or autodiscover-soap".into(),
+                }),
+            );
+        }
+        service
     }
 
     fn since(&mut self, text: &str) -> Option<ServerVersion> {
@@ -637,6 +676,10 @@ impl Validator<'_> {
             match n {
                 "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" => {
                     n.trim_end_matches("Request").to_string()
+                }
+                // SOAP Autodiscover bodies: `GetUserSettingsRequestMessage`.
+                n if n.ends_with("RequestMessage") => {
+                    n.trim_end_matches("RequestMessage").to_string()
                 }
                 other => other.to_string(),
             }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::case::{self, Escape, RequestBody, Step, XmlText};
+use crate::case::{self, Escape, RequestBody, Service, Step, XmlText};
 use crate::report::{
     Exchange, MismatchRecord, SCHEMA_MISMATCH_KIND, StepPhase, StepResult, StepStatus,
 };
@@ -214,6 +214,16 @@ fn render_request(
         RequestBody::Envelope(x) => render(&x.template, Escape::Xml)?,
         RequestBody::Raw(t) => render(t, Escape::None)?,
         RequestBody::None => String::new(),
+        RequestBody::Body { body, .. } if step.request.service == Service::AutodiscoverPox => {
+            render(&body.template, Escape::Xml)?
+        }
+        RequestBody::Body { body, .. } if step.request.service == Service::AutodiscoverSoap => {
+            soap::build_autodiscover_envelope(
+                &render(&body.template, Escape::Xml)?,
+                step.operation.as_deref().unwrap_or_default(),
+                ctx.transport.url_for(Service::AutodiscoverSoap).as_str(),
+            )
+        }
         RequestBody::Body { body, headers } => {
             let server_version = if headers.omit_server_version {
                 None
@@ -240,7 +250,11 @@ fn render_request(
     let soap_action = match &step.request.soap_action {
         Some(a) if a.is_empty() => None,
         Some(a) => Some(a.clone()),
-        None => step.operation.as_deref().map(soap::soap_action),
+        None => match step.request.service {
+            Service::Ews => step.operation.as_deref().map(soap::soap_action),
+            Service::AutodiscoverSoap => step.operation.as_deref().map(soap::autodiscover_action),
+            Service::AutodiscoverPox => None,
+        },
     };
     let mut headers = Vec::new();
     for (name, value) in &step.request.http_headers {
@@ -250,6 +264,7 @@ fn render_request(
         body: body.into_bytes(),
         soap_action,
         headers,
+        service: step.request.service,
     })
 }
 
@@ -272,8 +287,10 @@ fn judge(
 
     // Headers first: their mismatches are reported even when the body cannot be tested.
     let mut mismatches = super::headers::check(step, response, vars);
+    // A POX Autodiscover response is a plain document (`Autodiscover`), not an envelope.
+    let pox = step.request.service == Service::AutodiscoverPox;
     let actual = match xml::parse(&response.body, &parse_opts) {
-        Ok(doc) if doc.root.name.local == "Envelope" => doc,
+        Ok(doc) if pox || doc.root.name.local == "Envelope" => doc,
         Ok(doc) => {
             result.mismatches = scrubbed(ctx, mismatches);
             result.status = StepStatus::Error;
@@ -317,12 +334,13 @@ fn judge(
         });
     }
     check_fault(step, &actual, &mut mismatches);
-    if ctx.validate_schema && step.options.schema {
+    // The EWS schema declares EWS messages only: Autodiscover responses are not validated.
+    if ctx.validate_schema && step.options.schema && step.request.service.is_ews() {
         mismatches.extend(schema_mismatches(&response.body));
     }
 
     if let Some(expected_text) = &expect.xml {
-        match expected_document(expected_text, vars, &parse_opts) {
+        match expected_document(expected_text, vars, &parse_opts, pox) {
             Ok(expected) => {
                 let mut opts = step.options.compare.clone();
                 if !step.options.compare_headers {
@@ -501,19 +519,25 @@ fn check_fault(step: &Step, actual: &Document, mismatches: &mut Vec<MismatchReco
     }
 }
 
-/// Renders and parses the expectation. A Body-child expectation is wrapped in a SOAP envelope
+/// Renders and parses the expectation (`whole_document`: a POX Autodiscover document, parsed
+/// as written). A Body-child expectation is wrapped in a SOAP envelope
 /// on the same line (so line numbers stay) with the predeclared prefixes; a whole-envelope
 /// expectation gets the predeclarations injected into its root start tag.
 fn expected_document<'a>(
     text: &'a XmlText,
     vars: &BTreeMap<String, String>,
     opts: &xml::ParseOptions,
+    whole_document: bool,
 ) -> Result<ExpectedDoc<'a>, String> {
     let rendered = text
         .template
         .render(&|name: &str| vars.get(name).cloned(), Escape::Xml)
         .map_err(|m| format!("variable `{}` is not defined", m.0))?;
-    let (wrapped, shift) = wrap_expected(&rendered);
+    let (wrapped, shift) = if whole_document {
+        (rendered, 0)
+    } else {
+        wrap_expected(&rendered)
+    };
     let doc = xml::parse(wrapped.as_bytes(), opts)
         .map_err(|e| format!("expected XML is not well-formed: {e}"))?;
     Ok(ExpectedDoc {

@@ -74,6 +74,29 @@ pub fn build_envelope(body: &str, headers: &EnvelopeHeaders) -> String {
     out
 }
 
+/// The `RequestedServerVersion` an Autodiscover SOAP request built from a `body` carries.
+pub const AUTODISCOVER_REQUESTED_VERSION: &str = "Exchange2013";
+
+/// Builds a SOAP Autodiscover envelope around `body`: `a:RequestedServerVersion`, and the
+/// WS-Addressing `Action` (of `operation`) and `To` (`url`) headers. Values are escaped here.
+pub fn build_autodiscover_envelope(body: &str, operation: &str, url: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<soap:Envelope xmlns:soap=\"{}\" xmlns:a=\"{}\" xmlns:wsa=\"{}\" xmlns:xsi=\"{}\">\n  <soap:Header>\n    <a:RequestedServerVersion>{AUTODISCOVER_REQUESTED_VERSION}</a:RequestedServerVersion>\n    <wsa:Action>{}</wsa:Action>\n    <wsa:To>{}</wsa:To>\n  </soap:Header>\n  <soap:Body>\n{}\n  </soap:Body>\n</soap:Envelope>\n",
+        ns::SOAP,
+        ns::AUTODISCOVER,
+        ns::WSA,
+        ns::XSI,
+        xml::escape_value(&autodiscover_action(operation)),
+        xml::escape_value(url),
+        body.trim_end()
+    )
+}
+
+/// The WS-Addressing action (and `SOAPAction`) of Autodiscover operation `operation`.
+pub fn autodiscover_action(operation: &str) -> String {
+    format!("{}/Autodiscover/{operation}", ns::AUTODISCOVER)
+}
+
 /// The `SOAPAction` EWS clients send for `operation`.
 pub fn soap_action(operation: &str) -> String {
     format!("{}/{operation}", ns::MESSAGES)

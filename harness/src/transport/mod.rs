@@ -43,6 +43,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use crate::case::Service;
 use crate::target::{Auth, Limits, Target, redact_url};
 use redact::Redactor;
 
@@ -54,6 +55,31 @@ pub struct HttpRequest {
     pub soap_action: Option<String>,
     /// Extra headers for this request only (they replace target headers of the same name).
     pub headers: Vec<(String, String)>,
+    /// The endpoint of the target it goes to ([`Transport::url_for`]).
+    pub service: Service,
+}
+
+/// The SOAP and POX Autodiscover URLs: `configured` (the SOAP endpoint; POX is the same URL
+/// ending in `autodiscover.xml`), or `/autodiscover/autodiscover.svc` and `.xml` at the origin of
+/// the EWS endpoint.
+pub fn autodiscover_urls(
+    endpoint: &reqwest::Url,
+    configured: Option<&str>,
+) -> Result<(reqwest::Url, reqwest::Url), TransportError> {
+    let bad = |url: &str, reason: String| TransportError::BadEndpoint {
+        url: redact_url(url),
+        reason,
+    };
+    let soap = match configured {
+        Some(url) => reqwest::Url::parse(url).map_err(|e| bad(url, e.to_string()))?,
+        None => endpoint
+            .join("/autodiscover/autodiscover.svc")
+            .map_err(|e| bad(endpoint.as_str(), e.to_string()))?,
+    };
+    let pox = soap
+        .join("autodiscover.xml")
+        .map_err(|e| bad(soap.as_str(), e.to_string()))?;
+    Ok((soap, pox))
 }
 
 /// One response received in full.
@@ -162,6 +188,8 @@ pub struct Transport {
     /// at a time so the handshake and the request share their connection.
     ntlm_connections: Mutex<Vec<NtlmConnection>>,
     endpoint: reqwest::Url,
+    /// SOAP Autodiscover (`.../autodiscover.svc`) and POX Autodiscover (`.../autodiscover.xml`).
+    autodiscover: (reqwest::Url, reqwest::Url),
     auth: Auth,
     headers: HeaderMap,
     limits: Limits,
@@ -251,6 +279,7 @@ impl Transport {
                     .parse::<IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback())
         });
+        let autodiscover = autodiscover_urls(&endpoint, target.autodiscover_url.as_deref())?;
         let settings = ClientSettings {
             target: target.clone(),
             loopback,
@@ -270,11 +299,22 @@ impl Transport {
             client,
             ntlm_connections: Mutex::new(Vec::new()),
             endpoint,
+            autodiscover,
             auth: target.auth.clone(),
             headers,
             limits: target.limits.clone(),
             redactor: Redactor::for_target(target),
         })
+    }
+
+    /// The URL requests to `service` go to: the EWS endpoint, or the Autodiscover endpoints
+    /// (from the target's `autodiscover_url`, else the EWS endpoint's origin).
+    pub fn url_for(&self, service: Service) -> &reqwest::Url {
+        match service {
+            Service::Ews => &self.endpoint,
+            Service::AutodiscoverSoap => &self.autodiscover.0,
+            Service::AutodiscoverPox => &self.autodiscover.1,
+        }
     }
 
     /// Sends one request and reads the whole response (bounded by the limits), waiting out and
@@ -496,7 +536,7 @@ impl Transport {
         }
         let client = self.settings.build(false)?;
         let mut builder = client
-            .post(self.endpoint.clone())
+            .post(self.url_for(request.service).clone())
             .headers(self.header_map(request)?)
             .body(request.body.clone());
         builder = match &self.auth {
@@ -647,7 +687,7 @@ impl Transport {
             headers.insert(header::AUTHORIZATION, value);
         }
         let mut builder = client
-            .post(self.endpoint.clone())
+            .post(self.url_for(request.service).clone())
             .headers(headers)
             .body(request.body.clone());
         if with_auth {

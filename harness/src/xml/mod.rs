@@ -43,6 +43,10 @@ pub mod ns {
     pub const ERRORS: &str = "http://schemas.microsoft.com/exchange/services/2006/errors";
     pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
     pub const XSD: &str = "http://www.w3.org/2001/XMLSchema";
+    /// SOAP Autodiscover.
+    pub const AUTODISCOVER: &str = "http://schemas.microsoft.com/exchange/2010/Autodiscover";
+    /// WS-Addressing (SOAP Autodiscover headers).
+    pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
     pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 }
 

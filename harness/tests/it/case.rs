@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use ews_conformance::case::{
     self, Capture, Case, Escape, Expectation, FaultExpectation, HeaderOverrides, LoadError,
-    MissingVar, Request, RequestBody, Segment, ServerVersion, SourcePos, Step, StepOptions,
-    Template, XmlText,
+    MissingVar, Request, RequestBody, Segment, ServerVersion, Service, SourcePos, Step,
+    StepOptions, Template, XmlText,
 };
 use ews_conformance::target::vars;
 use ews_conformance::xml;
@@ -682,6 +682,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     },
                     soap_action: Some(String::new()),
                     http_headers: vec![("X-AnchorMailbox".into(), tpl("{{mailbox}}"))],
+                    service: Service::Ews,
                 },
                 expect: Expectation {
                     status: Some(200),
@@ -717,6 +718,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                         },
                         soap_action: None,
                         http_headers: vec![],
+                        service: Service::Ews,
                     },
                     expect: Expectation {
                         status: None,
@@ -748,6 +750,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     )),
                     soap_action: None,
                     http_headers: vec![],
+                    service: Service::Ews,
                 },
                 expect: Expectation {
                     status: None,
@@ -774,6 +777,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                     body: RequestBody::Raw(tpl("<{{group_id}}")),
                     soap_action: None,
                     http_headers: vec![],
+                    service: Service::Ews,
                 },
                 expect: Expectation {
                     status: Some(400),
@@ -801,6 +805,7 @@ fn a_full_case_loads_into_the_exact_typed_structure() {
                 },
                 soap_action: None,
                 http_headers: vec![],
+                service: Service::Ews,
             },
             expect: Expectation {
                 status: None,

@@ -17,6 +17,8 @@ mod record;
 mod runner;
 /// The schema engine at work: response validation, opt-outs, lint, `validate`, the libxml2 oracle.
 mod schema;
+/// `service:`: EWS, SOAP and POX Autodiscover endpoints of a target.
+mod services;
 /// Several users and sessions in one case, polling steps, streamed responses.
 mod sessions;
 mod suite;

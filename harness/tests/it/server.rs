@@ -1372,7 +1372,9 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::SyncLosesChange
             | Quirk::SyncIncludesLastWrong
             | Quirk::NoSentItemsCopy
-            | Quirk::BccVisible => {
+            | Quirk::BccVisible
+            | Quirk::AutodiscoverWrongEwsUrl
+            | Quirk::TimezoneBiasSign => {
                 assert_eq!(
                     success.body, normal_add,
                     "{quirk} leaves IM responses alone"

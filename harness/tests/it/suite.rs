@@ -190,6 +190,8 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         Quirk::BccVisible => {
             paths.contains("BccRecipients") || m.actual_path.contains("/BccRecipients")
         }
+        Quirk::AutodiscoverWrongEwsUrl => actual.ends_with("/EWS/Wrong.asmx"),
+        Quirk::TimezoneBiasSign => m.expected_path.ends_with("/@Bias"),
         Quirk::PagingOffByOne => {
             m.kind == "missing-element"
                 && (m.expected_path.contains("/RootFolder/Folders/")

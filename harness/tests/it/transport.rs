@@ -61,6 +61,7 @@ fn soap_request() -> HttpRequest {
             "http://schemas.microsoft.com/exchange/services/2006/messages/GetImItemList".into(),
         ),
         headers: Vec::new(),
+        ..HttpRequest::default()
     }
 }
 

@@ -131,6 +131,17 @@ impl Store {
         }
     }
 
+    /// Locks mailbox `index` if no one holds it; `None` when there is no such mailbox or it is
+    /// busy. For a handler that reads another mailbox while it holds its own (waiting could
+    /// deadlock with a request doing the opposite).
+    pub fn try_lock(&self, index: usize) -> Option<MutexGuard<'_, Mailbox>> {
+        match self.mailboxes.get(index)?.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// Locks mailbox `index`; `None` when there is no such mailbox.
     pub fn lock(&self, index: usize) -> Option<MutexGuard<'_, Mailbox>> {
         self.mailboxes

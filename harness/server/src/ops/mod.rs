@@ -20,6 +20,7 @@ pub mod items;
 pub mod notifications;
 pub mod settings;
 pub mod sync;
+pub mod timezones;
 
 use super::ServerConfig;
 use super::faults::{ResponseCode, ResponseError};
@@ -212,6 +213,9 @@ pub struct OpContext<'a> {
     pub subscriptions: &'a crate::mailbox::subscriptions::Subscriptions,
     /// Where the messages the request sends go (delivered after the handler returns).
     pub outbox: &'a Outbox,
+    /// Every mailbox, for a handler that reads other mailboxes (GetMailTips): only with
+    /// [`Store::try_lock`](crate::mailbox::Store::try_lock), as the handler holds its own.
+    pub store: &'a crate::mailbox::Store,
 }
 
 impl OpContext<'_> {

@@ -256,6 +256,7 @@ impl Validator<'_> {
             sources,
             known: &known,
             errors: Vec::new(),
+            service: crate::case::Service::default(),
         };
         let fixture = sub.fixture(raw, params, base_vars);
         self.errors.append(&mut sub.errors);
@@ -373,6 +374,7 @@ pub fn check_fixture(
         sources,
         known,
         errors: Vec::new(),
+        service: crate::case::Service::default(),
     };
     let mut base_vars = known.clone();
     base_vars.insert(vars::RUN_ID.to_string());

@@ -59,6 +59,16 @@ impl Validator<'_> {
         let mut binds = Vec::new();
         let expect = self.step_expectation(&raw, place, &mut binds);
         let flow = self.step_flow(&raw, place);
+        let service = self
+            .service_named(raw.service.as_deref(), &place.key("service"))
+            .unwrap_or(self.service);
+        if !service.is_ews() && raw.headers.is_some() {
+            self.error_at_key(
+                &place.key("headers"),
+                format!("`headers` are EWS SOAP headers: service `{}` has none", service.name()),
+                Some("remove `headers`; an `autodiscover-soap` body gets its WS-Addressing headers built".into()),
+            );
+        }
         let http_headers = self.step_http_headers(raw.http_headers, place);
         let captures = self.step_captures(raw.capture, place, &binds);
         let options = match raw.options {
@@ -80,6 +90,7 @@ impl Validator<'_> {
                 body,
                 soap_action: raw.soap_action,
                 http_headers,
+                service,
             },
             expect,
             captures,

@@ -1,4 +1,4 @@
-//! The directory area: ResolveNames and ExpandDL, over the configured users and distribution
+//! The directory area: ResolveNames, ExpandDL, GetRoomLists, GetRooms and GetMailTips, over the configured users and distribution
 //! groups (the server's Active Directory; [`crate::mailbox::Directory`]).
 //!
 //! An entry is found by ambiguous name resolution ([`matches`]): the text is a prefix
@@ -9,6 +9,9 @@
 //! mailbox: only the `ActiveDirectory` part of a scope answers.
 
 pub mod expand_dl;
+pub mod get_mail_tips;
+pub mod get_room_lists;
+pub mod get_rooms;
 pub mod resolve_names;
 
 use crate::render::Node;

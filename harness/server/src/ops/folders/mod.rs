@@ -404,6 +404,7 @@ mod tests {
             users: config.users.clone(),
             distribution_groups: Vec::new(),
         };
+        let store = crate::mailbox::Store::new(1);
         let ctx = OpContext {
             config: &config,
             directory: &directory,
@@ -413,6 +414,7 @@ mod tests {
                 std::time::Duration::from_secs(60),
             ),
             outbox: &crate::ops::Outbox::default(),
+            store: &store,
         };
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
