@@ -125,6 +125,15 @@ impl ServerState {
         }
     }
 
+    /// [`ServerState::serve`] for a request answered in one piece (a stream gives its first
+    /// reply): what unit tests need.
+    #[cfg(test)]
+    pub fn handle(&self, user: usize, bytes: &[u8]) -> Reply {
+        match self.serve(user, bytes) {
+            Served::Whole(reply) | Served::Stream { first: reply, .. } => reply,
+        }
+    }
+
     /// Handles one request body from authenticated user `user`.
     pub fn serve(&self, user: usize, bytes: &[u8]) -> Served {
         if let Some(operation) = self.disabled_operation(bytes) {

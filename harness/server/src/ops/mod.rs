@@ -218,6 +218,29 @@ pub struct OpContext<'a> {
     pub store: &'a crate::mailbox::Store,
 }
 
+#[cfg(test)]
+impl<'a> OpContext<'a> {
+    /// A context for unit tests: mailbox 0 of `store`, Exchange2013, subscriptions nobody
+    /// holds and an outbox nobody delivers (both leaked: a test's lifetime).
+    pub fn for_test(
+        config: &'a ServerConfig,
+        directory: &'a Directory,
+        store: &'a crate::mailbox::Store,
+    ) -> OpContext<'a> {
+        OpContext {
+            config,
+            directory,
+            mailbox: 0,
+            version: "Exchange2013",
+            subscriptions: Box::leak(Box::new(crate::mailbox::subscriptions::Subscriptions::new(
+                std::time::Duration::from_secs(60),
+            ))),
+            outbox: Box::leak(Box::default()),
+            store,
+        }
+    }
+}
+
 impl OpContext<'_> {
     pub fn mailbox_id(&self) -> u16 {
         u16::try_from(self.mailbox).unwrap_or(u16::MAX)

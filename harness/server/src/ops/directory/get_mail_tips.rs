@@ -249,13 +249,7 @@ mod tests {
             users: config.users.clone(),
             distribution_groups: config.distribution_groups.clone(),
         };
-        let ctx = OpContext {
-            config: &config,
-            directory: &directory,
-            mailbox: 0,
-            version: "Exchange2013",
-            store,
-        };
+        let ctx = OpContext::for_test(&config, &directory, store);
         let mut own = store.lock(0).expect("alice").clone();
         let body = match request.handle(&ctx, &mut own) {
             Response::Body { body, .. } => body,

@@ -405,17 +405,7 @@ mod tests {
             distribution_groups: Vec::new(),
         };
         let store = crate::mailbox::Store::new(1);
-        let ctx = OpContext {
-            config: &config,
-            directory: &directory,
-            mailbox: 0,
-            version: "Exchange2013",
-            subscriptions: &crate::mailbox::subscriptions::Subscriptions::new(
-                std::time::Duration::from_secs(60),
-            ),
-            outbox: &crate::ops::Outbox::default(),
-            store: &store,
-        };
+        let ctx = OpContext::for_test(&config, &directory, &store);
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
         let work = mailbox

@@ -878,12 +878,8 @@ mod tests {
             users: config.users.clone(),
             distribution_groups: Vec::new(),
         };
-        let ctx = OpContext {
-            config: &config,
-            directory: &directory,
-            mailbox: 0,
-            version: "Exchange2013",
-        };
+        let store = crate::mailbox::Store::new(1);
+        let ctx = OpContext::for_test(&config, &directory, &store);
         let mut mailbox = Mailbox::new();
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
         for (subject, importance) in [("b", "High"), ("a", "Low"), ("b", "Low"), ("c", "High")] {
