@@ -100,9 +100,15 @@ fn main() {
         let response = send(
             &client,
             &url,
-            &format!(r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:FolderId Id="{folder}"/></m:SavedItemFolderId><m:Items>{items}</m:Items></m:CreateItem>"#),
+            &format!(
+                r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:FolderId Id="{folder}"/></m:SavedItemFolderId><m:Items>{items}</m:Items></m:CreateItem>"#
+            ),
         );
-        assert_eq!(response.matches("NoError").count(), BATCH, "every item created");
+        assert_eq!(
+            response.matches("NoError").count(),
+            BATCH,
+            "every item created"
+        );
     }
     let setup = setup.elapsed();
 
@@ -128,7 +134,11 @@ fn main() {
             "{}",
             &response[..response.len().min(600)]
         );
-        assert_eq!(response.matches("<t:Message>").count(), 100, "a page of 100");
+        assert_eq!(
+            response.matches("<t:Message>").count(),
+            100,
+            "a page of 100"
+        );
     };
     let get_folder = r#"<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>"#;
     let check_get = |response: &str| assert!(response.contains("NoError"), "{response}");
@@ -136,7 +146,10 @@ fn main() {
     let find_rate = measure(&client, &url, &find, FIND_REQUESTS, check_find);
     let baseline_rate = measure(&client, &url, get_folder, BASELINE_REQUESTS, check_get);
 
-    println!("FindItem over {ITEMS} items (setup through CreateItem: {:.1} s)", setup.as_secs_f64());
+    println!(
+        "FindItem over {ITEMS} items (setup through CreateItem: {:.1} s)",
+        setup.as_secs_f64()
+    );
     println!("| request | median req/s ({REPETITIONS} runs) | per request |");
     println!("| --- | --- | --- |");
     println!(
@@ -147,6 +160,9 @@ fn main() {
         "| GetFolder inbox (same-run baseline) | {baseline_rate:.0} | {:.3} ms |",
         1000.0 / baseline_rate
     );
-    println!("FindItem at {:.3}x the baseline's rate", find_rate / baseline_rate);
+    println!(
+        "FindItem at {:.3}x the baseline's rate",
+        find_rate / baseline_rate
+    );
     server.shutdown();
 }

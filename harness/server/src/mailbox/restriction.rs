@@ -75,7 +75,13 @@ impl Comparison {
 
     fn fold(self, text: &str) -> String {
         text.chars()
-            .map(|c| if self.ignore_accents { strip_accent(c) } else { c })
+            .map(|c| {
+                if self.ignore_accents {
+                    strip_accent(c)
+                } else {
+                    c
+                }
+            })
             .flat_map(|c| {
                 let lower: Vec<char> = if self.ignore_case {
                     c.to_lowercase().collect()
@@ -91,8 +97,10 @@ impl Comparison {
 
 /// The base letter of an accented Latin letter (Latin-1 and Latin Extended-A), else `c`.
 fn strip_accent(c: char) -> char {
-    const FROM: &str = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžČčĆćŁłŃńŚśŹźŻżŘřĚěŮů";
-    const TO: &str = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcLlNnSsZzZzRrEeUu";
+    const FROM: &str =
+        "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžČčĆćŁłŃńŚśŹźŻżŘřĚěŮů";
+    const TO: &str =
+        "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcLlNnSsZzZzRrEeUu";
     FROM.chars()
         .position(|f| f == c)
         .and_then(|i| TO.chars().nth(i))
@@ -117,7 +125,10 @@ pub fn parse_instant(text: &str) -> Option<i64> {
         let (clock, zone) = time.split_at(at);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (h, m) = zone[1..].split_once(':')?;
-        (clock, sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?))
+        (
+            clock,
+            sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?),
+        )
     } else {
         (time, 0)
     };

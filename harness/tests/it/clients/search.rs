@@ -12,7 +12,11 @@ fn strings(value: &Value) -> Vec<String> {
         .as_array()
         .unwrap_or_else(|| panic!("not a list: {value}"))
         .iter()
-        .map(|v| v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string())
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("not a string: {v}"))
+                .to_string()
+        })
         .collect()
 }
 
@@ -50,7 +54,11 @@ fn exchangelib_filters_orders_and_selects_fields() {
         );
         assert_eq!(result["received_after_an_hour_ago"], 9, "{result}");
         assert_eq!(result["received_in_an_hour"], 0, "{result}");
-        assert_eq!(strings(&result["descending"]), subjects((0..9).rev()), "{result}");
+        assert_eq!(
+            strings(&result["descending"]),
+            subjects((0..9).rev()),
+            "{result}"
+        );
         // Odd numbers are High; `.only` fetched subject and importance, not the read state
         // (exchangelib's default, False, since the field was not asked for).
         assert_eq!(
@@ -62,8 +70,16 @@ fn exchangelib_filters_orders_and_selects_fields() {
             ]),
             "{result}"
         );
-        assert_eq!(strings(&result["high_reports"]).len(), 1, "only msg 03 is a High report: {result}");
-        assert_eq!(strings(&result["high_reports"]), ["msg 03 report"], "{result}");
+        assert_eq!(
+            strings(&result["high_reports"]).len(),
+            1,
+            "only msg 03 is a High report: {result}"
+        );
+        assert_eq!(
+            strings(&result["high_reports"]),
+            ["msg 03 report"],
+            "{result}"
+        );
     }
     server.shutdown();
 }
@@ -71,7 +87,11 @@ fn exchangelib_filters_orders_and_selects_fields() {
 #[test]
 fn ews_javascript_api_pages_a_filtered_find_until_no_more_is_available() {
     let server = server();
-    if let Some(result) = run(Client::EwsJavascriptApi, "search/filters_and_paging", &server) {
+    if let Some(result) = run(
+        Client::EwsJavascriptApi,
+        "search/filters_and_paging",
+        &server,
+    ) {
         assert_eq!(result["ok"], true, "{result}");
         let pages = result["pages"].as_array().expect("pages");
         assert_eq!(pages.len(), 3, "{result}");
@@ -81,13 +101,23 @@ fn ews_javascript_api_pages_a_filtered_find_until_no_more_is_available() {
             (vec![12], false, Value::Null),
         ];
         for (page, (numbers, more, next)) in pages.iter().zip(expected) {
-            assert_eq!(strings(&page["subjects"]), subjects(numbers.into_iter()), "{result}");
+            assert_eq!(
+                strings(&page["subjects"]),
+                subjects(numbers.into_iter()),
+                "{result}"
+            );
             assert_eq!(page["more_available"], more, "{result}");
             assert_eq!(page["next_page_offset"], next, "{result}");
             assert_eq!(page["total_count"], 5, "{result}");
         }
-        let either: Vec<usize> = (0..13).filter(|i| i % 3 == 0 || (10..20).contains(i)).collect();
-        assert_eq!(strings(&result["either"]["subjects"]), subjects(either.into_iter()), "{result}");
+        let either: Vec<usize> = (0..13)
+            .filter(|i| i % 3 == 0 || (10..20).contains(i))
+            .collect();
+        assert_eq!(
+            strings(&result["either"]["subjects"]),
+            subjects(either.into_iter()),
+            "{result}"
+        );
         assert_eq!(result["either"]["total_count"], 7, "{result}");
         assert_eq!(result["future"]["total_count"], 0, "{result}");
         assert_eq!(result["future"]["more_available"], false, "{result}");
@@ -100,7 +130,11 @@ fn ews_javascript_api_item_view_reads_the_last_page_and_past_the_end() {
     let server = server();
     if let Some(result) = run(Client::EwsJavascriptApi, "search/view_paging", &server) {
         assert_eq!(result["ok"], true, "{result}");
-        assert_eq!(strings(&result["last"]["subjects"]), subjects(5..7), "{result}");
+        assert_eq!(
+            strings(&result["last"]["subjects"]),
+            subjects(5..7),
+            "{result}"
+        );
         assert_eq!(result["last"]["more_available"], false, "{result}");
         assert_eq!(result["last"]["total_count"], 7, "{result}");
         assert_eq!(result["beyond"]["subjects"], json!([]), "{result}");

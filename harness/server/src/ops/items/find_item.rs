@@ -419,7 +419,10 @@ fn display_name(item: &Item) -> Option<String> {
             .filter(|t| !t.trim().is_empty())
     };
     text("DisplayName").or_else(|| text("FileAs")).or_else(|| {
-        let names: Vec<String> = ["GivenName", "Surname"].iter().filter_map(|n| text(n)).collect();
+        let names: Vec<String> = ["GivenName", "Surname"]
+            .iter()
+            .filter_map(|n| text(n))
+            .collect();
         (!names.is_empty()).then(|| names.join(" "))
     })
 }
@@ -565,10 +568,15 @@ impl FindItem {
         let quirks = &ctx.config.quirks;
         let ignore_filter = quirks.contains(&crate::Quirk::RestrictionIgnored);
         let ignore_sort = quirks.contains(&crate::Quirk::SortIgnored);
-        if self.shape.additional.iter().any(
-            |p| matches!(p, PropertyPath::Field(uri) if NOT_IN_FIND.contains(&uri.as_str())),
-        ) {
-            return Err(ResponseError::new(ResponseCode::ErrorInvalidPropertyRequest));
+        if self
+            .shape
+            .additional
+            .iter()
+            .any(|p| matches!(p, PropertyPath::Field(uri) if NOT_IN_FIND.contains(&uri.as_str())))
+        {
+            return Err(ResponseError::new(
+                ResponseCode::ErrorInvalidPropertyRequest,
+            ));
         }
         let restriction = match &self.restriction {
             Some(_) if self.query.is_some() => {
@@ -691,7 +699,8 @@ impl FindItem {
         let ItemView::Contacts { initial, last, .. } = &self.view else {
             return true;
         };
-        if !item.item_class.starts_with("IPM.Contact") && !item.item_class.starts_with("IPM.DistList")
+        if !item.item_class.starts_with("IPM.Contact")
+            && !item.item_class.starts_with("IPM.DistList")
         {
             return false;
         }
@@ -738,7 +747,12 @@ impl FindItem {
         };
         let mut rows: Vec<(Vec<SortValue>, u32)> = items
             .iter()
-            .map(|item| (keys.iter().map(|k| first(item, &k.path)).collect(), item.seq))
+            .map(|item| {
+                (
+                    keys.iter().map(|k| first(item, &k.path)).collect(),
+                    item.seq,
+                )
+            })
             .collect();
         rows.sort_by(|(a, sa), (b, sb)| {
             a.iter()
@@ -880,7 +894,11 @@ mod tests {
     }
 
     /// Subject and creation number of each entry, in result order.
-    fn order(ctx: &OpContext<'_>, mailbox: &Mailbox, request: &FindItem) -> (Vec<String>, Option<Vec<usize>>) {
+    fn order(
+        ctx: &OpContext<'_>,
+        mailbox: &Mailbox,
+        request: &FindItem,
+    ) -> (Vec<String>, Option<Vec<usize>>) {
         let inbox = mailbox.folders.distinguished("inbox").expect("inbox");
         let items: Vec<&Item> = mailbox.items.in_folder(inbox).collect();
         let ordered = request.order(ctx, mailbox, items, false);
@@ -908,7 +926,10 @@ mod tests {
                 vec![by("item:Subject", true), by("item:Importance", false)],
             );
             assert_eq!(order(ctx, mailbox, &request).0, ["c4", "b3", "b1", "a2"]);
-            let request = find(ItemView::Paged(PageView::All), vec![by("item:Importance", false)]);
+            let request = find(
+                ItemView::Paged(PageView::All),
+                vec![by("item:Importance", false)],
+            );
             assert_eq!(order(ctx, mailbox, &request).0, ["a2", "b3", "b1", "c4"]);
         });
     }
