@@ -135,7 +135,7 @@ fn main() {
             &response[..response.len().min(600)]
         );
         assert_eq!(
-            response.matches("<t:Message>").count(),
+            response.matches("ItemId Id=").count(),
             100,
             "a page of 100"
         );

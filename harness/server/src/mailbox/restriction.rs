@@ -73,25 +73,24 @@ impl Comparison {
         }
     }
 
-    fn fold(self, text: &str) -> String {
-        text.chars()
-            .map(|c| {
-                if self.ignore_accents {
-                    strip_accent(c)
-                } else {
-                    c
-                }
-            })
-            .flat_map(|c| {
-                let lower: Vec<char> = if self.ignore_case {
-                    c.to_lowercase().collect()
-                } else {
-                    vec![c]
-                };
-                lower
-            })
-            .filter(|c| !(self.ignore_accents && ('\u{300}'..='\u{36f}').contains(c)))
-            .collect()
+    /// `text` with what this comparison ignores folded away (lower case, accents dropped).
+    pub fn fold(self, text: &str) -> String {
+        if !self.ignore_case && !self.ignore_accents {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if self.ignore_accents && ('\u{300}'..='\u{36f}').contains(&c) {
+                continue;
+            }
+            let c = if self.ignore_accents { strip_accent(c) } else { c };
+            if self.ignore_case {
+                out.extend(c.to_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
     }
 }
 
@@ -138,7 +137,14 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     let seconds = fields.next()?;
     let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
     let second: i64 = whole.parse().ok()?;
-    let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
     if hour > 24 || minute > 59 || second > 60 || whole.len() != 2 {
         return None;
     }
@@ -168,6 +174,7 @@ pub enum Restriction {
     },
     Contains {
         path: PropertyPath,
+        /// The constant, already folded by `comparison`.
         constant: String,
         mode: Containment,
         comparison: Comparison,
@@ -237,11 +244,12 @@ pub fn parse_expression(element: &Element) -> Result<Restriction, RestrictionErr
                 "ExactPhrase" => Containment::ExactPhrase,
                 other => return err(format!("unknown ContainmentMode {other}")),
             };
+            let comparison = Comparison::parse(element.attr("ContainmentComparison"));
             return Ok(Restriction::Contains {
                 path,
-                constant: constant.attr("Value").unwrap_or_default().to_string(),
+                constant: comparison.fold(constant.attr("Value").unwrap_or_default()),
                 mode,
-                comparison: Comparison::parse(element.attr("ContainmentComparison")),
+                comparison,
             });
         }
         "Excludes" => {
@@ -322,15 +330,16 @@ pub fn compare_values(left: &str, right: &str) -> Ordering {
     left.to_lowercase().cmp(&right.to_lowercase())
 }
 
+/// Whether `value` contains `constant` (already folded) in `mode`.
 fn contains(value: &str, constant: &str, mode: Containment, comparison: Comparison) -> bool {
-    let (value, constant) = (comparison.fold(value), comparison.fold(constant));
+    let value = comparison.fold(value);
     match mode {
         Containment::FullString => value == constant,
-        Containment::Prefixed => value.starts_with(&constant),
-        Containment::Substring | Containment::ExactPhrase => value.contains(&constant),
+        Containment::Prefixed => value.starts_with(constant),
+        Containment::Substring | Containment::ExactPhrase => value.contains(constant),
         Containment::PrefixOnWords => value
             .split(|c: char| !c.is_alphanumeric())
-            .any(|word| word.starts_with(&constant)),
+            .any(|word| word.starts_with(constant)),
     }
 }
 

@@ -153,6 +153,9 @@ fn associated_key() -> ExtendedKey {
 
 /// Whether `item` is an associated (FAI) item.
 pub fn is_associated(item: &Item) -> bool {
+    if item.properties.iter().next().is_none() {
+        return false;
+    }
     item.properties
         .get(&associated_key())
         .and_then(|v| v.first())
