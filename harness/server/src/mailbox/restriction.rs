@@ -24,6 +24,13 @@ pub trait PropertySource {
     /// The values of `path` on this object (one for single-valued properties), `None` when the
     /// object does not have it.
     fn values(&self, path: &PropertyPath) -> Option<Vec<String>>;
+
+    /// The one value of a single-valued property the object keeps as a string, borrowed (a
+    /// fast path for restrictions and sorts over many objects); `None` sends the caller to
+    /// [`values`](Self::values).
+    fn single(&self, _path: &PropertyPath) -> Option<&str> {
+        None
+    }
 }
 
 /// A comparison operator.
@@ -343,6 +350,17 @@ fn contains(value: &str, constant: &str, mode: Containment, comparison: Comparis
     }
 }
 
+/// Whether some value of `path` on `object` passes `test` (false without the property); the
+/// borrowed [`PropertySource::single`] value when there is one, so nothing is copied.
+fn any_value(object: &dyn PropertySource, path: &PropertyPath, test: impl Fn(&str) -> bool) -> bool {
+    match object.single(path) {
+        Some(value) => test(value),
+        None => object
+            .values(path)
+            .is_some_and(|values| values.iter().any(|v| test(v))),
+    }
+}
+
 impl Restriction {
     /// Whether `object` satisfies the restriction.
     pub fn matches(&self, object: &dyn PropertySource) -> bool {
@@ -350,49 +368,39 @@ impl Restriction {
             Restriction::And(parts) => parts.iter().all(|p| p.matches(object)),
             Restriction::Or(parts) => parts.iter().any(|p| p.matches(object)),
             Restriction::Not(inner) => !inner.matches(object),
-            Restriction::Exists(path) => object.values(path).is_some(),
+            Restriction::Exists(path) => {
+                object.single(path).is_some() || object.values(path).is_some()
+            }
             Restriction::Compare { op, path, operand } => {
-                let Some(left) = object.values(path) else {
-                    return false;
+                let test = |l: &str, r: &str| {
+                    let ordering = match (enum_rank(path, l), enum_rank(path, r)) {
+                        (Some(a), Some(b)) => a.cmp(&b),
+                        _ => compare_values(l, r),
+                    };
+                    match op {
+                        CompareOp::Equal => ordering == Ordering::Equal,
+                        CompareOp::NotEqual => ordering != Ordering::Equal,
+                        CompareOp::Greater => ordering == Ordering::Greater,
+                        CompareOp::GreaterOrEqual => ordering != Ordering::Less,
+                        CompareOp::Less => ordering == Ordering::Less,
+                        CompareOp::LessOrEqual => ordering != Ordering::Greater,
+                    }
                 };
-                let right = match operand {
-                    Operand::Constant(c) => vec![c.clone()],
-                    Operand::Path(p) => match object.values(p) {
-                        Some(v) => v,
-                        None => return false,
-                    },
-                };
-                left.iter().any(|l| {
-                    right.iter().any(|r| {
-                        let ordering = match (enum_rank(path, l), enum_rank(path, r)) {
-                            (Some(a), Some(b)) => a.cmp(&b),
-                            _ => compare_values(l, r),
-                        };
-                        match op {
-                            CompareOp::Equal => ordering == Ordering::Equal,
-                            CompareOp::NotEqual => ordering != Ordering::Equal,
-                            CompareOp::Greater => ordering == Ordering::Greater,
-                            CompareOp::GreaterOrEqual => ordering != Ordering::Less,
-                            CompareOp::Less => ordering == Ordering::Less,
-                            CompareOp::LessOrEqual => ordering != Ordering::Greater,
-                        }
-                    })
-                })
+                match operand {
+                    Operand::Constant(c) => any_value(object, path, |l| test(l, c)),
+                    Operand::Path(p) => object.values(p).is_some_and(|right| {
+                        any_value(object, path, |l| right.iter().any(|r| test(l, r)))
+                    }),
+                }
             }
             Restriction::Contains {
                 path,
                 constant,
                 mode,
                 comparison,
-            } => object.values(path).is_some_and(|values| {
-                values
-                    .iter()
-                    .any(|v| contains(v, constant, *mode, *comparison))
-            }),
-            Restriction::Excludes { path, bitmask } => object.values(path).is_some_and(|values| {
-                values
-                    .iter()
-                    .any(|v| v.trim().parse::<i64>().is_ok_and(|n| n & bitmask == 0))
+            } => any_value(object, path, |v| contains(v, constant, *mode, *comparison)),
+            Restriction::Excludes { path, bitmask } => any_value(object, path, |v| {
+                v.trim().parse::<i64>().is_ok_and(|n| n & bitmask == 0)
             }),
         }
     }
