@@ -90,7 +90,11 @@ impl Comparison {
             if self.ignore_accents && ('\u{300}'..='\u{36f}').contains(&c) {
                 continue;
             }
-            let c = if self.ignore_accents { strip_accent(c) } else { c };
+            let c = if self.ignore_accents {
+                strip_accent(c)
+            } else {
+                c
+            };
             if self.ignore_case {
                 out.extend(c.to_lowercase());
             } else {
@@ -352,7 +356,11 @@ fn contains(value: &str, constant: &str, mode: Containment, comparison: Comparis
 
 /// Whether some value of `path` on `object` passes `test` (false without the property); the
 /// borrowed [`PropertySource::single`] value when there is one, so nothing is copied.
-fn any_value(object: &dyn PropertySource, path: &PropertyPath, test: impl Fn(&str) -> bool) -> bool {
+fn any_value(
+    object: &dyn PropertySource,
+    path: &PropertyPath,
+    test: impl Fn(&str) -> bool,
+) -> bool {
     match object.single(path) {
         Some(value) => test(value),
         None => object
