@@ -24,6 +24,13 @@ pub trait PropertySource {
     /// The values of `path` on this object (one for single-valued properties), `None` when the
     /// object does not have it.
     fn values(&self, path: &PropertyPath) -> Option<Vec<String>>;
+
+    /// The one value of a single-valued property the object keeps as a string, borrowed (a
+    /// fast path for restrictions and sorts over many objects); `None` sends the caller to
+    /// [`values`](Self::values).
+    fn single(&self, _path: &PropertyPath) -> Option<&str> {
+        None
+    }
 }
 
 /// A comparison operator.
@@ -73,25 +80,28 @@ impl Comparison {
         }
     }
 
-    fn fold(self, text: &str) -> String {
-        text.chars()
-            .map(|c| {
-                if self.ignore_accents {
-                    strip_accent(c)
-                } else {
-                    c
-                }
-            })
-            .flat_map(|c| {
-                let lower: Vec<char> = if self.ignore_case {
-                    c.to_lowercase().collect()
-                } else {
-                    vec![c]
-                };
-                lower
-            })
-            .filter(|c| !(self.ignore_accents && ('\u{300}'..='\u{36f}').contains(c)))
-            .collect()
+    /// `text` with what this comparison ignores folded away (lower case, accents dropped).
+    pub fn fold(self, text: &str) -> String {
+        if !self.ignore_case && !self.ignore_accents {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if self.ignore_accents && ('\u{300}'..='\u{36f}').contains(&c) {
+                continue;
+            }
+            let c = if self.ignore_accents {
+                strip_accent(c)
+            } else {
+                c
+            };
+            if self.ignore_case {
+                out.extend(c.to_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
     }
 }
 
@@ -138,7 +148,14 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     let seconds = fields.next()?;
     let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
     let second: i64 = whole.parse().ok()?;
-    let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
     if hour > 24 || minute > 59 || second > 60 || whole.len() != 2 {
         return None;
     }
@@ -168,6 +185,7 @@ pub enum Restriction {
     },
     Contains {
         path: PropertyPath,
+        /// The constant, already folded by `comparison`.
         constant: String,
         mode: Containment,
         comparison: Comparison,
@@ -237,11 +255,12 @@ pub fn parse_expression(element: &Element) -> Result<Restriction, RestrictionErr
                 "ExactPhrase" => Containment::ExactPhrase,
                 other => return err(format!("unknown ContainmentMode {other}")),
             };
+            let comparison = Comparison::parse(element.attr("ContainmentComparison"));
             return Ok(Restriction::Contains {
                 path,
-                constant: constant.attr("Value").unwrap_or_default().to_string(),
+                constant: comparison.fold(constant.attr("Value").unwrap_or_default()),
                 mode,
-                comparison: Comparison::parse(element.attr("ContainmentComparison")),
+                comparison,
             });
         }
         "Excludes" => {
@@ -322,15 +341,31 @@ pub fn compare_values(left: &str, right: &str) -> Ordering {
     left.to_lowercase().cmp(&right.to_lowercase())
 }
 
+/// Whether `value` contains `constant` (already folded) in `mode`.
 fn contains(value: &str, constant: &str, mode: Containment, comparison: Comparison) -> bool {
-    let (value, constant) = (comparison.fold(value), comparison.fold(constant));
+    let value = comparison.fold(value);
     match mode {
         Containment::FullString => value == constant,
-        Containment::Prefixed => value.starts_with(&constant),
-        Containment::Substring | Containment::ExactPhrase => value.contains(&constant),
+        Containment::Prefixed => value.starts_with(constant),
+        Containment::Substring | Containment::ExactPhrase => value.contains(constant),
         Containment::PrefixOnWords => value
             .split(|c: char| !c.is_alphanumeric())
-            .any(|word| word.starts_with(&constant)),
+            .any(|word| word.starts_with(constant)),
+    }
+}
+
+/// Whether some value of `path` on `object` passes `test` (false without the property); the
+/// borrowed [`PropertySource::single`] value when there is one, so nothing is copied.
+fn any_value(
+    object: &dyn PropertySource,
+    path: &PropertyPath,
+    test: impl Fn(&str) -> bool,
+) -> bool {
+    match object.single(path) {
+        Some(value) => test(value),
+        None => object
+            .values(path)
+            .is_some_and(|values| values.iter().any(|v| test(v))),
     }
 }
 
@@ -341,49 +376,39 @@ impl Restriction {
             Restriction::And(parts) => parts.iter().all(|p| p.matches(object)),
             Restriction::Or(parts) => parts.iter().any(|p| p.matches(object)),
             Restriction::Not(inner) => !inner.matches(object),
-            Restriction::Exists(path) => object.values(path).is_some(),
+            Restriction::Exists(path) => {
+                object.single(path).is_some() || object.values(path).is_some()
+            }
             Restriction::Compare { op, path, operand } => {
-                let Some(left) = object.values(path) else {
-                    return false;
+                let test = |l: &str, r: &str| {
+                    let ordering = match (enum_rank(path, l), enum_rank(path, r)) {
+                        (Some(a), Some(b)) => a.cmp(&b),
+                        _ => compare_values(l, r),
+                    };
+                    match op {
+                        CompareOp::Equal => ordering == Ordering::Equal,
+                        CompareOp::NotEqual => ordering != Ordering::Equal,
+                        CompareOp::Greater => ordering == Ordering::Greater,
+                        CompareOp::GreaterOrEqual => ordering != Ordering::Less,
+                        CompareOp::Less => ordering == Ordering::Less,
+                        CompareOp::LessOrEqual => ordering != Ordering::Greater,
+                    }
                 };
-                let right = match operand {
-                    Operand::Constant(c) => vec![c.clone()],
-                    Operand::Path(p) => match object.values(p) {
-                        Some(v) => v,
-                        None => return false,
-                    },
-                };
-                left.iter().any(|l| {
-                    right.iter().any(|r| {
-                        let ordering = match (enum_rank(path, l), enum_rank(path, r)) {
-                            (Some(a), Some(b)) => a.cmp(&b),
-                            _ => compare_values(l, r),
-                        };
-                        match op {
-                            CompareOp::Equal => ordering == Ordering::Equal,
-                            CompareOp::NotEqual => ordering != Ordering::Equal,
-                            CompareOp::Greater => ordering == Ordering::Greater,
-                            CompareOp::GreaterOrEqual => ordering != Ordering::Less,
-                            CompareOp::Less => ordering == Ordering::Less,
-                            CompareOp::LessOrEqual => ordering != Ordering::Greater,
-                        }
-                    })
-                })
+                match operand {
+                    Operand::Constant(c) => any_value(object, path, |l| test(l, c)),
+                    Operand::Path(p) => object.values(p).is_some_and(|right| {
+                        any_value(object, path, |l| right.iter().any(|r| test(l, r)))
+                    }),
+                }
             }
             Restriction::Contains {
                 path,
                 constant,
                 mode,
                 comparison,
-            } => object.values(path).is_some_and(|values| {
-                values
-                    .iter()
-                    .any(|v| contains(v, constant, *mode, *comparison))
-            }),
-            Restriction::Excludes { path, bitmask } => object.values(path).is_some_and(|values| {
-                values
-                    .iter()
-                    .any(|v| v.trim().parse::<i64>().is_ok_and(|n| n & bitmask == 0))
+            } => any_value(object, path, |v| contains(v, constant, *mode, *comparison)),
+            Restriction::Excludes { path, bitmask } => any_value(object, path, |v| {
+                v.trim().parse::<i64>().is_ok_and(|n| n & bitmask == 0)
             }),
         }
     }

@@ -153,6 +153,9 @@ fn associated_key() -> ExtendedKey {
 
 /// Whether `item` is an associated (FAI) item.
 pub fn is_associated(item: &Item) -> bool {
+    if item.properties.iter().next().is_none() {
+        return false;
+    }
     item.properties
         .get(&associated_key())
         .and_then(|v| v.first())
@@ -400,6 +403,24 @@ impl ItemProperties<'_> {
 }
 
 impl PropertySource for ItemProperties<'_> {
+    fn single(&self, path: &PropertyPath) -> Option<&str> {
+        let PropertyPath::Field(uri) = path else {
+            return None;
+        };
+        let item = self.item;
+        Some(match uri.as_str() {
+            "item:ItemClass" => &item.item_class,
+            "item:Subject" => &item.subject,
+            "item:Sensitivity" => &item.sensitivity,
+            "item:Importance" => &item.importance,
+            "item:DateTimeReceived" => &item.received,
+            "item:DateTimeSent" => &item.sent,
+            "item:DateTimeCreated" => &item.created,
+            "item:LastModifiedTime" => &item.modified,
+            _ => return None,
+        })
+    }
+
     fn values(&self, path: &PropertyPath) -> Option<Vec<String>> {
         match path {
             PropertyPath::Field(uri) => self.field(uri),
@@ -439,7 +460,7 @@ enum SortValue {
 }
 
 impl SortValue {
-    fn of(value: Option<&String>) -> SortValue {
+    fn of(value: Option<&str>) -> SortValue {
         let Some(value) = value else {
             return SortValue::Missing;
         };
@@ -738,8 +759,15 @@ impl FindItem {
             self.sort.iter().collect()
         };
         let first = |item: &Item, path: &PropertyPath| {
-            let values = ItemProperties { ctx, item }.values(path);
-            let value = values.as_ref().and_then(|v| v.first());
+            let props = ItemProperties { ctx, item };
+            let values;
+            let value = match props.single(path) {
+                Some(v) => Some(v),
+                None => {
+                    values = props.values(path);
+                    values.as_ref().and_then(|v| v.first()).map(String::as_str)
+                }
+            };
             match value.and_then(|v| enum_rank(path, v)) {
                 Some(rank) => SortValue::Integer(rank),
                 None => SortValue::of(value),
