@@ -3,7 +3,7 @@
 //! response (or fault) with the configured quirks applied.
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
-use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
+use super::faults::{Fault, FaultKind};
 use super::mailbox::{Directory, Store};
 use super::ops::OpContext;
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
@@ -144,10 +144,7 @@ impl ServerState {
             mailbox,
             version,
         };
-        let response = match self.store.lock(mailbox) {
-            Some(mut mailbox) => parsed.request.handle(&ctx, &mut mailbox),
-            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
-        };
+        let response = parsed.request.handle_in_store(&ctx, &self.store);
         for code in response.error_codes() {
             debug_assert!(
                 op.codes.contains(&code),
@@ -155,7 +152,10 @@ impl ServerState {
                 op.name,
             );
         }
-        let message = response.into_body(op.name, &self.quirks);
+        let message = match response.into_body(op.name, &self.quirks) {
+            Ok(message) => message,
+            Err(fault) => return self.fault_reply(&fault),
+        };
         Reply {
             status: 200,
             content_type: self.quirks.content_type("text/xml; charset=utf-8"),

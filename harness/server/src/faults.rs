@@ -128,6 +128,10 @@ response_codes! {
     ErrorNonExistentMailboxAddress as "ErrorNonExistentMailbox" => "The SMTP address has no mailbox associated with it.", Documented;
 }
 
+/// `detail/m:ErrorCode` of the documented not-mailbox-owner fault (the HRESULT of
+/// `System.Exception`, as Exchange sends it).
+pub const ACCESS_DENIED_HRESULT: &str = "-2146233088";
+
 /// A business error of one operation: the code and optional `MessageXml` children.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseError {
@@ -191,6 +195,12 @@ pub enum FaultKind {
     ImpersonationDenied,
     /// ExchangeImpersonation of an address that has no mailbox.
     NonExistentMailbox { address: String },
+    /// A fault an operation answers with (`Response::Fault`): the code and its table text.
+    Operation { code: ResponseCode },
+    /// GetUserOofSettings of a mailbox the caller does not own: the documented fault,
+    /// `soap:Client` with the AccessDeniedException text naming both security identifiers and
+    /// `detail/m:ErrorCode` `-2146233088` (no EWS response code).
+    NotMailboxOwner { user_sid: String, owner_sid: String },
 }
 
 /// A SOAP fault the server answers with.
@@ -221,6 +231,8 @@ impl Fault {
             FaultKind::ImpersonateUserDenied => ResponseCode::ErrorImpersonateUserDenied,
             FaultKind::ImpersonationDenied => ResponseCode::ErrorImpersonationDenied,
             FaultKind::NonExistentMailbox { .. } => ResponseCode::ErrorNonExistentMailboxAddress,
+            FaultKind::Operation { code } => code,
+            FaultKind::NotMailboxOwner { .. } => ResponseCode::ErrorAccessDenied,
         }
     }
 
@@ -276,6 +288,20 @@ impl Fault {
     /// `s:Fault` in SOAP 1.1 shape.
     /// `types_uri` binds the `a:` prefix of `faultcode`.
     pub fn to_soap11(&self, types_uri: &str, message_text_override: Option<&str>) -> Node {
+        if let FaultKind::NotMailboxOwner { user_sid, owner_sid } = &self.kind {
+            let text = message_text_override.map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "Microsoft.Exchange.Data.Storage.AccessDeniedException: User is not mailbox owner. User = {user_sid}, MailboxGuid = {owner_sid} ---> User is not mailbox owner. "
+                )
+            });
+            return Node::new(Ns::Soap, "Fault")
+                .child(Node::new(Ns::None, "faultcode").text("s:Client"))
+                .child(Node::new(Ns::None, "faultstring").text(text))
+                .child(
+                    Node::new(Ns::None, "detail")
+                        .child(Node::new(Ns::Messages, "ErrorCode").text(ACCESS_DENIED_HRESULT)),
+                );
+        }
         let message = message_text_override
             .map(str::to_string)
             .unwrap_or_else(|| self.message());

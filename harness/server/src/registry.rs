@@ -14,8 +14,8 @@
 
 use std::fmt;
 
-use super::faults::ResponseCode;
-use super::mailbox::Mailbox;
+use super::faults::{ResponseCode, ResponseError};
+use super::mailbox::{Mailbox, Store};
 use super::ops::{OpContext, Response, directory, folders, ids, im, items, settings};
 use super::schema::RequestView;
 
@@ -29,6 +29,16 @@ pub trait Request: fmt::Debug + Send {
     /// `folder_access` to it. `None` (the default): the caller's own mailbox.
     fn mailbox_address(&self) -> Option<&str> {
         None
+    }
+
+    /// Runs the request with the whole store at hand: by default, [`handle`](Self::handle) under
+    /// the lock of `ctx.mailbox`. Operations that read several mailboxes (GetUserAvailability)
+    /// override it and lock each in turn, never two at once (no lock-order deadlock).
+    fn handle_in_store(&self, ctx: &OpContext<'_>, store: &Store) -> Response {
+        match store.lock(ctx.mailbox) {
+            Some(mut mailbox) => self.handle(ctx, &mut mailbox),
+            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
+        }
     }
 }
 

@@ -19,7 +19,7 @@ pub mod items;
 pub mod settings;
 
 use super::ServerConfig;
-use super::faults::{ResponseCode, ResponseError};
+use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
 use super::mailbox::Directory;
 use super::quirks::Quirks;
 use super::render::Node;
@@ -47,6 +47,17 @@ pub enum Response {
         codes: Vec<ResponseCode>,
         body: Node,
     },
+    /// A SOAP fault (HTTP 500) instead of a response, where Exchange answers one
+    /// (GetUserOofSettings of a mailbox the caller does not own, GetUserAvailability with an
+    /// invalid time window): [`FaultKind::Operation`] for a code of the table.
+    Fault(Fault),
+}
+
+impl Response {
+    /// The fault of a code of the table (`faultcode` `a:<code>`, `e:ResponseCode`, `e:Message`).
+    pub fn fault(code: ResponseCode) -> Response {
+        Response::Fault(Fault::new(FaultKind::Operation { code }))
+    }
 }
 
 impl From<Outcome> for Response {
@@ -70,6 +81,7 @@ impl Response {
             Response::Single(outcome) => std::slice::from_ref(outcome),
             Response::Messages { outcomes, .. } => outcomes,
             Response::Body { codes, .. } => return codes.clone(),
+            Response::Fault(fault) => return vec![fault.response_code()],
         };
         outcomes
             .iter()
@@ -77,9 +89,11 @@ impl Response {
             .collect()
     }
 
-    /// The SOAP body's child for operation `operation`, quirks applied to every message.
-    pub fn into_body(self, operation: &str, quirks: &Quirks) -> Node {
-        match self {
+    /// The SOAP body's child for operation `operation`, quirks applied to every message; a
+    /// [`Response::Fault`] is `Err` with its fault (dispatch writes it).
+    pub fn into_body(self, operation: &str, quirks: &Quirks) -> Result<Node, Fault> {
+        Ok(match self {
+            Response::Fault(fault) => return Err(fault),
             Response::Single(outcome) => {
                 let mut message = message_node(&format!("{operation}Response"), outcome, None);
                 quirks.apply_to_message(&mut message);
@@ -104,7 +118,7 @@ impl Response {
                 Node::m(&format!("{operation}Response"))
                     .child(Node::m("ResponseMessages").children(messages))
             }
-        }
+        })
     }
 }
 

@@ -2,10 +2,10 @@
 //! [`Settings`](crate::mailbox::settings::Settings).
 //!
 //! Both name the mailbox in `t:Mailbox/t:Address`. The caller's own mailbox, or one whose owner
-//! granted the caller `folder_access`, is served; any other address →
-//! `m:ResponseMessage ResponseClass="Error"` `ErrorAccessDenied` (Exchange answers a SOAP fault
-//! "User is not mailbox owner" there; the server keeps to the operation's response shape). The
-//! responses have these operations' own shape: `m:ResponseMessage` first, then the payload.
+//! granted the caller `folder_access`, is served; any other address: GetUserOofSettings answers
+//! the documented SOAP fault "User is not mailbox owner", SetUserOofSettings
+//! `m:ResponseMessage ResponseClass="Error"` `ErrorAccessDenied`. The responses have these
+//! operations' own shape: `m:ResponseMessage` first, then the payload.
 
 pub mod get_user_oof_settings;
 pub mod set_user_oof_settings;
