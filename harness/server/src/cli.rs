@@ -26,7 +26,7 @@ pub struct ServeArgs {
     /// soap12-fault, drop-server-version-info, http-200-for-fault, frozen-change-key,
     /// html-content-type, schema-invalid-response, wrong-folder-counts, paging-off-by-one,
     /// includes-last-item-wrong, restriction-ignored, folder-class-first, stale-change-key-accepted,
-    /// public-dl-as-mailbox.
+    /// public-dl-as-mailbox, merged-freebusy-shifted, delegate-write-allowed.
     #[arg(long = "quirk", value_name = "NAME")]
     pub quirks: Vec<String>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.

@@ -112,6 +112,27 @@ response_codes! {
     ErrorNameResolutionMultipleResults => "Multiple results were found.", Documented;
     // Business errors of the settings operations.
     ErrorInvalidScheduledOofDuration => "The specified duration end time must be greater than the start time and occur in the future.", Own;
+    // Business errors and faults of availability, user configurations, delegates and rules.
+    /// A MailboxData address that is no mailbox of the directory (per-mailbox message).
+    ErrorMailRecipientNotFound => "The mail recipient was not found in Active Directory.", Own;
+    /// GetUserAvailability whose TimeWindow ends before it starts (a fault).
+    ErrorInvalidTimeInterval => "The specified time interval is invalid: the end time must be after the start time.", Own;
+    /// GetUserAvailability whose TimeWindow is longer than 42 days (a fault).
+    ErrorTimeIntervalTooBig => "The time window is larger than the allowed limit of 42 days.", Own;
+    /// A mailbox whose calendar the request cannot read where it runs (GetUserAvailability
+    /// outside the store: only the caller's own mailbox is at hand).
+    ErrorFreeBusyGenerationFailed => "Free/busy information could not be generated for this mailbox.", Own;
+    /// MergedFreeBusyIntervalInMinutes outside 5..=1440 (a fault).
+    ErrorInvalidMergedFreeBusyInterval => "The merged free/busy interval must be between 5 and 1440 minutes.", Own;
+    /// RequestedView `None` (a fault).
+    ErrorInvalidFreeBusyViewType => "The free/busy view type is invalid.", Own;
+    /// CreateUserConfiguration of a name the folder already has.
+    ErrorItemSave => "The user configuration object could not be saved: one with this name already exists in the folder.", Own;
+    ErrorDelegateAlreadyExists => "The delegate already exists.", Own;
+    ErrorDelegateCannotAddOwner => "The mailbox owner cannot be added as a delegate.", Own;
+    ErrorDelegateNoUser => "The delegate user could not be found in the directory.", Own;
+    ErrorNotDelegate => "The user is not a delegate for the mailbox.", Own;
+    ErrorInboxRulesValidationError => "The inbox rules failed validation.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

@@ -195,6 +195,8 @@ pub enum Quirk {
     FolderClassFirst,
     StaleChangeKeyAccepted,
     PublicDlAsMailbox,
+    MergedFreeBusyShifted,
+    DelegateWriteAllowed,
 }
 
 impl Quirk {
@@ -218,6 +220,8 @@ impl Quirk {
         Quirk::FolderClassFirst,
         Quirk::StaleChangeKeyAccepted,
         Quirk::PublicDlAsMailbox,
+        Quirk::MergedFreeBusyShifted,
+        Quirk::DelegateWriteAllowed,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -242,6 +246,8 @@ impl Quirk {
             Quirk::FolderClassFirst => "folder-class-first",
             Quirk::StaleChangeKeyAccepted => "stale-change-key-accepted",
             Quirk::PublicDlAsMailbox => "public-dl-as-mailbox",
+            Quirk::MergedFreeBusyShifted => "merged-freebusy-shifted",
+            Quirk::DelegateWriteAllowed => "delegate-write-allowed",
         }
     }
 }

@@ -23,6 +23,8 @@
 //! | `folder-class-first` | every folder element has `FolderClass` before `FolderId` |
 //! | `stale-change-key-accepted` | UpdateFolder and UpdateItem do not check the ChangeKey (applied in `ops/folders/update_folder.rs`, `ops/items/update_item.rs`) |
 //! | `public-dl-as-mailbox` | every `MailboxType` `PublicDL` (ResolveNames, ExpandDL) reads `Mailbox` |
+//! | `merged-freebusy-shifted` | GetUserAvailability's `MergedFreeBusy` is one slot late (a free slot first, the last dropped; applied in `ops/availability/get_user_availability.rs`) |
+//! | `delegate-write-allowed` | a delegate with `Reviewer` permission on a folder may also write to it (applied in `dispatch.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

@@ -16,7 +16,9 @@ use std::fmt;
 
 use super::faults::{ResponseCode, ResponseError};
 use super::mailbox::{Mailbox, Store};
-use super::ops::{OpContext, Response, directory, folders, ids, im, items, settings};
+use super::ops::{
+    OpContext, Response, availability, directory, folders, ids, im, items, settings,
+};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.
@@ -215,7 +217,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetSharingMetadata"),
     not_implemented("GetSpecificUserConfiguration"),
     not_implemented("GetStreamingEvents"),
-    not_implemented("GetUserAvailability"),
+    implemented::<availability::get_user_availability::GetUserAvailability>(),
     not_implemented("GetUserConfiguration"),
     implemented::<settings::get_user_oof_settings::GetUserOofSettings>(),
     not_implemented("GetUserPhoto"),
@@ -286,11 +288,13 @@ pub fn find(name: &str) -> Option<&'static Registration> {
 }
 
 /// The operation a body element invokes: the element's name, except for the two OOF
-/// operations, whose body elements end in `Request` (`GetUserOofSettingsRequest`).
+/// operations and GetUserAvailability, whose body elements end in `Request`
+/// (`GetUserOofSettingsRequest`).
 pub fn operation_of_element(local: &str) -> &str {
     match local {
         "GetUserOofSettingsRequest" => "GetUserOofSettings",
         "SetUserOofSettingsRequest" => "SetUserOofSettings",
+        "GetUserAvailabilityRequest" => "GetUserAvailability",
         other => other,
     }
 }

@@ -1363,7 +1363,9 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::RestrictionIgnored
             | Quirk::FolderClassFirst
             | Quirk::StaleChangeKeyAccepted
-            | Quirk::PublicDlAsMailbox => {
+            | Quirk::PublicDlAsMailbox
+            | Quirk::MergedFreeBusyShifted
+            | Quirk::DelegateWriteAllowed => {
                 assert_eq!(
                     success.body, normal_add,
                     "{quirk} leaves IM responses alone"

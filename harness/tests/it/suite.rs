@@ -169,6 +169,10 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         }
         Quirk::WrongFolderCounts => m.expected_path.ends_with("/ChildFolderCount"),
         Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
+        Quirk::MergedFreeBusyShifted => m.expected_path.ends_with("/MergedFreeBusy"),
+        Quirk::DelegateWriteAllowed => {
+            m.expected_path.ends_with("/ResponseCode") || m.expected_path.ends_with("/@ResponseClass")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")
         }

@@ -12,6 +12,7 @@
 //! configured users and distribution groups.
 
 pub mod folders;
+pub mod freebusy;
 pub mod items;
 pub mod properties;
 pub mod restriction;

@@ -11,6 +11,7 @@
 //! [`REGISTRY`](crate::registry::REGISTRY) turned into `implemented::<Type>()`, and one cases
 //! folder `cases/<family>/<snake_case_operation>/`.
 
+pub mod availability;
 pub mod directory;
 pub mod folders;
 pub mod ids;
