@@ -374,7 +374,7 @@ mod tests {
             utc("2026-01-05T14:00:00Z"),
             3600,
         );
-        assert_eq!(merged, "022030");
+        assert_eq!(merged, "021030");
         let half_hours = merged_free_busy(
             &events,
             utc("2026-01-05T08:00:00Z"),
