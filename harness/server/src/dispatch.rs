@@ -6,6 +6,7 @@ use super::envelope::{self, ConnectingSid, RequestHeaders};
 use super::faults::{Fault, FaultKind};
 use super::mailbox::{Directory, Store};
 use super::ops::OpContext;
+use super::ops::settings::delegate_users;
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
 use super::render::{self, MESSAGES_NS, Node, Ns, SOAP12_NS, XSD_NS, XSI_NS};
@@ -137,7 +138,7 @@ impl ServerState {
                 Err(fault) => return self.fault_reply(&fault),
             },
         };
-        let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
+        let mailbox = self.delegate(mailbox, parsed.request.mailbox_address(), op.name, bytes);
         let ctx = OpContext {
             config: &self.config,
             directory: &self.directory,
@@ -177,19 +178,42 @@ impl ServerState {
     }
 
     /// The mailbox a request runs on when it names another user's mailbox through `t:Mailbox`:
-    /// that user's, if `acting` has `folder_access` to it; otherwise `acting`'s own (where the
-    /// operation answers `ErrorAccessDenied` for the foreign folders).
-    fn delegate(&self, acting: usize, address: Option<&str>) -> usize {
+    /// that user's, if `acting` has `folder_access` to it, or is the owner's delegate with a
+    /// level on every distinguished folder of that mailbox the request names that allows the
+    /// operation (`Reviewer` to read, `Author`/`Editor` to write: `delegate_users::delegate_grants`);
+    /// otherwise `acting`'s own (where the operation answers `ErrorAccessDenied` for the foreign
+    /// folders). The owner's mailbox is locked briefly to read its delegates, before any other
+    /// lock is taken.
+    fn delegate(&self, acting: usize, address: Option<&str>, operation: &str, bytes: &[u8]) -> usize {
         let Some(owner) = address.and_then(|a| self.directory.user_by_smtp(a)) else {
             return acting;
         };
+        let wanted = &self.directory.users[owner].smtp_address;
         let granted = self.directory.users.get(acting).is_some_and(|u| {
-            let wanted = &self.directory.users[owner].smtp_address;
             u.folder_access
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(wanted))
         });
-        if granted { owner } else { acting }
+        if granted || owner == acting {
+            return owner;
+        }
+        let delegate = self
+            .store
+            .lock(owner)
+            .and_then(|m| m.settings.delegates.get(acting).cloned());
+        let Some(delegate) = delegate else {
+            return acting;
+        };
+        let mut folders = Vec::new();
+        if let Ok(root) = xml_tree::parse_document(bytes) {
+            delegate_users::folders_named_in(&root, wanted, &mut folders);
+        }
+        let reviewer_writes = self.quirks.has(Quirk::DelegateWriteAllowed);
+        if delegate_users::delegate_grants(&delegate, operation, &folders, reviewer_writes) {
+            owner
+        } else {
+            acting
+        }
     }
 
     /// Resolves ExchangeImpersonation for authenticated user `user`.

@@ -128,10 +128,10 @@ response_codes! {
     ErrorInvalidFreeBusyViewType => "The free/busy view type is invalid.", Own;
     /// CreateUserConfiguration of a name the folder already has.
     ErrorItemSave => "The user configuration object could not be saved: one with this name already exists in the folder.", Own;
-    ErrorDelegateAlreadyExists => "The delegate already exists.", Own;
+    ErrorDelegateAlreadyExists => "The user is already a delegate for the mailbox.", Documented;
     ErrorDelegateCannotAddOwner => "The mailbox owner cannot be added as a delegate.", Own;
     ErrorDelegateNoUser => "The delegate user could not be found in the directory.", Own;
-    ErrorNotDelegate => "The user is not a delegate for the mailbox.", Own;
+    ErrorNotDelegate => "The user is not a delegate for the mailbox.", Documented;
     ErrorInboxRulesValidationError => "The inbox rules failed validation.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;

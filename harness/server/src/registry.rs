@@ -138,7 +138,7 @@ const fn not_implemented(name: &'static str) -> Entry {
 /// implementing an operation turns its `not_implemented("Name")` line into
 /// `implemented::<area::file::Type>()`.
 pub static REGISTRY: &[Entry] = &[
-    not_implemented("AddDelegate"),
+    implemented::<settings::add_delegate::AddDelegate>(),
     implemented::<im::add_distribution_group_to_im_list::AddDistributionGroupToImList>(),
     implemented::<im::add_im_contact_to_group::AddImContactToGroup>(),
     implemented::<im::add_im_group::AddImGroup>(),
@@ -186,7 +186,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetAttachment"),
     not_implemented("GetClientAccessToken"),
     not_implemented("GetConversationItems"),
-    not_implemented("GetDelegate"),
+    implemented::<settings::get_delegate::GetDelegate>(),
     not_implemented("GetDiscoverySearchConfiguration"),
     not_implemented("GetEvents"),
     implemented::<folders::get_folder::GetFolder>(),
@@ -232,7 +232,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("PlayOnPhone"),
     not_implemented("RefreshSharingFolder"),
     implemented::<im::remove_contact_from_im_list::RemoveContactFromImList>(),
-    not_implemented("RemoveDelegate"),
+    implemented::<settings::remove_delegate::RemoveDelegate>(),
     implemented::<im::remove_distribution_group_from_im_list::RemoveDistributionGroupFromImList>(),
     implemented::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
     implemented::<im::remove_im_group::RemoveImGroup>(),
@@ -253,7 +253,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("UninstallApp"),
     not_implemented("UnpinTeamMailbox"),
     not_implemented("Unsubscribe"),
-    not_implemented("UpdateDelegate"),
+    implemented::<settings::update_delegate::UpdateDelegate>(),
     not_implemented("UpdateExtensionUsage"),
     implemented::<folders::update_folder::UpdateFolder>(),
     not_implemented("UpdateInboxRules"),

@@ -1,4 +1,5 @@
-//! The settings area: GetUserOofSettings and SetUserOofSettings, over the mailbox's
+//! The settings area: GetUserOofSettings and SetUserOofSettings, the delegate operations
+//! (Get/Add/Update/RemoveDelegate, [`delegate_users`]), over the mailbox's
 //! [`Settings`](crate::mailbox::settings::Settings).
 //!
 //! Both name the mailbox in `t:Mailbox/t:Address`. The caller's own mailbox, or one whose owner
@@ -7,8 +8,13 @@
 //! `m:ResponseMessage ResponseClass="Error"` `ErrorAccessDenied`. The responses have these
 //! operations' own shape: `m:ResponseMessage` first, then the payload.
 
+pub mod add_delegate;
+pub mod delegate_users;
+pub mod get_delegate;
 pub mod get_user_oof_settings;
+pub mod remove_delegate;
 pub mod set_user_oof_settings;
+pub mod update_delegate;
 
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ops::{OpContext, Outcome, message_node};
