@@ -11,8 +11,9 @@
 //!   `DetailedMerged` (both). Details are given for the caller's own calendar and for users who
 //!   granted the caller `folder_access`; anyone else's view is reduced to `FreeBusy` /
 //!   `FreeBusyMerged`, as Exchange's default calendar permission (free/busy time only) does
-//!   (the documented response's second mailbox). A private item never shows its subject or
-//!   location to another user.
+//!   (the documented response's second mailbox); a delegate with `Reviewer` or more on the
+//!   owner's calendar sees details too. A private item shows its subject and location only to
+//!   the owner and to delegates with `ViewPrivateItems`.
 //! - `MergedFreeBusy`: one digit per `MergedFreeBusyIntervalInMinutes` slot (default 30), the
 //!   weightiest status of the events overlapping it (0 free, 1 tentative, 2 busy, 3 OOF,
 //!   4 working elsewhere).
@@ -196,6 +197,9 @@ struct Calendar {
     owner: usize,
     events: Vec<Event>,
     details_allowed: bool,
+    /// Whether subjects and locations of private items show (the owner, or a delegate with
+    /// `ViewPrivateItems`).
+    private_visible: bool,
 }
 
 impl GetUserAvailability {
@@ -290,25 +294,25 @@ impl GetUserAvailability {
             let events = calendar
                 .events
                 .iter()
-                .map(|event| self.event_node(ctx, view.details, calendar.owner, event));
+                .map(|event| self.event_node(view.details, calendar, event));
             node = node.child(Node::t("CalendarEventArray").children(events.collect::<Vec<_>>()));
         }
         node.child(self.working_hours())
     }
 
-    fn event_node(&self, ctx: &OpContext<'_>, details: bool, owner: usize, event: &Event) -> Node {
+    fn event_node(&self, details: bool, calendar: &Calendar, event: &Event) -> Node {
         let mut node = Node::t("CalendarEvent")
             .child(Node::t_text("StartTime", self.zone.format(event.start)))
             .child(Node::t_text("EndTime", self.zone.format(event.end)))
             .child(Node::t_text("BusyType", event.busy.as_str()));
         if details {
-            let hidden = event.is_private && owner != ctx.mailbox;
+            let hidden = event.is_private && !calendar.private_visible;
             let flag = |local: &str, value: bool| Node::t_text(local, value.to_string());
             let mut d = Node::t("CalendarEventDetails").child(Node::t_text(
                 "ID",
                 crate::ids::encode(StoreId {
                     kind: IdKind::Item,
-                    mailbox: u16::try_from(owner).unwrap_or(u16::MAX),
+                    mailbox: u16::try_from(calendar.owner).unwrap_or(u16::MAX),
                     seq: event.seq,
                 }),
             ));
@@ -406,10 +410,13 @@ fn details_allowed(ctx: &OpContext<'_>, owner: usize) -> bool {
 }
 
 fn calendar(ctx: &OpContext<'_>, owner: usize, mailbox: &Mailbox, window: &Window) -> Calendar {
+    let delegate = mailbox.settings.delegates.get(ctx.mailbox);
     Calendar {
         owner,
         events: calendar_events(mailbox, window.start, window.end),
-        details_allowed: details_allowed(ctx, owner),
+        details_allowed: details_allowed(ctx, owner)
+            || delegate.is_some_and(|d| d.permission_on("calendar").can_read()),
+        private_visible: owner == ctx.mailbox || delegate.is_some_and(|d| d.view_private_items),
     }
 }
 
