@@ -29,6 +29,8 @@ pub enum IdKind {
     Persona,
     Folder,
     Item,
+    /// A user configuration object (`t:UserConfiguration/t:ItemId`).
+    UserConfiguration,
 }
 
 impl IdKind {
@@ -39,6 +41,7 @@ impl IdKind {
             IdKind::Persona => 3,
             IdKind::Folder => 4,
             IdKind::Item => 5,
+            IdKind::UserConfiguration => 6,
         }
     }
 
@@ -49,6 +52,7 @@ impl IdKind {
             3 => Some(IdKind::Persona),
             4 => Some(IdKind::Folder),
             5 => Some(IdKind::Item),
+            6 => Some(IdKind::UserConfiguration),
             _ => None,
         }
     }
@@ -66,6 +70,7 @@ impl IdKind {
             IdKind::Contact | IdKind::Persona => 0x11,
             IdKind::Folder => 0x01,
             IdKind::Item => 0x09,
+            IdKind::UserConfiguration => 0x0a,
         }
     }
 }

@@ -86,8 +86,45 @@ impl Default for Oof {
 pub struct Settings {
     pub oof: Oof,
     pub delegates: Delegates,
-    /// The user configurations, in creation order.
-    pub user_configurations: Vec<UserConfiguration>,
+    pub user_configurations: UserConfigurations,
+}
+
+/// The user configuration objects of a mailbox, in creation order; a name is unique per folder
+/// (compared case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserConfigurations {
+    list: Vec<UserConfiguration>,
+    next_seq: u32,
+}
+
+impl UserConfigurations {
+    pub fn find(&self, folder: u32, name: &str) -> Option<&UserConfiguration> {
+        self.list
+            .iter()
+            .find(|c| c.folder == folder && c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn find_mut(&mut self, folder: u32, name: &str) -> Option<&mut UserConfiguration> {
+        self.list
+            .iter_mut()
+            .find(|c| c.folder == folder && c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Adds `config` (its `seq` assigned here); its sequence number.
+    pub fn insert(&mut self, mut config: UserConfiguration) -> u32 {
+        self.next_seq += 1;
+        config.seq = self.next_seq;
+        self.list.push(config);
+        self.next_seq
+    }
+
+    /// Removes the object `name` of `folder`; whether there was one.
+    pub fn remove(&mut self, folder: u32, name: &str) -> bool {
+        let before = self.list.len();
+        self.list
+            .retain(|c| !(c.folder == folder && c.name.eq_ignore_ascii_case(name)));
+        self.list.len() != before
+    }
 }
 
 /// `t:DelegateFolderPermissionLevelType`, in increasing rights.
@@ -208,9 +245,8 @@ pub struct UserConfiguration {
     pub seq: u32,
     pub folder: u32,
     pub name: String,
-    /// `(key, value)` entries; each a `t:UserConfigurationDictionaryObjectType` as
-    /// `(Type, values)`.
-    pub dictionary: Option<Vec<(DictionaryObject, DictionaryObject)>>,
+    /// `(DictionaryKey, DictionaryValue)` entries (a value may be absent: null).
+    pub dictionary: Option<Vec<(DictionaryObject, Option<DictionaryObject>)>>,
     /// `XmlData` and `BinaryData`, base64 as sent.
     pub xml_data: Option<String>,
     pub binary_data: Option<String>,

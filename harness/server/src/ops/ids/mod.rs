@@ -86,6 +86,7 @@ fn kind_byte(kind: IdKind) -> u8 {
         IdKind::Persona => 3,
         IdKind::Folder => 4,
         IdKind::Item => 5,
+        IdKind::UserConfiguration => 6,
     }
 }
 
@@ -96,6 +97,7 @@ fn kind_from_byte(byte: u8) -> Option<IdKind> {
         3 => IdKind::Persona,
         4 => IdKind::Folder,
         5 => IdKind::Item,
+        6 => IdKind::UserConfiguration,
         _ => return None,
     })
 }

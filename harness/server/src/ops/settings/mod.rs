@@ -1,5 +1,6 @@
 //! The settings area: GetUserOofSettings and SetUserOofSettings, the delegate operations
-//! (Get/Add/Update/RemoveDelegate, [`delegate_users`]), over the mailbox's
+//! (Get/Add/Update/RemoveDelegate, [`delegate_users`]) and the user configuration operations
+//! (Get/Create/Update/DeleteUserConfiguration, [`user_configuration`]), over the mailbox's
 //! [`Settings`](crate::mailbox::settings::Settings).
 //!
 //! Both name the mailbox in `t:Mailbox/t:Address`. The caller's own mailbox, or one whose owner
@@ -9,12 +10,17 @@
 //! operations' own shape: `m:ResponseMessage` first, then the payload.
 
 pub mod add_delegate;
+pub mod create_user_configuration;
 pub mod delegate_users;
+pub mod delete_user_configuration;
 pub mod get_delegate;
+pub mod get_user_configuration;
 pub mod get_user_oof_settings;
 pub mod remove_delegate;
 pub mod set_user_oof_settings;
 pub mod update_delegate;
+pub mod update_user_configuration;
+pub mod user_configuration;
 
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ops::{OpContext, Outcome, message_node};
