@@ -318,7 +318,22 @@ fn two_runs_against_one_server_pass_and_leave_every_im_list_as_they_found_it() {
     let before = lists();
 
     let var_args: Vec<String> = variables.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    // The other users, for the cases' `as: bob` steps, in a target profile (passwords from
+    // EWS_PASSWORD_<NAME>).
+    let profile_dir = tempfile::tempdir().expect("temp dir");
+    let profile = profile_dir.path().join("target.yaml");
+    let mut users_yaml = String::from("users:\n");
+    for user in &config.users[1..] {
+        users_yaml.push_str(&format!(
+            "  {}:\n    username: {}\n    mailbox: {}\n",
+            user.username, user.username, user.smtp_address
+        ));
+    }
+    std::fs::write(&profile, users_yaml).expect("profile written");
+    let profile_arg = profile.display().to_string();
     let mut args = vec![
+        "--target",
+        profile_arg.as_str(),
         "--endpoint",
         url.as_str(),
         "--auth",
@@ -329,10 +344,20 @@ fn two_runs_against_one_server_pass_and_leave_every_im_list_as_they_found_it() {
     for v in &var_args {
         args.extend(["--var", v.as_str()]);
     }
-    let env = [
+    let password_vars: Vec<(String, String)> = config.users[1..]
+        .iter()
+        .map(|u| {
+            (
+                format!("EWS_PASSWORD_{}", u.username.to_ascii_uppercase()),
+                u.password.clone(),
+            )
+        })
+        .collect();
+    let mut env = vec![
         ("EWS_USERNAME", primary.username.as_str()),
         ("EWS_PASSWORD", primary.password.as_str()),
     ];
+    env.extend(password_vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     for round in 1..=2 {
         let (out, report) = run_suite(&args, &env);
         assert!(
