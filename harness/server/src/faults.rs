@@ -132,7 +132,8 @@ response_codes! {
     ErrorDelegateCannotAddOwner => "The mailbox owner cannot be added as a delegate.", Own;
     ErrorDelegateNoUser => "The delegate user could not be found in the directory.", Own;
     ErrorNotDelegate => "The user is not a delegate for the mailbox.", Documented;
-    ErrorInboxRulesValidationError => "The inbox rules failed validation.", Own;
+    /// UpdateInboxRules whose operations do not validate (`RuleOperationErrors` says why).
+    ErrorInboxRulesValidationError => "Validation error occurred when processing inbox rules. See RuleOperationErrors for details.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).

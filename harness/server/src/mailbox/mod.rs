@@ -1,7 +1,7 @@
 //! The mailbox model every operation area works on, and the directory.
 //!
 //! A [`Mailbox`] holds one part per area: `im` (the IM list, `ops/im/store.rs`), `folders` (the
-//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]) and `settings` (OOF, [`settings`]). The
+//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]) and `settings` (OOF, delegates, user configurations, inbox rules: [`settings`], [`rules`]). The
 //! property paths shapes ask for ([`properties`]) and the restriction evaluator FindFolder uses
 //! ([`restriction`]) live here too, generic over what they read, so the item operations reuse
 //! them. The
@@ -16,6 +16,7 @@ pub mod freebusy;
 pub mod items;
 pub mod properties;
 pub mod restriction;
+pub mod rules;
 pub mod settings;
 
 use std::sync::{Mutex, MutexGuard};

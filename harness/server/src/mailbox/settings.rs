@@ -87,6 +87,8 @@ pub struct Settings {
     pub oof: Oof,
     pub delegates: Delegates,
     pub user_configurations: UserConfigurations,
+    /// The inbox rules ([`super::rules`]).
+    pub rules: super::rules::Rules,
 }
 
 /// The user configuration objects of a mailbox, in creation order; a name is unique per folder

@@ -10,7 +10,8 @@
 //! `SaveOnly` saves a draft (`IsDraft` true, read) and returns its id; `SendOnly` and
 //! `SendAndSaveCopy` need at least one recipient (`ErrorInvalidRecipients`), answer an empty
 //! `m:Items` as Exchange does, and `SendAndSaveCopy` keeps the sent copy (`IsDraft` false). A
-//! message addressed to the sender's own address is delivered to their Inbox, unread. Delivery
+//! message addressed to the sender's own address is delivered to their Inbox, unread, and the
+//! mailbox's inbox rules run on it (`mailbox::rules::apply_inbox_rules`). Delivery
 //! to other mailboxes of the server is not done by this operation yet.
 //!
 //! The server sets `DateTimeCreated`, `DateTimeReceived`, `DateTimeSent`, `LastModifiedTime`
@@ -196,7 +197,8 @@ impl CreateItem {
                     let mut delivered = item.clone();
                     delivered.parent = inbox;
                     delivered.is_read = false;
-                    mailbox.items.add(delivered);
+                    let seq = mailbox.items.add(delivered);
+                    crate::mailbox::rules::apply_inbox_rules(mailbox, seq);
                 }
             }
             if disposition == Disposition::SendAndSaveCopy {

@@ -1,6 +1,7 @@
 //! The settings area: GetUserOofSettings and SetUserOofSettings, the delegate operations
 //! (Get/Add/Update/RemoveDelegate, [`delegate_users`]) and the user configuration operations
-//! (Get/Create/Update/DeleteUserConfiguration, [`user_configuration`]), over the mailbox's
+//! (Get/Create/Update/DeleteUserConfiguration, [`user_configuration`]), the inbox rule
+//! operations (GetInboxRules, UpdateInboxRules, [`inbox_rules`]), over the mailbox's
 //! [`Settings`](crate::mailbox::settings::Settings).
 //!
 //! Both name the mailbox in `t:Mailbox/t:Address`. The caller's own mailbox, or one whose owner
@@ -14,11 +15,14 @@ pub mod create_user_configuration;
 pub mod delegate_users;
 pub mod delete_user_configuration;
 pub mod get_delegate;
+pub mod get_inbox_rules;
 pub mod get_user_configuration;
 pub mod get_user_oof_settings;
+pub mod inbox_rules;
 pub mod remove_delegate;
 pub mod set_user_oof_settings;
 pub mod update_delegate;
+pub mod update_inbox_rules;
 pub mod update_user_configuration;
 pub mod user_configuration;
 
