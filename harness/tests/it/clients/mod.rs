@@ -11,6 +11,8 @@
 //! Without the clients installed the tests skip with a message, except under `CI`, where a
 //! missing client fails the test: CI must never be green for a scenario that did not run.
 
+mod avail;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
