@@ -184,7 +184,13 @@ impl ServerState {
     /// otherwise `acting`'s own (where the operation answers `ErrorAccessDenied` for the foreign
     /// folders). The owner's mailbox is locked briefly to read its delegates, before any other
     /// lock is taken.
-    fn delegate(&self, acting: usize, address: Option<&str>, operation: &str, bytes: &[u8]) -> usize {
+    fn delegate(
+        &self,
+        acting: usize,
+        address: Option<&str>,
+        operation: &str,
+        bytes: &[u8],
+    ) -> usize {
         let Some(owner) = address.and_then(|a| self.directory.user_by_smtp(a)) else {
             return acting;
         };

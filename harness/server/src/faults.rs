@@ -310,7 +310,11 @@ impl Fault {
     /// `s:Fault` in SOAP 1.1 shape.
     /// `types_uri` binds the `a:` prefix of `faultcode`.
     pub fn to_soap11(&self, types_uri: &str, message_text_override: Option<&str>) -> Node {
-        if let FaultKind::NotMailboxOwner { user_sid, owner_sid } = &self.kind {
+        if let FaultKind::NotMailboxOwner {
+            user_sid,
+            owner_sid,
+        } = &self.kind
+        {
             let text = message_text_override.map(str::to_string).unwrap_or_else(|| {
                 format!(
                     "Microsoft.Exchange.Data.Storage.AccessDeniedException: User is not mailbox owner. User = {user_sid}, MailboxGuid = {owner_sid} ---> User is not mailbox owner. "

@@ -16,9 +16,7 @@ use std::fmt;
 
 use super::faults::{ResponseCode, ResponseError};
 use super::mailbox::{Mailbox, Store};
-use super::ops::{
-    OpContext, Response, availability, directory, folders, ids, im, items, settings,
-};
+use super::ops::{OpContext, Response, availability, directory, folders, ids, im, items, settings};
 use super::schema::RequestView;
 
 /// A typed request of one operation, read from a validated body, ready to run.

@@ -635,9 +635,9 @@ impl Validator<'_> {
         let operation = operation.map(|n| {
             let n: &str = n.as_ref();
             match n {
-                "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" | "GetUserAvailabilityRequest" => {
-                    n.trim_end_matches("Request").to_string()
-                }
+                "GetUserOofSettingsRequest"
+                | "SetUserOofSettingsRequest"
+                | "GetUserAvailabilityRequest" => n.trim_end_matches("Request").to_string(),
                 other => other.to_string(),
             }
         });

@@ -216,9 +216,9 @@ pub fn operation_of_body(body_xml: &str) -> Option<String> {
     children(&doc.root).next().map(|e| {
         let local = e.name.local.as_ref();
         match local {
-            "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" | "GetUserAvailabilityRequest" => {
-                local.trim_end_matches("Request").to_string()
-            }
+            "GetUserOofSettingsRequest"
+            | "SetUserOofSettingsRequest"
+            | "GetUserAvailabilityRequest" => local.trim_end_matches("Request").to_string(),
             other => other.to_string(),
         }
     })

@@ -171,7 +171,8 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         Quirk::PublicDlAsMailbox => m.expected_path.ends_with("/MailboxType"),
         Quirk::MergedFreeBusyShifted => m.expected_path.ends_with("/MergedFreeBusy"),
         Quirk::DelegateWriteAllowed => {
-            m.expected_path.ends_with("/ResponseCode") || m.expected_path.ends_with("/@ResponseClass")
+            m.expected_path.ends_with("/ResponseCode")
+                || m.expected_path.ends_with("/@ResponseClass")
         }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element" && m.expected_path.contains("/RootFolder/Folders/")

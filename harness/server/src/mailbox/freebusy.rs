@@ -114,7 +114,9 @@ pub fn calendar_events(mailbox: &Mailbox, start: i64, end: i64) -> Vec<Event> {
                 busy: field("LegacyFreeBusyStatus").map_or(BusyType::Busy, |t| BusyType::parse(&t)),
                 subject: item.subject.clone(),
                 location: field("Location").unwrap_or_default(),
-                is_meeting: has("RequiredAttendees") || has("OptionalAttendees") || has("Resources"),
+                is_meeting: has("RequiredAttendees")
+                    || has("OptionalAttendees")
+                    || has("Resources"),
                 is_recurring: has("Recurrence"),
                 is_reminder_set: field("ReminderIsSet").is_some_and(|t| t.trim() == "true"),
                 is_private: item.sensitivity == "Private",
@@ -333,17 +335,32 @@ mod tests {
     #[test]
     fn local_times_convert_both_ways_across_daylight_saving() {
         let zone = pacific_2006();
-        assert_eq!(zone.parse("2006-10-16T06:00:00"), Some(utc("2006-10-16T13:00:00Z")));
-        assert_eq!(zone.format(utc("2006-10-16T13:00:00Z")), "2006-10-16T06:00:00-07:00");
-        assert_eq!(zone.format(utc("2006-12-01T20:00:00Z")), "2006-12-01T12:00:00-08:00");
+        assert_eq!(
+            zone.parse("2006-10-16T06:00:00"),
+            Some(utc("2006-10-16T13:00:00Z"))
+        );
+        assert_eq!(
+            zone.format(utc("2006-10-16T13:00:00Z")),
+            "2006-10-16T06:00:00-07:00"
+        );
+        assert_eq!(
+            zone.format(utc("2006-12-01T20:00:00Z")),
+            "2006-12-01T12:00:00-08:00"
+        );
         // 2006: daylight from Sunday 2 April, standard from Sunday 29 October.
         assert_eq!(zone.offset_minutes(utc("2006-04-02T09:59:59Z")), -480);
         assert_eq!(zone.offset_minutes(utc("2006-04-02T10:00:00Z")), -420);
         assert_eq!(zone.offset_minutes(utc("2006-10-29T08:59:59Z")), -420);
         assert_eq!(zone.offset_minutes(utc("2006-10-29T09:00:00Z")), -480);
-        assert_eq!(zone.parse("2006-10-16T06:00:00Z"), Some(utc("2006-10-16T06:00:00Z")));
+        assert_eq!(
+            zone.parse("2006-10-16T06:00:00Z"),
+            Some(utc("2006-10-16T06:00:00Z"))
+        );
         let plain = RequestZone::default();
-        assert_eq!(plain.format(utc("2026-01-05T09:30:00Z")), "2026-01-05T09:30:00+00:00");
+        assert_eq!(
+            plain.format(utc("2026-01-05T09:30:00Z")),
+            "2026-01-05T09:30:00+00:00"
+        );
     }
 
     fn event(start: &str, end: &str, busy: BusyType) -> Event {
@@ -364,9 +381,21 @@ mod tests {
     #[test]
     fn merged_slots_take_the_weightiest_overlapping_status() {
         let events = [
-            event("2026-01-05T09:00:00Z", "2026-01-05T10:00:00Z", BusyType::Busy),
-            event("2026-01-05T09:30:00Z", "2026-01-05T11:00:00Z", BusyType::Tentative),
-            event("2026-01-05T12:15:00Z", "2026-01-05T12:45:00Z", BusyType::Oof),
+            event(
+                "2026-01-05T09:00:00Z",
+                "2026-01-05T10:00:00Z",
+                BusyType::Busy,
+            ),
+            event(
+                "2026-01-05T09:30:00Z",
+                "2026-01-05T11:00:00Z",
+                BusyType::Tentative,
+            ),
+            event(
+                "2026-01-05T12:15:00Z",
+                "2026-01-05T12:45:00Z",
+                BusyType::Oof,
+            ),
         ];
         let merged = merged_free_busy(
             &events,

@@ -118,9 +118,7 @@ impl Rules {
 
 fn contains_any(haystack: &str, needles: &[String]) -> bool {
     let haystack = haystack.to_lowercase();
-    needles
-        .iter()
-        .any(|n| haystack.contains(&n.to_lowercase()))
+    needles.iter().any(|n| haystack.contains(&n.to_lowercase()))
 }
 
 /// The SMTP addresses of the recipients or sender field `local` (`From`, `ToRecipients`,
@@ -188,8 +186,7 @@ fn all_hold(p: &Predicates, item: &Item) -> bool {
         && (p.sender_strings.is_empty() || contains_any(&sender_names(item), &p.sender_strings))
         && wanted(&p.from_addresses, &addresses(item, "From"))
         && wanted(&p.sent_to_addresses, &recipients)
-        && p
-            .importance
+        && p.importance
             .as_ref()
             .is_none_or(|i| i.eq_ignore_ascii_case(&item.importance))
         && p.has_attachments.is_none_or(|h| h == has_attachments)
@@ -258,7 +255,10 @@ pub fn apply_inbox_rules(mailbox: &mut Mailbox, item: u32) -> Vec<String> {
         }
         acted.push(rule.display_name.clone());
         let a = &rule.actions;
-        if let Some(copy_to) = a.copy_to_folder.filter(|f| mailbox.folders.get(*f).is_some()) {
+        if let Some(copy_to) = a
+            .copy_to_folder
+            .filter(|f| mailbox.folders.get(*f).is_some())
+        {
             let mut copy = current.clone();
             copy.parent = copy_to;
             mailbox.items.add(copy);

@@ -171,7 +171,11 @@ fn ewsjs_reads_free_busy_and_the_merged_statuses() {
 #[test]
 fn ewsjs_user_configuration_round_trip() {
     let server = server();
-    let Some(result) = run(Client::EwsJavascriptApi, "avail/user_configuration", &server) else {
+    let Some(result) = run(
+        Client::EwsJavascriptApi,
+        "avail/user_configuration",
+        &server,
+    ) else {
         return;
     };
     assert_eq!(result["ok"], true, "{result}");
@@ -202,7 +206,10 @@ fn ewsjs_inbox_rules_list_the_created_rule() {
     assert_eq!(found["enabled"], true, "{result}");
     assert_eq!(found["subject_strings"], json!([tag]), "{result}");
     assert_eq!(found["mark_as_read"], true, "{result}");
-    assert!(found["id"].as_str().is_some_and(|id| !id.is_empty()), "{result}");
+    assert!(
+        found["id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{result}"
+    );
     assert_eq!(result["left"], 0, "{result}");
     server.shutdown();
 }
@@ -222,6 +229,10 @@ fn ewsjs_manages_delegates() {
     );
     assert_eq!(result["delivery"], "DelegatesAndMe", "{result}");
     assert_eq!(result["removed"], json!(["Success"]), "{result}");
-    assert_eq!(result["removed_again"], json!(["ErrorNotDelegate"]), "{result}");
+    assert_eq!(
+        result["removed_again"],
+        json!(["ErrorNotDelegate"]),
+        "{result}"
+    );
     server.shutdown();
 }

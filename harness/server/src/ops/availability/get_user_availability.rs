@@ -130,7 +130,9 @@ impl Handler for GetUserAvailability {
         let view = child(body, "FreeBusyViewOptions").map(|options| {
             let window = child(options, "TimeWindow");
             ViewOptions {
-                start: window.map(|w| child_text(w, "StartTime")).unwrap_or_default(),
+                start: window
+                    .map(|w| child_text(w, "StartTime"))
+                    .unwrap_or_default(),
                 end: window.map(|w| child_text(w, "EndTime")).unwrap_or_default(),
                 interval_minutes: child(options, "MergedFreeBusyIntervalInMinutes")
                     .map(|i| i.text.trim().to_string()),
@@ -386,7 +388,10 @@ impl GetUserAvailability {
                             "StartTimeInMinutes",
                             WORKING_MINUTES.0.to_string(),
                         ))
-                        .child(Node::t_text("EndTimeInMinutes", WORKING_MINUTES.1.to_string())),
+                        .child(Node::t_text(
+                            "EndTimeInMinutes",
+                            WORKING_MINUTES.1.to_string(),
+                        )),
                 ),
             )
     }

@@ -147,10 +147,11 @@ fn field(item: &Item, local: &str) -> Option<String> {
 /// `EmailAddresses/Entry[@Key="EmailAddress1"]` of a contact, without an `SMTP:` prefix.
 fn email_address1(item: &Item) -> Option<String> {
     let entries = item.specific.iter().find(|n| n.local == "EmailAddresses")?;
-    let entry = entries
-        .children
-        .iter()
-        .find(|e| e.attrs.iter().any(|(k, v)| k == "Key" && v == "EmailAddress1"))?;
+    let entry = entries.children.iter().find(|e| {
+        e.attrs
+            .iter()
+            .any(|(k, v)| k == "Key" && v == "EmailAddress1")
+    })?;
     let text = entry.text.as_deref()?.trim();
     let bare = match text.get(..5) {
         Some(scheme) if scheme.eq_ignore_ascii_case("smtp:") => &text[5..],
@@ -163,7 +164,11 @@ impl ResolveNames {
     /// The caller's contacts that match the entry, sorted by display name.
     fn contacts(&self, ctx: &OpContext<'_>, mailbox: &Mailbox) -> Vec<ContactMatch> {
         let folders: Vec<u32> = if self.parent_folders.is_empty() {
-            mailbox.folders.distinguished("contacts").into_iter().collect()
+            mailbox
+                .folders
+                .distinguished("contacts")
+                .into_iter()
+                .collect()
         } else {
             self.parent_folders
                 .iter()
@@ -202,7 +207,7 @@ impl ResolveNames {
                                 .as_deref()
                                 .is_some_and(|e| e.to_lowercase().starts_with(&wanted)))
                 };
-                hit.then(|| ContactMatch {
+                hit.then_some(ContactMatch {
                     seq: item.seq,
                     version: item.version,
                     display_name,
@@ -217,7 +222,8 @@ impl ResolveNames {
     }
 
     fn contact_resolution(&self, ctx: &OpContext<'_>, contact: &ContactMatch) -> Node {
-        let mut mailbox = Node::t("Mailbox").child(Node::t_text("Name", contact.display_name.clone()));
+        let mut mailbox =
+            Node::t("Mailbox").child(Node::t_text("Name", contact.display_name.clone()));
         if let Some(email) = &contact.email {
             mailbox = mailbox.child(Node::t_text("EmailAddress", email.clone()));
         }
@@ -227,7 +233,10 @@ impl ResolveNames {
             .child(
                 Node::t("ItemId")
                     .attr("Id", ctx.id(IdKind::Item, contact.seq))
-                    .attr("ChangeKey", crate::ids::change_key(IdKind::Item, contact.version)),
+                    .attr(
+                        "ChangeKey",
+                        crate::ids::change_key(IdKind::Item, contact.version),
+                    ),
             );
         let mut node = Node::t("Resolution").child(mailbox);
         if self.full_contact_data {

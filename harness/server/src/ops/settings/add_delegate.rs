@@ -60,9 +60,7 @@ impl Request for AddDelegate {
                     ));
                 }
                 if delegates.get(user).is_some() {
-                    return Err(ResponseError::new(
-                        ResponseCode::ErrorDelegateAlreadyExists,
-                    ));
+                    return Err(ResponseError::new(ResponseCode::ErrorDelegateAlreadyExists));
                 }
                 let mut delegate = Delegate {
                     user,

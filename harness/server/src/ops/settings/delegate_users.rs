@@ -86,7 +86,9 @@ impl DelegateChange {
         }
         let flag = |local: &str| text(element, local).map(|t| t == "true" || t == "1");
         DelegateChange {
-            user: child(element, "UserId").map(UserRef::read).unwrap_or_default(),
+            user: child(element, "UserId")
+                .map(UserRef::read)
+                .unwrap_or_default(),
             permissions,
             receive_copies: flag("ReceiveCopiesOfMeetingMessages"),
             view_private: flag("ViewPrivateItems"),
@@ -142,7 +144,10 @@ pub fn delegate_user_node(ctx: &OpContext<'_>, delegate: &Delegate, permissions:
     let mut user_id = Node::t("UserId").child(Node::t_text("SID", Directory::sid(delegate.user)));
     if let Some(user) = ctx.directory.users.get(delegate.user) {
         user_id = user_id
-            .child(Node::t_text("PrimarySmtpAddress", user.smtp_address.clone()))
+            .child(Node::t_text(
+                "PrimarySmtpAddress",
+                user.smtp_address.clone(),
+            ))
             .child(Node::t_text("DisplayName", user.display_name.clone()));
     }
     let mut node = Node::m("DelegateUser").child(user_id);

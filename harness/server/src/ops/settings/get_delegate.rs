@@ -59,9 +59,10 @@ impl Request for GetDelegate {
                 .iter()
                 .map(|u| {
                     let user = u.resolve(ctx.directory)?;
-                    delegates
-                        .get(user)
-                        .map_or(Err(ResponseError::new(ResponseCode::ErrorNotDelegate)), node)
+                    delegates.get(user).map_or(
+                        Err(ResponseError::new(ResponseCode::ErrorNotDelegate)),
+                        node,
+                    )
                 })
                 .collect(),
         };
@@ -69,8 +70,7 @@ impl Request for GetDelegate {
             Self::NAME,
             messages,
             Some(
-                Node::m("DeliverMeetingRequests")
-                    .text(delegates.deliver_meeting_requests.clone()),
+                Node::m("DeliverMeetingRequests").text(delegates.deliver_meeting_requests.clone()),
             ),
         )
     }

@@ -66,7 +66,12 @@ pub struct RuleError {
 }
 
 impl RuleError {
-    pub fn new(field: &'static str, code: &'static str, message: &'static str, value: impl Into<String>) -> RuleError {
+    pub fn new(
+        field: &'static str,
+        code: &'static str,
+        message: &'static str,
+        value: impl Into<String>,
+    ) -> RuleError {
         RuleError {
             field,
             code,
@@ -130,7 +135,8 @@ fn predicates(element: Option<&Element>) -> Predicates {
         from_addresses: email_addresses(element, "FromAddresses"),
         sent_to_addresses: email_addresses(element, "SentToAddresses"),
         importance: text(element, "Importance"),
-        has_attachments: child(element, "HasAttachments").map(|_| boolean(element, "HasAttachments")),
+        has_attachments: child(element, "HasAttachments")
+            .map(|_| boolean(element, "HasAttachments")),
         unsupported: element
             .children
             .iter()

@@ -42,12 +42,7 @@ impl Handler for UpdateInboxRules {
     ];
 
     fn view(request: &RequestView<'_>) -> Self {
-        let rule = |op: &Element| {
-            op.children
-                .iter()
-                .find(|c| c.is(TYPES_NS, "Rule"))
-                .cloned()
-        };
+        let rule = |op: &Element| op.children.iter().find(|c| c.is(TYPES_NS, "Rule")).cloned();
         let operations = request
             .element("Operations")
             .map(|ops| {
