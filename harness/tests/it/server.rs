@@ -2072,10 +2072,11 @@ fn every_implemented_operation_has_cases_and_every_ews_operation_is_accounted_fo
         assert!(!registry::is_not_implemented(op.name), "{}", op.name);
     }
     assert_eq!(
-        implemented, 32,
+        implemented, 43,
         "the 12 IM-list operations, the eight folder operations, ConvertId, CreateItem, GetItem, \
-         UpdateItem, MoveItem, CopyItem, MarkAllItemsAsRead, DeleteItem, ResolveNames, ExpandDL \
-         and the two OOF operations"
+         UpdateItem, MoveItem, CopyItem, MarkAllItemsAsRead, DeleteItem, ResolveNames, ExpandDL, \
+         the two OOF operations, GetUserAvailability, the four delegate, the four user \
+         configuration and the two inbox rule operations"
     );
     assert_eq!(
         registry::not_implemented_operations().count(),

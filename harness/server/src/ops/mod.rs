@@ -101,9 +101,12 @@ impl Response {
                 message
             }
             Response::Body { mut body, .. } => {
-                if let Some(message) = body.find_mut("ResponseMessage") {
-                    quirks.apply_to_message(message);
-                }
+                // Every response message of the body gets the quirks: the body element itself
+                // when it is one (delegate and inbox rule operations), and each nested one (the
+                // OOF operations' `m:ResponseMessage`, one per FreeBusyResponse or delegate).
+                // Their payloads hold none of the elements whose quirk edits would not be
+                // idempotent when a message nests in another (ImGroup, Persona, RootFolder).
+                apply_to_messages(&mut body, quirks);
                 body
             }
             Response::Messages {
@@ -120,6 +123,17 @@ impl Response {
                     .child(Node::m("ResponseMessages").children(messages))
             }
         })
+    }
+}
+
+/// Applies the quirks to `node` when it is a response message (it has a `ResponseCode` child)
+/// and to every response message below it.
+fn apply_to_messages(node: &mut Node, quirks: &Quirks) {
+    for child in &mut node.children {
+        apply_to_messages(child, quirks);
+    }
+    if node.children.iter().any(|c| c.local == "ResponseCode") {
+        quirks.apply_to_message(node);
     }
 }
 
