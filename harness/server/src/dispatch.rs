@@ -4,10 +4,11 @@
 //! quirks applied.
 
 use super::envelope::{self, ConnectingSid, RequestHeaders};
-use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
+use super::faults::{Fault, FaultKind};
 use super::mailbox::subscriptions::Subscriptions;
 use super::mailbox::{Directory, Store, delivery};
 use super::ops::notifications::get_streaming_events::{self, StreamDocument, StreamPlan};
+use super::ops::settings::delegate_users;
 use super::ops::{OpContext, Outbox};
 use super::quirks::{Quirks, SCHEMA_INVALID_HEADER_ENTRY, WRONG_MESSAGE_TEXT};
 use super::registry::{self, Registration, Request};
@@ -168,16 +169,10 @@ impl ServerState {
                 Err(fault) => return Served::Whole(self.fault_reply(&fault)),
             },
         };
-        let mailbox = self.delegate(mailbox, parsed.request.mailbox_address());
+        let mailbox = self.delegate(mailbox, parsed.request.mailbox_address(), op.name, bytes);
         let outbox = Outbox::default();
         let ctx = self.context(mailbox, version, &outbox);
-        let response = match self.store.lock(mailbox) {
-            // Events: the difference the request made, when someone is listening.
-            Some(mut state) => self.subscriptions.observe(mailbox, &mut state, |state| {
-                parsed.request.handle(&ctx, state)
-            }),
-            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
-        };
+        let response = parsed.request.handle_in_store(&ctx);
         self.deliver(outbox);
         for code in response.error_codes() {
             debug_assert!(
@@ -187,7 +182,10 @@ impl ServerState {
             );
         }
         let failed = !response.error_codes().is_empty();
-        let message = response.into_body(op.name, &self.quirks);
+        let message = match response.into_body(op.name, &self.quirks) {
+            Ok(message) => message,
+            Err(fault) => return Served::Whole(self.fault_reply(&fault)),
+        };
         let first = self.message_reply(message);
         match parsed.request.stream() {
             Some(plan) if !failed => Served::Stream {
@@ -276,19 +274,48 @@ impl ServerState {
     }
 
     /// The mailbox a request runs on when it names another user's mailbox through `t:Mailbox`:
-    /// that user's, if `acting` has `folder_access` to it; otherwise `acting`'s own (where the
-    /// operation answers `ErrorAccessDenied` for the foreign folders).
-    fn delegate(&self, acting: usize, address: Option<&str>) -> usize {
+    /// that user's, if `acting` has `folder_access` to it, or is the owner's delegate with a
+    /// level on every distinguished folder of that mailbox the request names that allows the
+    /// operation (`Reviewer` to read, `Author`/`Editor` to write: `delegate_users::delegate_grants`);
+    /// otherwise `acting`'s own (where the operation answers `ErrorAccessDenied` for the foreign
+    /// folders). The owner's mailbox is locked briefly to read its delegates, before any other
+    /// lock is taken.
+    fn delegate(
+        &self,
+        acting: usize,
+        address: Option<&str>,
+        operation: &str,
+        bytes: &[u8],
+    ) -> usize {
         let Some(owner) = address.and_then(|a| self.directory.user_by_smtp(a)) else {
             return acting;
         };
+        let wanted = &self.directory.users[owner].smtp_address;
         let granted = self.directory.users.get(acting).is_some_and(|u| {
-            let wanted = &self.directory.users[owner].smtp_address;
             u.folder_access
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(wanted))
         });
-        if granted { owner } else { acting }
+        if granted || owner == acting {
+            return owner;
+        }
+        let delegate = self
+            .store
+            .lock(owner)
+            .and_then(|m| m.settings.delegates.get(acting).cloned());
+        let Some(delegate) = delegate else {
+            return acting;
+        };
+        let mut folders = Vec::new();
+        if let Ok(root) = xml_tree::parse_document(bytes) {
+            delegate_users::folders_named_in(&root, wanted, &mut folders);
+        }
+        let reviewer_writes = self.quirks.has(Quirk::DelegateWriteAllowed);
+        if delegate_users::delegate_grants(&delegate, operation, &folders, reviewer_writes) {
+            owner
+        } else {
+            acting
+        }
     }
 
     /// Resolves ExchangeImpersonation for authenticated user `user`.

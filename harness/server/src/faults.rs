@@ -163,6 +163,28 @@ response_codes! {
     ErrorInvalidSyncStateDataHierarchy as "ErrorInvalidSyncStateData" => "Synchronization state data is corrupted or otherwise invalid.", Documented;
     /// SyncFolderItems of a folder id that names no folder.
     ErrorSyncFolderNotFound => "The specified synchronization folder could not be found.", Own;
+    // Business errors and faults of availability, user configurations, delegates and rules.
+    /// A MailboxData address that is no mailbox of the directory (per-mailbox message).
+    ErrorMailRecipientNotFound => "The mail recipient was not found in Active Directory.", Own;
+    /// GetUserAvailability whose TimeWindow ends before it starts (a fault).
+    ErrorInvalidTimeInterval => "The specified time interval is invalid: the end time must be after the start time.", Own;
+    /// GetUserAvailability whose TimeWindow is longer than 42 days (a fault).
+    ErrorTimeIntervalTooBig => "The time window is larger than the allowed limit of 42 days.", Own;
+    /// A mailbox whose calendar the request cannot read where it runs (GetUserAvailability
+    /// outside the store: only the caller's own mailbox is at hand).
+    ErrorFreeBusyGenerationFailed => "Free/busy information could not be generated for this mailbox.", Own;
+    /// MergedFreeBusyIntervalInMinutes outside 5..=1440 (a fault).
+    ErrorInvalidMergedFreeBusyInterval => "The merged free/busy interval must be between 5 and 1440 minutes.", Own;
+    /// RequestedView `None` (a fault).
+    ErrorInvalidFreeBusyViewType => "The free/busy view type is invalid.", Own;
+    /// CreateUserConfiguration of a name the folder already has.
+    ErrorItemSave => "The user configuration object could not be saved: one with this name already exists in the folder.", Own;
+    ErrorDelegateAlreadyExists => "The user is already a delegate for the mailbox.", Documented;
+    ErrorDelegateCannotAddOwner => "The mailbox owner cannot be added as a delegate.", Own;
+    ErrorDelegateNoUser => "The delegate user could not be found in the directory.", Own;
+    ErrorNotDelegate => "The user is not a delegate for the mailbox.", Documented;
+    /// UpdateInboxRules whose operations do not validate (`RuleOperationErrors` says why).
+    ErrorInboxRulesValidationError => "Validation error occurred when processing inbox rules. See RuleOperationErrors for details.", Own;
     /// Only produced by the `wrong-response-code` quirk.
     ErrorInternalServerError => "An internal server error occurred. The operation failed.", Own;
     // Request-level errors (SOAP faults).
@@ -178,6 +200,10 @@ response_codes! {
     /// error of the same code, which has its own text).
     ErrorNonExistentMailboxAddress as "ErrorNonExistentMailbox" => "The SMTP address has no mailbox associated with it.", Documented;
 }
+
+/// `detail/m:ErrorCode` of the documented not-mailbox-owner fault (the HRESULT of
+/// `System.Exception`, as Exchange sends it).
+pub const ACCESS_DENIED_HRESULT: &str = "-2146233088";
 
 /// A business error of one operation: the code and optional `MessageXml` children.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +268,12 @@ pub enum FaultKind {
     ImpersonationDenied,
     /// ExchangeImpersonation of an address that has no mailbox.
     NonExistentMailbox { address: String },
+    /// A fault an operation answers with (`Response::Fault`): the code and its table text.
+    Operation { code: ResponseCode },
+    /// GetUserOofSettings of a mailbox the caller does not own: the documented fault,
+    /// `soap:Client` with the AccessDeniedException text naming both security identifiers and
+    /// `detail/m:ErrorCode` `-2146233088` (no EWS response code).
+    NotMailboxOwner { user_sid: String, owner_sid: String },
 }
 
 /// A SOAP fault the server answers with.
@@ -272,6 +304,8 @@ impl Fault {
             FaultKind::ImpersonateUserDenied => ResponseCode::ErrorImpersonateUserDenied,
             FaultKind::ImpersonationDenied => ResponseCode::ErrorImpersonationDenied,
             FaultKind::NonExistentMailbox { .. } => ResponseCode::ErrorNonExistentMailboxAddress,
+            FaultKind::Operation { code } => code,
+            FaultKind::NotMailboxOwner { .. } => ResponseCode::ErrorAccessDenied,
         }
     }
 
@@ -327,6 +361,24 @@ impl Fault {
     /// `s:Fault` in SOAP 1.1 shape.
     /// `types_uri` binds the `a:` prefix of `faultcode`.
     pub fn to_soap11(&self, types_uri: &str, message_text_override: Option<&str>) -> Node {
+        if let FaultKind::NotMailboxOwner {
+            user_sid,
+            owner_sid,
+        } = &self.kind
+        {
+            let text = message_text_override.map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "Microsoft.Exchange.Data.Storage.AccessDeniedException: User is not mailbox owner. User = {user_sid}, MailboxGuid = {owner_sid} ---> User is not mailbox owner. "
+                )
+            });
+            return Node::new(Ns::Soap, "Fault")
+                .child(Node::new(Ns::None, "faultcode").text("s:Client"))
+                .child(Node::new(Ns::None, "faultstring").text(text))
+                .child(
+                    Node::new(Ns::None, "detail")
+                        .child(Node::new(Ns::Messages, "ErrorCode").text(ACCESS_DENIED_HRESULT)),
+                );
+        }
         let message = message_text_override
             .map(str::to_string)
             .unwrap_or_else(|| self.message());

@@ -36,6 +36,8 @@ pub enum IdKind {
     Folder,
     Item,
     Attachment,
+    /// A user configuration object (`t:UserConfiguration/t:ItemId`).
+    UserConfiguration,
 }
 
 impl IdKind {
@@ -47,6 +49,7 @@ impl IdKind {
             IdKind::Folder => 4,
             IdKind::Item => 5,
             IdKind::Attachment => 6,
+            IdKind::UserConfiguration => 7,
         }
     }
 
@@ -58,6 +61,7 @@ impl IdKind {
             4 => Some(IdKind::Folder),
             5 => Some(IdKind::Item),
             6 => Some(IdKind::Attachment),
+            7 => Some(IdKind::UserConfiguration),
             _ => None,
         }
     }
@@ -75,6 +79,7 @@ impl IdKind {
             IdKind::Contact | IdKind::Persona => 0x11,
             IdKind::Folder => 0x01,
             IdKind::Item | IdKind::Attachment => 0x09,
+            IdKind::UserConfiguration => 0x0a,
         }
     }
 }

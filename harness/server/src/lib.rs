@@ -213,6 +213,8 @@ pub enum Quirk {
     AutodiscoverWrongEwsUrl,
     /// GetServerTimeZones writes every `Bias` with the opposite sign.
     TimezoneBiasSign,
+    MergedFreeBusyShifted,
+    DelegateWriteAllowed,
 }
 
 impl Quirk {
@@ -247,6 +249,8 @@ impl Quirk {
         Quirk::BccVisible,
         Quirk::AutodiscoverWrongEwsUrl,
         Quirk::TimezoneBiasSign,
+        Quirk::MergedFreeBusyShifted,
+        Quirk::DelegateWriteAllowed,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -282,6 +286,8 @@ impl Quirk {
             Quirk::BccVisible => "bcc-visible",
             Quirk::AutodiscoverWrongEwsUrl => "autodiscover-wrong-ews-url",
             Quirk::TimezoneBiasSign => "timezone-bias-sign",
+            Quirk::MergedFreeBusyShifted => "merged-freebusy-shifted",
+            Quirk::DelegateWriteAllowed => "delegate-write-allowed",
         }
     }
 }

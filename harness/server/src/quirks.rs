@@ -34,6 +34,8 @@
 //! | `bcc-visible` | delivered copies keep the `BccRecipients` line, so every recipient sees the Bcc recipients (applied in `dispatch.rs` delivery) |
 //! | `autodiscover-wrong-ews-url` | Autodiscover (POX `ASUrl`/`EwsUrl`/..., SOAP `InternalEwsUrl`/`ExternalEwsUrl`) announces `/EWS/Wrong.asmx` (applied in `autodiscover/mod.rs`) |
 //! | `timezone-bias-sign` | GetServerTimeZones writes every `Period/@Bias` with the opposite sign (applied in `ops/timezones/get_server_time_zones.rs`) |
+//! | `merged-freebusy-shifted` | GetUserAvailability's `MergedFreeBusy` is one slot late (a free slot first, the last dropped; applied in `ops/availability/get_user_availability.rs`) |
+//! | `delegate-write-allowed` | a delegate with `Reviewer` permission on a folder may also write to it (applied in `dispatch.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

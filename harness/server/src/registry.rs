@@ -14,11 +14,11 @@
 
 use std::fmt;
 
-use super::faults::ResponseCode;
+use super::faults::{ResponseCode, ResponseError};
 use super::mailbox::Mailbox;
 use super::ops::{
-    OpContext, Response, attachments, directory, folders, ids, im, items, notifications, settings,
-    timezones,
+    OpContext, Response, attachments, availability, directory, folders, ids, im, items,
+    notifications, settings, timezones,
 };
 use super::schema::RequestView;
 
@@ -38,6 +38,21 @@ pub trait Request: fmt::Debug + Send {
     /// first envelope, when the handler's answer was a success. `None` (the default): one reply.
     fn stream(&self) -> Option<notifications::get_streaming_events::StreamPlan> {
         None
+    }
+
+    /// Runs the request with the whole store at hand (`ctx.store`): by default,
+    /// [`handle`](Self::handle) under the lock of `ctx.mailbox`, observed for that mailbox's
+    /// notification subscriptions. Operations that read several mailboxes (GetUserAvailability)
+    /// override it and lock each in turn, never two at once (no lock-order deadlock).
+    fn handle_in_store(&self, ctx: &OpContext<'_>) -> Response {
+        match ctx.store.lock(ctx.mailbox) {
+            Some(mut mailbox) => ctx
+                .subscriptions
+                .observe(ctx.mailbox, &mut mailbox, |mailbox| {
+                    self.handle(ctx, mailbox)
+                }),
+            None => Err(ResponseError::new(ResponseCode::ErrorNonExistentMailbox)).into(),
+        }
     }
 }
 
@@ -135,7 +150,7 @@ const fn not_implemented(name: &'static str) -> Entry {
 /// implementing an operation turns its `not_implemented("Name")` line into
 /// `implemented::<area::file::Type>()`.
 pub static REGISTRY: &[Entry] = &[
-    not_implemented("AddDelegate"),
+    implemented::<settings::add_delegate::AddDelegate>(),
     implemented::<im::add_distribution_group_to_im_list::AddDistributionGroupToImList>(),
     implemented::<im::add_im_contact_to_group::AddImContactToGroup>(),
     implemented::<im::add_im_group::AddImGroup>(),
@@ -154,14 +169,14 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("CreateManagedFolder"),
     not_implemented("CreateMeetingInstance"),
     not_implemented("CreateMeetingSpace"),
-    not_implemented("CreateUserConfiguration"),
+    implemented::<settings::create_user_configuration::CreateUserConfiguration>(),
     implemented::<attachments::delete_attachment::DeleteAttachment>(),
     implemented::<folders::delete_folder::DeleteFolder>(),
     implemented::<items::delete_item::DeleteItem>(),
     not_implemented("DeleteMeetingInstance"),
     not_implemented("DeleteMeetingSpace"),
     not_implemented("DeleteSearchSuggestion"),
-    not_implemented("DeleteUserConfiguration"),
+    implemented::<settings::delete_user_configuration::DeleteUserConfiguration>(),
     not_implemented("DisableApp"),
     not_implemented("DisconnectPhoneCall"),
     implemented::<folders::empty_folder::EmptyFolder>(),
@@ -183,14 +198,14 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<attachments::get_attachment::GetAttachment>(),
     not_implemented("GetClientAccessToken"),
     not_implemented("GetConversationItems"),
-    not_implemented("GetDelegate"),
+    implemented::<settings::get_delegate::GetDelegate>(),
     not_implemented("GetDiscoverySearchConfiguration"),
     implemented::<notifications::get_events::GetEvents>(),
     implemented::<folders::get_folder::GetFolder>(),
     not_implemented("GetHoldOnMailboxes"),
     implemented::<im::get_im_item_list::GetImItemList>(),
     implemented::<im::get_im_items::GetImItems>(),
-    not_implemented("GetInboxRules"),
+    implemented::<settings::get_inbox_rules::GetInboxRules>(),
     implemented::<items::get_item::GetItem>(),
     not_implemented("GetLastPrivateCatalogUpdate"),
     implemented::<directory::get_mail_tips::GetMailTips>(),
@@ -214,8 +229,8 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("GetSharingMetadata"),
     not_implemented("GetSpecificUserConfiguration"),
     implemented::<notifications::get_streaming_events::GetStreamingEvents>(),
-    not_implemented("GetUserAvailability"),
-    not_implemented("GetUserConfiguration"),
+    implemented::<availability::get_user_availability::GetUserAvailability>(),
+    implemented::<settings::get_user_configuration::GetUserConfiguration>(),
     implemented::<settings::get_user_oof_settings::GetUserOofSettings>(),
     not_implemented("GetUserPhoto"),
     not_implemented("GetUserRetentionPolicyTags"),
@@ -229,7 +244,7 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("PlayOnPhone"),
     not_implemented("RefreshSharingFolder"),
     implemented::<im::remove_contact_from_im_list::RemoveContactFromImList>(),
-    not_implemented("RemoveDelegate"),
+    implemented::<settings::remove_delegate::RemoveDelegate>(),
     implemented::<im::remove_distribution_group_from_im_list::RemoveDistributionGroupFromImList>(),
     implemented::<im::remove_im_contact_from_group::RemoveImContactFromGroup>(),
     implemented::<im::remove_im_group::RemoveImGroup>(),
@@ -250,15 +265,15 @@ pub static REGISTRY: &[Entry] = &[
     not_implemented("UninstallApp"),
     not_implemented("UnpinTeamMailbox"),
     implemented::<notifications::unsubscribe::Unsubscribe>(),
-    not_implemented("UpdateDelegate"),
+    implemented::<settings::update_delegate::UpdateDelegate>(),
     not_implemented("UpdateExtensionUsage"),
     implemented::<folders::update_folder::UpdateFolder>(),
-    not_implemented("UpdateInboxRules"),
+    implemented::<settings::update_inbox_rules::UpdateInboxRules>(),
     implemented::<items::update_item::UpdateItem>(),
     not_implemented("UpdateItemInRecoverableItems"),
     not_implemented("UpdateMeetingInstance"),
     not_implemented("UpdateMeetingSpace"),
-    not_implemented("UpdateUserConfiguration"),
+    implemented::<settings::update_user_configuration::UpdateUserConfiguration>(),
     not_implemented("UploadItems"),
 ];
 
@@ -285,11 +300,13 @@ pub fn find(name: &str) -> Option<&'static Registration> {
 }
 
 /// The operation a body element invokes: the element's name, except for the two OOF
-/// operations, whose body elements end in `Request` (`GetUserOofSettingsRequest`).
+/// operations and GetUserAvailability, whose body elements end in `Request`
+/// (`GetUserOofSettingsRequest`).
 pub fn operation_of_element(local: &str) -> &str {
     match local {
         "GetUserOofSettingsRequest" => "GetUserOofSettings",
         "SetUserOofSettingsRequest" => "SetUserOofSettings",
+        "GetUserAvailabilityRequest" => "GetUserAvailability",
         other => other,
     }
 }

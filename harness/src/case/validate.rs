@@ -670,13 +670,13 @@ impl Validator<'_> {
         } else {
             RequestBody::Envelope(xml_text)
         };
-        // The two OOF operations' body elements end in `Request` (`GetUserOofSettingsRequest`).
+        // The two OOF operations' and GetUserAvailability's body elements end in `Request`.
         let operation = operation.map(|n| {
             let n: &str = n.as_ref();
             match n {
-                "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" => {
-                    n.trim_end_matches("Request").to_string()
-                }
+                "GetUserOofSettingsRequest"
+                | "SetUserOofSettingsRequest"
+                | "GetUserAvailabilityRequest" => n.trim_end_matches("Request").to_string(),
                 // SOAP Autodiscover bodies: `GetUserSettingsRequestMessage`.
                 n if n.ends_with("RequestMessage") => {
                     n.trim_end_matches("RequestMessage").to_string()

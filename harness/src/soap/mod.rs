@@ -231,17 +231,17 @@ pub fn server_version_info(doc: &Document) -> Option<(Option<String>, Option<Str
 }
 
 /// The operation of a request body: the local name of its first element, except for the two OOF
-/// operations, whose body elements end in `Request` (`GetUserOofSettingsRequest` is
-/// GetUserOofSettings).
+/// operations and GetUserAvailability, whose body elements end in `Request`
+/// (`GetUserOofSettingsRequest` is GetUserOofSettings).
 pub fn operation_of_body(body_xml: &str) -> Option<String> {
     let wrapped = format!("<w{}>{body_xml}</w>", predeclared_xmlns());
     let doc = xml::parse(wrapped.as_bytes(), &xml::ParseOptions::default()).ok()?;
     children(&doc.root).next().map(|e| {
         let local = e.name.local.as_ref();
         match local {
-            "GetUserOofSettingsRequest" | "SetUserOofSettingsRequest" => {
-                local.trim_end_matches("Request").to_string()
-            }
+            "GetUserOofSettingsRequest"
+            | "SetUserOofSettingsRequest"
+            | "GetUserAvailabilityRequest" => local.trim_end_matches("Request").to_string(),
             other => other.to_string(),
         }
     })

@@ -530,7 +530,9 @@ fn a_profile_listing_the_implemented_operations_sends_nothing_for_the_others() {
 /// `GroupType`, `Persona`s swap `PersonaId` and `PersonaType`.
 fn wrong_child_order_changes(body: &str) -> bool {
     let has = |s: &str| body.contains(s);
-    (has("ResponseClass=\"Error\"") && has("MessageText>") && has("ResponseCode>"))
+    ((has("ResponseClass=\"Error\"") || has("ResponseClass=\"Warning\""))
+        && has("MessageText>")
+        && has("ResponseCode>"))
         || (has("ImGroup>") && has("DisplayName>") && has("GroupType>"))
         || (has("Persona>") && has("PersonaId") && has("PersonaType>"))
 }

@@ -14,6 +14,13 @@ const T: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
 
 /// Posts `body` in an Exchange2013 envelope as alice; the response must be schema-valid.
 fn call(server: &RunningServer, body: &str) -> String {
+    let (status, text) = post(server, body);
+    assert_eq!(status, 200, "{text}");
+    text
+}
+
+/// The HTTP status and (schema-valid) body of the reply to `body`.
+fn post(server: &RunningServer, body: &str) -> (u16, String) {
     let envelope = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="{T}" xmlns:m="{M}">
@@ -31,13 +38,13 @@ fn call(server: &RunningServer, body: &str) -> String {
         .body(envelope)
         .send()
         .expect("answered");
-    assert_eq!(response.status().as_u16(), 200);
+    let status = response.status().as_u16();
     let text = response.text().expect("body");
     let violations = ews_schema::Schema::ews()
         .validate_document(text.as_bytes())
         .unwrap_or_else(|e| panic!("not XML ({e}): {text}"));
     assert!(violations.is_empty(), "{violations:?} in\n{text}");
-    text
+    (status, text)
 }
 
 /// Text of every element named `local` (any namespace or prefix), in document order.
@@ -197,16 +204,20 @@ fn group_members_must_be_in_the_directory() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// OOF settings belong to their mailbox: another user's address is ErrorAccessDenied (the
-/// stored settings unchanged), and a scheduled OOF without a Duration is refused.
+/// OOF settings belong to their mailbox: reading another user's is the documented "User is not
+/// mailbox owner" fault, setting them ErrorAccessDenied (the stored settings unchanged), and a
+/// scheduled OOF without a Duration is refused.
 #[test]
 fn oof_settings_of_another_mailbox_are_access_denied() {
     let server = start(ServerConfig::default()).expect("starts");
-    let reply = call(
+    let (status, reply) = post(
         &server,
         "<m:GetUserOofSettingsRequest><t:Mailbox><t:Address>carol@contoso.com</t:Address></t:Mailbox></m:GetUserOofSettingsRequest>",
     );
-    assert_eq!(texts(&reply, "ResponseCode"), ["ErrorAccessDenied"]);
+    assert_eq!(status, 500, "{reply}");
+    assert_eq!(texts(&reply, "faultcode"), ["s:Client"]);
+    assert_eq!(texts(&reply, "ErrorCode"), ["-2146233088"]);
+    assert!(reply.contains("User is not mailbox owner."), "{reply}");
     assert!(!reply.contains("OofSettings>"), "{reply}");
     let reply = call(
         &server,

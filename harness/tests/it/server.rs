@@ -1374,7 +1374,9 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::NoSentItemsCopy
             | Quirk::BccVisible
             | Quirk::AutodiscoverWrongEwsUrl
-            | Quirk::TimezoneBiasSign => {
+            | Quirk::TimezoneBiasSign
+            | Quirk::MergedFreeBusyShifted
+            | Quirk::DelegateWriteAllowed => {
                 assert_eq!(
                     success.body, normal_add,
                     "{quirk} leaves IM responses alone"

@@ -192,6 +192,11 @@ fn names_quirk_node(quirk: Quirk, m: &MismatchRecord) -> bool {
         }
         Quirk::AutodiscoverWrongEwsUrl => actual.ends_with("/EWS/Wrong.asmx"),
         Quirk::TimezoneBiasSign => m.expected_path.ends_with("/@Bias"),
+        Quirk::MergedFreeBusyShifted => m.expected_path.ends_with("/MergedFreeBusy"),
+        Quirk::DelegateWriteAllowed => {
+            m.expected_path.ends_with("/ResponseCode")
+                || m.expected_path.ends_with("/@ResponseClass")
+        }
         Quirk::PagingOffByOne => {
             m.kind == "missing-element"
                 && (m.expected_path.contains("/RootFolder/Folders/")

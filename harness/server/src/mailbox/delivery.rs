@@ -76,7 +76,10 @@ fn address_in(field: Option<&Node>) -> Option<String> {
 
 /// Puts `message` into `mailbox`: in the Inbox, or in Junk Email when its sender is on the
 /// mailbox's blocked-sender list (MarkAsJunk), received now, with a new id and a first
-/// ChangeKey; its sequence number. Inbox rules and new-mail events hook in here.
+/// ChangeKey; its sequence number. A message that lands in the Inbox then meets the mailbox's
+/// inbox rules ([`super::rules::apply_inbox_rules`]: it may move, be flagged or be deleted). The
+/// new-mail events come from the caller observing the mailbox
+/// (`Subscriptions::observe` in dispatch).
 pub fn deliver(mailbox: &mut Mailbox, mut message: Item) -> u32 {
     let sender = address_in(message.field("From")).or_else(|| address_in(message.field("Sender")));
     let blocked = sender.is_some_and(|s| mailbox.blocked_senders.contains(&s));
@@ -90,7 +93,11 @@ pub fn deliver(mailbox: &mut Mailbox, mut message: Item) -> u32 {
     message.modified = now;
     message.version = 1;
     message.soft_deleted = false;
-    mailbox.items.add(message)
+    let seq = mailbox.items.add(message);
+    if !blocked {
+        super::rules::apply_inbox_rules(mailbox, seq);
+    }
+    seq
 }
 
 #[cfg(test)]

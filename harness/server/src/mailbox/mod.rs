@@ -1,9 +1,11 @@
 //! The mailbox model every operation area works on, and the directory.
 //!
 //! A [`Mailbox`] holds one part per area: `im` (the IM list, `ops/im/store.rs`), `folders` (the
-//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]) and `settings` (OOF, [`settings`]). The
-//! property paths shapes ask for ([`properties`]) and the restriction evaluator FindFolder and FindItem use
-//! ([`restriction`]) and the paging of find results ([`views`]) live here too, generic over what they read, so the item operations reuse
+//! folder tree, [`folders`]) and `items` (the items the folders count over, [`items`]) and
+//! `settings` (OOF, delegates, user configurations: [`settings`]; inbox rules: [`rules`]). The
+//! property paths shapes ask for ([`properties`]), the restriction evaluator FindFolder and
+//! FindItem use ([`restriction`]) and the paging of find results ([`views`]) live here too,
+//! generic over what they read, so the item operations reuse
 //! them. The
 //! [`Store`] keeps one mailbox per configured user, each behind its own mutex: requests on
 //! different mailboxes never contend, and every operation runs entirely under its mailbox's
@@ -17,10 +19,12 @@ pub mod changes;
 pub mod delivery;
 pub mod events;
 pub mod folders;
+pub mod freebusy;
 pub mod items;
 pub mod mime;
 pub mod properties;
 pub mod restriction;
+pub mod rules;
 pub mod settings;
 pub mod subscriptions;
 pub mod views;

@@ -1,5 +1,7 @@
 //! A mailbox's settings: its Out of Office (OOF) configuration, which GetUserOofSettings reads and
-//! SetUserOofSettings replaces.
+//! SetUserOofSettings replaces; its delegates ([`Delegates`]: who may open which of its folders,
+//! at what level, which dispatch consults for requests naming this mailbox); and its user
+//! configurations ([`UserConfiguration`], per folder and name).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -83,6 +85,182 @@ impl Default for Oof {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Settings {
     pub oof: Oof,
+    pub delegates: Delegates,
+    pub user_configurations: UserConfigurations,
+    /// The inbox rules ([`super::rules`]).
+    pub rules: super::rules::Rules,
+}
+
+/// The user configuration objects of a mailbox, in creation order; a name is unique per folder
+/// (compared case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserConfigurations {
+    list: Vec<UserConfiguration>,
+    next_seq: u32,
+}
+
+impl UserConfigurations {
+    pub fn find(&self, folder: u32, name: &str) -> Option<&UserConfiguration> {
+        self.list
+            .iter()
+            .find(|c| c.folder == folder && c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn find_mut(&mut self, folder: u32, name: &str) -> Option<&mut UserConfiguration> {
+        self.list
+            .iter_mut()
+            .find(|c| c.folder == folder && c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Adds `config` (its `seq` assigned here); its sequence number.
+    pub fn insert(&mut self, mut config: UserConfiguration) -> u32 {
+        self.next_seq += 1;
+        config.seq = self.next_seq;
+        self.list.push(config);
+        self.next_seq
+    }
+
+    /// Removes the object `name` of `folder`; whether there was one.
+    pub fn remove(&mut self, folder: u32, name: &str) -> bool {
+        let before = self.list.len();
+        self.list
+            .retain(|c| !(c.folder == folder && c.name.eq_ignore_ascii_case(name)));
+        self.list.len() != before
+    }
+}
+
+/// `t:DelegateFolderPermissionLevelType`, in increasing rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Permission {
+    #[default]
+    None,
+    /// Read items.
+    Reviewer,
+    /// Read and create items.
+    Author,
+    /// Read, create, change and delete items.
+    Editor,
+    /// Set by other means than the delegate operations; treated as `None` for access.
+    Custom,
+}
+
+impl Permission {
+    pub fn parse(text: &str) -> Option<Permission> {
+        Some(match text.trim() {
+            "None" => Permission::None,
+            "Reviewer" => Permission::Reviewer,
+            "Author" => Permission::Author,
+            "Editor" => Permission::Editor,
+            "Custom" => Permission::Custom,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::None => "None",
+            Permission::Reviewer => "Reviewer",
+            Permission::Author => "Author",
+            Permission::Editor => "Editor",
+            Permission::Custom => "Custom",
+        }
+    }
+
+    /// Whether the level lets a delegate read the folder.
+    pub fn can_read(self) -> bool {
+        matches!(
+            self,
+            Permission::Reviewer | Permission::Author | Permission::Editor
+        )
+    }
+
+    /// Whether the level lets a delegate write to the folder.
+    pub fn can_write(self) -> bool {
+        matches!(self, Permission::Author | Permission::Editor)
+    }
+}
+
+/// The folders a delegate gets permissions on, in `t:DelegatePermissions` order, with the
+/// distinguished folder id of each.
+pub const DELEGATE_FOLDERS: [(&str, &str); 6] = [
+    ("CalendarFolderPermissionLevel", "calendar"),
+    ("TasksFolderPermissionLevel", "tasks"),
+    ("InboxFolderPermissionLevel", "inbox"),
+    ("ContactsFolderPermissionLevel", "contacts"),
+    ("NotesFolderPermissionLevel", "notes"),
+    ("JournalFolderPermissionLevel", "journal"),
+];
+
+/// One delegate of a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegate {
+    /// Index of the delegate in the directory.
+    pub user: usize,
+    /// One level per [`DELEGATE_FOLDERS`] entry.
+    pub permissions: [Permission; 6],
+    pub receive_copies_of_meeting_messages: bool,
+    pub view_private_items: bool,
+}
+
+impl Delegate {
+    /// The level on the distinguished folder `folder` (`inbox`); `None` for any other folder.
+    pub fn permission_on(&self, folder: &str) -> Permission {
+        DELEGATE_FOLDERS
+            .iter()
+            .position(|(_, id)| id.eq_ignore_ascii_case(folder))
+            .map_or(Permission::None, |i| self.permissions[i])
+    }
+}
+
+/// A mailbox's delegates and where its meeting requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegates {
+    pub users: Vec<Delegate>,
+    /// `t:DeliverMeetingRequestsType`.
+    pub deliver_meeting_requests: String,
+}
+
+impl Default for Delegates {
+    fn default() -> Delegates {
+        Delegates {
+            users: Vec::new(),
+            deliver_meeting_requests: "DelegatesAndSendInformationToMe".to_string(),
+        }
+    }
+}
+
+impl Delegates {
+    pub fn get(&self, user: usize) -> Option<&Delegate> {
+        self.users.iter().find(|d| d.user == user)
+    }
+
+    pub fn get_mut(&mut self, user: usize) -> Option<&mut Delegate> {
+        self.users.iter_mut().find(|d| d.user == user)
+    }
+}
+
+/// One user configuration object (`t:UserConfigurationType`): its name within its folder and the
+/// parts it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserConfiguration {
+    /// Sequence number (its `ItemId`).
+    pub seq: u32,
+    pub folder: u32,
+    pub name: String,
+    /// `(DictionaryKey, DictionaryValue)` entries (a value may be absent: null).
+    pub dictionary: Option<Vec<(DictionaryObject, Option<DictionaryObject>)>>,
+    /// `XmlData` and `BinaryData`, base64 as sent.
+    pub xml_data: Option<String>,
+    pub binary_data: Option<String>,
+    /// Grows on every change.
+    pub version: u32,
+}
+
+/// A dictionary key or value: its `Type` and its `Value`s (several for `StringArray`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DictionaryObject {
+    pub kind: String,
+    pub values: Vec<String>,
 }
 
 /// `xs:dateTime` → seconds since the epoch, in UTC: `YYYY-MM-DDThh:mm:ss`, an optional fraction

@@ -12,6 +12,7 @@
 //! folder `cases/<family>/<snake_case_operation>/`.
 
 pub mod attachments;
+pub mod availability;
 pub mod directory;
 pub mod folders;
 pub mod ids;
@@ -23,7 +24,7 @@ pub mod sync;
 pub mod timezones;
 
 use super::ServerConfig;
-use super::faults::{ResponseCode, ResponseError};
+use super::faults::{Fault, FaultKind, ResponseCode, ResponseError};
 use super::mailbox::Directory;
 use super::quirks::Quirks;
 use super::render::Node;
@@ -53,6 +54,17 @@ pub enum Response {
         codes: Vec<ResponseCode>,
         body: Node,
     },
+    /// A SOAP fault (HTTP 500) instead of a response, where Exchange answers one
+    /// (GetUserOofSettings of a mailbox the caller does not own, GetUserAvailability with an
+    /// invalid time window): [`FaultKind::Operation`] for a code of the table.
+    Fault(Fault),
+}
+
+impl Response {
+    /// The fault of a code of the table (`faultcode` `a:<code>`, `e:ResponseCode`, `e:Message`).
+    pub fn fault(code: ResponseCode) -> Response {
+        Response::Fault(Fault::new(FaultKind::Operation { code }))
+    }
 }
 
 impl From<Outcome> for Response {
@@ -76,6 +88,7 @@ impl Response {
             Response::Single(outcome) => std::slice::from_ref(outcome),
             Response::Messages { outcomes, .. } => outcomes,
             Response::Body { codes, .. } => return codes.clone(),
+            Response::Fault(fault) => return vec![fault.response_code()],
         };
         outcomes
             .iter()
@@ -83,23 +96,23 @@ impl Response {
             .collect()
     }
 
-    /// The SOAP body's child for operation `operation`, quirks applied to every message.
-    pub fn into_body(self, operation: &str, quirks: &Quirks) -> Node {
-        match self {
+    /// The SOAP body's child for operation `operation`, quirks applied to every message; a
+    /// [`Response::Fault`] is `Err` with its fault (dispatch writes it).
+    pub fn into_body(self, operation: &str, quirks: &Quirks) -> Result<Node, Fault> {
+        Ok(match self {
+            Response::Fault(fault) => return Err(fault),
             Response::Single(outcome) => {
                 let mut message = message_node(&format!("{operation}Response"), outcome, None);
                 quirks.apply_to_message(&mut message);
                 message
             }
             Response::Body { mut body, .. } => {
-                if let Some(message) = body.find_mut("ResponseMessage") {
-                    quirks.apply_to_message(message);
-                }
-                if let Some(messages) = body.find_mut("ResponseMessages") {
-                    for message in &mut messages.children {
-                        quirks.apply_to_message(message);
-                    }
-                }
+                // Every response message of the body gets the quirks: the body element itself
+                // when it is one (delegate and inbox rule operations), and each nested one (the
+                // OOF operations' `m:ResponseMessage`, one per FreeBusyResponse or delegate).
+                // Their payloads hold none of the elements whose quirk edits would not be
+                // idempotent when a message nests in another (ImGroup, Persona, RootFolder).
+                apply_to_messages(&mut body, quirks);
                 body
             }
             Response::Messages {
@@ -115,7 +128,18 @@ impl Response {
                 Node::m(&format!("{operation}Response"))
                     .child(Node::m("ResponseMessages").children(messages))
             }
-        }
+        })
+    }
+}
+
+/// Applies the quirks to `node` when it is a response message (it has a `ResponseCode` child)
+/// and to every response message below it.
+fn apply_to_messages(node: &mut Node, quirks: &Quirks) {
+    for child in &mut node.children {
+        apply_to_messages(child, quirks);
+    }
+    if node.children.iter().any(|c| c.local == "ResponseCode") {
+        quirks.apply_to_message(node);
     }
 }
 

@@ -11,6 +11,7 @@
 //! Without the clients installed the tests skip with a message, except under `CI`, where a
 //! missing client fails the test: CI must never be green for a scenario that did not run.
 
+mod avail;
 /// Autodiscover, time zones and rooms (`exchangelib_discover.py`, `ewsjs_discover.js`).
 mod discover;
 mod notify;

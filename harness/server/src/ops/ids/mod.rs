@@ -87,6 +87,7 @@ fn kind_byte(kind: IdKind) -> u8 {
         IdKind::Folder => 4,
         IdKind::Item => 5,
         IdKind::Attachment => 6,
+        IdKind::UserConfiguration => 7,
     }
 }
 
@@ -97,6 +98,7 @@ fn kind_from_byte(byte: u8) -> Option<IdKind> {
         3 => IdKind::Persona,
         4 => IdKind::Folder,
         5 => IdKind::Item,
+        6 => IdKind::UserConfiguration,
         _ => return None,
     })
 }

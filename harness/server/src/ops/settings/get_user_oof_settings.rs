@@ -1,12 +1,13 @@
 //! GetUserOofSettings (body element `GetUserOofSettingsRequest`): the mailbox's OOF settings as
 //! `t:OofSettings` (OofState, ExternalAudience, Duration, InternalReply, ExternalReply) and
 //! `m:AllowExternalOof` `All`, after `m:ResponseMessage`, as the documented response shows. A new
-//! mailbox: `Disabled`, `All`, a day from the next whole hour, empty messages. Errors: see
-//! [`super`].
+//! mailbox: `Disabled`, `All`, a day from the next whole hour, empty messages. Another user's
+//! mailbox, without a `folder_access` or delegate grant: the documented SOAP fault (`soap:Client`,
+//! "User is not mailbox owner", `detail/m:ErrorCode`), [`FaultKind::NotMailboxOwner`].
 
 use super::{check_owner, mailbox_address, response_message};
-use crate::faults::ResponseCode;
-use crate::mailbox::Mailbox;
+use crate::faults::{Fault, FaultKind, ResponseCode};
+use crate::mailbox::{Directory, Mailbox};
 use crate::ops::{OpContext, Response};
 use crate::registry::{Handler, Request};
 use crate::render::Node;
@@ -34,11 +35,15 @@ impl Handler for GetUserOofSettings {
 impl Request for GetUserOofSettings {
     fn handle(&self, ctx: &OpContext<'_>, mailbox: &mut Mailbox) -> Response {
         let body = Node::m("GetUserOofSettingsResponse");
-        if let Err(error) = check_owner(ctx, &self.address) {
-            return Response::Body {
-                codes: vec![error.code],
-                body: body.child(response_message(Err(error))),
-            };
+        if check_owner(ctx, &self.address).is_err() {
+            let owner_sid = ctx
+                .directory
+                .user_by_smtp(&self.address)
+                .map_or_else(|| self.address.clone(), Directory::sid);
+            return Response::Fault(Fault::new(FaultKind::NotMailboxOwner {
+                user_sid: Directory::sid(ctx.mailbox),
+                owner_sid,
+            }));
         }
         let oof = &mailbox.settings.oof;
         let reply = |local: &str, text: &str| Node::t(local).child(Node::t_text("Message", text));

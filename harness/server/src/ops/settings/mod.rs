@@ -1,14 +1,30 @@
-//! The settings area: GetUserOofSettings and SetUserOofSettings, over the mailbox's
+//! The settings area: GetUserOofSettings and SetUserOofSettings, the delegate operations
+//! (Get/Add/Update/RemoveDelegate, [`delegate_users`]) and the user configuration operations
+//! (Get/Create/Update/DeleteUserConfiguration, [`user_configuration`]), the inbox rule
+//! operations (GetInboxRules, UpdateInboxRules, [`inbox_rules`]), over the mailbox's
 //! [`Settings`](crate::mailbox::settings::Settings).
 //!
 //! Both name the mailbox in `t:Mailbox/t:Address`. The caller's own mailbox, or one whose owner
-//! granted the caller `folder_access`, is served; any other address →
-//! `m:ResponseMessage ResponseClass="Error"` `ErrorAccessDenied` (Exchange answers a SOAP fault
-//! "User is not mailbox owner" there; the server keeps to the operation's response shape). The
-//! responses have these operations' own shape: `m:ResponseMessage` first, then the payload.
+//! granted the caller `folder_access`, is served; any other address: GetUserOofSettings answers
+//! the documented SOAP fault "User is not mailbox owner", SetUserOofSettings
+//! `m:ResponseMessage ResponseClass="Error"` `ErrorAccessDenied`. The responses have these
+//! operations' own shape: `m:ResponseMessage` first, then the payload.
 
+pub mod add_delegate;
+pub mod create_user_configuration;
+pub mod delegate_users;
+pub mod delete_user_configuration;
+pub mod get_delegate;
+pub mod get_inbox_rules;
+pub mod get_user_configuration;
 pub mod get_user_oof_settings;
+pub mod inbox_rules;
+pub mod remove_delegate;
 pub mod set_user_oof_settings;
+pub mod update_delegate;
+pub mod update_inbox_rules;
+pub mod update_user_configuration;
+pub mod user_configuration;
 
 use crate::faults::{ResponseCode, ResponseError};
 use crate::ops::{OpContext, Outcome, message_node};
