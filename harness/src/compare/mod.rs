@@ -12,10 +12,15 @@
 //!   that are EWS ids (the `{{ews_id}}` matcher's check) become `«id-1»`, `«id-2»`, ... and text
 //!   or attribute values that are dateTimes (the `{{datetime}}` check) become `«datetime»`. An
 //!   id that side A returns in steps 1 and 3 must be the same id on side B in steps 1 and 3;
-//!   different ids that differ only as dynamic values do not count;
+//!   different ids that differ only as dynamic values do not count. The tokens servers mint as
+//!   element text (`...Id` elements such as `m:SubscriptionId`, `Watermark`,
+//!   `PreviousWatermark`, `SyncState`) are masked the same way; numeric `Id`-like attributes
+//!   (POX Autodiscover's `Error/@Id`) become `«number»` and times of day (`hh:mm:ss[.f]`)
+//!   `«time»`;
 //! - each side's target variables (its `mailbox`, `domain`, users and groups; not the shared
-//!   `run_id`) become `«var:NAME»` inside any text or attribute value, so two servers with
-//!   different test mailboxes compare equal where they answer alike;
+//!   `run_id`) and its own endpoint URL and `host:port` (which Autodiscover announces) become
+//!   `«var:NAME»` inside any text or attribute value, so two servers with different test
+//!   mailboxes compare equal where they answer alike;
 //! - the masked trees are compared with [`crate::xml::compare`] under the step's own options
 //!   (ignored paths, unordered children, SOAP headers ignored unless `compare_headers`), plus the
 //!   HTTP status.
@@ -318,10 +323,21 @@ fn compare_case(case: &Case, sides: &[RunningSide<'_>]) -> CaseComparison {
         })
         .collect();
     let case_steps: Vec<&case::Step> = all_steps(case);
-    let mut masks = (
-        Masker::with_variables(&sides[0].variables),
-        Masker::with_variables(&sides[1].variables),
-    );
+    // Each side's own endpoint URL is masked like its variables: a server announces its own
+    // address (Autodiscover's EwsUrl), which is expected to differ between two servers.
+    let masker = |side: &RunningSide<'_>| {
+        let mut values = side.variables.clone();
+        let endpoint = &side.side.target.endpoint;
+        values.insert(ENDPOINT_MASK.to_string(), endpoint.clone());
+        if let Some(authority) = endpoint
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split('/').next())
+        {
+            values.insert(AUTHORITY_MASK.to_string(), authority.to_string());
+        }
+        Masker::with_variables(&values)
+    };
+    let mut masks = (masker(&sides[0]), masker(&sides[1]));
     for (index, (a, b)) in pair_steps(&results[0], &results[1]).into_iter().enumerate() {
         let template = a.or(b).expect("a pair has at least one side");
         let step = case_steps.iter().find(|s| s.name == template.name).copied();
@@ -558,6 +574,29 @@ pub struct Masker {
     variables: Vec<(String, String)>,
 }
 
+/// The names under which each side's endpoint URL and its `host:port` are masked
+/// (`«var:endpoint»`, `«var:endpoint_authority»`).
+const ENDPOINT_MASK: &str = "endpoint";
+const AUTHORITY_MASK: &str = "endpoint_authority";
+
+/// The placeholder of a numeric `Id`-like attribute.
+pub const NUMBER_MASK: &str = "«number»";
+
+/// The placeholder of a time-of-day value (`02:16:16.1090533`, POX Autodiscover's `Time`).
+pub const TIME_MASK: &str = "«time»";
+
+/// `hh:mm:ss` with optional fraction: a time of day, which differs between two runs.
+fn is_time_of_day(value: &str) -> bool {
+    let (hms, fraction) = value.split_once('.').unwrap_or((value, "0"));
+    let parts: Vec<&str> = hms.split(':').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The placeholder of a dateTime value.
 pub const DATETIME_MASK: &str = "«datetime»";
 
@@ -603,17 +642,33 @@ impl Masker {
                 || name.ends_with("Id")
                 || name == "ChangeKey"
                 || name.ends_with("ChangeKey");
-            if id_like && xml::is_base64(&attr.value) {
+            let numeric = !attr.value.is_empty() && attr.value.bytes().all(|b| b.is_ascii_digit());
+            if id_like && numeric {
+                // A number a server gives each answer (POX Autodiscover's `Error/@Id`): no
+                // identity to keep across steps.
+                attr.value = NUMBER_MASK.to_string();
+            } else if id_like && xml::is_base64(&attr.value) {
                 attr.value = self.id(&attr.value);
             } else if xml::is_datetime(&attr.value) {
                 attr.value = DATETIME_MASK.to_string();
+            } else if is_time_of_day(&attr.value) {
+                attr.value = TIME_MASK.to_string();
             } else {
                 self.variables_in(&mut attr.value);
             }
         }
+        // Opaque tokens a server mints as element text: subscription ids, watermarks, sync
+        // states, message ids (masked like ids: consistently, so a swapped token still differs).
+        let local = el.name.local.as_str();
+        let token_text = local.ends_with("Id")
+            || matches!(local, "Watermark" | "PreviousWatermark" | "SyncState");
         for child in &mut el.children {
             match child {
                 Node::Element(e) => self.element(e),
+                Node::Text(t) if token_text && !t.trim().is_empty() && !t.trim().contains(' ') => {
+                    let token = t.trim().to_string();
+                    *t = self.id(&token);
+                }
                 Node::Text(t) => {
                     if xml::is_datetime(t.trim()) {
                         *t = DATETIME_MASK.to_string();
@@ -647,6 +702,34 @@ mod tests {
                     .is_empty()
             })
             .collect()
+    }
+
+    #[test]
+    fn minted_tokens_in_element_text_are_masked_consistently() {
+        let a = "<r><SubscriptionId>aaaa-1</SubscriptionId><Watermark>W1</Watermark></r>";
+        let b = "<r><SubscriptionId>bbbb-2</SubscriptionId><Watermark>W2</Watermark></r>";
+        assert_eq!(masked_equal(&[a], &[b]), [true]);
+        // The same subscription in a later step must be the same one on the other side too.
+        let (a2, b2) = (
+            "<r><SubscriptionId>aaaa-1</SubscriptionId></r>",
+            "<r><SubscriptionId>cccc-3</SubscriptionId></r>",
+        );
+        assert_eq!(masked_equal(&[a, a2], &[b, b2]), [true, false]);
+    }
+
+    #[test]
+    fn numeric_ids_and_times_of_day_are_masked() {
+        let a = r#"<Error Id="177776109" Time="02:16:16.1090533"/>"#;
+        let b = r#"<Error Id="177776112" Time="02:16:17.0000001"/>"#;
+        assert_eq!(masked_equal(&[a], &[b]), [true]);
+        assert!(
+            is_time_of_day("23:59:59") && !is_time_of_day("23:59") && !is_time_of_day("2:16:16")
+        );
+        assert_eq!(
+            masked_equal(&[r#"<r Size="12"/>"#], &[r#"<r Size="13"/>"#]),
+            [false],
+            "a number that is not an id still differs"
+        );
     }
 
     #[test]

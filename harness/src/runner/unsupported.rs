@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::case::{Case, Step};
+use crate::case::{Case, Service, Step};
 use crate::soap;
 use crate::xml::Document;
 
@@ -96,13 +96,29 @@ pub fn operation_of(step: &Step, case: &Case) -> String {
 }
 
 /// Every operation a case needs: its declared operations and those of its steps and cleanups.
+///
+/// Only EWS steps count: a profile's `operations:` lists the EWS operations of the target, and
+/// an Autodiscover step (`service: autodiscover-*`) talks to another service, so its operation
+/// (GetUserSettings, ...) is neither needed nor refused.
 pub fn needed_operations(case: &Case) -> BTreeSet<String> {
-    let mut ops: BTreeSet<String> = case.operations.iter().cloned().collect();
-    for step in case.steps.iter().chain(&case.cleanup) {
+    let steps = || {
+        case.steps
+            .iter()
+            .chain(&case.cleanup)
+            .flat_map(|step| std::iter::once(step).chain(&step.cleanup))
+    };
+    let other_service: BTreeSet<&String> = steps()
+        .filter(|step| step.request.service != Service::Ews)
+        .filter_map(|step| step.operation.as_ref())
+        .collect();
+    let mut ops: BTreeSet<String> = case
+        .operations
+        .iter()
+        .filter(|op| !other_service.contains(op))
+        .cloned()
+        .collect();
+    for step in steps().filter(|step| step.request.service == Service::Ews) {
         ops.extend(step.operation.iter().cloned());
-        for cleanup in &step.cleanup {
-            ops.extend(cleanup.operation.iter().cloned());
-        }
     }
     ops
 }

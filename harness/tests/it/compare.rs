@@ -584,6 +584,26 @@ fn compare_of_a_server_and_its_wrong_child_order_twin_reports_exactly_the_steps_
         report.cases.len() >= 60,
         "the whole suite ran on both sides"
     );
+    // Steps that ignore `m:MessageText` (codes whose text Exchange does not document) cannot
+    // see the quirk's MessageText/ResponseCode swap: the compare honours the step's options.
+    let known = plain_config.target_variables().into_keys().collect();
+    let loaded = ews_conformance::case::load_dir(&cases, &known);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let ignores_message_text = |case_id: &str, step_name: &str| {
+        loaded
+            .cases
+            .iter()
+            .filter(|c| c.id == case_id)
+            .flat_map(|c| c.steps.iter().chain(&c.cleanup))
+            .filter(|s| s.name == step_name)
+            .any(|s| {
+                s.options
+                    .compare
+                    .ignore
+                    .iter()
+                    .any(|p| p.to_string().contains("MessageText"))
+            })
+    };
     let mut expected = std::collections::BTreeSet::new();
     let mut found = std::collections::BTreeSet::new();
     for case in &report.cases {
@@ -594,7 +614,7 @@ fn compare_of_a_server_and_its_wrong_child_order_twin_reports_exactly_the_steps_
                 .response
                 .as_ref()
                 .expect("side A answered every step");
-            if wrong_child_order_changes(&a.body) {
+            if wrong_child_order_changes(&a.body) && !ignores_message_text(&case.id, &step.name) {
                 expected.insert(key.clone());
             }
             if step.verdict != StepVerdict::Same {
