@@ -1,5 +1,5 @@
-//! Real clients over the availability and settings operations: exchangelib's GetUserAvailability
-//! service, `Account.delegates` and inbox rules (`exchangelib_avail.py`); ews-javascript-api's
+//! Real clients over the availability and settings operations: exchangelib's get_free_busy_info
+//! (GetServerTimeZones, then GetUserAvailability), `Account.delegates` and inbox rules (`exchangelib_avail.py`); ews-javascript-api's
 //! GetUserAvailability, UserConfiguration, inbox rules and delegates (`ewsjs_avail.js`). Each
 //! test asserts what the client itself parsed.
 
@@ -18,7 +18,7 @@ fn text<'a>(result: &'a Value, pointer: &str) -> &'a str {
 }
 
 #[test]
-fn exchangelib_reads_free_busy_of_two_mailboxes() {
+fn exchangelib_get_free_busy_info_reads_two_mailboxes() {
     let server = server();
     let Some(result) = run(Client::Exchangelib, "avail/free_busy", &server) else {
         return;
