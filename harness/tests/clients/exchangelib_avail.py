@@ -10,20 +10,20 @@ import datetime
 import os
 import sys
 
-from exchangelib import UTC, CalendarItem, EWSDateTime, Message
+from exchangelib import UTC, CalendarItem, EWSDateTime, EWSTimeZone, Message
 from exchangelib.properties import Actions, Conditions, Rule
 
 from exchangelib_scenarios import account, main
 
 
-def free_busy(args):
+def free_busy(args, zone=UTC):
     """Alice creates two appointments (busy 09:00-10:00, tentative 11:00-11:30 UTC on a day of
     2031), then asks `protocol.get_free_busy_info` for herself (Organizer) and bob (Required; he
-    has none there), merged by the half hour. exchangelib first asks GetServerTimeZones for the
-    definition of the window's zone (UTC) and sends it as the request's TimeZone; what the
-    client parses is the result."""
+    has none there) over 08:00-12:00 UTC, the window given in `zone`, merged by the half hour.
+    exchangelib first asks GetServerTimeZones for the definition of the window's zone and sends
+    it as the request's TimeZone; what the client parses is the result."""
     acc = account(args)
-    day = EWSDateTime(2031, 4, 7, 8, 0, tzinfo=UTC)
+    day = EWSDateTime(2031, 4, 7, 8, 0, tzinfo=UTC).astimezone(zone)
     tag = f"fb-{os.getpid()}"
     items = [
         CalendarItem(account=acc, folder=acc.calendar, subject=f"{tag} busy", start=day + datetime.timedelta(hours=1),
@@ -65,7 +65,13 @@ def free_busy(args):
             ],
             "working_days": [list(p.weekdays) for p in (view.working_hours or [])],
         })
-    return {"views": out, "tag": tag}
+    return {"views": out, "tag": tag, "window_start": day.isoformat()}
+
+
+def free_busy_copenhagen(args):
+    """`free_busy` with the window in Europe/Copenhagen (daylight time in April, UTC+2), which
+    exchangelib sends as the server's Romance Standard Time definition."""
+    return free_busy(args, zone=EWSTimeZone("Europe/Copenhagen"))
 
 
 def delegates(args):
@@ -127,6 +133,7 @@ def rules(args):
 
 SCENARIOS = {
     "free_busy": free_busy,
+    "free_busy_copenhagen": free_busy_copenhagen,
     "delegates": delegates,
     "rules": rules,
 }
