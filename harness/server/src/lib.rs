@@ -215,6 +215,9 @@ pub enum Quirk {
     TimezoneBiasSign,
     MergedFreeBusyShifted,
     DelegateWriteAllowed,
+    /// GetUserPhoto answers an address without a photo with an `ErrorItemNotFound` response
+    /// message (HTTP 200) instead of the documented HTTP 500 fault.
+    PhotoMissingAsMessage,
 }
 
 impl Quirk {
@@ -251,6 +254,7 @@ impl Quirk {
         Quirk::TimezoneBiasSign,
         Quirk::MergedFreeBusyShifted,
         Quirk::DelegateWriteAllowed,
+        Quirk::PhotoMissingAsMessage,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -288,6 +292,7 @@ impl Quirk {
             Quirk::TimezoneBiasSign => "timezone-bias-sign",
             Quirk::MergedFreeBusyShifted => "merged-freebusy-shifted",
             Quirk::DelegateWriteAllowed => "delegate-write-allowed",
+            Quirk::PhotoMissingAsMessage => "photo-missing-as-message",
         }
     }
 }

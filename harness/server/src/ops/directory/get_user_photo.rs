@@ -10,10 +10,12 @@
 //!
 //! What has no photo — an unknown address, a distribution group, a user without one, a header
 //! photo — is answered, as getuserphoto-operation.md documents, with HTTP 500 instead of a
-//! response message: a SOAP fault `ErrorItemNotFound`.
+//! response message: a SOAP fault `ErrorItemNotFound` (quirk `photo-missing-as-message`: an
+//! `ErrorItemNotFound` response message instead).
 
 use super::{Entry, by_address};
-use crate::faults::ResponseCode;
+use crate::Quirk;
+use crate::faults::{ResponseCode, ResponseError};
 use crate::mailbox::Mailbox;
 use crate::ops::{OpContext, Response, payloads};
 use crate::registry::{Handler, Request};
@@ -60,6 +62,9 @@ impl Request for GetUserPhoto {
             _ => None,
         };
         let Some(photo) = photo else {
+            if ctx.config.quirks.contains(&Quirk::PhotoMissingAsMessage) {
+                return Response::Single(Err(ResponseError::new(ResponseCode::ErrorItemNotFound)));
+            }
             return Response::fault(ResponseCode::ErrorItemNotFound);
         };
         let data = base64::engine::general_purpose::STANDARD.encode(photo);
