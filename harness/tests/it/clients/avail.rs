@@ -1,5 +1,6 @@
-//! Real clients over the availability and settings operations: exchangelib's get_free_busy_info
-//! (GetServerTimeZones, then GetUserAvailability), `Account.delegates` and inbox rules (`exchangelib_avail.py`); ews-javascript-api's
+//! Real clients over the availability and settings operations: exchangelib's
+//! `protocol.get_free_busy_info` (GetServerTimeZones, then GetUserAvailability),
+//! `Account.delegates` and inbox rules (`exchangelib_avail.py`); ews-javascript-api's
 //! GetUserAvailability, UserConfiguration, inbox rules and delegates (`ewsjs_avail.js`). Each
 //! test asserts what the client itself parsed.
 
