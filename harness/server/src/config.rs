@@ -7,13 +7,14 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::{
-    DistributionGroupConfig, Quirk, RoomConfig, RoomListConfig, ServerConfig, ServerError,
-    UserConfig,
+    BUILTIN_PHOTO, DistributionGroupConfig, Quirk, RoomConfig, RoomListConfig, ServerConfig,
+    ServerError, UserConfig,
 };
 use ews_yaml as yaml;
 
@@ -58,6 +59,8 @@ struct RawUser {
     can_impersonate: Vec<String>,
     #[serde(default)]
     folder_access: Vec<String>,
+    /// A JPEG or PNG file (relative to the configuration file's folder), or `builtin`.
+    photo: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +106,42 @@ fn seconds(path: &Path, key: &str, value: f64) -> Result<Duration, ServerError> 
     }
 }
 
+/// The largest photo file a user may have (Exchange keeps photos far smaller).
+const MAX_PHOTO_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The photo of user `username`: `builtin` ([`BUILTIN_PHOTO`]) or a JPEG or PNG file, relative
+/// to the folder of the configuration file `path`.
+fn photo(path: &Path, username: &str, value: &str) -> Result<Arc<[u8]>, ServerError> {
+    if value == "builtin" {
+        return Ok(Arc::from(BUILTIN_PHOTO));
+    }
+    let file = path.parent().unwrap_or(Path::new("")).join(value);
+    let problem = |message: String| error(path, format!("user `{username}`: photo: {message}"));
+    let size = std::fs::metadata(&file)
+        .map_err(|e| problem(format!("cannot read `{}`: {e}", file.display())))?
+        .len();
+    if size > MAX_PHOTO_BYTES {
+        return Err(problem(format!(
+            "`{}` has {size} bytes, more than {MAX_PHOTO_BYTES}",
+            file.display()
+        )));
+    }
+    let bytes = std::fs::read(&file)
+        .map_err(|e| problem(format!("cannot read `{}`: {e}", file.display())))?;
+    if !is_jpeg_or_png(&bytes) {
+        return Err(problem(format!(
+            "`{}` is neither a JPEG nor a PNG image",
+            file.display()
+        )));
+    }
+    Ok(Arc::from(bytes))
+}
+
+/// Whether `bytes` start like a JPEG (`FF D8 FF`) or a PNG (its 8-byte signature) file.
+pub fn is_jpeg_or_png(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8, 0xFF]) || bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+}
+
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<ServerConfig, ServerError> {
     let text =
@@ -145,17 +184,23 @@ pub fn parse(path: &Path, text: &str) -> Result<ServerConfig, ServerError> {
         config.server_version = version;
     }
     if let Some(users) = raw.users {
-        config.users = users
-            .into_iter()
-            .map(|u| UserConfig {
+        let mut loaded = Vec::with_capacity(users.len());
+        for u in users {
+            let photo = match &u.photo {
+                Some(value) => Some(photo(path, &u.username, value)?),
+                None => None,
+            };
+            loaded.push(UserConfig {
                 display_name: u.display_name.unwrap_or_else(|| u.username.clone()),
                 username: u.username,
                 password: u.password,
                 smtp_address: u.smtp_address,
                 can_impersonate: u.can_impersonate,
                 folder_access: u.folder_access,
-            })
-            .collect();
+                photo,
+            });
+        }
+        config.users = loaded;
     }
     if let Some(groups) = raw.distribution_groups {
         config.distribution_groups = groups
@@ -339,6 +384,47 @@ mod tests {
         let config = parse(Path::new("reference-server.example.yaml"), text).expect("loads");
         assert_eq!(config.users.len(), 3);
         assert_eq!(config.max_im_groups, 64);
+        assert_eq!(config.users, ServerConfig::default().users);
+    }
+
+    /// No groups nor room lists, whose members would name the default users.
+    const EMPTY_DIRECTORY: &str = "distribution_groups: []\nroom_lists: []\n";
+
+    #[test]
+    fn a_photo_file_is_read_relative_to_the_configuration_file() {
+        let folder = std::env::temp_dir().join(format!("ews-photo-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).expect("temp folder");
+        std::fs::write(folder.join("a.jpg"), BUILTIN_PHOTO).expect("photo");
+        std::fs::write(folder.join("b.txt"), "not a picture").expect("text");
+        let config_path = folder.join("server.yaml");
+        let user = |photo: &str| {
+            format!(
+                "users:\n  - {{username: a, password: p, smtp_address: a@x.com, photo: {photo}}}\n{EMPTY_DIRECTORY}"
+            )
+        };
+        let config = parse(&config_path, &user("a.jpg")).expect("loads");
+        assert_eq!(config.users[0].photo.as_deref(), Some(BUILTIN_PHOTO));
+        let without = parse(
+            &config_path,
+            &format!(
+                "users:\n  - {{username: a, password: p, smtp_address: a@x.com}}\n{EMPTY_DIRECTORY}"
+            ),
+        )
+        .expect("loads");
+        assert_eq!(without.users[0].photo, None);
+        for (photo, problem) in [
+            ("b.txt", "neither a JPEG nor a PNG"),
+            ("missing.jpg", "cannot read"),
+        ] {
+            let message = parse(&config_path, &user(photo))
+                .expect_err(photo)
+                .to_string();
+            assert!(
+                message.contains("user `a`: photo:") && message.contains(problem),
+                "{message}"
+            );
+        }
+        std::fs::remove_dir_all(&folder).ok();
     }
 
     #[test]

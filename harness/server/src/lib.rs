@@ -215,6 +215,9 @@ pub enum Quirk {
     TimezoneBiasSign,
     MergedFreeBusyShifted,
     DelegateWriteAllowed,
+    /// GetUserPhoto answers an address without a photo with an `ErrorItemNotFound` response
+    /// message (HTTP 200) instead of the documented HTTP 500 fault.
+    PhotoMissingAsMessage,
 }
 
 impl Quirk {
@@ -251,6 +254,7 @@ impl Quirk {
         Quirk::TimezoneBiasSign,
         Quirk::MergedFreeBusyShifted,
         Quirk::DelegateWriteAllowed,
+        Quirk::PhotoMissingAsMessage,
     ];
 
     /// The kebab-case name used by `serve --quirk NAME` and `run --quirk NAME`.
@@ -288,6 +292,7 @@ impl Quirk {
             Quirk::TimezoneBiasSign => "timezone-bias-sign",
             Quirk::MergedFreeBusyShifted => "merged-freebusy-shifted",
             Quirk::DelegateWriteAllowed => "delegate-write-allowed",
+            Quirk::PhotoMissingAsMessage => "photo-missing-as-message",
         }
     }
 }
@@ -325,7 +330,13 @@ pub struct UserConfig {
     /// SMTP addresses of mailboxes whose folders this user may open as a delegate, through a
     /// `t:Mailbox` inside `t:DistinguishedFolderId` (others: `ErrorAccessDenied`).
     pub folder_access: Vec<String>,
+    /// The user's photo (GetUserPhoto): JPEG or PNG bytes, `None` for a user without one.
+    pub photo: Option<Arc<[u8]>>,
 }
+
+/// The built-in photo of the default users alice and bob (a 48x48 JPEG, `photo: builtin` in a
+/// configuration file).
+pub const BUILTIN_PHOTO: &[u8] = include_bytes!("../data/default-photo.jpg");
 
 impl fmt::Debug for UserConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -336,6 +347,7 @@ impl fmt::Debug for UserConfig {
             .field("display_name", &self.display_name)
             .field("can_impersonate", &self.can_impersonate)
             .field("folder_access", &self.folder_access)
+            .field("photo_bytes", &self.photo.as_ref().map(|p| p.len()))
             .finish()
     }
 }
@@ -439,7 +451,12 @@ pub mod vars {
 /// The domain of the default users.
 pub const DEFAULT_DOMAIN: &str = "contoso.com";
 
-fn default_user(name: &str, display: &str, can_impersonate: &[&str]) -> UserConfig {
+fn default_user(
+    name: &str,
+    display: &str,
+    can_impersonate: &[&str],
+    photo: Option<&[u8]>,
+) -> UserConfig {
     UserConfig {
         username: name.to_string(),
         password: format!("{name}-password"),
@@ -447,6 +464,7 @@ fn default_user(name: &str, display: &str, can_impersonate: &[&str]) -> UserConf
         display_name: display.to_string(),
         can_impersonate: can_impersonate.iter().map(|s| s.to_string()).collect(),
         folder_access: Vec::new(),
+        photo: photo.map(Arc::from),
     }
 }
 
@@ -455,9 +473,14 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             users: vec![
-                default_user("alice", "Alice Wilson", &["bob@contoso.com"]),
-                default_user("bob", "Bob Kelly", &[]),
-                default_user("carol", "Carol Lopez", &[]),
+                default_user(
+                    "alice",
+                    "Alice Wilson",
+                    &["bob@contoso.com"],
+                    Some(BUILTIN_PHOTO),
+                ),
+                default_user("bob", "Bob Kelly", &[], Some(BUILTIN_PHOTO)),
+                default_user("carol", "Carol Lopez", &[], None),
             ],
             distribution_groups: vec![
                 DistributionGroupConfig {

@@ -36,6 +36,7 @@
 //! | `timezone-bias-sign` | GetServerTimeZones writes every `Period/@Bias` with the opposite sign (applied in `ops/timezones/get_server_time_zones.rs`) |
 //! | `merged-freebusy-shifted` | GetUserAvailability's `MergedFreeBusy` is one slot late (a free slot first, the last dropped; applied in `ops/availability/get_user_availability.rs`) |
 //! | `delegate-write-allowed` | a delegate with `Reviewer` permission on a folder may also write to it (applied in `dispatch.rs`) |
+//! | `photo-missing-as-message` | GetUserPhoto of an address without a photo answers an `ErrorItemNotFound` response message (HTTP 200) instead of the fault (applied in `ops/directory/get_user_photo.rs`) |
 
 use super::Quirk;
 use super::faults::ResponseCode;

@@ -232,7 +232,7 @@ pub static REGISTRY: &[Entry] = &[
     implemented::<availability::get_user_availability::GetUserAvailability>(),
     implemented::<settings::get_user_configuration::GetUserConfiguration>(),
     implemented::<settings::get_user_oof_settings::GetUserOofSettings>(),
-    not_implemented("GetUserPhoto"),
+    implemented::<directory::get_user_photo::GetUserPhoto>(),
     not_implemented("GetUserRetentionPolicyTags"),
     not_implemented("HideTag"),
     not_implemented("InstallApp"),

@@ -1376,7 +1376,8 @@ fn each_quirk_changes_the_response_as_named() {
             | Quirk::AutodiscoverWrongEwsUrl
             | Quirk::TimezoneBiasSign
             | Quirk::MergedFreeBusyShifted
-            | Quirk::DelegateWriteAllowed => {
+            | Quirk::DelegateWriteAllowed
+            | Quirk::PhotoMissingAsMessage => {
                 assert_eq!(
                     success.body, normal_add,
                     "{quirk} leaves IM responses alone"

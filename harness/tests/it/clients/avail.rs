@@ -1,5 +1,6 @@
-//! Real clients over the availability and settings operations: exchangelib's GetUserAvailability
-//! service, `Account.delegates` and inbox rules (`exchangelib_avail.py`); ews-javascript-api's
+//! Real clients over the availability and settings operations: exchangelib's
+//! `protocol.get_free_busy_info` (GetServerTimeZones, then GetUserAvailability),
+//! `Account.delegates` and inbox rules (`exchangelib_avail.py`); ews-javascript-api's
 //! GetUserAvailability, UserConfiguration, inbox rules and delegates (`ewsjs_avail.js`). Each
 //! test asserts what the client itself parsed.
 
@@ -17,17 +18,19 @@ fn text<'a>(result: &'a Value, pointer: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no string at {pointer} in {result}"))
 }
 
-#[test]
-fn exchangelib_reads_free_busy_of_two_mailboxes() {
+/// Runs the exchangelib free/busy `scenario` (window 08:00-12:00 UTC of 2031-04-07, its start
+/// written in the scenario's zone as `window_start`) and checks what the client parsed.
+fn exchangelib_free_busy(scenario: &str, window_start: &str) {
     let server = server();
-    let Some(result) = run(Client::Exchangelib, "avail/free_busy", &server) else {
+    let Some(result) = run(Client::Exchangelib, scenario, &server) else {
         return;
     };
     assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(text(&result, "/window_start"), window_start, "{result}");
     let tag = text(&result, "/tag");
     let own = &result["views"][0];
     assert_eq!(own["view_type"], "DetailedMerged", "{result}");
-    // 08:00-12:00 by the half hour: busy 09:00-10:00, tentative 11:00-11:30.
+    // 08:00-12:00 UTC by the half hour: busy 09:00-10:00, tentative 11:00-11:30.
     assert_eq!(own["merged"], "00220010", "{result}");
     assert_eq!(
         own["events"],
@@ -45,6 +48,16 @@ fn exchangelib_reads_free_busy_of_two_mailboxes() {
     assert_eq!(bob["merged"], "00000000", "{result}");
     assert_eq!(bob["events"], json!([]), "{result}");
     server.shutdown();
+}
+
+#[test]
+fn exchangelib_get_free_busy_info_reads_two_mailboxes() {
+    exchangelib_free_busy("avail/free_busy", "2031-04-07T08:00:00+00:00");
+}
+
+#[test]
+fn exchangelib_get_free_busy_info_in_a_daylight_time_zone() {
+    exchangelib_free_busy("avail/free_busy_copenhagen", "2031-04-07T10:00:00+02:00");
 }
 
 /// Sends `body` as alice (SOAP 1.1, Exchange2013) and returns the response text.

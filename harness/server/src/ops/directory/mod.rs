@@ -1,4 +1,4 @@
-//! The directory area: ResolveNames, ExpandDL, GetRoomLists, GetRooms and GetMailTips, over the configured users and distribution
+//! The directory area: ResolveNames, ExpandDL, GetRoomLists, GetRooms, GetMailTips and GetUserPhoto, over the configured users and distribution
 //! groups (the server's Active Directory; [`crate::mailbox::Directory`]).
 //!
 //! An entry is found by ambiguous name resolution ([`matches`]): the text is a prefix
@@ -12,6 +12,7 @@ pub mod expand_dl;
 pub mod get_mail_tips;
 pub mod get_room_lists;
 pub mod get_rooms;
+pub mod get_user_photo;
 pub mod resolve_names;
 
 use crate::render::Node;
