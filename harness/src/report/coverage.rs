@@ -181,7 +181,9 @@ pub fn render_text(coverage: &Coverage) -> String {
         row(&mut out, r);
     }
     if !coverage.unknown_operations.is_empty() {
-        out.push_str("\nnot EWS operations (the Autodiscover service's, or check the case's `operation`):\n");
+        out.push_str(
+            "\nnot EWS operations (the Autodiscover service's, or check the case's `operation`):\n",
+        );
         for r in &coverage.unknown_operations {
             row(&mut out, r);
         }
