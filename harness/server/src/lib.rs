@@ -58,7 +58,7 @@
 //! limits: {max_request_bytes: 4194304, max_im_groups: 64, max_im_contacts: 1000,
 //!          max_connections: 1024, header_read_timeout_secs: 10, body_read_timeout_secs: 10,
 //!          max_attachment_bytes: 2147483647,
-//!          notification_minute_secs: 60, streaming_keepalive_secs: 5}
+//!          notification_minute_secs: 60, streaming_keepalive_secs: 1}
 //! quirks: [wrong-response-code]
 //! ```
 //! Unknown keys and bad values are errors naming `file:line:col` where the YAML parser knows it.
@@ -412,7 +412,7 @@ pub struct ServerConfig {
     /// `ConnectionTimeout` lasts (60 s; tests shorten it).
     pub notification_minute: Duration,
     /// Interval of the keep-alive envelopes (`ConnectionStatus` OK) of an open
-    /// GetStreamingEvents stream without events (the server's choice: 5 s).
+    /// GetStreamingEvents stream without events (the server's choice: 1 s).
     pub streaming_keepalive: Duration,
     /// Domains whose addresses Autodiscover (POX) redirects to the user with the same local
     /// part (`Action` `redirectAddr`); GetDomainSettings knows them too.
@@ -515,7 +515,7 @@ impl Default for ServerConfig {
             tls: None,
             disabled_operations: BTreeSet::new(),
             notification_minute: Duration::from_secs(60),
-            streaming_keepalive: Duration::from_secs(5),
+            streaming_keepalive: Duration::from_secs(1),
             autodiscover_alias_domains: Vec::new(),
             room_lists: vec![RoomListConfig {
                 smtp_address: format!("rooms@{DEFAULT_DOMAIN}"),
