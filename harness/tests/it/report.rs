@@ -1578,6 +1578,7 @@ fn the_recommended_cases_of_the_suite_carry_their_grade_into_the_report() {
         recommended,
         [
             "availability/get_user_availability/invalid_windows",
+            "directory/get_user_photo/no_photo",
             "im/add_im_contact_to_group/adds_existing_contact",
             "im/get_im_item_list/extended_properties",
             "settings/create_user_configuration/duplicate_name",
@@ -1586,7 +1587,7 @@ fn the_recommended_cases_of_the_suite_carry_their_grade_into_the_report() {
         ]
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("recommended 100% (6/6)"), "{stdout}");
+    assert!(stdout.contains("recommended 100% (7/7)"), "{stdout}");
 }
 
 #[test]
@@ -1630,7 +1631,8 @@ fn baseline_grade_recommended_on_the_command_line_keeps_required_failures_failin
     let text = all_output(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("im/add_im_group/creates_group"), "{text}");
-    // The six recommended cases stay excused; they are not in the summary's failure list.
+    // The recommended cases that fail under the quirk (six: `no_photo` answers a fault, which
+    // the quirk leaves alone) stay excused; they are not in the summary's failure list.
     assert!(text.contains(", 6 expected-failure"), "{text}");
     assert!(
         !text.lines().any(|l| l.trim_start().starts_with("fail ")
