@@ -2,7 +2,7 @@
 //! subset of the operations (`unsupported`), and `compare` of two servers, each over real
 //! loopback HTTP (127.0.0.1 only).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::Path;
 
@@ -56,37 +56,11 @@ fn header_recorder(
 }
 
 fn read_request(stream: &mut std::net::TcpStream) -> Option<Received> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buf[..n]);
-        let Some(head_end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
-        let headers: Vec<(String, String)> = head
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-            .collect();
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        if data.len() >= head_end + 4 + length {
-            let body = String::from_utf8_lossy(&data[head_end + 4..head_end + 4 + length]);
-            return Some(Received {
-                headers,
-                body: body.into_owned(),
-            });
-        }
-    }
+    let request = crate::support::read_http_request(stream)?;
+    Some(Received {
+        headers: request.headers,
+        body: request.body,
+    })
 }
 
 /// A SOAP envelope with an empty-but-successful GetImItemList response.

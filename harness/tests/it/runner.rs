@@ -431,30 +431,9 @@ fn canned_server(
     (url, rx)
 }
 
-/// Reads one HTTP/1.1 request (head + Content-Length body) and returns its body as text.
+/// Reads one HTTP/1.1 request and returns its body as text.
 fn read_http_request(stream: &mut std::net::TcpStream) -> Option<String> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buf[..n]);
-        let Some(head_end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        if data.len() >= head_end + 4 + length {
-            let body = &data[head_end + 4..head_end + 4 + length];
-            return Some(String::from_utf8_lossy(body).into_owned());
-        }
-    }
+    crate::support::read_http_request(stream).map(|request| request.body)
 }
 
 const ADD_GROUP_RESPONSE: &str = concat!(

@@ -2,7 +2,7 @@
 //! the POX Autodiscover endpoint of the target. A recording loopback server shows where each
 //! request went and what was sent; the load errors name the key at fault.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc::{Receiver, channel};
 
@@ -65,43 +65,14 @@ fn recording_server() -> (String, Receiver<Seen>) {
 }
 
 fn read_request(stream: &mut std::net::TcpStream) -> Option<Seen> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buf[..n]);
-        let Some(head_end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
-        let header = |name: &str| {
-            head.lines().find_map(|l| {
-                let (n, v) = l.split_once(':')?;
-                n.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| v.trim().to_string())
-            })
-        };
-        let length: usize = header("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if data.len() >= head_end + 4 + length {
-            let path = head
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            return Some(Seen {
-                path,
-                soap_action: header("soapaction").map(|v| v.trim_matches('"').to_string()),
-                body: String::from_utf8_lossy(&data[head_end + 4..head_end + 4 + length])
-                    .into_owned(),
-            });
-        }
-    }
+    let request = crate::support::read_http_request(stream)?;
+    Some(Seen {
+        soap_action: request
+            .header("soapaction")
+            .map(|v| v.trim_matches('"').to_string()),
+        path: request.path,
+        body: request.body,
+    })
 }
 
 /// A case of three steps, one per service (the case's own `service` is the SOAP one).

@@ -109,3 +109,64 @@ pub fn assert_golden_file(path: &Path, actual: &str, test_filter: &str) {
         panic!("{message}");
     }
 }
+
+/// One HTTP/1.1 request as a test server received it: the request line's target, the headers
+/// (trimmed, in order) and the body (by Content-Length).
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpRequest {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads one request from `stream` for the loopback test servers; `None` when the peer closes
+/// before a whole request arrived.
+pub fn read_http_request(stream: &mut std::net::TcpStream) -> Option<HttpRequest> {
+    use std::io::Read;
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let Some(head_end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+        let headers: Vec<(String, String)> = head
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        if data.len() >= head_end + 4 + length {
+            return Some(HttpRequest {
+                path: head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string(),
+                headers,
+                body: String::from_utf8_lossy(&data[head_end + 4..head_end + 4 + length])
+                    .into_owned(),
+            });
+        }
+    }
+}
